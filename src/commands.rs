@@ -1,0 +1,337 @@
+//! What each command-line command does. `main.rs` only parses arguments and
+//! calls these; they write results to `out` and return errors for `main` to
+//! print, so they can be tested without a process.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::calendar::{Calendar, Minute, DAY};
+use crate::engine::{self, RunError, ScenarioInput};
+use crate::event::{Event, FamilyId};
+use crate::log::{self, LogError, LogReader, LogWriter};
+use crate::projection::{fold, Metrics};
+use crate::scenario::{scenario_hash, Scenario, ScenarioError};
+use crate::state::State;
+use crate::summary::thousands;
+
+/// The name of the log file `run --out DIR` writes.
+pub const LOG_FILE: &str = "events.ffl";
+/// The name of the summary file `run --out DIR` writes.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// A command that failed, with a message for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// A scenario is not valid.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// A run or replay failed.
+    #[error("{0}")]
+    Run(#[from] RunError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A log could not be read.
+    #[error("{path}: {source}")]
+    Log {
+        /// The log.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: LogError,
+    },
+    /// A check failed; the message says which.
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn file_error(path: &Path) -> impl FnOnce(io::Error) -> CommandError + '_ {
+    move |source| CommandError::File {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn open_log(path: &Path) -> Result<BufReader<File>, CommandError> {
+    let f = File::open(path).map_err(file_error(path))?;
+    Ok(BufReader::with_capacity(1 << 20, f))
+}
+
+fn with_log_path(path: &Path) -> impl FnOnce(RunError) -> CommandError + '_ {
+    move |e| match e {
+        RunError::Log(source) => CommandError::Log {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => CommandError::Run(other),
+    }
+}
+
+/// `familyflow run`: runs a scenario (the built-in one when `scenario` is
+/// None), prints its summary, and with `out_dir` writes the log and JSON summary.
+pub fn run(
+    scenario: Option<&Path>,
+    seed: u64,
+    out_dir: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let input = match scenario {
+        Some(p) => ScenarioInput::load(p)?,
+        None => ScenarioInput::builtin(),
+    };
+    let started = Instant::now();
+    let finished = match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(file_error(dir))?;
+            let log_path = dir.join(LOG_FILE);
+            let file = File::create(&log_path).map_err(file_error(&log_path))?;
+            let finished =
+                engine::run(&input, seed, Some(BufWriter::with_capacity(1 << 20, file)))?;
+            let summary_path = dir.join(SUMMARY_FILE);
+            std::fs::write(&summary_path, finished.summary.to_json())
+                .map_err(file_error(&summary_path))?;
+            let bytes = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
+            let events = finished.summary.events.max(1);
+            let _ = writeln!(
+                note,
+                "wrote {} ({} bytes, {:.1} bytes per event) and {}",
+                log_path.display(),
+                thousands(bytes),
+                bytes as f64 / events as f64,
+                summary_path.display()
+            );
+            finished
+        }
+        None => engine::run::<io::Sink>(&input, seed, None)?,
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let _ = writeln!(
+        note,
+        "ran {} events in {:.2} s ({:.1} million events/s)",
+        thousands(finished.summary.events),
+        secs,
+        finished.summary.events as f64 / secs.max(1e-9) / 1e6
+    );
+    let text = if json {
+        finished.summary.to_json()
+    } else {
+        finished.summary.to_text()
+    };
+    out.write_all(text.as_bytes())
+        .map_err(file_error(Path::new("<stdout>")))
+}
+
+/// `familyflow replay`: rebuilds the summary from a log alone.
+pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), CommandError> {
+    let replayed = engine::replay(open_log(log)?).map_err(with_log_path(log))?;
+    let summary = &replayed.finished.summary;
+    let text = if json {
+        summary.to_json()
+    } else {
+        summary.to_text()
+    };
+    out.write_all(text.as_bytes())
+        .map_err(file_error(Path::new("<stdout>")))?;
+    let rebuilt = replayed.finished.state.hash();
+    if rebuilt != replayed.trailer.state_hash {
+        return Err(CommandError::Failed(format!(
+            "{}: the replayed state hash {rebuilt:016x} differs from the log's {:016x}",
+            log.display(),
+            replayed.trailer.state_hash
+        )));
+    }
+    Ok(())
+}
+
+/// `familyflow verify`: checks every record and that replay reproduces the final state.
+pub fn verify(log: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    let replayed = engine::replay(open_log(log)?).map_err(with_log_path(log))?;
+    let h = &replayed.header;
+    let t = &replayed.trailer;
+    let name = log.display();
+    if scenario_hash(&h.scenario) != h.scenario_hash {
+        return Err(CommandError::Failed(format!(
+            "{name}: the scenario inside the log does not match its recorded hash"
+        )));
+    }
+    let rebuilt = replayed.finished.state.hash();
+    if rebuilt != t.state_hash {
+        let versions = if h.engine_version != crate::VERSION {
+            format!(
+                " (the log was written by familyflow {}; this is {})",
+                h.engine_version,
+                crate::VERSION
+            )
+        } else {
+            String::new()
+        };
+        return Err(CommandError::Failed(format!(
+            "{name}: replay ends in state {rebuilt:016x}, but the log recorded {:016x}{versions}",
+            t.state_hash
+        )));
+    }
+    if !t.clean {
+        return Err(CommandError::Failed(format!(
+            "{name}: intact, but marked as recovered from a cut log: it holds only the first {} events of its run",
+            thousands(t.events)
+        )));
+    }
+    writeln!(
+        out,
+        "ok: {name}\n  {} events, every checksum and checkpoint good\n  replay reproduces the final state hash {:016x}\n  scenario \"{}\" ({}), seed {}, familyflow {}",
+        thousands(t.events),
+        t.state_hash,
+        replayed.finished.summary.scenario,
+        h.scenario_source,
+        h.seed,
+        h.engine_version
+    )
+    .map_err(file_error(Path::new("<stdout>")))
+}
+
+/// A minute as `2024-04-03 10:15`.
+fn stamp(cal: &Calendar, at: Minute) -> String {
+    let m = at % DAY;
+    format!("{} {:02}:{:02}", cal.date(at), m / 60, m % 60)
+}
+
+/// `familyflow events`: prints a log's events as text or JSON lines,
+/// optionally one family's. A cut or damaged log prints what is intact and
+/// then fails, saying where.
+pub fn events(
+    log: &Path,
+    family: Option<u32>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        at: Minute,
+        date: String,
+        event: &'a Event,
+    }
+    let mut reader = LogReader::open(open_log(log)?).map_err(|source| CommandError::Log {
+        path: log.to_path_buf(),
+        source,
+    })?;
+    let scenario = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?;
+    let cal = scenario.calendar();
+    let stdout = |e| file_error(Path::new("<stdout>"))(e);
+    loop {
+        let timed = match reader.next_event() {
+            Ok(Some(t)) => t,
+            Ok(None) => return Ok(()),
+            Err(source) => {
+                return Err(CommandError::Log {
+                    path: log.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        if family.is_some_and(|id| timed.event.family() != FamilyId(id)) {
+            continue;
+        }
+        if json {
+            let line = Line {
+                at: timed.at,
+                date: stamp(&cal, timed.at),
+                event: &timed.event,
+            };
+            let s = serde_json::to_string(&line).expect("events serialise");
+            writeln!(out, "{s}").map_err(stdout)?;
+        } else {
+            writeln!(out, "{}  {}", stamp(&cal, timed.at), timed.event).map_err(stdout)?;
+        }
+    }
+}
+
+/// `familyflow recover`: copies the intact prefix of a cut or damaged log to
+/// a new log, closed with a trailer marked "not clean".
+pub fn recover(log: &Path, to: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    let source_len = std::fs::metadata(log).map_err(file_error(log))?.len();
+    let mut reader = LogReader::open(open_log(log)?).map_err(|source| CommandError::Log {
+        path: log.to_path_buf(),
+        source,
+    })?;
+    let header = reader.header().clone();
+    let scenario = Scenario::parse(&header.scenario, "the scenario inside the log")?;
+    let mut state = State::new(&scenario);
+    let mut metrics = Metrics::new(&scenario.calendar());
+    let file = File::create(to).map_err(file_error(to))?;
+    let mut writer =
+        LogWriter::new(BufWriter::new(file), &header).map_err(|source| CommandError::Log {
+            path: to.to_path_buf(),
+            source,
+        })?;
+    let mut last = 0;
+    let stopped = loop {
+        match reader.next_event() {
+            Ok(Some(t)) => {
+                if let Err(e) = fold(&mut state, &mut metrics, t.at, &t.event) {
+                    break Some(format!("event {} does not fit: {e}", writer.events()));
+                }
+                writer
+                    .event(t.at, &t.event)
+                    .map_err(|source| CommandError::Log {
+                        path: to.to_path_buf(),
+                        source,
+                    })?;
+                last = t.at;
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    let events = writer.events();
+    let clean = stopped.is_none() && reader.trailer().is_some_and(|t| t.clean);
+    let end = reader.trailer().map_or(last, |t| t.end);
+    writer
+        .finish(end, state.hash(), clean)
+        .map_err(|source| CommandError::Log {
+            path: to.to_path_buf(),
+            source,
+        })?;
+    let w = |e| file_error(Path::new("<stdout>"))(e);
+    match stopped {
+        None => writeln!(out, "{} is whole: copied all {} events to {}", log.display(), thousands(events), to.display()).map_err(w),
+        Some(why) => writeln!(
+            out,
+            "recovered {} events from {} (intact up to byte {} of {}) into {}\n  stopped because {why}",
+            thousands(events),
+            log.display(),
+            thousands(reader.offset()),
+            thousands(source_len),
+            to.display()
+        )
+        .map_err(w),
+    }
+}
+
+/// `familyflow scenario check`: validates a scenario file.
+pub fn check_scenario(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    let input = ScenarioInput::load(path)?;
+    let s = &input.scenario;
+    writeln!(
+        out,
+        "ok: {} — \"{}\", {} years from {}, {} children",
+        path.display(),
+        s.name,
+        s.years,
+        s.start,
+        thousands(s.area.children)
+    )
+    .map_err(file_error(Path::new("<stdout>")))
+}
+
+/// Re-exported so `main` need not name the log module.
+pub use log::FORMAT_VERSION;

@@ -1,0 +1,340 @@
+//! Events: the facts a run records, in the order they happened.
+//!
+//! An event is a fact about an entity at a time. The log stores `(at, event)`;
+//! `State::apply` is the only code that changes state, and it does so from
+//! these alone. Variants are append-only: their order is part of the log
+//! format (see `log::FORMAT_VERSION`).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Minute;
+
+/// A family's identity for the whole run: the n-th new family referred is `n`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FamilyId(pub u32);
+
+impl fmt::Display for FamilyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// How much help a family needs, as the front door would judge it with
+/// perfect information.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Need {
+    /// No additional need: the referral needs no action.
+    None,
+    /// Needs met by universal services (school, health visitor, GP).
+    Low,
+    /// Needs targeted family help.
+    Moderate,
+    /// Complex needs: intensive, multi-disciplinary family help.
+    High,
+}
+
+impl Need {
+    /// All levels, in order.
+    pub const ALL: [Need; 4] = [Need::None, Need::Low, Need::Moderate, Need::High];
+}
+
+/// Risk factors present in a family (bit set).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RiskFactors(pub u8);
+
+impl RiskFactors {
+    /// Domestic abuse.
+    pub const DOMESTIC_ABUSE: u8 = 1;
+    /// Parental substance misuse.
+    pub const SUBSTANCE_MISUSE: u8 = 2;
+    /// Parental mental ill health.
+    pub const MENTAL_HEALTH: u8 = 4;
+    /// Neglect.
+    pub const NEGLECT: u8 = 8;
+    /// Names in bit order, for display.
+    pub const NAMES: [&'static str; 4] = [
+        "domestic abuse",
+        "substance misuse",
+        "mental health",
+        "neglect",
+    ];
+
+    /// True when the factor with bit index `i` (0..4) is present.
+    pub fn has(self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
+    }
+}
+
+/// A family's attributes, drawn once from its own stream when it is first referred.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attributes {
+    /// Number of children in the household (1 or more).
+    pub children: u8,
+    /// Age in years of the youngest child (0 to 17).
+    pub youngest_age: u8,
+    /// Level of need.
+    pub need: Need,
+    /// Latent risk of significant harm, in parts per 10,000.
+    pub risk: u16,
+    /// Risk factors present.
+    pub risk_factors: RiskFactors,
+    /// Strength of the family's network of relatives and friends, parts per 10,000.
+    pub network: u16,
+}
+
+/// The front door's decision on a referral.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TriageDecision {
+    /// No further action.
+    NoFurtherAction,
+    /// Signposted to universal services.
+    UniversalServices,
+    /// Family help.
+    FamilyHelp,
+    /// A strategy discussion: the child may be at risk of significant harm.
+    StrategyDiscussion,
+}
+
+impl TriageDecision {
+    /// All decisions, in order of escalation.
+    pub const ALL: [TriageDecision; 4] = [
+        TriageDecision::NoFurtherAction,
+        TriageDecision::UniversalServices,
+        TriageDecision::FamilyHelp,
+        TriageDecision::StrategyDiscussion,
+    ];
+
+    /// Position in [`TriageDecision::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            TriageDecision::NoFurtherAction => "no further action",
+            TriageDecision::UniversalServices => "universal services",
+            TriageDecision::FamilyHelp => "family help",
+            TriageDecision::StrategyDiscussion => "strategy discussion",
+        }
+    }
+}
+
+/// How a spell of family help ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HelpOutcome {
+    /// The assessment found no need for family help.
+    NotInNeed,
+    /// Support ended with the family's needs met.
+    NeedMet,
+    /// Support ended with needs still unmet.
+    NeedUnmet,
+    /// Concerns grew: stepped up to child protection.
+    SteppedUp,
+}
+
+impl HelpOutcome {
+    /// All outcomes, in order.
+    pub const ALL: [HelpOutcome; 4] = [
+        HelpOutcome::NotInNeed,
+        HelpOutcome::NeedMet,
+        HelpOutcome::NeedUnmet,
+        HelpOutcome::SteppedUp,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            HelpOutcome::NotInNeed => "assessed, not in need",
+            HelpOutcome::NeedMet => "needs met",
+            HelpOutcome::NeedUnmet => "needs unmet",
+            HelpOutcome::SteppedUp => "stepped up",
+        }
+    }
+}
+
+/// Why a case closed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ClosureReason {
+    /// The front door took no further action.
+    NoFurtherAction,
+    /// Signposted to universal services at the front door.
+    UniversalServices,
+    /// Assessed as not in need of family help.
+    NotInNeed,
+    /// Family help ended with needs met.
+    NeedMet,
+    /// Family help ended with needs unmet.
+    NeedUnmet,
+    /// Passed to the child protection route (strategy discussion or step-up).
+    /// The child protection route itself is modelled from the next release; in
+    /// this one the case leaves the simulated routes here.
+    ToChildProtection,
+}
+
+impl ClosureReason {
+    /// All reasons, in order.
+    pub const ALL: [ClosureReason; 6] = [
+        ClosureReason::NoFurtherAction,
+        ClosureReason::UniversalServices,
+        ClosureReason::NotInNeed,
+        ClosureReason::NeedMet,
+        ClosureReason::NeedUnmet,
+        ClosureReason::ToChildProtection,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClosureReason::NoFurtherAction => "no further action",
+            ClosureReason::UniversalServices => "universal services",
+            ClosureReason::NotInNeed => "assessed, not in need",
+            ClosureReason::NeedMet => "family help, needs met",
+            ClosureReason::NeedUnmet => "family help, needs unmet",
+            ClosureReason::ToChildProtection => "passed to child protection",
+        }
+    }
+}
+
+/// Something that happened. Each variant names the family it happened to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A new family's first referral, with the attributes drawn for it.
+    FamilyReferred {
+        /// The new family.
+        family: FamilyId,
+        /// Its attributes.
+        attributes: Attributes,
+    },
+    /// A known family referred again after its case closed.
+    FamilyReReferred {
+        /// The family.
+        family: FamilyId,
+        /// Which referral this is for the family (the first is 0).
+        episode: u16,
+    },
+    /// The front door decided what to do with a referral.
+    TriageDecided {
+        /// The family.
+        family: FamilyId,
+        /// The decision.
+        decision: TriageDecision,
+    },
+    /// Family help was full: the family joined its waiting list.
+    FamilyHelpQueued {
+        /// The family.
+        family: FamilyId,
+    },
+    /// A family help worker took the case.
+    FamilyHelpStarted {
+        /// The family.
+        family: FamilyId,
+    },
+    /// The family help assessment was completed.
+    AssessmentCompleted {
+        /// The family.
+        family: FamilyId,
+    },
+    /// A spell of family help ended.
+    FamilyHelpEnded {
+        /// The family.
+        family: FamilyId,
+        /// How it ended.
+        outcome: HelpOutcome,
+    },
+    /// The case closed. `rereferral_due` is the latent time of the family's
+    /// next referral, drawn from the re-referral hazard at closure (None: it
+    /// will not come back within the horizon of the hazard).
+    CaseClosed {
+        /// The family.
+        family: FamilyId,
+        /// Why.
+        reason: ClosureReason,
+        /// When the family will be referred again, if it will.
+        rereferral_due: Option<Minute>,
+    },
+}
+
+impl Event {
+    /// The family the event happened to.
+    pub fn family(&self) -> FamilyId {
+        match *self {
+            Event::FamilyReferred { family, .. }
+            | Event::FamilyReReferred { family, .. }
+            | Event::TriageDecided { family, .. }
+            | Event::FamilyHelpQueued { family }
+            | Event::FamilyHelpStarted { family }
+            | Event::AssessmentCompleted { family }
+            | Event::FamilyHelpEnded { family, .. }
+            | Event::CaseClosed { family, .. } => family,
+        }
+    }
+
+    /// The variant's name, as `events` prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::FamilyReferred { .. } => "FamilyReferred",
+            Event::FamilyReReferred { .. } => "FamilyReReferred",
+            Event::TriageDecided { .. } => "TriageDecided",
+            Event::FamilyHelpQueued { .. } => "FamilyHelpQueued",
+            Event::FamilyHelpStarted { .. } => "FamilyHelpStarted",
+            Event::AssessmentCompleted { .. } => "AssessmentCompleted",
+            Event::FamilyHelpEnded { .. } => "FamilyHelpEnded",
+            Event::CaseClosed { .. } => "CaseClosed",
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    /// One line a person can read: `TriageDecided family=12 decision=family help`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<20} family={}", self.name(), self.family())?;
+        match self {
+            Event::FamilyReferred { attributes: a, .. } => {
+                write!(
+                    f,
+                    " children={} youngest={} need={:?} risk={}/10000 network={}/10000 factors=[",
+                    a.children, a.youngest_age, a.need, a.risk, a.network
+                )?;
+                let mut first = true;
+                for (i, name) in RiskFactors::NAMES.iter().enumerate() {
+                    if a.risk_factors.has(i) {
+                        write!(f, "{}{}", if first { "" } else { ", " }, name)?;
+                        first = false;
+                    }
+                }
+                write!(f, "]")
+            }
+            Event::FamilyReReferred { episode, .. } => write!(f, " episode={episode}"),
+            Event::TriageDecided { decision, .. } => write!(f, " decision={}", decision.label()),
+            Event::FamilyHelpEnded { outcome, .. } => write!(f, " outcome={}", outcome.label()),
+            Event::CaseClosed {
+                reason,
+                rereferral_due,
+                ..
+            } => {
+                write!(f, " reason={}", reason.label())?;
+                if let Some(t) = rereferral_due {
+                    write!(f, " rereferral_due_minute={t}")?;
+                }
+                Ok(())
+            }
+            Event::FamilyHelpQueued { .. }
+            | Event::FamilyHelpStarted { .. }
+            | Event::AssessmentCompleted { .. } => Ok(()),
+        }
+    }
+}
+
+/// An event with the minute it happened at: what the log stores.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timed {
+    /// When.
+    pub at: Minute,
+    /// What.
+    pub event: Event,
+}

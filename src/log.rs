@@ -1,0 +1,612 @@
+//! The event log: an append-only file of framed, checksummed records.
+//!
+//! ```text
+//! file    = signature version record*
+//! signature = 89 46 46 4C 4F 47 0D 0A      ("\x89FFLOG\r\n")
+//! version = u32 LE                          (FORMAT_VERSION)
+//! record  = length:u32 LE  crc:u32 LE  type:u8  payload
+//!           length counts type + payload; crc is CRC-32C of type + payload
+//! ```
+//!
+//! The first record is the [`Header`] (type 1), the last the [`Trailer`]
+//! (type 4); between them come events (type 2, a [`Timed`]) and, every
+//! `checkpoint_every` events, a [`Checkpoint`] (type 3). Payloads are encoded
+//! by [`crate::codec`]. The running hash is xxh3-64 over every byte of every
+//! event record so far (framing included); checkpoints and the trailer carry
+//! it, so a dropped, repeated or reordered record is caught even though each
+//! record's own checksum is good.
+//!
+//! Readers check each length against a cap before allocating, verify every
+//! checksum, and report where a log is cut or damaged (byte offset and record
+//! number). [`LogReader`] is strict; [`recover`] keeps the intact prefix.
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::calendar::Minute;
+use crate::codec::{self, CodecError};
+use crate::event::{Event, Timed};
+
+/// The file signature.
+pub const SIGNATURE: [u8; 8] = *b"\x89FFLOG\r\n";
+/// The byte format's version; bumped whenever the bytes of a log would change.
+pub const FORMAT_VERSION: u32 = 1;
+/// The largest header record (it carries the scenario text).
+pub const MAX_HEADER_RECORD: u32 = 16 * 1024 * 1024;
+/// The largest record of any other type.
+pub const MAX_RECORD: u32 = 64 * 1024;
+/// Events between checkpoints, by default.
+pub const CHECKPOINT_EVERY: u64 = 65_536;
+
+const PREAMBLE: u64 = 12;
+const FRAME: usize = 9;
+
+/// Record types.
+mod kind {
+    pub const HEADER: u8 = 1;
+    pub const EVENT: u8 = 2;
+    pub const CHECKPOINT: u8 = 3;
+    pub const TRAILER: u8 = 4;
+}
+
+/// What a log says about the run that wrote it: enough to replay it alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// familyflow's version.
+    pub engine_version: String,
+    /// The payload codec (see [`codec::CODEC`]).
+    pub codec: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// xxh3-64 of the scenario text.
+    pub scenario_hash: u64,
+    /// Where the scenario came from (a path, or `<built-in default>`).
+    pub scenario_source: String,
+    /// The scenario text itself.
+    pub scenario: String,
+    /// Events between checkpoints.
+    pub checkpoint_every: u64,
+}
+
+/// A periodic mark: events so far and the running hash over them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Events before this checkpoint.
+    pub events: u64,
+    /// The time of the last of them.
+    pub at: Minute,
+    /// Running hash over their records.
+    pub running_hash: u64,
+}
+
+/// The last record of a log that was closed properly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trailer {
+    /// Events in the log.
+    pub events: u64,
+    /// The minute the run ended at.
+    pub end: Minute,
+    /// Hash of the final state (`State::hash`).
+    pub state_hash: u64,
+    /// Running hash over all event records.
+    pub running_hash: u64,
+    /// True when the run finished; false for a log recovered from a cut one.
+    pub clean: bool,
+}
+
+/// What went wrong reading a log, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The file could not be read or written.
+    #[error("cannot read or write the log: {0}")]
+    Io(#[from] io::Error),
+    /// The first bytes are not the signature.
+    #[error("not a familyflow event log: it does not start with the signature \\x89FFLOG\\r\\n")]
+    NotALog,
+    /// A version this build does not read.
+    #[error("log format version {found} is not supported: this familyflow reads version {FORMAT_VERSION}")]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u32,
+    },
+    /// The file ends inside something.
+    #[error("the log is cut short: it ends at byte {end}, inside {what}")]
+    Truncated {
+        /// The file's length.
+        end: u64,
+        /// What was being read.
+        what: String,
+        /// Where the intact part ends.
+        intact: u64,
+    },
+    /// A record's framing or content is damaged.
+    #[error("record {record} at byte {offset} is damaged: {what}")]
+    Damaged {
+        /// Record number, counting the header as 0.
+        record: u64,
+        /// Byte offset at which the record starts.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
+    /// The log ends cleanly between records but has no trailer.
+    #[error("the log ends at byte {end} after {events} events without its trailer: the run that wrote it did not finish (cut short or stopped)")]
+    MissingTrailer {
+        /// The file's length.
+        end: u64,
+        /// Events read.
+        events: u64,
+    },
+    /// Bytes follow the trailer.
+    #[error("unexpected bytes after the trailer at byte {offset}")]
+    AfterTrailer {
+        /// Where they start.
+        offset: u64,
+    },
+    /// An event could not be written.
+    #[error("cannot encode an event: {0}")]
+    Encode(#[from] CodecError),
+}
+
+impl LogError {
+    /// Where the intact part of the log ends (for recovery), if known.
+    pub fn intact_up_to(&self) -> Option<u64> {
+        match self {
+            LogError::Truncated { intact, .. } => Some(*intact),
+            LogError::Damaged { offset, .. } => Some(*offset),
+            LogError::MissingTrailer { end, .. } => Some(*end),
+            LogError::AfterTrailer { offset } => Some(*offset),
+            _ => None,
+        }
+    }
+}
+
+/// Writes a log: header first, then events (with checkpoints), then the trailer.
+pub struct LogWriter<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    events: u64,
+    last_at: Minute,
+    running: Xxh3,
+    checkpoint_every: u64,
+    bytes: u64,
+}
+
+impl<W: Write> LogWriter<W> {
+    /// Starts a log with `header`.
+    pub fn new(mut out: W, header: &Header) -> Result<Self, LogError> {
+        out.write_all(&SIGNATURE)?;
+        out.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        let mut w = LogWriter {
+            out,
+            buf: Vec::with_capacity(256),
+            events: 0,
+            last_at: 0,
+            running: Xxh3::new(),
+            checkpoint_every: header.checkpoint_every.max(1),
+            bytes: PREAMBLE,
+        };
+        w.record(kind::HEADER, header, MAX_HEADER_RECORD)?;
+        Ok(w)
+    }
+
+    fn record<T: Serialize>(&mut self, ty: u8, payload: &T, cap: u32) -> Result<(), LogError> {
+        self.buf.clear();
+        self.buf.extend_from_slice(&[0; FRAME - 1]);
+        self.buf.push(ty);
+        codec::encode_into(payload, &mut self.buf)?;
+        let len = self.buf.len() - (FRAME - 1);
+        if len > cap as usize {
+            return Err(LogError::Encode(CodecError::from(format!(
+                "a record of {len} bytes is over the {cap}-byte limit"
+            ))));
+        }
+        let crc = crc32c::crc32c(&self.buf[FRAME - 1..]);
+        self.buf[0..4].copy_from_slice(&(len as u32).to_le_bytes());
+        self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
+        self.out.write_all(&self.buf)?;
+        self.bytes += self.buf.len() as u64;
+        Ok(())
+    }
+
+    /// Appends one event.
+    #[inline]
+    pub fn event(&mut self, at: Minute, event: &Event) -> Result<(), LogError> {
+        #[derive(Serialize)]
+        struct TimedRef<'a> {
+            at: Minute,
+            event: &'a Event,
+        }
+        self.record(kind::EVENT, &TimedRef { at, event }, MAX_RECORD)?;
+        self.running.update(&self.buf);
+        self.events += 1;
+        self.last_at = at;
+        if self.events % self.checkpoint_every == 0 {
+            let cp = Checkpoint {
+                events: self.events,
+                at,
+                running_hash: self.running.digest(),
+            };
+            self.record(kind::CHECKPOINT, &cp, MAX_RECORD)?;
+        }
+        Ok(())
+    }
+
+    /// Events written so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Bytes written so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Writes the trailer and flushes; returns the output.
+    pub fn finish(mut self, end: Minute, state_hash: u64, clean: bool) -> Result<W, LogError> {
+        let trailer = Trailer {
+            events: self.events,
+            end,
+            state_hash,
+            running_hash: self.running.digest(),
+            clean,
+        };
+        self.record(kind::TRAILER, &trailer, MAX_RECORD)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// One record read from a log, past the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// An event.
+    Event(Timed),
+    /// A checkpoint (already checked against the events before it).
+    Checkpoint(Checkpoint),
+    /// The trailer (already checked against the events before it).
+    Trailer(Trailer),
+}
+
+/// A strict, streaming reader: any damage is an error naming where it is.
+/// Memory is bounded by the record caps whatever the input.
+pub struct LogReader<R: Read> {
+    input: R,
+    header: Header,
+    offset: u64,
+    record: u64,
+    buf: Vec<u8>,
+    events: u64,
+    last_at: Minute,
+    running: Xxh3,
+    trailer: Option<Trailer>,
+}
+
+/// Reads up to `buf.len()` bytes; returns how many (fewer only at end of input).
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+impl<R: Read> LogReader<R> {
+    /// Opens a log: checks the signature and version and reads the header.
+    pub fn open(mut input: R) -> Result<Self, LogError> {
+        let mut pre = [0u8; PREAMBLE as usize];
+        let got = read_full(&mut input, &mut pre)?;
+        if got < SIGNATURE.len() && pre[..got] == SIGNATURE[..got] {
+            return Err(LogError::Truncated {
+                end: got as u64,
+                what: "the file signature".into(),
+                intact: 0,
+            });
+        }
+        if pre[..SIGNATURE.len()] != SIGNATURE {
+            return Err(LogError::NotALog);
+        }
+        if got < pre.len() {
+            return Err(LogError::Truncated {
+                end: got as u64,
+                what: "the format version".into(),
+                intact: 0,
+            });
+        }
+        let version = u32::from_le_bytes(pre[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(LogError::UnsupportedVersion { found: version });
+        }
+        let mut reader = LogReader {
+            input,
+            header: Header {
+                engine_version: String::new(),
+                codec: String::new(),
+                seed: 0,
+                scenario_hash: 0,
+                scenario_source: String::new(),
+                scenario: String::new(),
+                checkpoint_every: 1,
+            },
+            offset: PREAMBLE,
+            record: 0,
+            buf: Vec::new(),
+            events: 0,
+            last_at: 0,
+            running: Xxh3::new(),
+            trailer: None,
+        };
+        let start = reader.offset;
+        match reader.frame(MAX_HEADER_RECORD)? {
+            Some(kind::HEADER) => {}
+            Some(ty) => {
+                return Err(reader.damaged(
+                    start,
+                    format!("the first record must be the header (type 1), found type {ty}"),
+                ))
+            }
+            None => {
+                return Err(LogError::Truncated {
+                    end: start,
+                    what: "the header (the file has no records)".into(),
+                    intact: 0,
+                })
+            }
+        }
+        reader.header = reader.decode(start)?;
+        if reader.header.checkpoint_every == 0 {
+            return Err(reader.damaged(start, "the header's checkpoint interval is 0".into()));
+        }
+        reader.record += 1;
+        Ok(reader)
+    }
+
+    /// The log's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Events read so far.
+    pub fn events_read(&self) -> u64 {
+        self.events
+    }
+
+    /// Byte offset of the end of the last record read.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The trailer, once read.
+    pub fn trailer(&self) -> Option<&Trailer> {
+        self.trailer.as_ref()
+    }
+
+    fn damaged(&self, offset: u64, what: String) -> LogError {
+        LogError::Damaged {
+            record: self.record,
+            offset,
+            what,
+        }
+    }
+
+    /// Reads one record's frame and payload into `buf`; returns its type, or
+    /// None at the end of input exactly between records.
+    fn frame(&mut self, cap: u32) -> Result<Option<u8>, LogError> {
+        let start = self.offset;
+        let mut head = [0u8; FRAME - 1];
+        let got = read_full(&mut self.input, &mut head)?;
+        if got == 0 {
+            return Ok(None);
+        }
+        if got < head.len() {
+            return Err(LogError::Truncated {
+                end: start + got as u64,
+                what: format!(
+                    "the length and checksum of record {} (which starts at byte {start})",
+                    self.record
+                ),
+                intact: start,
+            });
+        }
+        let len = u32::from_le_bytes(head[0..4].try_into().expect("4 bytes"));
+        let stored = u32::from_le_bytes(head[4..8].try_into().expect("4 bytes"));
+        if len == 0 {
+            return Err(self.damaged(
+                start,
+                "its length is 0 (a record holds at least its type byte)".into(),
+            ));
+        }
+        if len > cap {
+            return Err(self.damaged(
+                start,
+                format!("its length field claims {len} bytes, over the {cap}-byte limit for a record here"),
+            ));
+        }
+        self.buf.clear();
+        self.buf.resize(len as usize, 0);
+        let got = read_full(&mut self.input, &mut self.buf)?;
+        if got < len as usize {
+            return Err(LogError::Truncated {
+                end: start + 8 + got as u64,
+                what: format!(
+                    "record {} (which starts at byte {start} and needs {} bytes; {} are there)",
+                    self.record,
+                    8 + len,
+                    8 + got
+                ),
+                intact: start,
+            });
+        }
+        let computed = crc32c::crc32c(&self.buf);
+        if computed != stored {
+            return Err(self.damaged(
+                start,
+                format!("checksum mismatch (stored {stored:08x}, computed {computed:08x})"),
+            ));
+        }
+        self.offset = start + 8 + u64::from(len);
+        Ok(Some(self.buf[0]))
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, start: u64) -> Result<T, LogError> {
+        codec::decode_exact(&self.buf[1..])
+            .map_err(|e| self.damaged(start, format!("its payload does not decode: {e}")))
+    }
+
+    /// The next record, checked; `Ok(None)` after the trailer at the end of the file.
+    pub fn next_item(&mut self) -> Result<Option<Item>, LogError> {
+        if self.trailer.is_some() {
+            let mut probe = [0u8; 1];
+            return if read_full(&mut self.input, &mut probe)? == 0 {
+                Ok(None)
+            } else {
+                Err(LogError::AfterTrailer {
+                    offset: self.offset,
+                })
+            };
+        }
+        let start = self.offset;
+        let Some(ty) = self.frame(MAX_RECORD)? else {
+            return Err(LogError::MissingTrailer {
+                end: start,
+                events: self.events,
+            });
+        };
+        let item = match ty {
+            kind::EVENT => {
+                let timed: Timed = self.decode(start)?;
+                if timed.at < self.last_at {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "its time (minute {}) is before the previous event's (minute {})",
+                            timed.at, self.last_at
+                        ),
+                    ));
+                }
+                self.last_at = timed.at;
+                self.running.update(&(self.buf.len() as u32).to_le_bytes());
+                self.running
+                    .update(&crc32c::crc32c(&self.buf).to_le_bytes());
+                self.running.update(&self.buf);
+                self.events += 1;
+                Item::Event(timed)
+            }
+            kind::CHECKPOINT => {
+                let cp: Checkpoint = self.decode(start)?;
+                let expected = self.running.digest();
+                if cp.events != self.events || cp.running_hash != expected || cp.at != self.last_at
+                {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "checkpoint says {} events with running hash {:016x}, but {} events with hash {expected:016x} precede it: records are missing, repeated or out of order",
+                            cp.events, cp.running_hash, self.events
+                        ),
+                    ));
+                }
+                if self.events % self.header.checkpoint_every != 0 {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "a checkpoint after {} events is off the header's interval of {}",
+                            self.events, self.header.checkpoint_every
+                        ),
+                    ));
+                }
+                Item::Checkpoint(cp)
+            }
+            kind::TRAILER => {
+                let t: Trailer = self.decode(start)?;
+                let expected = self.running.digest();
+                if t.events != self.events || t.running_hash != expected {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "trailer says {} events with running hash {:016x}, but the log holds {} events with hash {expected:016x}",
+                            t.events, t.running_hash, self.events
+                        ),
+                    ));
+                }
+                self.trailer = Some(t);
+                Item::Trailer(t)
+            }
+            kind::HEADER => return Err(self.damaged(start, "a second header".into())),
+            other => return Err(self.damaged(start, format!("unknown record type {other}"))),
+        };
+        self.record += 1;
+        Ok(Some(item))
+    }
+
+    /// The next event, skipping checkpoints; `Ok(None)` after the trailer at the end of the file.
+    pub fn next_event(&mut self) -> Result<Option<Timed>, LogError> {
+        loop {
+            match self.next_item()? {
+                Some(Item::Event(e)) => return Ok(Some(e)),
+                Some(Item::Checkpoint(_)) | Some(Item::Trailer(_)) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+/// What a recovering read found.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The header, when it was intact.
+    pub header: Option<Header>,
+    /// The events of the intact prefix, in order.
+    pub events: Vec<Timed>,
+    /// The trailer, when the log was whole.
+    pub trailer: Option<Trailer>,
+    /// Where reading stopped, when the log was not whole.
+    pub stopped: Option<LogError>,
+    /// Bytes of intact records from the start of the file.
+    pub intact_bytes: u64,
+}
+
+/// Reads as much of a log as is intact: every event up to the first damaged,
+/// cut or inconsistent record, and where and why it stopped. Events that a
+/// later checkpoint would have vouched for are kept too: each has its own
+/// good checksum.
+pub fn recover<R: Read>(input: R) -> Recovered {
+    let mut reader = match LogReader::open(input) {
+        Ok(r) => r,
+        Err(e) => {
+            return Recovered {
+                header: None,
+                events: Vec::new(),
+                trailer: None,
+                stopped: Some(e),
+                intact_bytes: 0,
+            }
+        }
+    };
+    let mut events = Vec::new();
+    let stopped = loop {
+        match reader.next_item() {
+            Ok(Some(Item::Event(e))) => events.push(e),
+            Ok(Some(_)) => {}
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let intact_bytes = stopped
+        .as_ref()
+        .and_then(LogError::intact_up_to)
+        .unwrap_or(reader.offset());
+    Recovered {
+        trailer: reader.trailer,
+        header: Some(reader.header),
+        events,
+        stopped,
+        intact_bytes,
+    }
+}

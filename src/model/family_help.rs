@@ -1,0 +1,163 @@
+//! Family help: a team with a caseload cap, a waiting list, an assessment
+//! and a spell of support.
+//!
+//! A family the front door sends to family help starts at once if the team
+//! has room and nobody is waiting, else joins the waiting list (first come,
+//! first served). Support lasts longer, and meets needs less often, the fuller
+//! the team's caseload was when the family's help started; a multi-disciplinary
+//! team meets needs more often. The assessment finds families sent here in
+//! error: those with no need for help are closed, and those at risk of
+//! significant harm may be stepped up.
+
+use super::{Decisions, Model};
+use crate::agenda::Happening;
+use crate::calendar::{Minute, DAY, WEEK};
+use crate::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
+use crate::state::{Stage, State};
+use crate::stream::Purpose;
+
+impl Model {
+    /// A family sent to family help: started now, or put on the waiting list.
+    pub(super) fn enter_family_help(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let team = &state.family_help;
+        if team.active < team.capacity && team.waiting.is_empty() {
+            self.start_help(now, family, episode, team.active, state, out);
+        } else {
+            out.events.push(Event::FamilyHelpQueued { family });
+        }
+    }
+
+    /// Starts a family's help with `active` families already held, drawing
+    /// the assessment and support durations.
+    fn start_help(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        active: u32,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let fh = &self.scenario.family_help;
+        let load = f64::from(state.family_help.load(active)) / 10_000.0;
+        let mut s = self.streams.stream(
+            Purpose::FamilyHelpDurations,
+            u64::from(family.0),
+            u32::from(episode),
+        );
+        let assess = s.exponential_minutes(fh.assessment_working_days_mean.get() * DAY as f64);
+        let support = s.exponential_minutes(
+            fh.support_weeks_mean.get() * WEEK as f64 * (1.0 + fh.caseload_penalty.get() * load),
+        );
+        let assessed_at = self.calendar.add_working_minutes(now, assess);
+        let ends_at = assessed_at.max(now + support);
+        out.events.push(Event::FamilyHelpStarted { family });
+        out.schedule
+            .push((assessed_at, Happening::AssessmentDue(family, episode)));
+        out.schedule
+            .push((ends_at, Happening::HelpEnds(family, episode)));
+    }
+
+    /// The assessment is complete: it may find the family not in need, or at
+    /// risk of significant harm.
+    pub(super) fn assessment(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::InHelp || f.episode != episode || f.assessed {
+            return;
+        }
+        out.events.push(Event::AssessmentCompleted { family });
+        let mut s =
+            self.streams
+                .stream(Purpose::Assessment, u64::from(family.0), u32::from(episode));
+        let step_up = self.at_risk_of_significant_harm(&f.attributes)
+            && s.chance(self.scenario.family_help.step_up_probability.get());
+        if step_up {
+            self.end_help(now, family, episode, HelpOutcome::SteppedUp, state, out);
+        } else if f.attributes.need <= Need::Low && !self.at_risk_of_significant_harm(&f.attributes)
+        {
+            self.end_help(now, family, episode, HelpOutcome::NotInNeed, state, out);
+        }
+    }
+
+    /// Support comes to its planned end: needs met or not.
+    pub(super) fn help_ends(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::InHelp || f.episode != episode {
+            return;
+        }
+        let fh = &self.scenario.family_help;
+        let mut p = fh.need_met_probability.get();
+        if fh.multidisciplinary {
+            p *= 1.0 + fh.multidisciplinary_uplift.get();
+        }
+        p *= 1.0 - fh.caseload_penalty.get() * f64::from(f.load_at_start) / 10_000.0;
+        let met = self
+            .streams
+            .stream(
+                Purpose::HelpOutcome,
+                u64::from(family.0),
+                u32::from(episode),
+            )
+            .chance(p.min(1.0));
+        let outcome = if met {
+            HelpOutcome::NeedMet
+        } else {
+            HelpOutcome::NeedUnmet
+        };
+        self.end_help(now, family, episode, outcome, state, out);
+    }
+
+    /// Ends a family's help, closes its case, and gives the freed place to
+    /// the first family waiting.
+    fn end_help(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        outcome: HelpOutcome,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        out.events.push(Event::FamilyHelpEnded { family, outcome });
+        let reason = match outcome {
+            HelpOutcome::NotInNeed => ClosureReason::NotInNeed,
+            HelpOutcome::NeedMet => ClosureReason::NeedMet,
+            HelpOutcome::NeedUnmet => ClosureReason::NeedUnmet,
+            HelpOutcome::SteppedUp => ClosureReason::ToChildProtection,
+        };
+        self.close(now, family, episode, reason, out);
+        let team = &state.family_help;
+        let active = team.active - 1;
+        if active < team.capacity {
+            if let Some(&next) = team.waiting.front() {
+                let next_episode = state.family(next).map_or(0, |f| f.episode);
+                self.start_help(now, next, next_episode, active, state, out);
+            }
+        }
+    }
+}

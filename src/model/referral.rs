@@ -1,0 +1,154 @@
+//! Referrals: new families arriving, their attributes, and re-referrals.
+//!
+//! New families arrive as a Poisson process whose rate is the area's
+//! referral rate, scaled by the month's weight in the monthly profile
+//! (piecewise constant by calendar month; a gap that crosses into the next
+//! month is redrawn from the month's start, which is exact for a Poisson
+//! process). The n-th arrival's gap comes from stream (Arrivals, 0, n).
+
+use super::{Decisions, Model};
+use crate::agenda::Happening;
+use crate::calendar::{Minute, DAY};
+use crate::event::{Attributes, Event, FamilyId, Need, RiskFactors};
+use crate::scenario::Scenario;
+use crate::state::{Stage, State};
+use crate::stream::Purpose;
+
+/// Rates derived from the scenario once.
+#[derive(Debug, Clone)]
+pub(super) struct Params {
+    /// New families per minute at a month weight of 1.
+    per_minute: f64,
+    /// Month weights, January first, mean 1.
+    monthly: [f64; 12],
+    need: [f64; 4],
+    prevalence: [f64; 4],
+}
+
+impl Params {
+    pub(super) fn new(s: &Scenario) -> Self {
+        let per_year =
+            s.area.children as f64 / 10_000.0 * s.area.new_referrals_per_10k_children.get();
+        let mut monthly = [1.0; 12];
+        if let Some(profile) = &s.area.monthly_profile {
+            let mean = profile.iter().map(|m| m.get()).sum::<f64>() / 12.0;
+            for (m, p) in monthly.iter_mut().zip(profile) {
+                *m = p.get() / mean;
+            }
+        }
+        let n = &s.families.need;
+        let r = &s.families.risk_factors;
+        Params {
+            per_minute: per_year / (365.0 * DAY as f64),
+            monthly,
+            need: [n.none.get(), n.low.get(), n.moderate.get(), n.high.get()],
+            prevalence: [
+                r.domestic_abuse.get(),
+                r.substance_misuse.get(),
+                r.mental_health.get(),
+                r.neglect.get(),
+            ],
+        }
+    }
+}
+
+impl Model {
+    /// Puts the arrival of new family number `index` on the agenda, after `from`.
+    pub(super) fn schedule_arrival(&self, from: Minute, index: u32, out: &mut Decisions) {
+        let p = &self.referral;
+        if p.per_minute <= 0.0 {
+            return;
+        }
+        let mut stream = self.streams.stream(Purpose::Arrivals, 0, index);
+        let mut t = from;
+        while t < self.calendar.horizon() {
+            let month = self.calendar.date(t).month() as usize - 1;
+            let rate = p.per_minute * p.monthly[month];
+            let month_end = self.calendar.next_month_start(t);
+            if rate > 0.0 {
+                let gap = stream.exponential(1.0 / rate);
+                if (t as f64 + gap) < month_end as f64 {
+                    let at = (t as f64 + gap).floor() as Minute;
+                    out.schedule.push((at, Happening::Arrival));
+                    return;
+                }
+            }
+            t = month_end;
+        }
+    }
+
+    /// A new family's first referral.
+    pub(super) fn arrival(&self, now: Minute, state: &State, out: &mut Decisions) {
+        let family = state.next_family_id();
+        let attributes = self.draw_attributes(family);
+        out.events
+            .push(Event::FamilyReferred { family, attributes });
+        self.schedule_triage(now, family, 0, out);
+        self.schedule_arrival(now, family.0 + 1, out);
+    }
+
+    /// A closed family referred again.
+    pub(super) fn rereferral(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::Closed {
+            return;
+        }
+        let episode = f.episode + 1;
+        out.events.push(Event::FamilyReReferred { family, episode });
+        self.schedule_triage(now, family, episode, out);
+    }
+
+    /// A family's attributes, from its own stream.
+    pub fn draw_attributes(&self, family: FamilyId) -> Attributes {
+        let fs = &self.scenario.families;
+        let p = &self.referral;
+        let mut s = self
+            .streams
+            .stream(Purpose::FamilyAttributes, u64::from(family.0), 0);
+        // Children: 1 plus a geometric number of siblings with the scenario's mean.
+        let more = 1.0 - 1.0 / fs.children_mean.get();
+        let mut children = 1u8;
+        while children < 12 && s.chance(more) {
+            children += 1;
+        }
+        let youngest_age = (s.uniform() * 18.0) as u8;
+        let mut factors = 0u8;
+        for (i, prevalence) in p.prevalence.iter().enumerate() {
+            if s.chance(*prevalence) {
+                factors |= 1 << i;
+            }
+        }
+        let keep = (1.0 - fs.risk_factor_weight.get()).powi(factors.count_ones() as i32);
+        let risk = 1.0 - (1.0 - s.uniform()) * keep;
+        let need = Need::ALL[s.pick(&p.need)];
+        // Network strength with the scenario's mean: U^((1-m)/m) has mean m.
+        let m = fs.network_strength_mean.get().clamp(0.001, 0.999);
+        let network = libm::pow(s.uniform(), (1.0 - m) / m);
+        Attributes {
+            children,
+            youngest_age,
+            need,
+            risk: per_10k(risk),
+            risk_factors: RiskFactors(factors),
+            network: per_10k(network),
+        }
+    }
+
+    /// True when the family's latent risk reaches the significant-harm threshold.
+    pub fn at_risk_of_significant_harm(&self, a: &Attributes) -> bool {
+        a.risk >= per_10k(self.scenario.families.significant_harm_threshold.get())
+    }
+}
+
+/// A share as parts per 10,000 (rounded down, at most 10,000).
+fn per_10k(x: f64) -> u16 {
+    (x.clamp(0.0, 1.0) * 10_000.0).floor() as u16
+}

@@ -1,0 +1,97 @@
+//! The front door: how long a decision on a referral takes, and what it is.
+//!
+//! Every family has a right answer — a strategy discussion when its latent
+//! risk reaches the significant-harm threshold; otherwise no further action,
+//! universal services or family help by its level of need. The front door
+//! finds it with the scenario's accuracy (which grows with multi-agency data
+//! sharing); when it errs, it errs by one step, up or down.
+
+use super::{Decisions, Model};
+use crate::agenda::Happening;
+use crate::calendar::{Minute, DAY};
+use crate::event::{Attributes, ClosureReason, Event, FamilyId, Need, TriageDecision};
+use crate::state::{Stage, State};
+use crate::stream::Purpose;
+
+impl Model {
+    /// Puts the front door's decision on a new referral on the agenda.
+    pub(super) fn schedule_triage(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        out: &mut Decisions,
+    ) {
+        let mean = self.scenario.triage.decision_working_days_mean.get() * DAY as f64;
+        let lag = self
+            .streams
+            .stream(
+                Purpose::TriageTiming,
+                u64::from(family.0),
+                u32::from(episode),
+            )
+            .exponential_minutes(mean);
+        let due = self.calendar.add_working_minutes(now, lag);
+        out.schedule
+            .push((due, Happening::TriageDue(family, episode)));
+    }
+
+    /// The right decision for a family, with perfect information.
+    pub fn right_decision(&self, a: &Attributes) -> TriageDecision {
+        if self.at_risk_of_significant_harm(a) {
+            return TriageDecision::StrategyDiscussion;
+        }
+        match a.need {
+            Need::None => TriageDecision::NoFurtherAction,
+            Need::Low => TriageDecision::UniversalServices,
+            Need::Moderate | Need::High => TriageDecision::FamilyHelp,
+        }
+    }
+
+    /// The front door decides on a family's referral and routes it.
+    pub(super) fn triage(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::AwaitingTriage || f.episode != episode || f.triage.is_some() {
+            return;
+        }
+        let right = self.right_decision(&f.attributes);
+        let mut s = self.streams.stream(
+            Purpose::TriageDecision,
+            u64::from(family.0),
+            u32::from(episode),
+        );
+        let decision = if s.chance(self.scenario.triage.accuracy()) {
+            right
+        } else {
+            let i = right.index();
+            let up = match i {
+                0 => true,
+                3 => false,
+                _ => s.chance(0.5),
+            };
+            TriageDecision::ALL[if up { i + 1 } else { i - 1 }]
+        };
+        out.events.push(Event::TriageDecided { family, decision });
+        match decision {
+            TriageDecision::NoFurtherAction => {
+                self.close(now, family, episode, ClosureReason::NoFurtherAction, out)
+            }
+            TriageDecision::UniversalServices => {
+                self.close(now, family, episode, ClosureReason::UniversalServices, out)
+            }
+            TriageDecision::FamilyHelp => self.enter_family_help(now, family, episode, state, out),
+            TriageDecision::StrategyDiscussion => {
+                self.close(now, family, episode, ClosureReason::ToChildProtection, out)
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Projections: metrics as folds over events.
+//!
+//! [`fold`] is the one step shared by a live run and a replay: it shows the
+//! event to the metrics (with the state as it was before the event) and then
+//! applies it to the state. A replay therefore cannot disagree with the run.
+
+use serde::Serialize;
+
+use crate::calendar::{Calendar, FinancialYear, Minute, DAY};
+use crate::event::{ClosureReason, Event, HelpOutcome, TriageDecision};
+use crate::state::{Inconsistent, Stage, State};
+
+/// Twelve months, as the re-referral measure counts them.
+const YEAR: Minute = 365 * DAY;
+
+/// Counts for one financial year.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct YearCounts {
+    /// The financial year, written `2024-25`.
+    pub year: String,
+    /// Referrals (new families and re-referrals).
+    pub referrals: u64,
+    /// Re-referrals within 12 months of the family's previous referral.
+    pub rereferrals_within_12_months: u64,
+    /// Front-door decisions, in [`TriageDecision::ALL`] order.
+    pub triage: [u64; 4],
+    /// Decisions made within 1 working day of the referral.
+    pub triage_within_1_working_day: u64,
+    /// Families starting family help.
+    pub family_help_started: u64,
+    /// Assessments completed.
+    pub assessments: u64,
+    /// Assessments completed within 45 working days of the referral.
+    pub assessments_within_45_working_days: u64,
+    /// Cases closed.
+    pub closures: u64,
+}
+
+/// Every metric of a run, folded from its events.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    calendar: Calendar,
+    first_year: FinancialYear,
+    /// Events seen.
+    pub events: u64,
+    /// Referrals of new families.
+    pub new_families: u64,
+    /// Referrals of families seen before.
+    pub rereferrals: u64,
+    /// Per financial year.
+    pub years: Vec<YearCounts>,
+    /// Families put on the family help waiting list.
+    pub help_queued: u64,
+    /// Total minutes waited by families that started help (0 for those who did not wait).
+    pub wait_minutes: u64,
+    /// Longest wait of a family that started help.
+    pub max_wait: Minute,
+    /// Family help spells ended, in [`HelpOutcome::ALL`] order.
+    pub help_ended: [u64; 4],
+    /// Cases closed, in [`ClosureReason::ALL`] order.
+    pub closures: [u64; 6],
+    active: u64,
+    waiting: u64,
+    last: Minute,
+    /// Integral over time of families in family help (family-minutes).
+    pub active_minutes: u128,
+    /// Integral over time of families waiting (family-minutes).
+    pub waiting_minutes: u128,
+    /// Longest waiting list.
+    pub max_waiting: u64,
+    /// The end of the period measured, once [`Metrics::finish`] ran.
+    pub end: Minute,
+}
+
+impl Metrics {
+    /// Empty metrics for a run on `calendar`.
+    pub fn new(calendar: &Calendar) -> Self {
+        Metrics {
+            first_year: calendar.financial_year(0),
+            calendar: calendar.clone(),
+            events: 0,
+            new_families: 0,
+            rereferrals: 0,
+            years: Vec::new(),
+            help_queued: 0,
+            wait_minutes: 0,
+            max_wait: 0,
+            help_ended: [0; 4],
+            closures: [0; 6],
+            active: 0,
+            waiting: 0,
+            last: 0,
+            active_minutes: 0,
+            waiting_minutes: 0,
+            max_waiting: 0,
+            end: 0,
+        }
+    }
+
+    fn year(&mut self, at: Minute) -> &mut YearCounts {
+        let fy = self.calendar.financial_year(at);
+        let i = (fy.0 - self.first_year.0) as usize;
+        while self.years.len() <= i {
+            let label = FinancialYear(self.first_year.0 + self.years.len() as i32).to_string();
+            self.years.push(YearCounts {
+                year: label,
+                ..YearCounts::default()
+            });
+        }
+        &mut self.years[i]
+    }
+
+    fn advance(&mut self, at: Minute) {
+        let dt = u128::from(at.saturating_sub(self.last));
+        self.active_minutes += u128::from(self.active) * dt;
+        self.waiting_minutes += u128::from(self.waiting) * dt;
+        self.last = self.last.max(at);
+    }
+
+    /// Shows one event to the metrics, with the state as it was before it.
+    pub fn observe(&mut self, at: Minute, event: &Event, before: &State) {
+        self.events += 1;
+        match *event {
+            Event::FamilyReferred { .. } => {
+                self.new_families += 1;
+                self.year(at).referrals += 1;
+            }
+            Event::FamilyReReferred { family, .. } => {
+                self.rereferrals += 1;
+                let previous = before.family(family).map(|f| f.referred_at);
+                let y = self.year(at);
+                y.referrals += 1;
+                if previous.is_some_and(|p| at.saturating_sub(p) <= YEAR) {
+                    y.rereferrals_within_12_months += 1;
+                }
+            }
+            Event::TriageDecided { family, decision } => {
+                let referred = before.family(family).map_or(at, |f| f.referred_at);
+                let prompt = self.calendar.working_minutes_between(referred, at) <= DAY;
+                let y = self.year(at);
+                y.triage[decision.index()] += 1;
+                y.triage_within_1_working_day += u64::from(prompt);
+            }
+            Event::FamilyHelpQueued { .. } => {
+                self.advance(at);
+                self.help_queued += 1;
+                self.waiting += 1;
+                self.max_waiting = self.max_waiting.max(self.waiting);
+            }
+            Event::FamilyHelpStarted { family } => {
+                self.advance(at);
+                if let Some(f) = before.family(family) {
+                    if f.stage == Stage::WaitingForHelp {
+                        let waited = at.saturating_sub(f.stage_since);
+                        self.wait_minutes += waited;
+                        self.max_wait = self.max_wait.max(waited);
+                        self.waiting = self.waiting.saturating_sub(1);
+                    }
+                }
+                self.active += 1;
+                self.year(at).family_help_started += 1;
+            }
+            Event::AssessmentCompleted { family } => {
+                let referred = before.family(family).map_or(at, |f| f.referred_at);
+                let timely = self.calendar.working_minutes_between(referred, at) <= 45 * DAY;
+                let y = self.year(at);
+                y.assessments += 1;
+                y.assessments_within_45_working_days += u64::from(timely);
+            }
+            Event::FamilyHelpEnded { outcome, .. } => {
+                self.advance(at);
+                self.active = self.active.saturating_sub(1);
+                self.help_ended[outcome as usize] += 1;
+            }
+            Event::CaseClosed { reason, .. } => {
+                self.closures[reason as usize] += 1;
+                self.year(at).closures += 1;
+            }
+        }
+    }
+
+    /// Closes the time integrals at the end of the run.
+    pub fn finish(&mut self, end: Minute) {
+        self.advance(end);
+        self.end = end;
+        // Make sure every financial year of the run has a row, even a quiet one.
+        if end > 0 {
+            self.year(end - 1);
+        }
+    }
+
+    /// The calendar the metrics count working days and years on.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// Sum over years of one count.
+    pub fn total(&self, f: impl Fn(&YearCounts) -> u64) -> u64 {
+        self.years.iter().map(f).sum()
+    }
+
+    /// Decisions of one kind over the whole run.
+    pub fn triage_total(&self, d: TriageDecision) -> u64 {
+        self.total(|y| y.triage[d.index()])
+    }
+
+    /// Help spells that ended with `o`.
+    pub fn ended(&self, o: HelpOutcome) -> u64 {
+        self.help_ended[o as usize]
+    }
+
+    /// Cases closed for `r`.
+    pub fn closed(&self, r: ClosureReason) -> u64 {
+        self.closures[r as usize]
+    }
+}
+
+/// One step of a run or a replay: metrics see the event, then state applies it.
+#[inline]
+pub fn fold(
+    state: &mut State,
+    metrics: &mut Metrics,
+    at: Minute,
+    event: &Event,
+) -> Result<(), Inconsistent> {
+    metrics.observe(at, event, state);
+    state.apply(at, event)
+}

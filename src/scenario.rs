@@ -1,0 +1,581 @@
+//! Scenarios: what a modeller writes, read from TOML and validated.
+//!
+//! Every field is required unless marked optional; unknown fields are errors.
+//! Errors name the file, line and column, the field path, the bad value and
+//! what is allowed. Range checks live in the value types (so the TOML parser
+//! reports them with their position); checks across fields live in
+//! [`Scenario::validate`] and are located afterwards by field path.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Calendar, CivilDate};
+
+/// The built-in default scenario (also shipped as `scenarios/default.toml`).
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
+/// The name under which the built-in scenario is reported.
+pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
+
+macro_rules! bounded_f64 {
+    ($(#[$doc:meta])* $name:ident, $ok:expr, $expected:literal) => {
+        $(#[$doc])*
+        #[derive(Copy, Clone, Debug, PartialEq, PartialOrd, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub f64);
+
+        impl $name {
+            /// The number.
+            #[inline]
+            pub fn get(self) -> f64 {
+                self.0
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = f64::deserialize(d)?;
+                let ok: fn(f64) -> bool = $ok;
+                if v.is_finite() && ok(v) {
+                    Ok($name(v))
+                } else {
+                    Err(de::Error::custom(format!(
+                        concat!("{} is not allowed here: expected ", $expected),
+                        v
+                    )))
+                }
+            }
+        }
+    };
+}
+
+bounded_f64!(
+    /// A probability or share: a number from 0 to 1.
+    Probability,
+    |v| (0.0..=1.0).contains(&v),
+    "a probability from 0 to 1"
+);
+bounded_f64!(
+    /// A number that is zero or more.
+    NonNegative,
+    |v| v >= 0.0,
+    "a number that is 0 or more"
+);
+bounded_f64!(
+    /// A number greater than zero.
+    Positive,
+    |v| v > 0.0,
+    "a number greater than 0"
+);
+
+impl Serialize for CivilDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CivilDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let dt = toml::value::Datetime::deserialize(d)?;
+        match (dt.date, dt.time, dt.offset) {
+            (Some(date), None, None) => CivilDate::new(i32::from(date.year), date.month, date.day)
+                .ok_or_else(|| de::Error::custom(format!("{dt} is not a date in the calendar"))),
+            _ => Err(de::Error::custom(format!(
+                "{dt} is not allowed here: expected a date like 2024-04-01, without a time"
+            ))),
+        }
+    }
+}
+
+/// A whole scenario: an area, its families, and how each route works.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for tables and reports.
+    pub name: String,
+    /// Free text (optional).
+    #[serde(default)]
+    pub description: String,
+    /// The first day of the run.
+    pub start: CivilDate,
+    /// Length of the run in years (1 to 50); each year is 365 days.
+    pub years: u32,
+    /// Bank holidays: not working days (optional).
+    #[serde(default)]
+    pub bank_holidays: Vec<CivilDate>,
+    /// The area and its demand.
+    pub area: Area,
+    /// What referred families are like.
+    pub families: Families,
+    /// The front door.
+    pub triage: Triage,
+    /// Family help.
+    pub family_help: FamilyHelp,
+    /// Coming back after a case closed.
+    pub rereferral: ReReferral,
+}
+
+/// The area and its demand.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// Children under 18 living in the area.
+    pub children: u64,
+    /// Referrals of new families per 10,000 children per year (re-referrals come on top).
+    pub new_referrals_per_10k_children: NonNegative,
+    /// Relative referral rate by calendar month, January first (optional;
+    /// 12 numbers, scaled so that their mean is 1).
+    #[serde(default)]
+    pub monthly_profile: Option<Vec<NonNegative>>,
+}
+
+/// What referred families are like; drawn once per family from its own stream.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Families {
+    /// Mean number of children in a referred household (1 or more).
+    pub children_mean: Positive,
+    /// Shares of levels of need among families below the significant-harm threshold.
+    pub need: NeedShares,
+    /// Prevalence of each risk factor among referred families.
+    pub risk_factors: RiskFactorPrevalence,
+    /// How much each risk factor present raises latent risk: each removes
+    /// this share of the remaining distance to certainty.
+    pub risk_factor_weight: Probability,
+    /// Latent risk at or above which a child is at risk of significant harm.
+    pub significant_harm_threshold: Probability,
+    /// Mean strength of a family's network (0 none, 1 strong).
+    pub network_strength_mean: Probability,
+}
+
+/// Relative shares of levels of need (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedShares {
+    /// No additional need.
+    pub none: NonNegative,
+    /// Needs met by universal services.
+    pub low: NonNegative,
+    /// Needs targeted family help.
+    pub moderate: NonNegative,
+    /// Complex needs.
+    pub high: NonNegative,
+}
+
+/// Prevalence of each risk factor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskFactorPrevalence {
+    /// Domestic abuse.
+    pub domestic_abuse: Probability,
+    /// Parental substance misuse.
+    pub substance_misuse: Probability,
+    /// Parental mental ill health.
+    pub mental_health: Probability,
+    /// Neglect.
+    pub neglect: Probability,
+}
+
+/// The front door.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// Mean time to a decision, in working days (exponential).
+    pub decision_working_days_mean: Positive,
+    /// Share of decisions that match the family's real situation with no data sharing.
+    pub accuracy_without_data_sharing: Probability,
+    /// The same with full multi-agency data sharing.
+    pub accuracy_with_full_data_sharing: Probability,
+    /// How far multi-agency data sharing has got (0 none, 1 full).
+    pub data_sharing: Probability,
+}
+
+impl Triage {
+    /// The probability that a decision matches the family's situation.
+    pub fn accuracy(&self) -> f64 {
+        let lo = self.accuracy_without_data_sharing.get();
+        let hi = self.accuracy_with_full_data_sharing.get();
+        lo + (hi - lo) * self.data_sharing.get()
+    }
+}
+
+/// Family help: a team with a caseload cap, a waiting list, an assessment and support.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyHelp {
+    /// Practitioners, full-time equivalent.
+    pub fte: NonNegative,
+    /// Families per full-time practitioner at most.
+    pub caseload_cap: u32,
+    /// Whether the team is multi-disciplinary.
+    pub multidisciplinary: bool,
+    /// Mean working days from the start of help to a completed assessment (exponential).
+    pub assessment_working_days_mean: Positive,
+    /// Mean weeks of support (exponential), at an empty caseload.
+    pub support_weeks_mean: Positive,
+    /// Probability that support meets the family's needs, at an empty caseload and single-discipline team.
+    pub need_met_probability: Probability,
+    /// Relative gain in that probability from a multi-disciplinary team (0.2 = 20% more likely).
+    pub multidisciplinary_uplift: NonNegative,
+    /// At a full caseload, the share by which that probability falls and by
+    /// which support lasts longer (linear in caseload).
+    pub caseload_penalty: Probability,
+    /// Probability that a family at risk of significant harm, helped here, is stepped up.
+    pub step_up_probability: Probability,
+}
+
+impl FamilyHelp {
+    /// Families the team can hold at once.
+    pub fn capacity(&self) -> u32 {
+        (self.fte.get() * f64::from(self.caseload_cap)).floor() as u32
+    }
+}
+
+/// The hazard of a closed case being referred again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReReferral {
+    /// Probability of a new referral within 12 months after the front door took no action or signposted.
+    pub within_12_months_after_no_action: Probability,
+    /// The same after family help met the family's needs.
+    pub within_12_months_after_needs_met: Probability,
+    /// The same after family help ended with needs unmet.
+    pub within_12_months_after_needs_unmet: Probability,
+    /// Re-referrals later than this many years after closure are not modelled.
+    pub horizon_years: Positive,
+}
+
+/// One problem found in a scenario, located in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Line, from 1 (0 when it could not be located).
+    pub line: usize,
+    /// Column, from 1 (0 when it could not be located).
+    pub column: usize,
+    /// Dotted path of the field, e.g. `family_help.fte` (empty when unknown).
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+/// A scenario that could not be read: every problem found, with the file's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or `<built-in default>`).
+    pub file: String,
+    /// The problems, in file order.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", self.file)?;
+            if p.line > 0 {
+                write!(f, ":{}:{}", p.line, p.column)?;
+            }
+            if !p.field.is_empty() {
+                write!(f, ": {}", p.field)?;
+            }
+            write!(f, ": {}", p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<(Scenario, String), ScenarioError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            problems: vec![Diagnostic {
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message: format!("cannot read the file: {e}"),
+            }],
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
+            file: file.clone(),
+            problems: vec![Diagnostic {
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message: format!(
+                    "not UTF-8 text (bad byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            }],
+        })?;
+        let scenario = Scenario::parse(&text, &file)?;
+        Ok((scenario, text))
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let field = field_at(text, &span);
+            let (line, column) = line_column(text, span.start);
+            ScenarioError {
+                file: file.to_string(),
+                problems: vec![Diagnostic {
+                    line,
+                    column,
+                    field,
+                    message: e.message().trim().to_string(),
+                }],
+            }
+        })?;
+        let problems = scenario.validate();
+        if problems.is_empty() {
+            return Ok(scenario);
+        }
+        let mut located: Vec<Diagnostic> = problems
+            .into_iter()
+            .map(|(field, message)| {
+                let (line, column) = span_of(text, &field)
+                    .map(|s| line_column(text, s.start))
+                    .unwrap_or((0, 0));
+                Diagnostic {
+                    line,
+                    column,
+                    field,
+                    message,
+                }
+            })
+            .collect();
+        located.sort_by_key(|d| (d.line, d.column));
+        Err(ScenarioError {
+            file: file.to_string(),
+            problems: located,
+        })
+    }
+
+    /// The built-in default scenario.
+    pub fn default_scenario() -> Scenario {
+        Scenario::parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)
+            .expect("the built-in scenario is valid (a test checks it)")
+    }
+
+    /// Checks across fields: `(field path, message)` for each problem.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut p = Vec::new();
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
+        if self.name.trim().is_empty() {
+            bad("name", "must not be empty".into());
+        }
+        if !(1..=50).contains(&self.years) {
+            bad(
+                "years",
+                format!("{} is not allowed here: expected 1 to 50", self.years),
+            );
+        }
+        if self.start.year() < 1900 || self.start.year() > 2200 {
+            bad(
+                "start",
+                format!(
+                    "{} is not allowed here: expected a date from 1900 to 2200",
+                    self.start
+                ),
+            );
+        }
+        if self.area.children == 0 {
+            bad(
+                "area.children",
+                "0 is not allowed here: expected at least 1 child".into(),
+            );
+        }
+        if let Some(profile) = &self.area.monthly_profile {
+            if profile.len() != 12 {
+                bad(
+                    "area.monthly_profile",
+                    format!("has {} numbers: expected 12, January first", profile.len()),
+                );
+            } else if profile.iter().all(|m| m.get() == 0.0) {
+                bad(
+                    "area.monthly_profile",
+                    "all 12 numbers are 0: at least one must be greater than 0".into(),
+                );
+            }
+        }
+        if self.families.children_mean.get() < 1.0 {
+            bad(
+                "families.children_mean",
+                format!(
+                    "{} is not allowed here: expected 1 or more (every referred household has a child)",
+                    self.families.children_mean.get()
+                ),
+            );
+        }
+        let n = &self.families.need;
+        if n.none.get() + n.low.get() + n.moderate.get() + n.high.get() <= 0.0 {
+            bad(
+                "families.need",
+                "all shares are 0: at least one must be greater than 0".into(),
+            );
+        }
+        let t = &self.triage;
+        if t.accuracy_with_full_data_sharing.get() < t.accuracy_without_data_sharing.get() {
+            bad(
+                "triage.accuracy_with_full_data_sharing",
+                format!(
+                    "{} is below accuracy_without_data_sharing ({}): data sharing cannot make decisions worse",
+                    t.accuracy_with_full_data_sharing.get(),
+                    t.accuracy_without_data_sharing.get()
+                ),
+            );
+        }
+        if self.family_help.caseload_cap == 0 {
+            bad(
+                "family_help.caseload_cap",
+                "0 is not allowed here: expected at least 1 family per practitioner".into(),
+            );
+        }
+        let horizon_end = self.start.plus_days(i64::from(self.years) * 365);
+        for (i, h) in self.bank_holidays.iter().enumerate() {
+            if let Some(end) = horizon_end {
+                if *h < self.start || *h >= end {
+                    bad(
+                        &format!("bank_holidays.{i}"),
+                        format!(
+                            "{h} is outside the run ({} to {end}): list only bank holidays inside it",
+                            self.start
+                        ),
+                    );
+                }
+            }
+        }
+        let rr = &self.rereferral;
+        for (field, v) in [
+            (
+                "within_12_months_after_no_action",
+                rr.within_12_months_after_no_action,
+            ),
+            (
+                "within_12_months_after_needs_met",
+                rr.within_12_months_after_needs_met,
+            ),
+            (
+                "within_12_months_after_needs_unmet",
+                rr.within_12_months_after_needs_unmet,
+            ),
+        ] {
+            if v.get() >= 1.0 {
+                bad(
+                    &format!("rereferral.{field}"),
+                    "1 is not allowed here: expected a probability below 1".into(),
+                );
+            }
+        }
+        p
+    }
+
+    /// Days the run lasts.
+    pub fn horizon_days(&self) -> u64 {
+        u64::from(self.years) * 365
+    }
+
+    /// The run's calendar.
+    pub fn calendar(&self) -> Calendar {
+        Calendar::new(self.start, self.horizon_days(), &self.bank_holidays)
+    }
+}
+
+/// A hash of scenario text, recorded in log headers.
+pub fn scenario_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The span of the value at a dotted field path (`a.b.3` indexes arrays).
+fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let (_, mut value) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == first)?;
+    for part in parts {
+        let next = match value.get_ref() {
+            toml::de::DeValue::Table(t) => {
+                t.iter().find(|(k, _)| k.get_ref() == part).map(|(_, v)| v)
+            }
+            toml::de::DeValue::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        value = next?;
+    }
+    Some(value.span())
+}
+
+/// The dotted path of the innermost key whose key or value contains `span`.
+fn field_at(text: &str, span: &Range<usize>) -> String {
+    fn search(value: &toml::de::DeValue<'_>, at: usize, path: &mut Vec<String>) -> bool {
+        let inside = |s: Range<usize>| s.start <= at && at < s.end.max(s.start + 1);
+        match value {
+            toml::de::DeValue::Table(t) => {
+                for (k, v) in t.iter() {
+                    path.push(k.get_ref().to_string());
+                    if inside(k.span()) || search(v.get_ref(), at, path) || inside(v.span()) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            toml::de::DeValue::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    if search(v.get_ref(), at, path) || inside(v.span()) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return String::new();
+    };
+    let mut path = Vec::new();
+    let root = toml::de::DeValue::Table(doc.into_inner());
+    search(&root, span.start, &mut path);
+    path.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_scenario_is_valid() {
+        let s = Scenario::default_scenario();
+        assert!(s.family_help.capacity() > 0);
+    }
+
+    #[test]
+    fn line_and_column_count_from_one() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    }
+}

@@ -1,0 +1,307 @@
+//! The state of a run, changed only by [`State::apply`].
+//!
+//! State holds what the model needs to decide: the families currently known
+//! (open, or closed with a re-referral still to come) and the family help
+//! team's caseload and waiting list. A family closed for good is dropped, so
+//! memory follows the families open at once, not the length of the run.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::calendar::Minute;
+use crate::codec;
+use crate::event::{Attributes, Event, FamilyId, TriageDecision};
+use crate::scenario::Scenario;
+
+/// Where a family is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Stage {
+    /// Referred; the front door has not decided yet.
+    AwaitingTriage,
+    /// On the family help waiting list.
+    WaitingForHelp,
+    /// Receiving family help.
+    InHelp,
+    /// Help ended; the case is being closed (only between two events of one decision).
+    Closing,
+    /// Closed, with a re-referral to come.
+    Closed,
+}
+
+/// One family known to the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Family {
+    /// Attributes drawn when it was first referred.
+    pub attributes: Attributes,
+    /// Its current (latest) referral: 0 for the first.
+    pub episode: u16,
+    /// Where it is.
+    pub stage: Stage,
+    /// When it entered its current stage.
+    pub stage_since: Minute,
+    /// When its current referral came in.
+    pub referred_at: Minute,
+    /// When its previous referral came in, if any.
+    pub previous_referral_at: Option<Minute>,
+    /// The front door's decision on the current referral.
+    pub triage: Option<TriageDecision>,
+    /// Family help caseload when its help started, parts per 10,000 of capacity.
+    pub load_at_start: u16,
+    /// Whether the family help assessment is complete.
+    pub assessed: bool,
+}
+
+/// The family help team's caseload and waiting list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FamilyHelpTeam {
+    /// Families the team can hold at once.
+    pub capacity: u32,
+    /// Families it holds now.
+    pub active: u32,
+    /// Families waiting, first come first served.
+    pub waiting: VecDeque<FamilyId>,
+}
+
+impl FamilyHelpTeam {
+    /// Caseload as parts per 10,000 of capacity, with `active` families held.
+    pub fn load(&self, active: u32) -> u16 {
+        if self.capacity == 0 {
+            return 10_000;
+        }
+        (u64::from(active.min(self.capacity)) * 10_000 / u64::from(self.capacity)) as u16
+    }
+}
+
+/// An event that does not fit the state it is applied to: a corrupt or
+/// foreign log, or a bug.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{event} at minute {at} does not fit the state: {why}")]
+pub struct Inconsistent {
+    /// The event's name.
+    pub event: &'static str,
+    /// When.
+    pub at: Minute,
+    /// What does not fit.
+    pub why: String,
+}
+
+/// Everything a run knows.
+#[derive(Clone, Debug)]
+pub struct State {
+    families: FxHashMap<FamilyId, Family>,
+    next_family: u32,
+    /// The family help team.
+    pub family_help: FamilyHelpTeam,
+}
+
+impl State {
+    /// The state at the start of a run of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        State {
+            families: FxHashMap::default(),
+            next_family: 0,
+            family_help: FamilyHelpTeam {
+                capacity: scenario.family_help.capacity(),
+                active: 0,
+                waiting: VecDeque::new(),
+            },
+        }
+    }
+
+    /// The family, if the run still knows it.
+    #[inline]
+    pub fn family(&self, id: FamilyId) -> Option<&Family> {
+        self.families.get(&id)
+    }
+
+    /// The id the next new family will get.
+    pub fn next_family_id(&self) -> FamilyId {
+        FamilyId(self.next_family)
+    }
+
+    /// Families the run knows now (open, or closed with a re-referral to come).
+    pub fn known_families(&self) -> usize {
+        self.families.len()
+    }
+
+    /// Families in each stage, in [`Stage`] order.
+    pub fn stage_counts(&self) -> [u64; 5] {
+        let mut c = [0u64; 5];
+        for f in self.families.values() {
+            c[f.stage as usize] += 1;
+        }
+        c
+    }
+
+    /// Applies one event: the only place state changes.
+    pub fn apply(&mut self, at: Minute, event: &Event) -> Result<(), Inconsistent> {
+        let bad = |why: String| Inconsistent {
+            event: event.name(),
+            at,
+            why,
+        };
+        match *event {
+            Event::FamilyReferred { family, attributes } => {
+                if family.0 != self.next_family {
+                    return Err(bad(format!(
+                        "new family {family} is out of sequence (expected {})",
+                        self.next_family
+                    )));
+                }
+                self.next_family += 1;
+                self.families.insert(
+                    family,
+                    Family {
+                        attributes,
+                        episode: 0,
+                        stage: Stage::AwaitingTriage,
+                        stage_since: at,
+                        referred_at: at,
+                        previous_referral_at: None,
+                        triage: None,
+                        load_at_start: 0,
+                        assessed: false,
+                    },
+                );
+            }
+            Event::FamilyReReferred { family, episode } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::Closed || episode != f.episode.wrapping_add(1) {
+                    return Err(bad(format!(
+                        "family {family} is {:?} at episode {}, not closed before episode {episode}",
+                        f.stage, f.episode
+                    )));
+                }
+                f.episode = episode;
+                f.previous_referral_at = Some(f.referred_at);
+                f.referred_at = at;
+                f.stage = Stage::AwaitingTriage;
+                f.stage_since = at;
+                f.triage = None;
+                f.assessed = false;
+            }
+            Event::TriageDecided { family, decision } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::AwaitingTriage || f.triage.is_some() {
+                    return Err(bad(format!("family {family} is not awaiting triage")));
+                }
+                f.triage = Some(decision);
+            }
+            Event::FamilyHelpQueued { family } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::AwaitingTriage {
+                    return Err(bad(format!("family {family} is {:?}", f.stage)));
+                }
+                f.stage = Stage::WaitingForHelp;
+                f.stage_since = at;
+                self.family_help.waiting.push_back(family);
+            }
+            Event::FamilyHelpStarted { family } => {
+                let team = &mut self.family_help;
+                if team.active >= team.capacity {
+                    return Err(bad(format!(
+                        "the family help team is full ({} of {})",
+                        team.active, team.capacity
+                    )));
+                }
+                let load = team.load(team.active);
+                let f = self
+                    .families
+                    .get_mut(&family)
+                    .ok_or_else(|| bad(format!("family {family} is not known")))?;
+                match f.stage {
+                    Stage::AwaitingTriage => {}
+                    Stage::WaitingForHelp if team.waiting.front() == Some(&family) => {
+                        team.waiting.pop_front();
+                    }
+                    s => return Err(bad(format!("family {family} is {s:?}, not next for help"))),
+                }
+                team.active += 1;
+                f.stage = Stage::InHelp;
+                f.stage_since = at;
+                f.load_at_start = load;
+                f.assessed = false;
+            }
+            Event::AssessmentCompleted { family } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::InHelp || f.assessed {
+                    return Err(bad(format!("family {family} has no assessment under way")));
+                }
+                f.assessed = true;
+            }
+            Event::FamilyHelpEnded { family, .. } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::InHelp {
+                    return Err(bad(format!(
+                        "family {family} is {:?}, not in help",
+                        f.stage
+                    )));
+                }
+                f.stage = Stage::Closing;
+                f.stage_since = at;
+                self.family_help.active -= 1;
+            }
+            Event::CaseClosed {
+                family,
+                rereferral_due,
+                ..
+            } => {
+                let f = self.family_mut(family, at, event)?;
+                if matches!(
+                    f.stage,
+                    Stage::Closed | Stage::WaitingForHelp | Stage::InHelp
+                ) {
+                    return Err(bad(format!("family {family} is {:?}", f.stage)));
+                }
+                match rereferral_due {
+                    Some(due) if due > at => {
+                        f.stage = Stage::Closed;
+                        f.stage_since = at;
+                    }
+                    Some(due) => {
+                        return Err(bad(format!(
+                            "re-referral due at minute {due} is not after closure"
+                        )))
+                    }
+                    None => {
+                        self.families.remove(&family);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn family_mut(
+        &mut self,
+        id: FamilyId,
+        at: Minute,
+        event: &Event,
+    ) -> Result<&mut Family, Inconsistent> {
+        self.families.get_mut(&id).ok_or_else(|| Inconsistent {
+            event: event.name(),
+            at,
+            why: format!("family {id} is not known (never referred, or closed for good)"),
+        })
+    }
+
+    /// A hash of the whole state, independent of hash-map order: families
+    /// are hashed in id order through the payload codec.
+    pub fn hash(&self) -> u64 {
+        let mut ids: Vec<&FamilyId> = self.families.keys().collect();
+        ids.sort_unstable();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = Vec::with_capacity(64);
+        codec::encode_into(&(self.next_family, &self.family_help), &mut buf)
+            .expect("state encodes");
+        hasher.update(&buf);
+        for id in ids {
+            buf.clear();
+            codec::encode_into(&(id, &self.families[id]), &mut buf).expect("state encodes");
+            hasher.update(&buf);
+        }
+        hasher.digest()
+    }
+}

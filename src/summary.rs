@@ -1,0 +1,456 @@
+//! The run summary: what a modeller reads, as text and as JSON.
+//!
+//! Built from the metrics and the final state only, so a replay of the log
+//! prints exactly what the run printed.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::calendar::DAY;
+use crate::event::{ClosureReason, HelpOutcome, TriageDecision};
+use crate::projection::{Metrics, YearCounts};
+use crate::scenario::Scenario;
+use crate::state::State;
+
+/// A labelled count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Count {
+    /// What was counted.
+    pub what: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Referrals over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Referrals {
+    /// All referrals.
+    pub total: u64,
+    /// First referrals of new families.
+    pub new_families: u64,
+    /// Referrals of families referred before.
+    pub rereferrals: u64,
+    /// Referrals per 10,000 children per year.
+    pub per_10k_children_per_year: f64,
+    /// Share of referrals within 12 months of the family's previous referral, %.
+    pub rereferred_within_12_months_pct: f64,
+}
+
+/// The front door over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Triage {
+    /// Decisions by kind.
+    pub decisions: Vec<Count>,
+    /// Share decided within 1 working day, %.
+    pub within_1_working_day_pct: f64,
+}
+
+/// Family help over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FamilyHelp {
+    /// Practitioners (FTE).
+    pub fte: f64,
+    /// Families the team can hold at once.
+    pub capacity: u32,
+    /// Families who had to join the waiting list.
+    pub queued: u64,
+    /// Families who started help.
+    pub started: u64,
+    /// Mean wait before help started, days (0 for those who did not wait).
+    pub mean_wait_days: f64,
+    /// Longest wait, days.
+    pub max_wait_days: f64,
+    /// Mean families on the waiting list.
+    pub mean_waiting: f64,
+    /// Longest waiting list.
+    pub max_waiting: u64,
+    /// Assessments completed.
+    pub assessments: u64,
+    /// Share completed within 45 working days of the referral, %.
+    pub assessments_within_45_working_days_pct: f64,
+    /// Mean families in help at once.
+    pub mean_families_in_help: f64,
+    /// Mean families per practitioner.
+    pub mean_caseload_per_fte: f64,
+    /// How ended spells ended.
+    pub outcomes: Vec<Count>,
+}
+
+/// Where families were when the run ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AtEnd {
+    /// Awaiting a front-door decision.
+    pub awaiting_triage: u64,
+    /// On the family help waiting list.
+    pub waiting_for_help: u64,
+    /// In family help.
+    pub in_help: u64,
+    /// Closed, with a re-referral to come after the run's end.
+    pub closed_to_return: u64,
+}
+
+/// Everything a run reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// familyflow's version.
+    pub familyflow: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Where the scenario came from.
+    pub scenario_source: String,
+    /// The seed.
+    pub seed: u64,
+    /// First day.
+    pub start: String,
+    /// Last day.
+    pub end: String,
+    /// Children in the area.
+    pub children: u64,
+    /// Events in the run.
+    pub events: u64,
+    /// Hash of the final state (hex).
+    pub state_hash: String,
+    /// Referrals.
+    pub referrals: Referrals,
+    /// The front door.
+    pub triage: Triage,
+    /// Family help.
+    pub family_help: FamilyHelp,
+    /// Case closures by reason.
+    pub closures: Vec<Count>,
+    /// Where families were at the end.
+    pub at_end: AtEnd,
+    /// Counts by financial year.
+    pub by_financial_year: Vec<YearCounts>,
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+impl Summary {
+    /// The summary of a finished run (or replay).
+    pub fn new(
+        scenario: &Scenario,
+        source: &str,
+        seed: u64,
+        metrics: &Metrics,
+        state: &State,
+    ) -> Summary {
+        let cal = metrics.calendar();
+        let end_day = cal.date(metrics.end.saturating_sub(1));
+        let referrals = metrics.new_families + metrics.rereferrals;
+        let years = metrics.end as f64 / (365.0 * DAY as f64);
+        let decided: u64 = TriageDecision::ALL
+            .iter()
+            .map(|d| metrics.triage_total(*d))
+            .sum();
+        let started = metrics.total(|y| y.family_help_started);
+        let assessments = metrics.total(|y| y.assessments);
+        let span = metrics.end.max(1) as f64;
+        let mean_active = metrics.active_minutes as f64 / span;
+        let stages = state.stage_counts();
+        Summary {
+            familyflow: crate::VERSION.to_string(),
+            scenario: scenario.name.clone(),
+            scenario_source: source.to_string(),
+            seed,
+            start: cal.start().to_string(),
+            end: end_day.to_string(),
+            children: scenario.area.children,
+            events: metrics.events,
+            state_hash: format!("{:016x}", state.hash()),
+            referrals: Referrals {
+                total: referrals,
+                new_families: metrics.new_families,
+                rereferrals: metrics.rereferrals,
+                per_10k_children_per_year: round2(
+                    referrals as f64 / years.max(1e-9) / scenario.area.children as f64 * 10_000.0,
+                ),
+                rereferred_within_12_months_pct: pct(
+                    metrics.total(|y| y.rereferrals_within_12_months),
+                    referrals,
+                ),
+            },
+            triage: Triage {
+                decisions: TriageDecision::ALL
+                    .iter()
+                    .map(|d| Count {
+                        what: d.label().into(),
+                        count: metrics.triage_total(*d),
+                    })
+                    .collect(),
+                within_1_working_day_pct: pct(
+                    metrics.total(|y| y.triage_within_1_working_day),
+                    decided,
+                ),
+            },
+            family_help: FamilyHelp {
+                fte: scenario.family_help.fte.get(),
+                capacity: state.family_help.capacity,
+                queued: metrics.help_queued,
+                started,
+                mean_wait_days: round2(
+                    metrics.wait_minutes as f64 / started.max(1) as f64 / DAY as f64,
+                ),
+                max_wait_days: round2(metrics.max_wait as f64 / DAY as f64),
+                mean_waiting: round2(metrics.waiting_minutes as f64 / span),
+                max_waiting: metrics.max_waiting,
+                assessments,
+                assessments_within_45_working_days_pct: pct(
+                    metrics.total(|y| y.assessments_within_45_working_days),
+                    assessments,
+                ),
+                mean_families_in_help: round2(mean_active),
+                mean_caseload_per_fte: if scenario.family_help.fte.get() > 0.0 {
+                    round2(mean_active / scenario.family_help.fte.get())
+                } else {
+                    0.0
+                },
+                outcomes: HelpOutcome::ALL
+                    .iter()
+                    .map(|o| Count {
+                        what: o.label().into(),
+                        count: metrics.ended(*o),
+                    })
+                    .collect(),
+            },
+            closures: ClosureReason::ALL
+                .iter()
+                .map(|r| Count {
+                    what: r.label().into(),
+                    count: metrics.closed(*r),
+                })
+                .collect(),
+            at_end: AtEnd {
+                awaiting_triage: stages[0],
+                waiting_for_help: stages[1],
+                in_help: stages[2],
+                closed_to_return: stages[4],
+            },
+            by_financial_year: metrics.years.clone(),
+        }
+    }
+
+    /// The summary as pretty JSON (with a final newline).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a summary always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// The summary as a modeller reads it in a terminal.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let r = &self.referrals;
+        let t = &self.triage;
+        let h = &self.family_help;
+        let _ = writeln!(o, "familyflow {} — {}", self.familyflow, self.scenario);
+        let _ = writeln!(
+            o,
+            "{} to {} · {} children · seed {} · {} events · state {}",
+            self.start,
+            self.end,
+            thousands(self.children),
+            self.seed,
+            thousands(self.events),
+            self.state_hash
+        );
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Referrals");
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}   ({} per 10,000 children a year)",
+            "referrals",
+            thousands(r.total),
+            fixed(r.per_10k_children_per_year, 0)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "  of new families",
+            thousands(r.new_families)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "  of families referred before",
+            thousands(r.rereferrals)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>11}%",
+            "re-referred within 12 months",
+            fixed(r.rereferred_within_12_months_pct, 1)
+        );
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Front door");
+        for c in &t.decisions {
+            let _ = writeln!(o, "  {:<44}{:>12}", c.what, thousands(c.count));
+        }
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>11}%",
+            "decided within 1 working day",
+            fixed(t.within_1_working_day_pct, 1)
+        );
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Family help ({} FTE, room for {} families)",
+            fixed(h.fte, 1),
+            thousands(u64::from(h.capacity))
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "families started",
+            thousands(h.started)
+        );
+        let _ = writeln!(o, "  {:<44}{:>12}", "had to wait", thousands(h.queued));
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "mean wait (days)",
+            fixed(h.mean_wait_days, 1)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "longest wait (days)",
+            fixed(h.max_wait_days, 1)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "waiting list: mean / longest",
+            format!(
+                "{} / {}",
+                fixed(h.mean_waiting, 1),
+                thousands(h.max_waiting)
+            )
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "assessments completed",
+            thousands(h.assessments)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>11}%",
+            "  within 45 working days of referral",
+            fixed(h.assessments_within_45_working_days_pct, 1)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "mean families in help",
+            fixed(h.mean_families_in_help, 1)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "mean caseload per FTE",
+            fixed(h.mean_caseload_per_fte, 1)
+        );
+        for c in &h.outcomes {
+            let _ = writeln!(
+                o,
+                "  {:<44}{:>12}",
+                format!("ended: {}", c.what),
+                thousands(c.count)
+            );
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Cases closed");
+        for c in &self.closures {
+            let _ = writeln!(o, "  {:<44}{:>12}", c.what, thousands(c.count));
+        }
+        let _ = writeln!(o);
+        let e = &self.at_end;
+        let _ = writeln!(o, "At the end of the run");
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "awaiting a front-door decision",
+            thousands(e.awaiting_triage)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "waiting for family help",
+            thousands(e.waiting_for_help)
+        );
+        let _ = writeln!(o, "  {:<44}{:>12}", "in family help", thousands(e.in_help));
+        let _ = writeln!(o);
+        let _ = writeln!(o, "By financial year");
+        let _ = writeln!(
+            o,
+            "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>11}{:>10}{:>11}",
+            "year",
+            "referrals",
+            "re-ref<12m",
+            "<=1 wd %",
+            "help start",
+            "assessed",
+            "<=45wd %",
+            "closures"
+        );
+        for y in &self.by_financial_year {
+            let decided: u64 = y.triage.iter().sum();
+            let _ = writeln!(
+                o,
+                "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>11}{:>10}{:>11}",
+                y.year,
+                thousands(y.referrals),
+                thousands(y.rereferrals_within_12_months),
+                fixed(pct(y.triage_within_1_working_day, decided), 1),
+                thousands(y.family_help_started),
+                thousands(y.assessments),
+                fixed(pct(y.assessments_within_45_working_days, y.assessments), 1),
+                thousands(y.closures)
+            );
+        }
+        o
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn fixed(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+}
