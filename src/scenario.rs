@@ -324,7 +324,10 @@ impl Scenario {
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            let field = field_at(text, &span);
+            let mut field = field_at(text, &span);
+            if field.is_empty() {
+                field = key_on_line(text, span.start);
+            }
             let (line, column) = line_column(text, span.start);
             ScenarioError {
                 file: file.to_string(),
@@ -441,20 +444,6 @@ impl Scenario {
                 "0 is not allowed here: expected at least 1 family per practitioner".into(),
             );
         }
-        let horizon_end = self.start.plus_days(i64::from(self.years) * 365);
-        for (i, h) in self.bank_holidays.iter().enumerate() {
-            if let Some(end) = horizon_end {
-                if *h < self.start || *h >= end {
-                    bad(
-                        &format!("bank_holidays.{i}"),
-                        format!(
-                            "{h} is outside the run ({} to {end}): list only bank holidays inside it",
-                            self.start
-                        ),
-                    );
-                }
-            }
-        }
         let rr = &self.rereferral;
         for (field, v) in [
             (
@@ -505,6 +494,34 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// For a syntax error, where the document cannot be parsed into keys: the
+/// key written on the error's line, under the table header above it.
+fn key_on_line(text: &str, offset: usize) -> String {
+    let (line, _) = line_column(text, offset);
+    let mut table = String::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if i + 1 == line {
+            let Some((key, _)) = t.split_once('=') else {
+                return String::new();
+            };
+            let key = key.trim();
+            if key.is_empty() || key.starts_with('#') {
+                return String::new();
+            }
+            return if table.is_empty() {
+                key.to_string()
+            } else {
+                format!("{table}.{key}")
+            };
+        }
+        if t.starts_with('[') && !t.starts_with("[[") {
+            table = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        }
+    }
+    String::new()
 }
 
 /// The span of the value at a dotted field path (`a.b.3` indexes arrays).

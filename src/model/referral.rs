@@ -101,7 +101,9 @@ impl Model {
         if f.stage != Stage::Closed {
             return;
         }
-        let episode = f.episode + 1;
+        let Some(episode) = f.episode.checked_add(1) else {
+            return;
+        };
         out.events.push(Event::FamilyReReferred { family, episode });
         self.schedule_triage(now, family, episode, out);
     }
