@@ -335,7 +335,7 @@ impl Scenario {
                     line,
                     column,
                     field,
-                    message: e.message().trim().to_string(),
+                    message: with_found_value(e.message().trim(), text, &span),
                 }],
             }
         })?;
@@ -494,6 +494,19 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// The parser's message, with the offending text appended when the message
+/// does not already show it (e.g. "invalid date …: found `2023-02-30`").
+fn with_found_value(message: &str, text: &str, span: &Range<usize>) -> String {
+    let found = text
+        .get(span.clone())
+        .map(str::trim)
+        .filter(|f| !f.is_empty() && f.len() <= 80 && !f.contains('\n'));
+    match found {
+        Some(f) if !message.contains(f) => format!("{message}: found `{f}`"),
+        _ => message.to_string(),
+    }
 }
 
 /// For a syntax error, where the document cannot be parsed into keys: the

@@ -1,0 +1,454 @@
+//! The command line as a user meets it: help with examples, `events`
+//! filtering and JSON, damaged and cut logs, scenario errors that say where
+//! and what, and missing files — all without a Rust panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const TINY: &str = "tests/data/tiny.toml";
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tiny_text() -> String {
+    std::fs::read_to_string(manifest_dir().join(TINY)).unwrap()
+}
+
+/// A temporary directory with a unique name, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "familyflow-cli-{tag}-{}-{n}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_familyflow"))
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("the familyflow binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    )
+}
+
+fn assert_ok(o: &Output, what: &str) {
+    assert!(o.status.success(), "{what} failed: {}", describe(o));
+}
+
+/// Fails with a message and exit code, and no Rust panic.
+fn assert_fails_cleanly(o: &Output, what: &str) {
+    assert!(!o.status.success(), "{what} succeeded: {}", describe(o));
+    assert_eq!(o.status.code(), Some(1), "{what}: {}", describe(o));
+    let all = format!("{}{}", stdout(o), stderr(o));
+    assert!(
+        !all.contains("panicked") && !all.contains("RUST_BACKTRACE"),
+        "{what} panicked: {}",
+        describe(o)
+    );
+    assert!(
+        stderr(o).starts_with("error: "),
+        "{what}: no error message: {}",
+        describe(o)
+    );
+}
+
+/// Runs `run SCENARIO --out DIR` and returns the log's path.
+fn write_log(dir: &TempDir, scenario: Option<&str>, seed: u64) -> PathBuf {
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(scenario.map(String::from));
+    args.extend([
+        "--seed".into(),
+        seed.to_string(),
+        "--out".into(),
+        dir.path().display().to_string(),
+    ]);
+    let o = familyflow(&args);
+    assert_ok(&o, "run");
+    dir.file("events.ffl")
+}
+
+// a. Help.
+
+#[test]
+fn help_of_every_command_has_an_example() {
+    let cases: [&[&str]; 8] = [
+        &["--help"],
+        &["run", "--help"],
+        &["replay", "--help"],
+        &["verify", "--help"],
+        &["events", "--help"],
+        &["recover", "--help"],
+        &["scenario", "check", "--help"],
+        &["help", "run"],
+    ];
+    for args in cases {
+        let o = familyflow(args);
+        assert_ok(&o, &args.join(" "));
+        assert!(
+            stdout(&o).contains("Example"),
+            "`familyflow {}` shows no example:\n{}",
+            args.join(" "),
+            stdout(&o)
+        );
+    }
+}
+
+// b. events.
+
+#[test]
+fn events_for_one_family_prints_only_that_family() {
+    let dir = TempDir::new("events");
+    let log = write_log(&dir, Some(TINY), 5);
+    let all = familyflow(&[Path::new("events"), &log]);
+    assert_ok(&all, "events");
+    let all_lines = stdout(&all).lines().count();
+    for id in [0u32, 1, 3] {
+        let o = familyflow(&[
+            "events".as_ref(),
+            log.as_os_str(),
+            "--family".as_ref(),
+            id.to_string().as_ref(),
+        ]);
+        assert_ok(&o, "events --family");
+        let text = stdout(&o);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(!lines.is_empty(), "no events for family {id}");
+        assert!(lines.len() < all_lines);
+        let token = format!("family={id}");
+        for line in &lines {
+            // `family=ID ` when more fields follow; events without fields end
+            // with `family=ID`. Either way it is a whole word.
+            assert!(
+                line.contains(&format!("{token} ")) || line.ends_with(&token),
+                "family {id}: line for another family: {line}"
+            );
+            assert_eq!(
+                line.split_whitespace()
+                    .filter(|w| w.starts_with("family="))
+                    .collect::<Vec<_>>(),
+                vec![token.as_str()],
+                "{line}"
+            );
+        }
+        assert!(
+            lines[0].contains("FamilyReferred"),
+            "family {id}'s first event is not its referral: {}",
+            lines[0]
+        );
+    }
+}
+
+#[test]
+fn events_json_lines_parse() {
+    let dir = TempDir::new("json");
+    let log = write_log(&dir, Some(TINY), 5);
+    let text = familyflow(&[Path::new("events"), &log]);
+    assert_ok(&text, "events");
+    let o = familyflow(&[Path::new("events"), &log, Path::new("--json")]);
+    assert_ok(&o, "events --json");
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), stdout(&text).lines().count());
+    assert!(out.lines().count() > 10);
+    let mut last_at = 0;
+    for line in out.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let at = v["at"].as_u64().unwrap_or_else(|| panic!("no at: {line}"));
+        assert!(at >= last_at, "events out of order: {line}");
+        last_at = at;
+        let date = v["date"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no date: {line}"));
+        assert!(date.starts_with("202"), "{line}");
+        assert!(v["event"].is_object(), "no event object: {line}");
+    }
+    // One family, as JSON.
+    let o = familyflow(&[
+        Path::new("events"),
+        &log,
+        Path::new("--family"),
+        Path::new("2"),
+        Path::new("--json"),
+    ]);
+    assert_ok(&o, "events --family 2 --json");
+    let out = stdout(&o);
+    assert!(out.lines().count() > 0);
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let event = v["event"].as_object().unwrap();
+        let (_, body) = event.iter().next().unwrap();
+        assert_eq!(body["family"], 2, "{line}");
+    }
+}
+
+// c. Damaged, cut and recovered logs.
+
+/// The default scenario's log: big enough that its middle is among the
+/// events, not in the header (which holds the scenario text).
+fn default_log(dir: &TempDir) -> (PathBuf, Vec<u8>) {
+    let log = write_log(dir, None, 3);
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(bytes.len() > 100_000, "log of {} bytes", bytes.len());
+    (log, bytes)
+}
+
+#[test]
+fn verify_names_the_byte_of_a_flipped_bit() {
+    let dir = TempDir::new("flip");
+    let (log, bytes) = default_log(&dir);
+    let good = familyflow(&[Path::new("verify"), &log]);
+    assert_ok(&good, "verify of the intact log");
+
+    let mut bad = bytes.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x10;
+    let flipped = dir.file("flipped.ffl");
+    std::fs::write(&flipped, &bad).unwrap();
+    let o = familyflow(&[Path::new("verify"), &flipped]);
+    assert_fails_cleanly(&o, "verify of a flipped log");
+    let err = stderr(&o);
+    assert!(err.contains(&flipped.display().to_string()), "{err}");
+    assert!(err.contains("damaged"), "{err}");
+    // `record N at byte OFFSET is damaged`: the offset is the start of the
+    // record holding the flipped byte, at or shortly before it.
+    let offset: usize = err
+        .split("at byte ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte offset in: {err}"));
+    assert!(
+        offset <= mid && mid - offset < 100,
+        "offset {offset} for a flip at {mid}: {err}"
+    );
+}
+
+#[test]
+fn cut_log_fails_verify_and_recovers_to_a_prefix() {
+    let dir = TempDir::new("cut");
+    let (log, bytes) = default_log(&dir);
+    let cut = dir.file("cut.ffl");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+
+    let o = familyflow(&[Path::new("verify"), &cut]);
+    assert_fails_cleanly(&o, "verify of a cut log");
+    assert!(stderr(&o).contains("cut short"), "{}", stderr(&o));
+
+    let recovered = dir.file("recovered.ffl");
+    let o = familyflow(&[Path::new("recover"), &cut, Path::new("--out"), &recovered]);
+    assert_ok(&o, "recover");
+    assert!(stdout(&o).starts_with("recovered "), "{}", stdout(&o));
+
+    let original = familyflow(&[Path::new("events"), &log]);
+    assert_ok(&original, "events of the original");
+    let rec = familyflow(&[Path::new("events"), &recovered]);
+    assert_ok(&rec, "events of the recovered log");
+    let original = stdout(&original);
+    let rec = stdout(&rec);
+    let (n_orig, n_rec) = (original.lines().count(), rec.lines().count());
+    assert!(
+        n_rec > n_orig / 4 && n_rec < n_orig,
+        "recovered {n_rec} of {n_orig} events"
+    );
+    assert!(
+        original.starts_with(&rec),
+        "the recovered events are not a prefix of the original's"
+    );
+
+    let o = familyflow(&[Path::new("verify"), &recovered]);
+    assert_fails_cleanly(&o, "verify of a recovered log");
+    assert!(stderr(&o).contains("recovered"), "{}", stderr(&o));
+}
+
+// d. Scenario errors.
+
+/// Writes `text` as a scenario, runs `scenario check` on it, and returns stderr.
+fn check_fails(dir: &TempDir, name: &str, text: &str) -> (PathBuf, String) {
+    let path = dir.file(name);
+    std::fs::write(&path, text).unwrap();
+    let o = familyflow(&[Path::new("scenario"), Path::new("check"), &path]);
+    assert_fails_cleanly(&o, &format!("scenario check {name}"));
+    (path, stderr(&o))
+}
+
+/// The tiny scenario with the line starting `prefix` replaced by `new`;
+/// returns the text and the 1-based line and column of `at` within `new`.
+fn with_line(prefix: &str, new: &str, at: &str) -> (String, usize, usize) {
+    let text = tiny_text();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {TINY}"));
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with(prefix)).count(),
+        1,
+        "{prefix:?} is not unique"
+    );
+    lines[i] = new.to_string();
+    let column = new.find(at).expect("`at` is in the new line") + 1;
+    (lines.join("\n") + "\n", i + 1, column)
+}
+
+fn assert_located(err: &str, path: &Path, line: usize, column: usize, field: &str) {
+    let at = format!("{}:{line}:{column}: {field}: ", path.display());
+    assert!(err.contains(&at), "expected {at:?} in:\n{err}");
+}
+
+#[test]
+fn negative_fte_is_located_and_explained() {
+    let dir = TempDir::new("fte");
+    let (text, line, column) = with_line("fte =", "fte = -3", "-3");
+    let (path, err) = check_fails(&dir, "fte.toml", &text);
+    assert_located(&err, &path, line, column, "family_help.fte");
+    assert!(err.contains("-3"), "{err}");
+    assert!(err.contains("0 or more"), "{err}");
+}
+
+#[test]
+fn probability_above_one_is_located_and_explained() {
+    let dir = TempDir::new("prob");
+    let (text, line, column) = with_line("data_sharing =", "data_sharing = 1.5", "1.5");
+    let (path, err) = check_fails(&dir, "prob.toml", &text);
+    assert_located(&err, &path, line, column, "triage.data_sharing");
+    assert!(err.contains("1.5"), "{err}");
+    assert!(err.contains("from 0 to 1"), "{err}");
+}
+
+#[test]
+fn unknown_field_is_located_and_named() {
+    let dir = TempDir::new("unknown");
+    let (text, line, column) = with_line(
+        "multidisciplinary =",
+        "multidisciplinary = false\ncolour = \"red\"",
+        "colour",
+    );
+    // The new key is on the line after the one replaced.
+    let (line, column) = (line + 1, column - "multidisciplinary = false\n".len());
+    let (path, err) = check_fails(&dir, "unknown.toml", &text);
+    assert_located(&err, &path, line, column, "family_help.colour");
+    assert!(err.contains("unknown field `colour`"), "{err}");
+    assert!(
+        err.contains("`fte`"),
+        "the allowed fields are listed: {err}"
+    );
+}
+
+#[test]
+fn invalid_date_is_located() {
+    let dir = TempDir::new("date");
+    let (text, line, column) = with_line("start =", "start = 2023-02-30", "2023");
+    let (path, err) = check_fails(&dir, "date.toml", &text);
+    assert_located(&err, &path, line, column, "start");
+    assert!(err.contains("date"), "{err}");
+}
+
+/// The message for an impossible date says what is wrong ("invalid date,
+/// expected day between 01 and 28") and the value the user wrote.
+#[test]
+fn invalid_date_message_names_the_value() {
+    let dir = TempDir::new("date-value");
+    let (text, _, _) = with_line("start =", "start = 2023-02-30", "2023");
+    let (_, err) = check_fails(&dir, "date.toml", &text);
+    assert!(err.contains("2023-02-30"), "{err}");
+}
+
+#[test]
+fn accuracy_below_its_floor_is_located_and_explained() {
+    let dir = TempDir::new("accuracy");
+    let (text, line, column) = with_line(
+        "accuracy_with_full_data_sharing =",
+        "accuracy_with_full_data_sharing = 0.70",
+        "0.70",
+    );
+    let (path, err) = check_fails(&dir, "accuracy.toml", &text);
+    assert_located(
+        &err,
+        &path,
+        line,
+        column,
+        "triage.accuracy_with_full_data_sharing",
+    );
+    assert!(err.contains("0.7 is below"), "{err}");
+    assert!(err.contains("accuracy_without_data_sharing (0.8)"), "{err}");
+}
+
+#[test]
+fn the_unchanged_tiny_scenario_checks() {
+    let dir = TempDir::new("ok");
+    let (text, _, _) = with_line("fte =", "fte = 1", "1");
+    let path = dir.file("ok.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = familyflow(&[Path::new("scenario"), Path::new("check"), &path]);
+    assert_ok(&o, "scenario check of a good scenario");
+    assert!(stdout(&o).starts_with("ok: "), "{}", stdout(&o));
+}
+
+#[test]
+fn missing_scenario_file_is_named() {
+    let dir = TempDir::new("missing");
+    let path = dir.file("no-such-scenario.toml");
+    let o = familyflow(&[Path::new("scenario"), Path::new("check"), &path]);
+    assert_fails_cleanly(&o, "scenario check of a missing file");
+    let err = stderr(&o);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("cannot read the file"), "{err}");
+}
+
+// e. run with a missing scenario.
+
+#[test]
+fn run_with_a_missing_scenario_names_the_path() {
+    let dir = TempDir::new("run-missing");
+    let path = dir.file("nowhere.toml");
+    let out = dir.file("out");
+    let o = familyflow(&[Path::new("run"), &path, Path::new("--out"), &out]);
+    assert_fails_cleanly(&o, "run of a missing scenario");
+    let err = stderr(&o);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(stdout(&o).is_empty(), "printed a summary: {}", stdout(&o));
+    assert!(!out.exists(), "created the output folder anyway");
+}
