@@ -278,8 +278,9 @@ mod tests {
         let monday_3pm = 7 * DAY + 15 * 60;
         assert_eq!(cal.add_working_minutes(friday_3pm, DAY), monday_3pm);
         assert_eq!(cal.working_minutes_between(friday_3pm, monday_3pm), DAY);
-        // Friday 3 May 2024 plus one working day skips the bank holiday.
-        let fri = 32 * DAY;
+        // Friday 3 May 2024 at noon plus one working day skips the weekend
+        // and the bank holiday on Monday 6 May.
+        let fri = 32 * DAY + 12 * 60;
         assert_eq!(cal.date(cal.add_working_minutes(fri, DAY)), d("2024-05-07"));
         // Work arriving on a Saturday starts counting on Monday.
         let saturday_noon = 5 * DAY + 12 * 60;

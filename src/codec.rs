@@ -3,7 +3,9 @@
 //! `bincode` 2.0.1 is pinned (it is unmaintained upstream). Everything that
 //! turns a value into log payload bytes or back goes through here, with the
 //! standard configuration (little-endian, variable-length integers) and a
-//! decode limit, so a hostile length inside a payload cannot make it allocate.
+//! decode limit, so a hostile length inside a payload cannot make it allocate
+//! more than [`DECODE_LIMIT`] (bincode checks a claimed length against the
+//! limit, not against the bytes left; only the header holds strings).
 
 use serde::{de::DeserializeOwned, Serialize};
 

@@ -282,6 +282,7 @@ pub struct LogReader<R: Read> {
     last_at: Minute,
     running: Xxh3,
     trailer: Option<Trailer>,
+    checkpoint_due: bool,
 }
 
 /// Reads up to `buf.len()` bytes; returns how many (fewer only at end of input).
@@ -342,6 +343,7 @@ impl<R: Read> LogReader<R> {
             last_at: 0,
             running: Xxh3::new(),
             trailer: None,
+            checkpoint_due: false,
         };
         let start = reader.offset;
         match reader.frame(MAX_HEADER_RECORD)? {
@@ -479,6 +481,15 @@ impl<R: Read> LogReader<R> {
                 events: self.events,
             });
         };
+        if self.checkpoint_due && ty != kind::CHECKPOINT {
+            return Err(self.damaged(
+                start,
+                format!(
+                    "a checkpoint was due after event {}, but this record is of type {ty}: the checkpoint is missing",
+                    self.events
+                ),
+            ));
+        }
         let item = match ty {
             kind::EVENT => {
                 let timed: Timed = self.decode(start)?;
@@ -497,9 +508,20 @@ impl<R: Read> LogReader<R> {
                     .update(&crc32c::crc32c(&self.buf).to_le_bytes());
                 self.running.update(&self.buf);
                 self.events += 1;
+                self.checkpoint_due = self.events % self.header.checkpoint_every == 0;
                 Item::Event(timed)
             }
             kind::CHECKPOINT => {
+                if !self.checkpoint_due {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "a checkpoint where none is due (after event {}, interval {}): repeated or out of place",
+                            self.events, self.header.checkpoint_every
+                        ),
+                    ));
+                }
+                self.checkpoint_due = false;
                 let cp: Checkpoint = self.decode(start)?;
                 let expected = self.running.digest();
                 if cp.events != self.events || cp.running_hash != expected || cp.at != self.last_at
@@ -509,15 +531,6 @@ impl<R: Read> LogReader<R> {
                         format!(
                             "checkpoint says {} events with running hash {:016x}, but {} events with hash {expected:016x} precede it: records are missing, repeated or out of order",
                             cp.events, cp.running_hash, self.events
-                        ),
-                    ));
-                }
-                if self.events % self.header.checkpoint_every != 0 {
-                    return Err(self.damaged(
-                        start,
-                        format!(
-                            "a checkpoint after {} events is off the header's interval of {}",
-                            self.events, self.header.checkpoint_every
                         ),
                     ));
                 }
