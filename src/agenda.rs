@@ -24,6 +24,14 @@ pub enum Happening {
     AssessmentDue(FamilyId, u16),
     /// A spell of family help comes to its end (episode).
     HelpEnds(FamilyId, u16),
+    /// A section 47 enquiry comes to its end (episode).
+    S47Ends(FamilyId, u16),
+    /// An initial child protection conference comes due (episode).
+    ConferenceDue(FamilyId, u16),
+    /// A child protection review conference comes due (episode).
+    PlanReviewDue(FamilyId, u16),
+    /// A child protection plan comes to its end (episode).
+    PlanEnds(FamilyId, u16),
 }
 
 #[derive(Copy, Clone, Debug)]

@@ -170,22 +170,33 @@ pub enum ClosureReason {
     NeedMet,
     /// Family help ended with needs unmet.
     NeedUnmet,
-    /// Passed to the child protection route (strategy discussion or step-up).
-    /// The child protection route itself is modelled from the next release; in
-    /// this one the case leaves the simulated routes here.
+    /// Passed to child protection and out of the simulated routes. Written
+    /// only by familyflow 0.1 (before the child protection route existed);
+    /// kept so those logs still read.
     ToChildProtection,
+    /// A section 47 enquiry or conference found no need to go on, and no
+    /// need for family help.
+    AfterEnquiry,
+    /// A child protection plan ended in pre-proceedings or care proceedings.
+    /// The care route is modelled from a later release; here the case leaves
+    /// the simulated routes.
+    ToCareProceedings,
 }
 
 impl ClosureReason {
     /// All reasons, in order.
-    pub const ALL: [ClosureReason; 6] = [
+    pub const ALL: [ClosureReason; 7] = [
         ClosureReason::NoFurtherAction,
         ClosureReason::UniversalServices,
         ClosureReason::NotInNeed,
         ClosureReason::NeedMet,
         ClosureReason::NeedUnmet,
-        ClosureReason::ToChildProtection,
+        ClosureReason::AfterEnquiry,
+        ClosureReason::ToCareProceedings,
     ];
+
+    /// Number of variants (including retired ones), for count arrays.
+    pub const COUNT: usize = 8;
 
     /// Words for tables.
     pub fn label(self) -> &'static str {
@@ -195,7 +206,9 @@ impl ClosureReason {
             ClosureReason::NotInNeed => "assessed, not in need",
             ClosureReason::NeedMet => "family help, needs met",
             ClosureReason::NeedUnmet => "family help, needs unmet",
-            ClosureReason::ToChildProtection => "passed to child protection",
+            ClosureReason::ToChildProtection => "passed to child protection (0.1 logs)",
+            ClosureReason::AfterEnquiry => "after a section 47 enquiry or conference",
+            ClosureReason::ToCareProceedings => "to care proceedings",
         }
     }
 }
@@ -257,6 +270,43 @@ pub enum Event {
         /// When the family will be referred again, if it will.
         rereferral_due: Option<Minute>,
     },
+    /// A strategy discussion started a section 47 enquiry.
+    S47Started {
+        /// The family.
+        family: FamilyId,
+    },
+    /// The section 47 enquiry ended; `conference` when it led to an initial
+    /// child protection conference.
+    S47Completed {
+        /// The family.
+        family: FamilyId,
+        /// Whether an initial child protection conference follows.
+        conference: bool,
+    },
+    /// The initial child protection conference was held.
+    ConferenceHeld {
+        /// The family.
+        family: FamilyId,
+        /// Whether it made a child protection plan.
+        plan: bool,
+    },
+    /// A child protection plan started.
+    PlanStarted {
+        /// The family.
+        family: FamilyId,
+    },
+    /// A child protection review conference was held; the plan goes on.
+    PlanReviewed {
+        /// The family.
+        family: FamilyId,
+    },
+    /// A child protection plan ended.
+    PlanEnded {
+        /// The family.
+        family: FamilyId,
+        /// True: stepped down to family help; false: pre-proceedings / care proceedings.
+        step_down: bool,
+    },
 }
 
 impl Event {
@@ -270,7 +320,13 @@ impl Event {
             | Event::FamilyHelpStarted { family }
             | Event::AssessmentCompleted { family }
             | Event::FamilyHelpEnded { family, .. }
-            | Event::CaseClosed { family, .. } => family,
+            | Event::CaseClosed { family, .. }
+            | Event::S47Started { family }
+            | Event::S47Completed { family, .. }
+            | Event::ConferenceHeld { family, .. }
+            | Event::PlanStarted { family }
+            | Event::PlanReviewed { family }
+            | Event::PlanEnded { family, .. } => family,
         }
     }
 
@@ -285,6 +341,12 @@ impl Event {
             Event::AssessmentCompleted { .. } => "AssessmentCompleted",
             Event::FamilyHelpEnded { .. } => "FamilyHelpEnded",
             Event::CaseClosed { .. } => "CaseClosed",
+            Event::S47Started { .. } => "S47Started",
+            Event::S47Completed { .. } => "S47Completed",
+            Event::ConferenceHeld { .. } => "ConferenceHeld",
+            Event::PlanStarted { .. } => "PlanStarted",
+            Event::PlanReviewed { .. } => "PlanReviewed",
+            Event::PlanEnded { .. } => "PlanEnded",
         }
     }
 }
@@ -323,9 +385,23 @@ impl fmt::Display for Event {
                 }
                 Ok(())
             }
+            Event::S47Completed { conference, .. } => write!(f, " conference={conference}"),
+            Event::ConferenceHeld { plan, .. } => write!(f, " plan={plan}"),
+            Event::PlanEnded { step_down, .. } => write!(
+                f,
+                " to={}",
+                if *step_down {
+                    "family help"
+                } else {
+                    "care proceedings"
+                }
+            ),
             Event::FamilyHelpQueued { .. }
             | Event::FamilyHelpStarted { .. }
-            | Event::AssessmentCompleted { .. } => Ok(()),
+            | Event::AssessmentCompleted { .. }
+            | Event::S47Started { .. }
+            | Event::PlanStarted { .. }
+            | Event::PlanReviewed { .. } => Ok(()),
         }
     }
 }

@@ -34,6 +34,18 @@ pub struct YearCounts {
     pub assessments_within_45_working_days: u64,
     /// Cases closed.
     pub closures: u64,
+    /// Section 47 enquiries started.
+    pub s47_enquiries: u64,
+    /// Initial child protection conferences held.
+    pub conferences: u64,
+    /// Conferences held within 15 working days of the strategy discussion.
+    pub conferences_within_15_working_days: u64,
+    /// Child protection plans started.
+    pub plans_started: u64,
+    /// Child protection plans ended.
+    pub plans_ended: u64,
+    /// Children's families on a plan at 31 March (None when the run ended before).
+    pub on_plan_at_year_end: Option<u64>,
 }
 
 /// Every metric of a run, folded from its events.
@@ -57,8 +69,15 @@ pub struct Metrics {
     pub max_wait: Minute,
     /// Family help spells ended, in [`HelpOutcome::ALL`] order.
     pub help_ended: [u64; 4],
-    /// Cases closed, in [`ClosureReason::ALL`] order.
-    pub closures: [u64; 6],
+    /// Cases closed, by [`ClosureReason`] discriminant.
+    pub closures: [u64; ClosureReason::COUNT],
+    /// Plans ended by stepping down to family help.
+    pub plans_stepped_down: u64,
+    /// Plans ended in proceedings.
+    pub plans_to_proceedings: u64,
+    on_plan: u64,
+    /// Financial years (from the first) whose 31 March has been marked.
+    years_closed: usize,
     active: u64,
     waiting: u64,
     last: Minute,
@@ -86,7 +105,11 @@ impl Metrics {
             wait_minutes: 0,
             max_wait: 0,
             help_ended: [0; 4],
-            closures: [0; 6],
+            closures: [0; ClosureReason::COUNT],
+            plans_stepped_down: 0,
+            plans_to_proceedings: 0,
+            on_plan: 0,
+            years_closed: 0,
             active: 0,
             waiting: 0,
             last: 0,
@@ -98,8 +121,25 @@ impl Metrics {
     }
 
     fn year(&mut self, at: Minute) -> &mut YearCounts {
-        let fy = self.calendar.financial_year(at);
-        let i = (fy.0 - self.first_year.0) as usize;
+        let i = self.year_index(at);
+        self.row(i)
+    }
+
+    fn year_index(&self, at: Minute) -> usize {
+        (self.calendar.financial_year(at).0 - self.first_year.0) as usize
+    }
+
+    /// Marks the 31 March of every financial year that ended by `at`.
+    fn close_years(&mut self, at: Minute) {
+        let current = self.year_index(at);
+        while self.years_closed < current {
+            let on_plan = self.on_plan;
+            self.row(self.years_closed).on_plan_at_year_end = Some(on_plan);
+            self.years_closed += 1;
+        }
+    }
+
+    fn row(&mut self, i: usize) -> &mut YearCounts {
         while self.years.len() <= i {
             let label = FinancialYear(self.first_year.0 + self.years.len() as i32).to_string();
             self.years.push(YearCounts {
@@ -120,6 +160,7 @@ impl Metrics {
     /// Shows one event to the metrics, with the state as it was before it.
     pub fn observe(&mut self, at: Minute, event: &Event, before: &State) {
         self.events += 1;
+        self.close_years(at);
         match *event {
             Event::FamilyReferred { .. } => {
                 self.new_families += 1;
@@ -176,12 +217,38 @@ impl Metrics {
                 self.closures[reason as usize] += 1;
                 self.year(at).closures += 1;
             }
+            Event::S47Started { .. } => self.year(at).s47_enquiries += 1,
+            Event::S47Completed { .. } | Event::PlanReviewed { .. } => {}
+            Event::ConferenceHeld { family, .. } => {
+                let started = before
+                    .family(family)
+                    .and_then(|f| f.enquiry_started)
+                    .unwrap_or(at);
+                let timely = self.calendar.working_minutes_between(started, at) <= 15 * DAY;
+                let y = self.year(at);
+                y.conferences += 1;
+                y.conferences_within_15_working_days += u64::from(timely);
+            }
+            Event::PlanStarted { .. } => {
+                self.on_plan += 1;
+                self.year(at).plans_started += 1;
+            }
+            Event::PlanEnded { step_down, .. } => {
+                self.on_plan = self.on_plan.saturating_sub(1);
+                if step_down {
+                    self.plans_stepped_down += 1;
+                } else {
+                    self.plans_to_proceedings += 1;
+                }
+                self.year(at).plans_ended += 1;
+            }
         }
     }
 
     /// Closes the time integrals at the end of the run.
     pub fn finish(&mut self, end: Minute) {
         self.advance(end);
+        self.close_years(end);
         self.end = end;
         // Make sure every financial year of the run has a row, even a quiet one.
         if end > 0 {

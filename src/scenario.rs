@@ -114,6 +114,8 @@ pub struct Scenario {
     pub triage: Triage,
     /// Family help.
     pub family_help: FamilyHelp,
+    /// Child protection: section 47 enquiries, conferences and plans.
+    pub child_protection: ChildProtection,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
 }
@@ -231,6 +233,56 @@ impl FamilyHelp {
     /// Families the team can hold at once.
     pub fn capacity(&self) -> u32 {
         (self.fte.get() * f64::from(self.caseload_cap)).floor() as u32
+    }
+}
+
+/// Child protection: strategy discussion and section 47 enquiry, the initial
+/// child protection conference, and a plan with its review conferences.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildProtection {
+    /// Mean working days from the strategy discussion to the end of the section 47 enquiry (exponential).
+    pub enquiry_working_days_mean: Positive,
+    /// Probability that an enquiry about a child at risk of significant harm leads to a conference.
+    pub conference_probability_at_risk: Probability,
+    /// The same for a child who is not at risk of significant harm.
+    pub conference_probability_not_at_risk: Probability,
+    /// Mean working days from the end of the enquiry to the conference (exponential).
+    pub conference_working_days_mean: Positive,
+    /// Probability that a conference makes a child protection plan.
+    pub plan_probability: Probability,
+    /// How long plans last: relative shares of plans ending in each band.
+    pub plan_length: PlanLengthShares,
+    /// Probability that a plan ends by stepping down to family help (else pre-proceedings / care proceedings).
+    pub step_down_probability: Probability,
+}
+
+/// Relative shares of child protection plans by length (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanLengthShares {
+    /// Up to 3 months.
+    pub up_to_3_months: NonNegative,
+    /// 3 to 6 months.
+    pub from_3_to_6_months: NonNegative,
+    /// 6 to 12 months.
+    pub from_6_to_12_months: NonNegative,
+    /// 1 to 2 years.
+    pub from_1_to_2_years: NonNegative,
+    /// Over 2 years (drawn up to 3 years).
+    pub over_2_years: NonNegative,
+}
+
+impl PlanLengthShares {
+    /// The shares in band order.
+    pub fn weights(&self) -> [f64; 5] {
+        [
+            self.up_to_3_months.get(),
+            self.from_3_to_6_months.get(),
+            self.from_6_to_12_months.get(),
+            self.from_1_to_2_years.get(),
+            self.over_2_years.get(),
+        ]
     }
 }
 
@@ -442,6 +494,19 @@ impl Scenario {
             bad(
                 "family_help.caseload_cap",
                 "0 is not allowed here: expected at least 1 family per practitioner".into(),
+            );
+        }
+        if self
+            .child_protection
+            .plan_length
+            .weights()
+            .iter()
+            .sum::<f64>()
+            <= 0.0
+        {
+            bad(
+                "child_protection.plan_length",
+                "all shares are 0: at least one must be greater than 0".into(),
             );
         }
         let rr = &self.rereferral;

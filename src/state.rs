@@ -24,10 +24,22 @@ pub enum Stage {
     WaitingForHelp,
     /// Receiving family help.
     InHelp,
-    /// Help ended; the case is being closed (only between two events of one decision).
-    Closing,
+    /// Between routes: only between two events of one decision (e.g. help
+    /// ended and the case is closing, or stepping up to child protection).
+    Between,
     /// Closed, with a re-referral to come.
     Closed,
+    /// A section 47 enquiry is under way.
+    InEnquiry,
+    /// Awaiting the initial child protection conference.
+    AwaitingConference,
+    /// On a child protection plan.
+    OnPlan,
+}
+
+impl Stage {
+    /// Number of stages, for count arrays.
+    pub const COUNT: usize = 8;
 }
 
 /// One family known to the run.
@@ -51,6 +63,8 @@ pub struct Family {
     pub load_at_start: u16,
     /// Whether the family help assessment is complete.
     pub assessed: bool,
+    /// When a child protection enquiry on its current referral started (strategy discussion).
+    pub enquiry_started: Option<Minute>,
 }
 
 /// The family help team's caseload and waiting list.
@@ -127,8 +141,8 @@ impl State {
     }
 
     /// Families in each stage, in [`Stage`] order.
-    pub fn stage_counts(&self) -> [u64; 5] {
-        let mut c = [0u64; 5];
+    pub fn stage_counts(&self) -> [u64; Stage::COUNT] {
+        let mut c = [0u64; Stage::COUNT];
         for f in self.families.values() {
             c[f.stage as usize] += 1;
         }
@@ -163,6 +177,7 @@ impl State {
                         triage: None,
                         load_at_start: 0,
                         assessed: false,
+                        enquiry_started: None,
                     },
                 );
             }
@@ -181,6 +196,7 @@ impl State {
                 f.stage_since = at;
                 f.triage = None;
                 f.assessed = false;
+                f.enquiry_started = None;
             }
             Event::TriageDecided { family, decision } => {
                 let f = self.family_mut(family, at, event)?;
@@ -191,7 +207,7 @@ impl State {
             }
             Event::FamilyHelpQueued { family } => {
                 let f = self.family_mut(family, at, event)?;
-                if f.stage != Stage::AwaitingTriage {
+                if !matches!(f.stage, Stage::AwaitingTriage | Stage::Between) {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::WaitingForHelp;
@@ -212,7 +228,7 @@ impl State {
                     .get_mut(&family)
                     .ok_or_else(|| bad(format!("family {family} is not known")))?;
                 match f.stage {
-                    Stage::AwaitingTriage => {}
+                    Stage::AwaitingTriage | Stage::Between => {}
                     Stage::WaitingForHelp if team.waiting.front() == Some(&family) => {
                         team.waiting.pop_front();
                     }
@@ -239,7 +255,7 @@ impl State {
                         f.stage
                     )));
                 }
-                f.stage = Stage::Closing;
+                f.stage = Stage::Between;
                 f.stage_since = at;
                 self.family_help.active -= 1;
             }
@@ -270,7 +286,68 @@ impl State {
                     }
                 }
             }
+            Event::S47Started { family } => {
+                let f = self.family_mut(family, at, event)?;
+                if !matches!(f.stage, Stage::AwaitingTriage | Stage::Between) {
+                    return Err(bad(format!("family {family} is {:?}", f.stage)));
+                }
+                f.stage = Stage::InEnquiry;
+                f.stage_since = at;
+                f.enquiry_started = Some(at);
+            }
+            Event::S47Completed { family, conference } => {
+                self.move_family(
+                    family,
+                    at,
+                    event,
+                    Stage::InEnquiry,
+                    if conference {
+                        Stage::AwaitingConference
+                    } else {
+                        Stage::Between
+                    },
+                )?;
+            }
+            Event::ConferenceHeld { family, .. } => {
+                self.move_family(family, at, event, Stage::AwaitingConference, Stage::Between)?;
+            }
+            Event::PlanStarted { family } => {
+                self.move_family(family, at, event, Stage::Between, Stage::OnPlan)?;
+            }
+            Event::PlanReviewed { family } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::OnPlan {
+                    return Err(bad(format!(
+                        "family {family} is {:?}, not on a plan",
+                        f.stage
+                    )));
+                }
+            }
+            Event::PlanEnded { family, .. } => {
+                self.move_family(family, at, event, Stage::OnPlan, Stage::Between)?;
+            }
         }
+        Ok(())
+    }
+
+    fn move_family(
+        &mut self,
+        id: FamilyId,
+        at: Minute,
+        event: &Event,
+        from: Stage,
+        to: Stage,
+    ) -> Result<(), Inconsistent> {
+        let f = self.family_mut(id, at, event)?;
+        if f.stage != from {
+            return Err(Inconsistent {
+                event: event.name(),
+                at,
+                why: format!("family {id} is {:?}, not {from:?}", f.stage),
+            });
+        }
+        f.stage = to;
+        f.stage_since = at;
         Ok(())
     }
 

@@ -39,6 +39,12 @@ pub enum Purpose {
     HelpOutcome = 7,
     /// Whether and when a closed case is referred again (entity = family, occasion = episode).
     ReReferral = 8,
+    /// A section 47 enquiry: its length and whether a conference follows (entity = family, occasion = episode).
+    Enquiry = 9,
+    /// The initial conference: when, and whether it makes a plan (entity = family, occasion = episode).
+    Conference = 10,
+    /// A child protection plan: its length and how it ends (entity = family, occasion = episode).
+    Plan = 11,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

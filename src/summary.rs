@@ -77,6 +77,27 @@ pub struct FamilyHelp {
     pub outcomes: Vec<Count>,
 }
 
+/// Child protection over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChildProtection {
+    /// Section 47 enquiries started.
+    pub s47_enquiries: u64,
+    /// Section 47 enquiries per 10,000 children per year.
+    pub s47_per_10k_children_per_year: f64,
+    /// Initial child protection conferences.
+    pub conferences: u64,
+    /// Share held within 15 working days of the strategy discussion, %.
+    pub conferences_within_15_working_days_pct: f64,
+    /// Plans started.
+    pub plans_started: u64,
+    /// Plans started per 10,000 children per year.
+    pub plans_started_per_10k_children_per_year: f64,
+    /// Plans that ended by stepping down to family help.
+    pub plans_stepped_down: u64,
+    /// Plans that ended in pre-proceedings / care proceedings.
+    pub plans_to_proceedings: u64,
+}
+
 /// Where families were when the run ended.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AtEnd {
@@ -88,6 +109,12 @@ pub struct AtEnd {
     pub in_help: u64,
     /// Closed, with a re-referral to come after the run's end.
     pub closed_to_return: u64,
+    /// In a section 47 enquiry.
+    pub in_enquiry: u64,
+    /// Awaiting an initial child protection conference.
+    pub awaiting_conference: u64,
+    /// On a child protection plan.
+    pub on_plan: u64,
 }
 
 /// Everything a run reports.
@@ -117,6 +144,8 @@ pub struct Summary {
     pub triage: Triage,
     /// Family help.
     pub family_help: FamilyHelp,
+    /// Child protection.
+    pub child_protection: ChildProtection,
     /// Case closures by reason.
     pub closures: Vec<Count>,
     /// Where families were at the end.
@@ -159,6 +188,9 @@ impl Summary {
         let span = metrics.end.max(1) as f64;
         let mean_active = metrics.active_minutes as f64 / span;
         let stages = state.stage_counts();
+        let per_10k_year =
+            |n: u64| round2(n as f64 / years.max(1e-9) / scenario.area.children as f64 * 10_000.0);
+        let conferences = metrics.total(|y| y.conferences);
         Summary {
             familyflow: crate::VERSION.to_string(),
             scenario: scenario.name.clone(),
@@ -173,9 +205,7 @@ impl Summary {
                 total: referrals,
                 new_families: metrics.new_families,
                 rereferrals: metrics.rereferrals,
-                per_10k_children_per_year: round2(
-                    referrals as f64 / years.max(1e-9) / scenario.area.children as f64 * 10_000.0,
-                ),
+                per_10k_children_per_year: per_10k_year(referrals),
                 rereferred_within_12_months_pct: pct(
                     metrics.total(|y| y.rereferrals_within_12_months),
                     referrals,
@@ -224,6 +254,21 @@ impl Summary {
                     })
                     .collect(),
             },
+            child_protection: ChildProtection {
+                s47_enquiries: metrics.total(|y| y.s47_enquiries),
+                s47_per_10k_children_per_year: per_10k_year(metrics.total(|y| y.s47_enquiries)),
+                conferences,
+                conferences_within_15_working_days_pct: pct(
+                    metrics.total(|y| y.conferences_within_15_working_days),
+                    conferences,
+                ),
+                plans_started: metrics.total(|y| y.plans_started),
+                plans_started_per_10k_children_per_year: per_10k_year(
+                    metrics.total(|y| y.plans_started),
+                ),
+                plans_stepped_down: metrics.plans_stepped_down,
+                plans_to_proceedings: metrics.plans_to_proceedings,
+            },
             closures: ClosureReason::ALL
                 .iter()
                 .map(|r| Count {
@@ -236,6 +281,9 @@ impl Summary {
                 waiting_for_help: stages[1],
                 in_help: stages[2],
                 closed_to_return: stages[4],
+                in_enquiry: stages[5],
+                awaiting_conference: stages[6],
+                on_plan: stages[7],
             },
             by_financial_year: metrics.years.clone(),
         }
@@ -372,6 +420,47 @@ impl Summary {
             );
         }
         let _ = writeln!(o);
+        let c = &self.child_protection;
+        let _ = writeln!(o, "Child protection");
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}   ({} per 10,000 children a year)",
+            "section 47 enquiries",
+            thousands(c.s47_enquiries),
+            fixed(c.s47_per_10k_children_per_year, 0)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "initial child protection conferences",
+            thousands(c.conferences)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>11}%",
+            "  within 15 working days of strategy discussion",
+            fixed(c.conferences_within_15_working_days_pct, 1)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}   ({} per 10,000 children a year)",
+            "child protection plans started",
+            thousands(c.plans_started),
+            fixed(c.plans_started_per_10k_children_per_year, 0)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "plans ended: stepped down to family help",
+            thousands(c.plans_stepped_down)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "plans ended: to care proceedings",
+            thousands(c.plans_to_proceedings)
+        );
+        let _ = writeln!(o);
         let _ = writeln!(o, "Cases closed");
         for c in &self.closures {
             let _ = writeln!(o, "  {:<44}{:>12}", c.what, thousands(c.count));
@@ -392,6 +481,24 @@ impl Summary {
             thousands(e.waiting_for_help)
         );
         let _ = writeln!(o, "  {:<44}{:>12}", "in family help", thousands(e.in_help));
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "in a section 47 enquiry",
+            thousands(e.in_enquiry)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "awaiting a conference",
+            thousands(e.awaiting_conference)
+        );
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}",
+            "on a child protection plan",
+            thousands(e.on_plan)
+        );
         let _ = writeln!(o);
         let _ = writeln!(o, "By financial year");
         let _ = writeln!(
@@ -419,6 +526,26 @@ impl Summary {
                 thousands(y.assessments),
                 fixed(pct(y.assessments_within_45_working_days, y.assessments), 1),
                 thousands(y.closures)
+            );
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Child protection by financial year");
+        let _ = writeln!(
+            o,
+            "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>13}{:>16}",
+            "year", "s47", "ICPCs", "<=15wd %", "plans", "plans ended", "on plan 31 Mar"
+        );
+        for y in &self.by_financial_year {
+            let _ = writeln!(
+                o,
+                "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>13}{:>16}",
+                y.year,
+                thousands(y.s47_enquiries),
+                thousands(y.conferences),
+                fixed(pct(y.conferences_within_15_working_days, y.conferences), 1),
+                thousands(y.plans_started),
+                thousands(y.plans_ended),
+                y.on_plan_at_year_end.map_or("–".to_string(), thousands)
             );
         }
         o

@@ -28,10 +28,11 @@ impl Model {
         let within_year = match reason {
             ClosureReason::NoFurtherAction
             | ClosureReason::UniversalServices
-            | ClosureReason::NotInNeed => rr.within_12_months_after_no_action.get(),
+            | ClosureReason::NotInNeed
+            | ClosureReason::AfterEnquiry => rr.within_12_months_after_no_action.get(),
             ClosureReason::NeedMet => rr.within_12_months_after_needs_met.get(),
             ClosureReason::NeedUnmet => rr.within_12_months_after_needs_unmet.get(),
-            ClosureReason::ToChildProtection => 0.0,
+            ClosureReason::ToChildProtection | ClosureReason::ToCareProceedings => 0.0,
         };
         let mut rereferral_due = None;
         if within_year > 0.0 && within_year < 1.0 {

@@ -7,7 +7,7 @@
 //! the team's caseload was when the family's help started; a multi-disciplinary
 //! team meets needs more often. The assessment finds families sent here in
 //! error: those with no need for help are closed, and those at risk of
-//! significant harm may be stepped up.
+//! significant harm may be stepped up to a section 47 enquiry.
 
 use super::{Decisions, Model};
 use crate::agenda::Happening;
@@ -85,7 +85,9 @@ impl Model {
         let mut s =
             self.streams
                 .stream(Purpose::Assessment, u64::from(family.0), u32::from(episode));
+        // A family already enquired into on this referral is not stepped up again.
         let step_up = self.at_risk_of_significant_harm(&f.attributes)
+            && f.enquiry_started.is_none()
             && s.chance(self.scenario.family_help.step_up_probability.get());
         if step_up {
             self.end_help(now, family, episode, HelpOutcome::SteppedUp, state, out);
@@ -144,13 +146,16 @@ impl Model {
         out: &mut Decisions,
     ) {
         out.events.push(Event::FamilyHelpEnded { family, outcome });
-        let reason = match outcome {
-            HelpOutcome::NotInNeed => ClosureReason::NotInNeed,
-            HelpOutcome::NeedMet => ClosureReason::NeedMet,
-            HelpOutcome::NeedUnmet => ClosureReason::NeedUnmet,
-            HelpOutcome::SteppedUp => ClosureReason::ToChildProtection,
-        };
-        self.close(now, family, episode, reason, out);
+        match outcome {
+            HelpOutcome::NotInNeed => {
+                self.close(now, family, episode, ClosureReason::NotInNeed, out)
+            }
+            HelpOutcome::NeedMet => self.close(now, family, episode, ClosureReason::NeedMet, out),
+            HelpOutcome::NeedUnmet => {
+                self.close(now, family, episode, ClosureReason::NeedUnmet, out)
+            }
+            HelpOutcome::SteppedUp => self.start_enquiry(now, family, episode, out),
+        }
         let team = &state.family_help;
         let active = team.active - 1;
         if active < team.capacity {

@@ -7,8 +7,10 @@
 //! * [`referral`] — new families arriving, their attributes, re-referrals;
 //! * [`triage`] — the front door's decision;
 //! * [`family_help`] — the team, its waiting list, assessment and support;
+//! * [`child_protection`] — section 47 enquiries, conferences and plans;
 //! * [`closure`] — closing a case and the hazard of coming back.
 
+pub mod child_protection;
 pub mod closure;
 pub mod family_help;
 pub mod referral;
@@ -79,6 +81,18 @@ impl Model {
             }
             Happening::HelpEnds(family, episode) => {
                 self.help_ends(now, family, episode, state, out)
+            }
+            Happening::S47Ends(family, episode) => {
+                self.enquiry_ends(now, family, episode, state, out)
+            }
+            Happening::ConferenceDue(family, episode) => {
+                self.conference(now, family, episode, state, out)
+            }
+            Happening::PlanReviewDue(family, episode) => {
+                self.plan_review(family, episode, state, out)
+            }
+            Happening::PlanEnds(family, episode) => {
+                self.plan_ends(now, family, episode, state, out)
             }
         }
     }

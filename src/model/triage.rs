@@ -89,9 +89,7 @@ impl Model {
                 self.close(now, family, episode, ClosureReason::UniversalServices, out)
             }
             TriageDecision::FamilyHelp => self.enter_family_help(now, family, episode, state, out),
-            TriageDecision::StrategyDiscussion => {
-                self.close(now, family, episode, ClosureReason::ToChildProtection, out)
-            }
+            TriageDecision::StrategyDiscussion => self.start_enquiry(now, family, episode, out),
         }
     }
 }

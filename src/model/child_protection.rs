@@ -1,0 +1,222 @@
+//! Child protection: strategy discussion and section 47 enquiry, the initial
+//! child protection conference, and a child protection plan with review
+//! conferences (3 months after the plan starts, then every 6 months).
+//!
+//! An enquiry is more likely to lead to a conference when the child really
+//! is at risk of significant harm. A plan's length is drawn from the
+//! scenario's published length bands; it ends by stepping down to family help
+//! or in pre-proceedings / care proceedings. Enquiries and conferences that go
+//! no further send families with moderate or high needs to family help and
+//! close the rest.
+
+use super::{Decisions, Model};
+use crate::agenda::Happening;
+use crate::calendar::{Minute, DAY};
+use crate::event::{ClosureReason, Event, FamilyId, Need};
+use crate::state::{Stage, State};
+use crate::stream::Purpose;
+
+/// An average month, in minutes (365.25 / 12 days).
+const MONTH: f64 = 365.25 / 12.0 * DAY as f64;
+/// Plan length bands, in months.
+const BANDS: [(f64, f64); 5] = [
+    (0.0, 3.0),
+    (3.0, 6.0),
+    (6.0, 12.0),
+    (12.0, 24.0),
+    (24.0, 36.0),
+];
+
+impl Model {
+    /// The two draws of a stage: a duration in working minutes (exponential
+    /// with `mean_working_days`) and a uniform for its decision. Drawn in
+    /// this order from (purpose, family, episode) whenever either is needed.
+    fn stage_draws(
+        &self,
+        purpose: Purpose,
+        family: FamilyId,
+        episode: u16,
+        mean_working_days: f64,
+    ) -> (u64, f64) {
+        let mut s = self
+            .streams
+            .stream(purpose, u64::from(family.0), u32::from(episode));
+        let minutes = s.exponential_minutes(mean_working_days * DAY as f64);
+        (minutes, s.uniform())
+    }
+
+    /// A strategy discussion starts a section 47 enquiry.
+    pub(super) fn start_enquiry(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        out: &mut Decisions,
+    ) {
+        let cp = &self.scenario.child_protection;
+        let (length, _) = self.stage_draws(
+            Purpose::Enquiry,
+            family,
+            episode,
+            cp.enquiry_working_days_mean.get(),
+        );
+        out.events.push(Event::S47Started { family });
+        let due = self.calendar.add_working_minutes(now, length);
+        out.schedule
+            .push((due, Happening::S47Ends(family, episode)));
+    }
+
+    /// The enquiry ends: a conference, or no further child protection action.
+    pub(super) fn enquiry_ends(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::InEnquiry || f.episode != episode {
+            return;
+        }
+        let cp = &self.scenario.child_protection;
+        let (_, u) = self.stage_draws(
+            Purpose::Enquiry,
+            family,
+            episode,
+            cp.enquiry_working_days_mean.get(),
+        );
+        let p = if self.at_risk_of_significant_harm(&f.attributes) {
+            cp.conference_probability_at_risk.get()
+        } else {
+            cp.conference_probability_not_at_risk.get()
+        };
+        let conference = u < p;
+        out.events.push(Event::S47Completed { family, conference });
+        if conference {
+            let (lag, _) = self.stage_draws(
+                Purpose::Conference,
+                family,
+                episode,
+                cp.conference_working_days_mean.get(),
+            );
+            let due = self.calendar.add_working_minutes(now, lag);
+            out.schedule
+                .push((due, Happening::ConferenceDue(family, episode)));
+        } else {
+            self.after_enquiry(now, family, episode, f.attributes.need, state, out);
+        }
+    }
+
+    /// The initial child protection conference: a plan, or no further action.
+    pub(super) fn conference(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::AwaitingConference || f.episode != episode {
+            return;
+        }
+        let cp = &self.scenario.child_protection;
+        let (_, u) = self.stage_draws(
+            Purpose::Conference,
+            family,
+            episode,
+            cp.conference_working_days_mean.get(),
+        );
+        let plan = u < cp.plan_probability.get();
+        out.events.push(Event::ConferenceHeld { family, plan });
+        if !plan {
+            self.after_enquiry(now, family, episode, f.attributes.need, state, out);
+            return;
+        }
+        out.events.push(Event::PlanStarted { family });
+        let mut s = self
+            .streams
+            .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
+        let (lo, hi) = BANDS[s.pick(&cp.plan_length.weights())];
+        let months = lo + (hi - lo) * s.uniform();
+        let ends = now + ((months * MONTH) as Minute).max(1);
+        let mut review = 3.0;
+        while now + ((review * MONTH) as Minute) < ends {
+            out.schedule.push((
+                now + (review * MONTH) as Minute,
+                Happening::PlanReviewDue(family, episode),
+            ));
+            review += 6.0;
+        }
+        out.schedule
+            .push((ends, Happening::PlanEnds(family, episode)));
+    }
+
+    /// A review conference on a plan that goes on.
+    pub(super) fn plan_review(
+        &self,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        if state
+            .family(family)
+            .is_some_and(|f| f.stage == Stage::OnPlan && f.episode == episode)
+        {
+            out.events.push(Event::PlanReviewed { family });
+        }
+    }
+
+    /// The plan ends: step down to family help, or proceedings.
+    pub(super) fn plan_ends(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family(family) else {
+            return;
+        };
+        if f.stage != Stage::OnPlan || f.episode != episode {
+            return;
+        }
+        let mut s = self
+            .streams
+            .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
+        let _band = s.pick(&self.scenario.child_protection.plan_length.weights());
+        let _within = s.uniform();
+        let step_down = s.chance(self.scenario.child_protection.step_down_probability.get());
+        out.events.push(Event::PlanEnded { family, step_down });
+        if step_down {
+            self.enter_family_help(now, family, episode, state, out);
+        } else {
+            self.close(now, family, episode, ClosureReason::ToCareProceedings, out);
+        }
+    }
+
+    /// After an enquiry or conference that went no further: family help for
+    /// families with moderate or high needs, closure for the rest.
+    fn after_enquiry(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        need: Need,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        if need >= Need::Moderate {
+            self.enter_family_help(now, family, episode, state, out);
+        } else {
+            self.close(now, family, episode, ClosureReason::AfterEnquiry, out);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The model's routes behave as a modeller expects: every family is in one
+//! place, caseloads respect caps, child protection follows its sequence and
+//! timescales, and levers move outcomes the expected way (common random numbers).
+
+use familyflow::engine::{simulate, ScenarioInput};
+use familyflow::event::{ClosureReason, Event, Timed};
+use familyflow::model::Model;
+use familyflow::projection::{fold, Metrics};
+use familyflow::scenario::{NonNegative, Probability};
+use familyflow::state::{Stage, State};
+use std::collections::BTreeMap;
+
+fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
+    let model = Model::new(input.scenario.clone(), seed);
+    let mut events = Vec::new();
+    let (_, metrics) = simulate(&model, &mut events).expect("runs");
+    (events, metrics)
+}
+
+#[test]
+fn every_family_is_in_exactly_one_place_and_caseloads_respect_caps() {
+    let input = ScenarioInput::builtin();
+    let (events, _) = events_of(&input, 3);
+    let mut state = State::new(&input.scenario);
+    let mut metrics = Metrics::new(&input.scenario.calendar());
+    let mut closed_for_good = 0u64;
+    for (i, t) in events.iter().enumerate() {
+        fold(&mut state, &mut metrics, t.at, &t.event).expect("consistent");
+        if let Event::CaseClosed {
+            rereferral_due: None,
+            ..
+        } = t.event
+        {
+            closed_for_good += 1;
+        }
+        let team = &state.family_help;
+        assert!(
+            team.active <= team.capacity,
+            "event {i}: caseload over the cap"
+        );
+        if i % 97 == 0 || i + 1 == events.len() {
+            let stages = state.stage_counts();
+            let known: u64 = stages.iter().sum();
+            assert_eq!(
+                known + closed_for_good,
+                u64::from(state.next_family_id().0),
+                "event {i}: families referred are not all accounted for"
+            );
+            assert_eq!(stages[Stage::InHelp as usize], u64::from(team.active));
+            assert_eq!(
+                stages[Stage::WaitingForHelp as usize],
+                team.waiting.len() as u64
+            );
+            // "Between" exists only inside one decision.
+            let next_at = events.get(i + 1).map(|n| n.at);
+            if next_at != Some(t.at) {
+                assert_eq!(stages[Stage::Between as usize], 0, "event {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn child_protection_follows_its_sequence_and_review_timescales() {
+    let input = ScenarioInput::builtin();
+    let (events, metrics) = events_of(&input, 1);
+    let mut by_family: BTreeMap<u32, Vec<&Timed>> = BTreeMap::new();
+    for t in &events {
+        by_family.entry(t.event.family().0).or_default().push(t);
+    }
+    let month = 365.25 / 12.0 * 1440.0;
+    let mut plans_checked = 0;
+    for history in by_family.values() {
+        let mut plan_start = None;
+        let mut reviews = 0u32;
+        for (k, t) in history.iter().enumerate() {
+            match t.event {
+                Event::S47Completed { .. } => {
+                    assert!(history[..k]
+                        .iter()
+                        .rev()
+                        .find(|p| matches!(
+                            p.event,
+                            Event::S47Started { .. } | Event::S47Completed { .. }
+                        ))
+                        .is_some_and(|p| matches!(p.event, Event::S47Started { .. })));
+                }
+                Event::PlanStarted { .. } => {
+                    assert!(matches!(
+                        history[k - 1].event,
+                        Event::ConferenceHeld { plan: true, .. }
+                    ));
+                    plan_start = Some(t.at);
+                    reviews = 0;
+                }
+                Event::PlanReviewed { .. } => {
+                    let start = plan_start.expect("a review belongs to a plan");
+                    let due = (3.0 + 6.0 * f64::from(reviews)) * month;
+                    assert!(
+                        ((t.at - start) as f64 - due).abs() < 2.0,
+                        "review {reviews} off its timescale"
+                    );
+                    reviews += 1;
+                }
+                Event::PlanEnded { .. } => {
+                    let start = plan_start.take().expect("an ending belongs to a plan");
+                    assert!((t.at - start) as f64 <= 36.0 * month + 1.0);
+                    plans_checked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(plans_checked > 100, "only {plans_checked} plans ended");
+    // Conferences are counted against the 15-working-day target.
+    let conferences: u64 = metrics.total(|y| y.conferences);
+    let timely: u64 = metrics.total(|y| y.conferences_within_15_working_days);
+    assert!(conferences > 0 && timely > 0 && timely < conferences);
+}
+
+#[test]
+fn fewer_family_help_staff_means_longer_waits() {
+    let base = ScenarioInput::builtin();
+    let mut fewer = base.clone();
+    fewer.scenario.family_help.fte = NonNegative(base.scenario.family_help.fte.get() * 0.7);
+    let (_, a) = events_of(&base, 2);
+    let (_, b) = events_of(&fewer, 2);
+    assert!(
+        b.wait_minutes > a.wait_minutes * 2,
+        "waits {} vs {} minutes",
+        b.wait_minutes,
+        a.wait_minutes
+    );
+}
+
+#[test]
+fn more_step_down_from_plans_means_fewer_care_proceedings() {
+    let base = ScenarioInput::builtin();
+    let mut more = base.clone();
+    more.scenario.child_protection.step_down_probability = Probability(0.97);
+    let (_, a) = events_of(&base, 2);
+    let (_, b) = events_of(&more, 2);
+    let to_care = |m: &Metrics| m.closed(ClosureReason::ToCareProceedings);
+    assert!(to_care(&a) > 0);
+    assert!(
+        to_care(&b) * 2 < to_care(&a),
+        "{} vs {}",
+        to_care(&b),
+        to_care(&a)
+    );
+}
