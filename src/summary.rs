@@ -565,8 +565,23 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `x` with `decimals` decimals and thousands separators: `1,118.9`.
 fn fixed(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}")
+    let s = format!("{:.decimals$}", x.abs());
+    let (whole, frac) = s.split_once('.').map_or((s.as_str(), ""), |(w, f)| (w, f));
+    let whole = whole
+        .parse::<u64>()
+        .map_or_else(|_| whole.to_string(), thousands);
+    let sign = if x < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac}")
+    }
 }
 
 #[cfg(test)]
@@ -579,5 +594,9 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(fixed(1118.94, 1), "1,118.9");
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(-1234.5, 0), "-1,234");
+        assert_eq!(fixed(12.0, 0), "12");
     }
 }
