@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,8 @@ use crate::calendar::{Calendar, CivilDate};
 
 /// The built-in default scenario (also shipped as `scenarios/default.toml`).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
+/// How many scenario files may extend one another in a chain.
+pub const MAX_EXTENDS: usize = 8;
 /// The name under which the built-in scenario is reported.
 pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
 
@@ -311,6 +313,8 @@ pub struct Diagnostic {
     pub field: String,
     /// What is wrong and what is allowed.
     pub message: String,
+    /// The file the problem is in, when not the scenario's own (a base it extends).
+    pub file: Option<String>,
 }
 
 /// A scenario that could not be read: every problem found, with the file's name.
@@ -328,7 +332,7 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}", self.file)?;
+            write!(f, "{}", p.file.as_deref().unwrap_or(&self.file))?;
             if p.line > 0 {
                 write!(f, ":{}:{}", p.line, p.column)?;
             }
@@ -354,6 +358,7 @@ impl Scenario {
                 column: 0,
                 field: String::new(),
                 message: format!("cannot read the file: {e}"),
+                file: None,
             }],
         })?;
         let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
@@ -366,10 +371,100 @@ impl Scenario {
                     "not UTF-8 text (bad byte at offset {})",
                     e.utf8_error().valid_up_to()
                 ),
+                file: None,
             }],
         })?;
-        let scenario = Scenario::parse(&text, &file)?;
-        Ok((scenario, text))
+        Scenario::load_text(path, text, &mut Vec::new())
+    }
+
+    /// Parses a file's text, following `extends` (at most [`MAX_EXTENDS`]
+    /// deep, no cycles). Returns the scenario and its effective text: the
+    /// file itself, or for an extending file the merged whole, so a log
+    /// header holds everything needed to replay it.
+    fn load_text(
+        path: &Path,
+        text: String,
+        chain: &mut Vec<PathBuf>,
+    ) -> Result<(Scenario, String), ScenarioError> {
+        let file = path.display().to_string();
+        let problem = |field: &str, message: String| ScenarioError {
+            file: file.clone(),
+            problems: vec![Diagnostic {
+                line: span_of(&text, field).map_or(0, |s| line_column(&text, s.start).0),
+                column: span_of(&text, field).map_or(0, |s| line_column(&text, s.start).1),
+                field: field.to_string(),
+                message,
+                file: None,
+            }],
+        };
+        let Ok(mut table) = toml::from_str::<toml::Table>(&text) else {
+            // A syntax error: the typed parse locates and explains it.
+            let scenario = Scenario::parse(&text, &file)?;
+            return Ok((scenario, text));
+        };
+        let Some(extends) = table.remove("extends") else {
+            let scenario = Scenario::parse(&text, &file)?;
+            return Ok((scenario, text));
+        };
+        let Some(base_name) = extends.as_str() else {
+            return Err(problem(
+                "extends",
+                "expected the path of the base scenario, in quotes".into(),
+            ));
+        };
+        let base_path = path.parent().unwrap_or(Path::new("")).join(base_name);
+        let canonical = base_path
+            .canonicalize()
+            .unwrap_or_else(|_| base_path.clone());
+        chain.push(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
+        if chain.contains(&canonical) {
+            return Err(problem(
+                "extends",
+                format!("{base_name} extends this file again: a cycle"),
+            ));
+        }
+        if chain.len() > MAX_EXTENDS {
+            return Err(problem(
+                "extends",
+                format!("more than {MAX_EXTENDS} files extend one another"),
+            ));
+        }
+        let (_, base_text) = {
+            let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+                problem(
+                    "extends",
+                    format!("cannot read the base scenario {}: {e}", base_path.display()),
+                )
+            })?;
+            Scenario::load_text(&base_path, base_text, chain)?
+        };
+        let mut merged: toml::Table =
+            toml::from_str(&base_text).expect("an effective scenario is valid TOML");
+        merge(&mut merged, table);
+        let effective = format!(
+            "# The effective scenario: {file} (extends {}), merged.\n{}",
+            base_path.display(),
+            toml::to_string(&merged).expect("a merged TOML table serialises")
+        );
+        match Scenario::parse(&effective, &file) {
+            Ok(scenario) => Ok((scenario, effective)),
+            Err(mut e) => {
+                // Point each problem at the file that sets the field: this one, else the base.
+                for d in &mut e.problems {
+                    let base_file = base_path.display().to_string();
+                    if let Some(s) = span_of(&text, &d.field) {
+                        (d.line, d.column) = line_column(&text, s.start);
+                        d.file = None;
+                    } else if let Some(s) = span_of(&base_text, &d.field) {
+                        (d.line, d.column) = line_column(&base_text, s.start);
+                        d.file = Some(base_file);
+                    } else {
+                        (d.line, d.column) = (0, 0);
+                    }
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Parses and validates scenario text; `file` names it in errors.
@@ -388,6 +483,7 @@ impl Scenario {
                     column,
                     field,
                     message: with_found_value(e.message().trim(), text, &span),
+                    file: None,
                 }],
             }
         })?;
@@ -406,6 +502,7 @@ impl Scenario {
                     column,
                     field,
                     message,
+                    file: None,
                 }
             })
             .collect();
@@ -542,6 +639,18 @@ impl Scenario {
     /// The run's calendar.
     pub fn calendar(&self) -> Calendar {
         Calendar::new(self.start, self.horizon_days(), &self.bank_holidays)
+    }
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
     }
 }
 

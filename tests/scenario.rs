@@ -1,0 +1,81 @@
+//! Scenario files: every shipped scenario is valid and runs; `extends` lets a
+//! reform state only what differs, with errors pointing at the right file.
+
+use std::path::{Path, PathBuf};
+
+use familyflow::engine::{run, ScenarioInput};
+use familyflow::scenario::Scenario;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("familyflow-scenario-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn every_shipped_scenario_is_valid_and_runs() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let input = ScenarioInput::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let finished = run::<std::io::Sink>(&input, 1, None).unwrap();
+            assert!(finished.summary.events > 0, "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 2);
+}
+
+#[test]
+fn a_reform_extends_its_baseline_and_changes_only_what_it_states() {
+    let (base, _) = Scenario::load(Path::new("scenarios/default.toml")).unwrap();
+    let (ffc, effective) = Scenario::load(Path::new("scenarios/ffc-reform.toml")).unwrap();
+    assert!(ffc.family_help.multidisciplinary && !base.family_help.multidisciplinary);
+    assert_eq!(ffc.triage.data_sharing.get(), 0.8);
+    assert_ne!(ffc.name, base.name);
+    // Everything else is the baseline's.
+    assert_eq!(ffc.area.children, base.area.children);
+    assert_eq!(ffc.family_help.caseload_cap, base.family_help.caseload_cap);
+    assert_eq!(
+        ffc.triage.accuracy_with_full_data_sharing,
+        base.triage.accuracy_with_full_data_sharing
+    );
+    assert_eq!(ffc.bank_holidays, base.bank_holidays);
+    // The effective text stands alone: it parses to the same scenario without the base.
+    let again = Scenario::parse(&effective, "effective").unwrap();
+    assert_eq!(again.family_help.fte, ffc.family_help.fte);
+    assert_eq!(again.start, ffc.start);
+}
+
+#[test]
+fn errors_in_an_extending_file_point_at_that_file_and_line() {
+    let dir = temp_dir("extends");
+    std::fs::copy("scenarios/default.toml", dir.join("base.toml")).unwrap();
+    let child = "extends = \"base.toml\"\n\n[family_help]\nfte = -2\n";
+    std::fs::write(dir.join("child.toml"), child).unwrap();
+    let err = Scenario::load(&dir.join("child.toml"))
+        .unwrap_err()
+        .to_string();
+    let expected = format!(
+        "{}:4:7: family_help.fte: -2",
+        dir.join("child.toml").display()
+    );
+    assert!(err.contains(&expected), "{err}");
+
+    // A cycle is refused, not followed.
+    std::fs::write(dir.join("a.toml"), "extends = \"b.toml\"\n").unwrap();
+    std::fs::write(dir.join("b.toml"), "extends = \"a.toml\"\n").unwrap();
+    let err = Scenario::load(&dir.join("a.toml")).unwrap_err().to_string();
+    assert!(err.contains("cycle"), "{err}");
+
+    // A missing base is named.
+    std::fs::write(dir.join("c.toml"), "extends = \"nowhere.toml\"\n").unwrap();
+    let err = Scenario::load(&dir.join("c.toml")).unwrap_err().to_string();
+    assert!(
+        err.contains("nowhere.toml") && err.contains("c.toml:1:11: extends"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
