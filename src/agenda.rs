@@ -32,6 +32,8 @@ pub enum Happening {
     PlanReviewDue(FamilyId, u16),
     /// A child protection plan comes to its end (episode).
     PlanEnds(FamilyId, u16),
+    /// The n-th change of the policy timeline takes effect (from 1).
+    Policy(u16),
 }
 
 #[derive(Copy, Clone, Debug)]

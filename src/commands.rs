@@ -238,7 +238,7 @@ pub fn events(
                 })
             }
         };
-        if family.is_some_and(|id| timed.event.family() != FamilyId(id)) {
+        if family.is_some_and(|id| timed.event.family() != Some(FamilyId(id))) {
             continue;
         }
         if json {

@@ -307,12 +307,17 @@ pub enum Event {
         /// True: stepped down to family help; false: pre-proceedings / care proceedings.
         step_down: bool,
     },
+    /// A dated change from the scenario's policy timeline took effect.
+    PolicyApplied {
+        /// Which change, counting the scenario's `[[policy]]` entries from 1.
+        change: u16,
+    },
 }
 
 impl Event {
-    /// The family the event happened to.
-    pub fn family(&self) -> FamilyId {
-        match *self {
+    /// The family the event happened to (None for events about the area).
+    pub fn family(&self) -> Option<FamilyId> {
+        let family = match *self {
             Event::FamilyReferred { family, .. }
             | Event::FamilyReReferred { family, .. }
             | Event::TriageDecided { family, .. }
@@ -327,7 +332,9 @@ impl Event {
             | Event::PlanStarted { family }
             | Event::PlanReviewed { family }
             | Event::PlanEnded { family, .. } => family,
-        }
+            Event::PolicyApplied { .. } => return None,
+        };
+        Some(family)
     }
 
     /// The variant's name, as `events` prints it.
@@ -347,6 +354,7 @@ impl Event {
             Event::PlanStarted { .. } => "PlanStarted",
             Event::PlanReviewed { .. } => "PlanReviewed",
             Event::PlanEnded { .. } => "PlanEnded",
+            Event::PolicyApplied { .. } => "PolicyApplied",
         }
     }
 }
@@ -354,7 +362,10 @@ impl Event {
 impl fmt::Display for Event {
     /// One line a person can read: `TriageDecided family=12 decision=family help`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<20} family={}", self.name(), self.family())?;
+        match self.family() {
+            Some(family) => write!(f, "{:<20} family={family}", self.name())?,
+            None => write!(f, "{:<20}", self.name())?,
+        }
         match self {
             Event::FamilyReferred { attributes: a, .. } => {
                 write!(
@@ -386,6 +397,7 @@ impl fmt::Display for Event {
                 Ok(())
             }
             Event::S47Completed { conference, .. } => write!(f, " conference={conference}"),
+            Event::PolicyApplied { change } => write!(f, " change={change}"),
             Event::ConferenceHeld { plan, .. } => write!(f, " plan={plan}"),
             Event::PlanEnded { step_down, .. } => write!(
                 f,

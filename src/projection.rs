@@ -218,7 +218,9 @@ impl Metrics {
                 self.year(at).closures += 1;
             }
             Event::S47Started { .. } => self.year(at).s47_enquiries += 1,
-            Event::S47Completed { .. } | Event::PlanReviewed { .. } => {}
+            Event::S47Completed { .. }
+            | Event::PlanReviewed { .. }
+            | Event::PolicyApplied { .. } => {}
             Event::ConferenceHeld { family, .. } => {
                 let started = before
                     .family(family)

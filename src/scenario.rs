@@ -80,15 +80,30 @@ impl Serialize for CivilDate {
 }
 
 impl<'de> Deserialize<'de> for CivilDate {
+    /// From a TOML date (`2024-04-01`) or a string holding one.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let dt = toml::value::Datetime::deserialize(d)?;
-        match (dt.date, dt.time, dt.offset) {
-            (Some(date), None, None) => CivilDate::new(i32::from(date.year), date.month, date.day)
-                .ok_or_else(|| de::Error::custom(format!("{dt} is not a date in the calendar"))),
-            _ => Err(de::Error::custom(format!(
-                "{dt} is not allowed here: expected a date like 2024-04-01, without a time"
-            ))),
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = CivilDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date like 2024-04-01, without a time")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CivilDate, E> {
+                CivilDate::parse(v).ok_or_else(|| {
+                    E::custom(format!(
+                        "{v} is not allowed here: expected a date like 2024-04-01, without a time"
+                    ))
+                })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<CivilDate, A::Error> {
+                // toml hands a datetime over as a one-entry map.
+                let Some((_, v)) = map.next_entry::<String, String>()? else {
+                    return Err(de::Error::custom("expected a date like 2024-04-01"));
+                };
+                self.visit_str(&v)
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -120,6 +135,24 @@ pub struct Scenario {
     pub child_protection: ChildProtection,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
+    /// Dated changes to any parameter except `name`, `description`, `start`,
+    /// `years`, `bank_holidays` and `families` (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy: Vec<PolicyChange>,
+}
+
+/// A dated change to the scenario: from `date` on, the parameters written
+/// beside it (as dotted keys, e.g. `family_help.fte = 120`) take new values.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PolicyChange {
+    /// The day the change takes effect (at midnight).
+    pub date: CivilDate,
+    /// What the change is, for tables and reports (optional).
+    #[serde(default)]
+    pub note: String,
+    /// The parameters it changes.
+    #[serde(flatten)]
+    pub changes: toml::Table,
 }
 
 /// The area and its demand.
@@ -132,7 +165,7 @@ pub struct Area {
     pub new_referrals_per_10k_children: NonNegative,
     /// Relative referral rate by calendar month, January first (optional;
     /// 12 numbers, scaled so that their mean is 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_profile: Option<Vec<NonNegative>>,
 }
 
@@ -301,6 +334,9 @@ pub struct ReReferral {
     /// Re-referrals later than this many years after closure are not modelled.
     pub horizon_years: Positive,
 }
+
+/// Problems found in a scenario, as `(field path, message)`, not yet located.
+pub type Problems = Vec<(String, String)>;
 
 /// One problem found in a scenario, located in its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -520,7 +556,7 @@ impl Scenario {
     }
 
     /// Checks across fields: `(field path, message)` for each problem.
-    pub fn validate(&self) -> Vec<(String, String)> {
+    pub fn validate(&self) -> Problems {
         let mut p = Vec::new();
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if self.name.trim().is_empty() {
@@ -606,6 +642,11 @@ impl Scenario {
                 "all shares are 0: at least one must be greater than 0".into(),
             );
         }
+        if let Err(problems) = self.timeline() {
+            for (field, message) in problems {
+                bad(&field, message);
+            }
+        }
         let rr = &self.rereferral;
         for (field, v) in [
             (
@@ -629,6 +670,95 @@ impl Scenario {
             }
         }
         p
+    }
+
+    /// The scenario in force from each policy date: the scenario itself from
+    /// its start, then one version per change (changes accumulate). Problems
+    /// come as `(field path, message)`.
+    pub fn timeline(&self) -> Result<Vec<(CivilDate, Scenario)>, Problems> {
+        const FIXED: [&str; 7] = [
+            "name",
+            "description",
+            "start",
+            "years",
+            "bank_holidays",
+            "families",
+            "policy",
+        ];
+        let mut base = self.clone();
+        base.policy.clear();
+        let mut versions = vec![(self.start, base.clone())];
+        if self.policy.is_empty() {
+            return Ok(versions);
+        }
+        let mut problems = Vec::new();
+        let mut table = match toml::Table::try_from(&base) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(vec![(
+                    "policy".into(),
+                    format!("cannot apply the policy timeline: {e}"),
+                )])
+            }
+        };
+        let end = self.start.plus_days(self.horizon_days() as i64);
+        let mut previous = self.start;
+        for (i, change) in self.policy.iter().enumerate() {
+            let at = format!("policy.{i}");
+            if change.date < previous {
+                problems.push((
+                    format!("{at}.date"),
+                    format!(
+                        "{} is before the change above it ({previous}): list changes in date order",
+                        change.date
+                    ),
+                ));
+            }
+            if change.date < self.start || end.is_some_and(|e| change.date >= e) {
+                problems.push((
+                    format!("{at}.date"),
+                    format!(
+                        "{} is outside the run ({} to {}): a change must fall inside it",
+                        change.date,
+                        self.start,
+                        end.map_or(String::new(), |e| e.to_string())
+                    ),
+                ));
+            }
+            previous = previous.max(change.date);
+            if change.changes.is_empty() {
+                problems.push((format!("{at}.date"), "the change sets no parameters".into()));
+            }
+            for key in change.changes.keys() {
+                if FIXED.contains(&key.as_str()) {
+                    problems.push((
+                        format!("{at}.{key}"),
+                        format!("`{key}` cannot change during a run"),
+                    ));
+                }
+            }
+            merge(&mut table, change.changes.clone());
+            match table.clone().try_into::<Scenario>() {
+                Ok(version) => {
+                    for (field, message) in version.validate() {
+                        problems.push((
+                            format!("{at}.{field}"),
+                            format!("after this change, {field}: {message}"),
+                        ));
+                    }
+                    versions.push((change.date, version));
+                }
+                Err(e) => problems.push((
+                    at.clone(),
+                    format!("after this change: {}", e.message().trim()),
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(versions)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Days the run lasts.

@@ -79,12 +79,12 @@ pub struct FamilyHelpTeam {
 }
 
 impl FamilyHelpTeam {
-    /// Caseload as parts per 10,000 of capacity, with `active` families held.
-    pub fn load(&self, active: u32) -> u16 {
-        if self.capacity == 0 {
+    /// Caseload as parts per 10,000 of `capacity`, with `active` families held.
+    pub fn load_of(active: u32, capacity: u32) -> u16 {
+        if capacity == 0 {
             return 10_000;
         }
-        (u64::from(active.min(self.capacity)) * 10_000 / u64::from(self.capacity)) as u16
+        (u64::from(active.min(capacity)) * 10_000 / u64::from(capacity)) as u16
     }
 }
 
@@ -108,11 +108,22 @@ pub struct State {
     next_family: u32,
     /// The family help team.
     pub family_help: FamilyHelpTeam,
+    /// Family help capacity in each version of the policy timeline.
+    capacities: Vec<u32>,
 }
 
 impl State {
     /// The state at the start of a run of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
+        let capacities = scenario
+            .timeline()
+            .map(|versions| {
+                versions
+                    .iter()
+                    .map(|(_, v)| v.family_help.capacity())
+                    .collect()
+            })
+            .unwrap_or_else(|_| vec![scenario.family_help.capacity()]);
         State {
             families: FxHashMap::default(),
             next_family: 0,
@@ -121,6 +132,7 @@ impl State {
                 active: 0,
                 waiting: VecDeque::new(),
             },
+            capacities,
         }
     }
 
@@ -222,7 +234,7 @@ impl State {
                         team.active, team.capacity
                     )));
                 }
-                let load = team.load(team.active);
+                let load = FamilyHelpTeam::load_of(team.active, team.capacity);
                 let f = self
                     .families
                     .get_mut(&family)
@@ -325,6 +337,13 @@ impl State {
             }
             Event::PlanEnded { family, .. } => {
                 self.move_family(family, at, event, Stage::OnPlan, Stage::Between)?;
+            }
+            Event::PolicyApplied { change } => {
+                let capacity = self
+                    .capacities
+                    .get(usize::from(change))
+                    .ok_or_else(|| bad(format!("the scenario has no policy change {change}")))?;
+                self.family_help.capacity = *capacity;
             }
         }
         Ok(())

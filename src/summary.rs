@@ -134,6 +134,8 @@ pub struct Summary {
     pub end: String,
     /// Children in the area.
     pub children: u64,
+    /// The policy timeline: `date: note` for each change.
+    pub policy: Vec<String>,
     /// Events in the run.
     pub events: u64,
     /// Hash of the final state (hex).
@@ -199,6 +201,17 @@ impl Summary {
             start: cal.start().to_string(),
             end: end_day.to_string(),
             children: scenario.area.children,
+            policy: scenario
+                .policy
+                .iter()
+                .map(|c| {
+                    if c.note.is_empty() {
+                        format!("{}: policy change", c.date)
+                    } else {
+                        format!("{}: {}", c.date, c.note)
+                    }
+                })
+                .collect(),
             events: metrics.events,
             state_hash: format!("{:016x}", state.hash()),
             referrals: Referrals {
@@ -313,6 +326,9 @@ impl Summary {
             thousands(self.events),
             self.state_hash
         );
+        for change in &self.policy {
+            let _ = writeln!(o, "policy from {change}");
+        }
         let _ = writeln!(o);
         let _ = writeln!(o, "Referrals");
         let _ = writeln!(

@@ -66,7 +66,9 @@ fn child_protection_follows_its_sequence_and_review_timescales() {
     let (events, metrics) = events_of(&input, 1);
     let mut by_family: BTreeMap<u32, Vec<&Timed>> = BTreeMap::new();
     for t in &events {
-        by_family.entry(t.event.family().0).or_default().push(t);
+        if let Some(family) = t.event.family() {
+            by_family.entry(family.0).or_default().push(t);
+        }
     }
     let month = 365.25 / 12.0 * 1440.0;
     let mut plans_checked = 0;

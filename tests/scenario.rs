@@ -32,9 +32,18 @@ fn every_shipped_scenario_is_valid_and_runs() {
 fn a_reform_extends_its_baseline_and_changes_only_what_it_states() {
     let (base, _) = Scenario::load(Path::new("scenarios/default.toml")).unwrap();
     let (ffc, effective) = Scenario::load(Path::new("scenarios/ffc-reform.toml")).unwrap();
-    assert!(ffc.family_help.multidisciplinary && !base.family_help.multidisciplinary);
-    assert_eq!(ffc.triage.data_sharing.get(), 0.8);
     assert_ne!(ffc.name, base.name);
+    assert_eq!(ffc.policy.len(), 1);
+    let versions = ffc.timeline().unwrap();
+    assert_eq!(versions.len(), 2);
+    let (date, after) = &versions[1];
+    assert_eq!(date.to_string(), "2024-07-01");
+    assert!(after.family_help.multidisciplinary && !base.family_help.multidisciplinary);
+    assert_eq!(after.triage.data_sharing.get(), 0.8);
+    assert_eq!(
+        after.family_help.caseload_cap,
+        base.family_help.caseload_cap
+    );
     // Everything else is the baseline's.
     assert_eq!(ffc.area.children, base.area.children);
     assert_eq!(ffc.family_help.caseload_cap, base.family_help.caseload_cap);
@@ -47,6 +56,68 @@ fn a_reform_extends_its_baseline_and_changes_only_what_it_states() {
     let again = Scenario::parse(&effective, "effective").unwrap();
     assert_eq!(again.family_help.fte, ffc.family_help.fte);
     assert_eq!(again.start, ffc.start);
+    assert_eq!(again.timeline().unwrap().len(), 2);
+}
+
+/// Runs a scenario and returns its events.
+fn events(input: &ScenarioInput, seed: u64) -> Vec<familyflow::event::Timed> {
+    let model = familyflow::model::Model::new(input.scenario.clone(), seed);
+    let mut events = Vec::new();
+    familyflow::engine::simulate(&model, &mut events).unwrap();
+    events
+}
+
+#[test]
+fn a_policy_change_leaves_the_past_alone_and_acts_from_its_date() {
+    let base = ScenarioInput::load(Path::new("scenarios/default.toml")).unwrap();
+    let ffc = ScenarioInput::load(Path::new("scenarios/ffc-reform.toml")).unwrap();
+    let change_at = ffc
+        .scenario
+        .calendar()
+        .minute_of(ffc.scenario.policy[0].date);
+    let a = events(&base, 4);
+    let b = events(&ffc, 4);
+    let before = |e: &&familyflow::event::Timed| e.at < change_at;
+    let a_before: Vec<_> = a.iter().filter(before).collect();
+    let b_before: Vec<_> = b.iter().filter(before).collect();
+    assert!(a_before.len() > 1000);
+    assert_eq!(a_before, b_before, "the runs differ before the policy date");
+    let first_after = b.iter().find(|e| e.at >= change_at).unwrap();
+    assert_eq!(first_after.at, change_at);
+    assert_eq!(
+        first_after.event,
+        familyflow::event::Event::PolicyApplied { change: 1 }
+    );
+    assert_ne!(a, b, "the policy changed nothing");
+    // The log of a run with a timeline replays to the same state.
+    let model = familyflow::model::Model::new(ffc.scenario.clone(), 4);
+    let mut w = familyflow::log::LogWriter::new(Vec::new(), &ffc.header(4)).unwrap();
+    let (state, _) = familyflow::engine::simulate(&model, &mut w).unwrap();
+    let bytes = w
+        .finish(model.calendar.horizon(), state.hash(), true)
+        .unwrap();
+    let replayed = familyflow::engine::replay(&bytes[..]).unwrap();
+    assert_eq!(replayed.finished.state.hash(), state.hash());
+}
+
+#[test]
+fn a_bad_policy_timeline_is_explained() {
+    let dir = temp_dir("policy");
+    std::fs::copy("scenarios/default.toml", dir.join("base.toml")).unwrap();
+    let child = "extends = \"base.toml\"\n\n[[policy]]\ndate = 2025-04-01\nfamily_help.fte = 80\n\n[[policy]]\ndate = 2024-07-01\nfamilies.children_mean = 2\n";
+    std::fs::write(dir.join("child.toml"), child).unwrap();
+    let err = Scenario::load(&dir.join("child.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("child.toml:8:8: policy.1.date: 2024-07-01 is before the change above it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("policy.1.families: `families` cannot change during a run"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -53,7 +53,7 @@ impl Model {
         episode: u16,
         out: &mut Decisions,
     ) {
-        let cp = &self.scenario.child_protection;
+        let cp = &self.at(now).child_protection;
         let (length, _) = self.stage_draws(
             Purpose::Enquiry,
             family,
@@ -81,7 +81,7 @@ impl Model {
         if f.stage != Stage::InEnquiry || f.episode != episode {
             return;
         }
-        let cp = &self.scenario.child_protection;
+        let cp = &self.at(now).child_protection;
         let (_, u) = self.stage_draws(
             Purpose::Enquiry,
             family,
@@ -125,7 +125,7 @@ impl Model {
         if f.stage != Stage::AwaitingConference || f.episode != episode {
             return;
         }
-        let cp = &self.scenario.child_protection;
+        let cp = &self.at(now).child_protection;
         let (_, u) = self.stage_draws(
             Purpose::Conference,
             family,
@@ -191,9 +191,9 @@ impl Model {
         let mut s = self
             .streams
             .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
-        let _band = s.pick(&self.scenario.child_protection.plan_length.weights());
+        let _band = s.pick(&self.at(now).child_protection.plan_length.weights());
         let _within = s.uniform();
-        let step_down = s.chance(self.scenario.child_protection.step_down_probability.get());
+        let step_down = s.chance(self.at(now).child_protection.step_down_probability.get());
         out.events.push(Event::PlanEnded { family, step_down });
         if step_down {
             self.enter_family_help(now, family, episode, state, out);

@@ -24,7 +24,7 @@ impl Model {
         reason: ClosureReason,
         out: &mut Decisions,
     ) {
-        let rr = &self.scenario.rereferral;
+        let rr = &self.at(now).rereferral;
         let within_year = match reason {
             ClosureReason::NoFurtherAction
             | ClosureReason::UniversalServices

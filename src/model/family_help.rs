@@ -13,7 +13,7 @@ use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY, WEEK};
 use crate::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
-use crate::state::{Stage, State};
+use crate::state::{FamilyHelpTeam, Stage, State};
 use crate::stream::Purpose;
 
 impl Model {
@@ -28,7 +28,7 @@ impl Model {
     ) {
         let team = &state.family_help;
         if team.active < team.capacity && team.waiting.is_empty() {
-            self.start_help(now, family, episode, team.active, state, out);
+            self.start_help(now, family, episode, team.active, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
         }
@@ -36,17 +36,16 @@ impl Model {
 
     /// Starts a family's help with `active` families already held, drawing
     /// the assessment and support durations.
-    fn start_help(
+    pub(super) fn start_help(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
         active: u32,
-        state: &State,
         out: &mut Decisions,
     ) {
-        let fh = &self.scenario.family_help;
-        let load = f64::from(state.family_help.load(active)) / 10_000.0;
+        let fh = &self.at(now).family_help;
+        let load = f64::from(FamilyHelpTeam::load_of(active, fh.capacity())) / 10_000.0;
         let mut s = self.streams.stream(
             Purpose::FamilyHelpDurations,
             u64::from(family.0),
@@ -88,7 +87,7 @@ impl Model {
         // A family already enquired into on this referral is not stepped up again.
         let step_up = self.at_risk_of_significant_harm(&f.attributes)
             && f.enquiry_started.is_none()
-            && s.chance(self.scenario.family_help.step_up_probability.get());
+            && s.chance(self.at(now).family_help.step_up_probability.get());
         if step_up {
             self.end_help(now, family, episode, HelpOutcome::SteppedUp, state, out);
         } else if f.attributes.need <= Need::Low && !self.at_risk_of_significant_harm(&f.attributes)
@@ -112,7 +111,7 @@ impl Model {
         if f.stage != Stage::InHelp || f.episode != episode {
             return;
         }
-        let fh = &self.scenario.family_help;
+        let fh = &self.at(now).family_help;
         let mut p = fh.need_met_probability.get();
         if fh.multidisciplinary {
             p *= 1.0 + fh.multidisciplinary_uplift.get();
@@ -161,7 +160,7 @@ impl Model {
         if active < team.capacity {
             if let Some(&next) = team.waiting.front() {
                 let next_episode = state.family(next).map_or(0, |f| f.episode);
-                self.start_help(now, next, next_episode, active, state, out);
+                self.start_help(now, next, next_episode, active, out);
             }
         }
     }

@@ -8,11 +8,13 @@
 //! * [`triage`] — the front door's decision;
 //! * [`family_help`] — the team, its waiting list, assessment and support;
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
-//! * [`closure`] — closing a case and the hazard of coming back.
+//! * [`closure`] — closing a case and the hazard of coming back;
+//! * [`policy`] — dated changes of parameters taking effect.
 
 pub mod child_protection;
 pub mod closure;
 pub mod family_help;
+pub mod policy;
 pub mod referral;
 pub mod triage;
 
@@ -41,32 +43,72 @@ impl Decisions {
     }
 }
 
-/// A scenario made ready to decide with: its calendar, streams and derived rates.
+/// A scenario made ready to decide with: its calendar, streams, and the
+/// version of its parameters in force at each point of the policy timeline.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// The scenario.
+    /// The scenario as written (its first version, with its timeline).
     pub scenario: Scenario,
     /// Its calendar.
     pub calendar: Calendar,
     streams: Streams,
+    versions: Vec<Version>,
+}
+
+/// The parameters in force from a minute on.
+#[derive(Debug, Clone)]
+struct Version {
+    from: Minute,
+    scenario: Scenario,
     referral: referral::Params,
 }
 
 impl Model {
-    /// The model of `scenario` with streams from `seed`.
+    /// The model of `scenario` (validated) with streams from `seed`.
     pub fn new(scenario: Scenario, seed: u64) -> Self {
         let calendar = scenario.calendar();
-        let referral = referral::Params::new(&scenario);
+        let timeline = scenario
+            .timeline()
+            .expect("scenarios are validated, timeline included, before a model is built");
+        let versions = timeline
+            .into_iter()
+            .map(|(date, s)| Version {
+                from: calendar.minute_of(date),
+                referral: referral::Params::new(&s),
+                scenario: s,
+            })
+            .collect();
         Model {
             scenario,
             calendar,
             streams: Streams::new(seed),
-            referral,
+            versions,
         }
     }
 
-    /// The happenings that start a run.
+    fn version(&self, now: Minute) -> &Version {
+        let i = self.versions.partition_point(|v| v.from <= now);
+        &self.versions[i.saturating_sub(1)]
+    }
+
+    /// The parameters in force at `now`.
+    pub fn at(&self, now: Minute) -> &Scenario {
+        &self.version(now).scenario
+    }
+
+    /// When the version after the one in force at `now` starts, if any.
+    fn next_change(&self, now: Minute) -> Option<Minute> {
+        self.versions
+            .iter()
+            .map(|v| v.from)
+            .find(|&from| from > now)
+    }
+
+    /// The happenings that start a run: the policy changes and the first arrival.
     pub fn start(&self, out: &mut Decisions) {
+        for (i, v) in self.versions.iter().enumerate().skip(1) {
+            out.schedule.push((v.from, Happening::Policy(i as u16)));
+        }
         self.schedule_arrival(0, 0, out);
     }
 
@@ -94,6 +136,7 @@ impl Model {
             Happening::PlanEnds(family, episode) => {
                 self.plan_ends(now, family, episode, state, out)
             }
+            Happening::Policy(change) => self.policy_change(now, change, state, out),
         }
     }
 }

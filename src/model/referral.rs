@@ -53,27 +53,29 @@ impl Params {
 }
 
 impl Model {
-    /// Puts the arrival of new family number `index` on the agenda, after `from`.
+    /// Puts the arrival of new family number `index` on the agenda, after
+    /// `from`. The rate is constant within a calendar month and a version of
+    /// the policy timeline; at either boundary the gap is redrawn.
     pub(super) fn schedule_arrival(&self, from: Minute, index: u32, out: &mut Decisions) {
-        let p = &self.referral;
-        if p.per_minute <= 0.0 {
-            return;
-        }
         let mut stream = self.streams.stream(Purpose::Arrivals, 0, index);
         let mut t = from;
         while t < self.calendar.horizon() {
+            let p = &self.version(t).referral;
             let month = self.calendar.date(t).month() as usize - 1;
             let rate = p.per_minute * p.monthly[month];
-            let month_end = self.calendar.next_month_start(t);
+            let mut boundary = self.calendar.next_month_start(t);
+            if let Some(change) = self.next_change(t) {
+                boundary = boundary.min(change);
+            }
             if rate > 0.0 {
                 let gap = stream.exponential(1.0 / rate);
-                if (t as f64 + gap) < month_end as f64 {
+                if (t as f64 + gap) < boundary as f64 {
                     let at = (t as f64 + gap).floor() as Minute;
                     out.schedule.push((at, Happening::Arrival));
                     return;
                 }
             }
-            t = month_end;
+            t = boundary;
         }
     }
 
@@ -110,8 +112,9 @@ impl Model {
 
     /// A family's attributes, from its own stream.
     pub fn draw_attributes(&self, family: FamilyId) -> Attributes {
+        // Families' characteristics cannot change with policy: the first version's.
         let fs = &self.scenario.families;
-        let p = &self.referral;
+        let p = &self.versions[0].referral;
         let mut s = self
             .streams
             .stream(Purpose::FamilyAttributes, u64::from(family.0), 0);

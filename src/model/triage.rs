@@ -22,7 +22,7 @@ impl Model {
         episode: u16,
         out: &mut Decisions,
     ) {
-        let mean = self.scenario.triage.decision_working_days_mean.get() * DAY as f64;
+        let mean = self.at(now).triage.decision_working_days_mean.get() * DAY as f64;
         let lag = self
             .streams
             .stream(
@@ -69,7 +69,7 @@ impl Model {
             u64::from(family.0),
             u32::from(episode),
         );
-        let decision = if s.chance(self.scenario.triage.accuracy()) {
+        let decision = if s.chance(self.at(now).triage.accuracy()) {
             right
         } else {
             let i = right.index();
