@@ -22,6 +22,8 @@ use crate::summary::thousands;
 pub const LOG_FILE: &str = "events.ffl";
 /// The name of the summary file `run --out DIR` writes.
 pub const SUMMARY_FILE: &str = "summary.json";
+/// The name of the monthly time series `run --out DIR` writes.
+pub const MONTHLY_FILE: &str = "monthly.csv";
 
 /// A command that failed, with a message for the user.
 #[derive(Debug, thiserror::Error)]
@@ -100,15 +102,19 @@ pub fn run(
             let summary_path = dir.join(SUMMARY_FILE);
             std::fs::write(&summary_path, finished.summary.to_json())
                 .map_err(file_error(&summary_path))?;
+            let monthly_path = dir.join(MONTHLY_FILE);
+            std::fs::write(&monthly_path, finished.summary.monthly_csv())
+                .map_err(file_error(&monthly_path))?;
             let bytes = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
             let events = finished.summary.events.max(1);
             let _ = writeln!(
                 note,
-                "wrote {} ({} bytes, {:.1} bytes per event) and {}",
+                "wrote {} ({} bytes, {:.1} bytes per event), {} and {}",
                 log_path.display(),
                 thousands(bytes),
                 bytes as f64 / events as f64,
-                summary_path.display()
+                summary_path.display(),
+                monthly_path.display()
             );
             finished
         }

@@ -6,18 +6,18 @@
 
 use serde::Serialize;
 
-use crate::calendar::{Calendar, FinancialYear, Minute, DAY};
+use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::event::{ClosureReason, Event, HelpOutcome, TriageDecision};
 use crate::state::{Inconsistent, Stage, State};
 
 /// Twelve months, as the re-referral measure counts them.
 const YEAR: Minute = 365 * DAY;
 
-/// Counts for one financial year.
+/// Counts for one period: a calendar month (`2024-04`) or a financial year (`2024-25`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct YearCounts {
-    /// The financial year, written `2024-25`.
-    pub year: String,
+pub struct PeriodCounts {
+    /// The period: `2024-04` for a month, `2024-25` for a financial year.
+    pub period: String,
     /// Referrals (new families and re-referrals).
     pub referrals: u64,
     /// Re-referrals within 12 months of the family's previous referral.
@@ -44,23 +44,50 @@ pub struct YearCounts {
     pub plans_started: u64,
     /// Child protection plans ended.
     pub plans_ended: u64,
-    /// Children's families on a plan at 31 March (None when the run ended before).
-    pub on_plan_at_year_end: Option<u64>,
+    /// Families waiting for family help at the period's end (None when the run ended before).
+    pub waiting_for_help_at_end: Option<u64>,
+    /// Families in family help at the period's end.
+    pub in_family_help_at_end: Option<u64>,
+    /// Families on a child protection plan at the period's end.
+    pub on_plan_at_end: Option<u64>,
+}
+
+impl PeriodCounts {
+    /// Adds another period's counts (not its end-of-period figures).
+    fn add(&mut self, o: &PeriodCounts) {
+        self.referrals += o.referrals;
+        self.rereferrals_within_12_months += o.rereferrals_within_12_months;
+        for (a, b) in self.triage.iter_mut().zip(o.triage) {
+            *a += b;
+        }
+        self.triage_within_1_working_day += o.triage_within_1_working_day;
+        self.family_help_started += o.family_help_started;
+        self.assessments += o.assessments;
+        self.assessments_within_45_working_days += o.assessments_within_45_working_days;
+        self.closures += o.closures;
+        self.s47_enquiries += o.s47_enquiries;
+        self.conferences += o.conferences;
+        self.conferences_within_15_working_days += o.conferences_within_15_working_days;
+        self.plans_started += o.plans_started;
+        self.plans_ended += o.plans_ended;
+    }
 }
 
 /// Every metric of a run, folded from its events.
 #[derive(Clone, Debug)]
 pub struct Metrics {
     calendar: Calendar,
-    first_year: FinancialYear,
+    first_month: CivilDate,
     /// Events seen.
     pub events: u64,
     /// Referrals of new families.
     pub new_families: u64,
     /// Referrals of families seen before.
     pub rereferrals: u64,
-    /// Per financial year.
-    pub years: Vec<YearCounts>,
+    /// Per calendar month.
+    pub months: Vec<PeriodCounts>,
+    /// Per financial year (made from the months by [`Metrics::finish`]).
+    pub years: Vec<PeriodCounts>,
     /// Families put on the family help waiting list.
     pub help_queued: u64,
     /// Total minutes waited by families that started help (0 for those who did not wait).
@@ -76,8 +103,8 @@ pub struct Metrics {
     /// Plans ended in proceedings.
     pub plans_to_proceedings: u64,
     on_plan: u64,
-    /// Financial years (from the first) whose 31 March has been marked.
-    years_closed: usize,
+    /// Months (from the first) whose end has been marked.
+    months_closed: usize,
     active: u64,
     waiting: u64,
     last: Minute,
@@ -95,11 +122,15 @@ impl Metrics {
     /// Empty metrics for a run on `calendar`.
     pub fn new(calendar: &Calendar) -> Self {
         Metrics {
-            first_year: calendar.financial_year(0),
+            first_month: {
+                let d = calendar.start();
+                CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists")
+            },
             calendar: calendar.clone(),
             events: 0,
             new_families: 0,
             rereferrals: 0,
+            months: Vec::new(),
             years: Vec::new(),
             help_queued: 0,
             wait_minutes: 0,
@@ -109,7 +140,7 @@ impl Metrics {
             plans_stepped_down: 0,
             plans_to_proceedings: 0,
             on_plan: 0,
-            years_closed: 0,
+            months_closed: 0,
             active: 0,
             waiting: 0,
             last: 0,
@@ -120,34 +151,46 @@ impl Metrics {
         }
     }
 
-    fn year(&mut self, at: Minute) -> &mut YearCounts {
-        let i = self.year_index(at);
+    fn month(&mut self, at: Minute) -> &mut PeriodCounts {
+        let i = self.month_index(at);
         self.row(i)
     }
 
-    fn year_index(&self, at: Minute) -> usize {
-        (self.calendar.financial_year(at).0 - self.first_year.0) as usize
+    fn month_index(&self, at: Minute) -> usize {
+        let d = self.calendar.date(at);
+        let f = self.first_month;
+        ((d.year() - f.year()) * 12 + i32::from(d.month()) - i32::from(f.month())) as usize
     }
 
-    /// Marks the 31 March of every financial year that ended by `at`.
-    fn close_years(&mut self, at: Minute) {
-        let current = self.year_index(at);
-        while self.years_closed < current {
-            let on_plan = self.on_plan;
-            self.row(self.years_closed).on_plan_at_year_end = Some(on_plan);
-            self.years_closed += 1;
+    /// The first day of month `i` of the run.
+    fn month_start(&self, i: usize) -> CivilDate {
+        let m = i32::from(self.first_month.month()) - 1 + i as i32;
+        CivilDate::new(self.first_month.year() + m / 12, (m % 12 + 1) as u8, 1)
+            .expect("the first of a month exists")
+    }
+
+    /// Marks the end of every month that ended by `at`.
+    fn close_months(&mut self, at: Minute) {
+        let current = self.month_index(at);
+        while self.months_closed < current {
+            let (waiting, active, on_plan) = (self.waiting, self.active, self.on_plan);
+            let row = self.row(self.months_closed);
+            row.waiting_for_help_at_end = Some(waiting);
+            row.in_family_help_at_end = Some(active);
+            row.on_plan_at_end = Some(on_plan);
+            self.months_closed += 1;
         }
     }
 
-    fn row(&mut self, i: usize) -> &mut YearCounts {
-        while self.years.len() <= i {
-            let label = FinancialYear(self.first_year.0 + self.years.len() as i32).to_string();
-            self.years.push(YearCounts {
-                year: label,
-                ..YearCounts::default()
+    fn row(&mut self, i: usize) -> &mut PeriodCounts {
+        while self.months.len() <= i {
+            let d = self.month_start(self.months.len());
+            self.months.push(PeriodCounts {
+                period: format!("{:04}-{:02}", d.year(), d.month()),
+                ..PeriodCounts::default()
             });
         }
-        &mut self.years[i]
+        &mut self.months[i]
     }
 
     fn advance(&mut self, at: Minute) {
@@ -160,16 +203,16 @@ impl Metrics {
     /// Shows one event to the metrics, with the state as it was before it.
     pub fn observe(&mut self, at: Minute, event: &Event, before: &State) {
         self.events += 1;
-        self.close_years(at);
+        self.close_months(at);
         match *event {
             Event::FamilyReferred { .. } => {
                 self.new_families += 1;
-                self.year(at).referrals += 1;
+                self.month(at).referrals += 1;
             }
             Event::FamilyReReferred { family, .. } => {
                 self.rereferrals += 1;
                 let previous = before.family(family).map(|f| f.referred_at);
-                let y = self.year(at);
+                let y = self.month(at);
                 y.referrals += 1;
                 if previous.is_some_and(|p| at.saturating_sub(p) <= YEAR) {
                     y.rereferrals_within_12_months += 1;
@@ -178,7 +221,7 @@ impl Metrics {
             Event::TriageDecided { family, decision } => {
                 let referred = before.family(family).map_or(at, |f| f.referred_at);
                 let prompt = self.calendar.working_minutes_between(referred, at) <= DAY;
-                let y = self.year(at);
+                let y = self.month(at);
                 y.triage[decision.index()] += 1;
                 y.triage_within_1_working_day += u64::from(prompt);
             }
@@ -199,12 +242,12 @@ impl Metrics {
                     }
                 }
                 self.active += 1;
-                self.year(at).family_help_started += 1;
+                self.month(at).family_help_started += 1;
             }
             Event::AssessmentCompleted { family } => {
                 let referred = before.family(family).map_or(at, |f| f.referred_at);
                 let timely = self.calendar.working_minutes_between(referred, at) <= 45 * DAY;
-                let y = self.year(at);
+                let y = self.month(at);
                 y.assessments += 1;
                 y.assessments_within_45_working_days += u64::from(timely);
             }
@@ -215,9 +258,9 @@ impl Metrics {
             }
             Event::CaseClosed { reason, .. } => {
                 self.closures[reason as usize] += 1;
-                self.year(at).closures += 1;
+                self.month(at).closures += 1;
             }
-            Event::S47Started { .. } => self.year(at).s47_enquiries += 1,
+            Event::S47Started { .. } => self.month(at).s47_enquiries += 1,
             Event::S47Completed { .. }
             | Event::PlanReviewed { .. }
             | Event::PolicyApplied { .. } => {}
@@ -227,13 +270,13 @@ impl Metrics {
                     .and_then(|f| f.enquiry_started)
                     .unwrap_or(at);
                 let timely = self.calendar.working_minutes_between(started, at) <= 15 * DAY;
-                let y = self.year(at);
+                let y = self.month(at);
                 y.conferences += 1;
                 y.conferences_within_15_working_days += u64::from(timely);
             }
             Event::PlanStarted { .. } => {
                 self.on_plan += 1;
-                self.year(at).plans_started += 1;
+                self.month(at).plans_started += 1;
             }
             Event::PlanEnded { step_down, .. } => {
                 self.on_plan = self.on_plan.saturating_sub(1);
@@ -242,7 +285,7 @@ impl Metrics {
                 } else {
                     self.plans_to_proceedings += 1;
                 }
-                self.year(at).plans_ended += 1;
+                self.month(at).plans_ended += 1;
             }
         }
     }
@@ -250,11 +293,31 @@ impl Metrics {
     /// Closes the time integrals at the end of the run.
     pub fn finish(&mut self, end: Minute) {
         self.advance(end);
-        self.close_years(end);
+        self.close_months(end);
         self.end = end;
-        // Make sure every financial year of the run has a row, even a quiet one.
+        // Every month of the run has a row, even a quiet one.
         if end > 0 {
-            self.year(end - 1);
+            self.month(end - 1);
+        }
+        // Financial years are sums of their months; end-of-year figures are March's.
+        self.years.clear();
+        for i in 0..self.months.len() {
+            let d = self.month_start(i);
+            let label = d.financial_year().to_string();
+            if self.years.last().is_none_or(|y| y.period != label) {
+                self.years.push(PeriodCounts {
+                    period: label,
+                    ..PeriodCounts::default()
+                });
+            }
+            let month = &self.months[i];
+            let year = self.years.last_mut().expect("pushed above");
+            year.add(month);
+            if d.month() == 3 {
+                year.waiting_for_help_at_end = month.waiting_for_help_at_end;
+                year.in_family_help_at_end = month.in_family_help_at_end;
+                year.on_plan_at_end = month.on_plan_at_end;
+            }
         }
     }
 
@@ -263,9 +326,9 @@ impl Metrics {
         &self.calendar
     }
 
-    /// Sum over years of one count.
-    pub fn total(&self, f: impl Fn(&YearCounts) -> u64) -> u64 {
-        self.years.iter().map(f).sum()
+    /// Sum over the run of one count.
+    pub fn total(&self, f: impl Fn(&PeriodCounts) -> u64) -> u64 {
+        self.months.iter().map(f).sum()
     }
 
     /// Decisions of one kind over the whole run.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::calendar::DAY;
 use crate::event::{ClosureReason, HelpOutcome, TriageDecision};
-use crate::projection::{Metrics, YearCounts};
+use crate::projection::{Metrics, PeriodCounts};
 use crate::scenario::Scenario;
 use crate::state::State;
 
@@ -153,7 +153,9 @@ pub struct Summary {
     /// Where families were at the end.
     pub at_end: AtEnd,
     /// Counts by financial year.
-    pub by_financial_year: Vec<YearCounts>,
+    pub by_financial_year: Vec<PeriodCounts>,
+    /// Counts by calendar month.
+    pub by_month: Vec<PeriodCounts>,
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
@@ -299,6 +301,7 @@ impl Summary {
                 on_plan: stages[7],
             },
             by_financial_year: metrics.years.clone(),
+            by_month: metrics.months.clone(),
         }
     }
 
@@ -534,7 +537,7 @@ impl Summary {
             let _ = writeln!(
                 o,
                 "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>11}{:>10}{:>11}",
-                y.year,
+                y.period,
                 thousands(y.referrals),
                 thousands(y.rereferrals_within_12_months),
                 fixed(pct(y.triage_within_1_working_day, decided), 1),
@@ -555,16 +558,77 @@ impl Summary {
             let _ = writeln!(
                 o,
                 "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>13}{:>16}",
-                y.year,
+                y.period,
                 thousands(y.s47_enquiries),
                 thousands(y.conferences),
                 fixed(pct(y.conferences_within_15_working_days, y.conferences), 1),
                 thousands(y.plans_started),
                 thousands(y.plans_ended),
-                y.on_plan_at_year_end.map_or("–".to_string(), thousands)
+                y.on_plan_at_end.map_or("–".to_string(), thousands)
             );
         }
         o
+    }
+}
+
+/// Column names of [`Summary::monthly_csv`].
+pub const MONTHLY_COLUMNS: [&str; 20] = [
+    "month",
+    "referrals",
+    "rereferrals_within_12_months",
+    "triage_no_further_action",
+    "triage_universal_services",
+    "triage_family_help",
+    "triage_strategy_discussion",
+    "triage_within_1_working_day",
+    "family_help_started",
+    "assessments",
+    "assessments_within_45_working_days",
+    "s47_enquiries",
+    "conferences",
+    "conferences_within_15_working_days",
+    "plans_started",
+    "plans_ended",
+    "closures",
+    "waiting_for_help_at_month_end",
+    "in_family_help_at_month_end",
+    "on_plan_at_month_end",
+];
+
+impl Summary {
+    /// The monthly time series as CSV, one row per calendar month of the run
+    /// (end-of-month columns are empty for a month the run did not finish).
+    pub fn monthly_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        let _ = w.write_record(MONTHLY_COLUMNS);
+        for m in &self.by_month {
+            let row: [String; 20] = [
+                m.period.clone(),
+                m.referrals.to_string(),
+                m.rereferrals_within_12_months.to_string(),
+                m.triage[0].to_string(),
+                m.triage[1].to_string(),
+                m.triage[2].to_string(),
+                m.triage[3].to_string(),
+                m.triage_within_1_working_day.to_string(),
+                m.family_help_started.to_string(),
+                m.assessments.to_string(),
+                m.assessments_within_45_working_days.to_string(),
+                m.s47_enquiries.to_string(),
+                m.conferences.to_string(),
+                m.conferences_within_15_working_days.to_string(),
+                m.plans_started.to_string(),
+                m.plans_ended.to_string(),
+                m.closures.to_string(),
+                opt(m.waiting_for_help_at_end),
+                opt(m.in_family_help_at_end),
+                opt(m.on_plan_at_end),
+            ];
+            let _ = w.write_record(&row);
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).expect("CSV of ASCII fields is UTF-8")
     }
 }
 

@@ -151,3 +151,40 @@ fn more_step_down_from_plans_means_fewer_care_proceedings() {
         to_care(&a)
     );
 }
+
+#[test]
+fn the_monthly_series_adds_up_to_the_financial_years() {
+    let input = ScenarioInput::builtin();
+    let finished = familyflow::engine::run::<std::io::Sink>(&input, 1, None).unwrap();
+    let s = &finished.summary;
+    assert_eq!(s.by_month.len(), 36, "three years from April");
+    assert_eq!(s.by_month[0].period, "2024-04");
+    assert_eq!(s.by_financial_year.len(), 3);
+    for (i, year) in s.by_financial_year.iter().enumerate() {
+        let months = &s.by_month[i * 12..(i + 1) * 12];
+        assert_eq!(
+            year.referrals,
+            months.iter().map(|m| m.referrals).sum::<u64>()
+        );
+        assert_eq!(
+            year.plans_started,
+            months.iter().map(|m| m.plans_started).sum::<u64>()
+        );
+        assert_eq!(year.on_plan_at_end, months[11].on_plan_at_end);
+        assert!(year.on_plan_at_end.is_some());
+    }
+    assert_eq!(
+        s.by_month.last().unwrap().on_plan_at_end,
+        Some(s.at_end.on_plan),
+        "the last month ends with the run"
+    );
+    let csv = s.monthly_csv();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 37);
+    assert!(lines[0].starts_with("month,referrals,"));
+    assert!(lines[1].starts_with("2024-04,"));
+    assert_eq!(
+        lines[1].split(',').count(),
+        familyflow::summary::MONTHLY_COLUMNS.len()
+    );
+}
