@@ -339,5 +339,11 @@ pub fn check_scenario(path: &Path, out: &mut dyn Write) -> Result<(), CommandErr
     .map_err(file_error(Path::new("<stdout>")))
 }
 
+/// `familyflow scenario schema`: prints the JSON Schema of the scenario format.
+pub fn scenario_schema(out: &mut dyn Write) -> Result<(), CommandError> {
+    out.write_all(crate::scenario::json_schema().as_bytes())
+        .map_err(file_error(Path::new("<stdout>")))
+}
+
 /// Re-exported so `main` need not name the log module.
 pub use log::FORMAT_VERSION;

@@ -91,6 +91,9 @@ enum ScenarioCommand {
         /// Scenario file (TOML).
         file: PathBuf,
     },
+    /// Print the JSON Schema of the scenario format (for editors and tools).
+    #[command(after_help = "Example:\n  familyflow scenario schema > scenario.schema.json")]
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Command::Verify { log } => commands::verify(log, &mut out),
         Command::Events { log, family, json } => commands::events(log, *family, *json, &mut out),
         Command::Recover { log, out: to } => commands::recover(log, to, &mut out),
+        Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
         Command::Scenario(ScenarioCommand::Check { file }) => {
             commands::check_scenario(file, &mut out)
         }

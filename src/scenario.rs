@@ -23,7 +23,7 @@ pub const MAX_EXTENDS: usize = 8;
 pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
 
 macro_rules! bounded_f64 {
-    ($(#[$doc:meta])* $name:ident, $ok:expr, $expected:literal) => {
+    ($(#[$doc:meta])* $name:ident, $ok:expr, $expected:literal, $schema:tt) => {
         $(#[$doc])*
         #[derive(Copy, Clone, Debug, PartialEq, PartialOrd, Serialize)]
         #[serde(transparent)]
@@ -34,6 +34,17 @@ macro_rules! bounded_f64 {
             #[inline]
             pub fn get(self) -> f64 {
                 self.0
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut schema = schemars::json_schema!($schema);
+                schema.insert("description".into(), concat!("Expected: ", $expected).into());
+                schema
             }
         }
 
@@ -58,24 +69,36 @@ bounded_f64!(
     /// A probability or share: a number from 0 to 1.
     Probability,
     |v| (0.0..=1.0).contains(&v),
-    "a probability from 0 to 1"
+    "a probability from 0 to 1",
+    { "type": "number", "minimum": 0, "maximum": 1 }
 );
 bounded_f64!(
     /// A number that is zero or more.
     NonNegative,
     |v| v >= 0.0,
-    "a number that is 0 or more"
+    "a number that is 0 or more",
+    { "type": "number", "minimum": 0 }
 );
 bounded_f64!(
     /// A number greater than zero.
     Positive,
     |v| v > 0.0,
-    "a number greater than 0"
+    "a number greater than 0",
+    { "type": "number", "exclusiveMinimum": 0 }
 );
 
 impl Serialize for CivilDate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for CivilDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date", "description": "A date like 2024-04-01 (a TOML local date)" })
     }
 }
 
@@ -108,7 +131,7 @@ impl<'de> Deserialize<'de> for CivilDate {
 }
 
 /// A whole scenario: an area, its families, and how each route works.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// A name for tables and reports.
@@ -143,7 +166,7 @@ pub struct Scenario {
 
 /// A dated change to the scenario: from `date` on, the parameters written
 /// beside it (as dotted keys, e.g. `family_help.fte = 120`) take new values.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyChange {
     /// The day the change takes effect (at midnight).
     pub date: CivilDate,
@@ -152,11 +175,12 @@ pub struct PolicyChange {
     pub note: String,
     /// The parameters it changes.
     #[serde(flatten)]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub changes: toml::Table,
 }
 
 /// The area and its demand.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
     /// Children under 18 living in the area.
@@ -170,7 +194,7 @@ pub struct Area {
 }
 
 /// What referred families are like; drawn once per family from its own stream.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Families {
     /// Mean number of children in a referred household (1 or more).
@@ -189,7 +213,7 @@ pub struct Families {
 }
 
 /// Relative shares of levels of need (they need not sum to 1).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedShares {
     /// No additional need.
@@ -203,7 +227,7 @@ pub struct NeedShares {
 }
 
 /// Prevalence of each risk factor.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskFactorPrevalence {
     /// Domestic abuse.
@@ -217,7 +241,7 @@ pub struct RiskFactorPrevalence {
 }
 
 /// The front door.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Triage {
     /// Mean time to a decision, in working days (exponential).
@@ -240,7 +264,7 @@ impl Triage {
 }
 
 /// Family help: a team with a caseload cap, a waiting list, an assessment and support.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyHelp {
     /// Practitioners, full-time equivalent.
@@ -273,7 +297,7 @@ impl FamilyHelp {
 
 /// Child protection: strategy discussion and section 47 enquiry, the initial
 /// child protection conference, and a plan with its review conferences.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChildProtection {
     /// Mean working days from the strategy discussion to the end of the section 47 enquiry (exponential).
@@ -293,7 +317,7 @@ pub struct ChildProtection {
 }
 
 /// Relative shares of child protection plans by length (they need not sum to 1).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanLengthShares {
     /// Up to 3 months.
@@ -322,7 +346,7 @@ impl PlanLengthShares {
 }
 
 /// The hazard of a closed case being referred again.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReReferral {
     /// Probability of a new referral within 12 months after the front door took no action or signposted.
@@ -782,6 +806,18 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
             }
         }
     }
+}
+
+/// The JSON Schema of the scenario format, generated from the types above.
+pub fn json_schema() -> String {
+    let mut schema = schemars::schema_for!(Scenario);
+    schema.insert(
+        "description".into(),
+        "A familyflow scenario (written as TOML; `extends = \"base.toml\"` is also allowed at the top).".into(),
+    );
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    s.push('\n');
+    s
 }
 
 /// A hash of scenario text, recorded in log headers.

@@ -150,3 +150,39 @@ fn errors_in_an_extending_file_point_at_that_file_and_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_json_schema_describes_every_field_with_its_bounds() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&familyflow::scenario::json_schema()).unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    for field in [
+        "name",
+        "start",
+        "years",
+        "area",
+        "families",
+        "triage",
+        "family_help",
+        "child_protection",
+        "rereferral",
+        "policy",
+    ] {
+        assert!(props.contains_key(field), "schema lacks {field}");
+    }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(required.contains(&"family_help") && !required.contains(&"policy"));
+    let defs = &schema["$defs"];
+    assert_eq!(defs["Probability"]["maximum"], 1);
+    assert_eq!(defs["NonNegative"]["minimum"], 0);
+    assert_eq!(
+        defs["FamilyHelp"]["additionalProperties"], false,
+        "unknown fields are refused"
+    );
+    assert_eq!(defs["Date"]["format"], "date");
+}
