@@ -142,6 +142,15 @@ impl State {
         self.families.get(&id)
     }
 
+    /// The family, if it is still at `stage` on referral `episode`: a
+    /// happening that finds it elsewhere is stale and decides nothing.
+    #[inline]
+    pub fn family_at(&self, id: FamilyId, stage: Stage, episode: u16) -> Option<&Family> {
+        self.families
+            .get(&id)
+            .filter(|f| f.stage == stage && f.episode == episode)
+    }
+
     /// The id the next new family will get.
     pub fn next_family_id(&self) -> FamilyId {
         FamilyId(self.next_family)

@@ -75,12 +75,9 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
+        let Some(f) = state.family_at(family, Stage::InEnquiry, episode) else {
             return;
         };
-        if f.stage != Stage::InEnquiry || f.episode != episode {
-            return;
-        }
         let cp = &self.at(now).child_protection;
         let (_, u) = self.stage_draws(
             Purpose::Enquiry,
@@ -119,12 +116,9 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
+        let Some(f) = state.family_at(family, Stage::AwaitingConference, episode) else {
             return;
         };
-        if f.stage != Stage::AwaitingConference || f.episode != episode {
-            return;
-        }
         let cp = &self.at(now).child_protection;
         let (_, u) = self.stage_draws(
             Purpose::Conference,
@@ -165,10 +159,7 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        if state
-            .family(family)
-            .is_some_and(|f| f.stage == Stage::OnPlan && f.episode == episode)
-        {
+        if state.family_at(family, Stage::OnPlan, episode).is_some() {
             out.events.push(Event::PlanReviewed { family });
         }
     }
@@ -182,10 +173,7 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
-            return;
-        };
-        if f.stage != Stage::OnPlan || f.episode != episode {
+        if state.family_at(family, Stage::OnPlan, episode).is_none() {
             return;
         }
         let mut s = self

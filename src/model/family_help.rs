@@ -74,10 +74,10 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
+        let Some(f) = state.family_at(family, Stage::InHelp, episode) else {
             return;
         };
-        if f.stage != Stage::InHelp || f.episode != episode || f.assessed {
+        if f.assessed {
             return;
         }
         out.events.push(Event::AssessmentCompleted { family });
@@ -105,12 +105,9 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
+        let Some(f) = state.family_at(family, Stage::InHelp, episode) else {
             return;
         };
-        if f.stage != Stage::InHelp || f.episode != episode {
-            return;
-        }
         let fh = &self.at(now).family_help;
         let mut p = fh.need_met_probability.get();
         if fh.multidisciplinary {

@@ -57,10 +57,10 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family(family) else {
+        let Some(f) = state.family_at(family, Stage::AwaitingTriage, episode) else {
             return;
         };
-        if f.stage != Stage::AwaitingTriage || f.episode != episode || f.triage.is_some() {
+        if f.triage.is_some() {
             return;
         }
         let right = self.right_decision(&f.attributes);
