@@ -14,8 +14,9 @@ use crate::event::FamilyId;
 /// Something due to be decided at a time.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Happening {
-    /// The next new family's first referral.
-    Arrival,
+    /// The next new family's first referral, with its exact time in
+    /// millionths of a minute (so rounding to minutes never accumulates).
+    Arrival(u64),
     /// A family is referred again.
     ReReferral(FamilyId),
     /// The front door's decision on a family's referral (episode).
@@ -110,14 +111,14 @@ mod tests {
     fn ties_resolve_in_insertion_order() {
         let mut a = Agenda::new();
         a.push(10, Happening::HelpEnds(FamilyId(1), 0));
-        a.push(5, Happening::Arrival);
+        a.push(5, Happening::Arrival(5_000_000));
         a.push(10, Happening::TriageDue(FamilyId(2), 0));
         a.push(10, Happening::ReReferral(FamilyId(0)));
         let order: Vec<_> = std::iter::from_fn(|| a.pop()).collect();
         assert_eq!(
             order,
             vec![
-                (5, Happening::Arrival),
+                (5, Happening::Arrival(5_000_000)),
                 (10, Happening::HelpEnds(FamilyId(1), 0)),
                 (10, Happening::TriageDue(FamilyId(2), 0)),
                 (10, Happening::ReReferral(FamilyId(0))),

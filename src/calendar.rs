@@ -135,6 +135,17 @@ impl Calendar {
     /// A calendar starting at midnight on `start`, running `horizon_days`
     /// days, with the listed bank holidays (any order; duplicates ignored).
     pub fn new(start: CivilDate, horizon_days: u64, bank_holidays: &[CivilDate]) -> Self {
+        Self::with_week(start, horizon_days, bank_holidays, false)
+    }
+
+    /// The same, with every day a working day when `seven_day_week` (for
+    /// validation scenarios that need time to run without weekends).
+    pub fn with_week(
+        start: CivilDate,
+        horizon_days: u64,
+        bank_holidays: &[CivilDate],
+        seven_day_week: bool,
+    ) -> Self {
         let days = horizon_days + Self::MARGIN_DAYS;
         let mut holidays: Vec<i64> = bank_holidays.iter().map(|h| start.days_until(*h)).collect();
         holidays.sort_unstable();
@@ -145,7 +156,8 @@ impl Calendar {
             let date = start
                 .plus_days(d)
                 .expect("scenario dates are validated to stay in range");
-            if !date.is_weekend() && holidays.binary_search(&d).is_err() {
+            let weekend = date.is_weekend() && !seven_day_week;
+            if !weekend && holidays.binary_search(&d).is_err() {
                 count += 1;
             }
             working_before.push(count);

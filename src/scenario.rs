@@ -146,6 +146,10 @@ pub struct Scenario {
     /// Bank holidays: not working days (optional).
     #[serde(default)]
     pub bank_holidays: Vec<CivilDate>,
+    /// Count Saturdays and Sundays as working days (optional, default false;
+    /// for validation scenarios that must run without weekends).
+    #[serde(default)]
+    pub seven_day_week: bool,
     /// The area and its demand.
     pub area: Area,
     /// What referred families are like.
@@ -700,12 +704,13 @@ impl Scenario {
     /// its start, then one version per change (changes accumulate). Problems
     /// come as `(field path, message)`.
     pub fn timeline(&self) -> Result<Vec<(CivilDate, Scenario)>, Problems> {
-        const FIXED: [&str; 7] = [
+        const FIXED: [&str; 8] = [
             "name",
             "description",
             "start",
             "years",
             "bank_holidays",
+            "seven_day_week",
             "families",
             "policy",
         ];
@@ -792,7 +797,12 @@ impl Scenario {
 
     /// The run's calendar.
     pub fn calendar(&self) -> Calendar {
-        Calendar::new(self.start, self.horizon_days(), &self.bank_holidays)
+        Calendar::with_week(
+            self.start,
+            self.horizon_days(),
+            &self.bank_holidays,
+            self.seven_day_week,
+        )
     }
 }
 

@@ -395,7 +395,7 @@ fn first_referrals_of_a_fixed_scenario_are_pinned() {
             },
         ),
         (
-            53796,
+            53797,
             FamilyId(2),
             Attributes {
                 children: 1,

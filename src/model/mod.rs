@@ -115,7 +115,7 @@ impl Model {
     /// Decides `what`, due now, against `state`.
     pub fn decide(&self, now: Minute, what: Happening, state: &State, out: &mut Decisions) {
         match what {
-            Happening::Arrival => self.arrival(now, state, out),
+            Happening::Arrival(exact) => self.arrival(now, exact, state, out),
             Happening::ReReferral(family) => self.rereferral(now, family, state, out),
             Happening::TriageDue(family, episode) => self.triage(now, family, episode, state, out),
             Happening::AssessmentDue(family, episode) => {

@@ -14,6 +14,9 @@ use crate::scenario::Scenario;
 use crate::state::{Stage, State};
 use crate::stream::Purpose;
 
+/// Exact arrival times are kept in millionths of a minute.
+const EXACT: f64 = 1_000_000.0;
+
 /// Rates derived from the scenario once.
 #[derive(Debug, Clone)]
 pub(super) struct Params {
@@ -54,39 +57,44 @@ impl Params {
 
 impl Model {
     /// Puts the arrival of new family number `index` on the agenda, after
-    /// `from`. The rate is constant within a calendar month and a version of
-    /// the policy timeline; at either boundary the gap is redrawn.
-    pub(super) fn schedule_arrival(&self, from: Minute, index: u32, out: &mut Decisions) {
+    /// the exact time `from` (in millionths of a minute). The rate is
+    /// constant within a calendar month and a version of the policy
+    /// timeline; at either boundary the gap is redrawn. Arrivals happen at
+    /// whole minutes, but each gap is added to the exact time of the one
+    /// before, so rounding never accumulates.
+    pub(super) fn schedule_arrival(&self, from: u64, index: u32, out: &mut Decisions) {
         let mut stream = self.streams.stream(Purpose::Arrivals, 0, index);
-        let mut t = from;
-        while t < self.calendar.horizon() {
-            let p = &self.version(t).referral;
-            let month = self.calendar.date(t).month() as usize - 1;
+        let mut t = from as f64 / EXACT;
+        while (t as Minute) < self.calendar.horizon() {
+            let minute = t as Minute;
+            let p = &self.version(minute).referral;
+            let month = self.calendar.date(minute).month() as usize - 1;
             let rate = p.per_minute * p.monthly[month];
-            let mut boundary = self.calendar.next_month_start(t);
-            if let Some(change) = self.next_change(t) {
+            let mut boundary = self.calendar.next_month_start(minute);
+            if let Some(change) = self.next_change(minute) {
                 boundary = boundary.min(change);
             }
             if rate > 0.0 {
-                let gap = stream.exponential(1.0 / rate);
-                if (t as f64 + gap) < boundary as f64 {
-                    let at = (t as f64 + gap).floor() as Minute;
-                    out.schedule.push((at, Happening::Arrival));
+                let next = t + stream.exponential(1.0 / rate);
+                if next < boundary as f64 {
+                    let exact = libm::round(next * EXACT) as u64;
+                    out.schedule
+                        .push((exact / EXACT as u64, Happening::Arrival(exact)));
                     return;
                 }
             }
-            t = boundary;
+            t = boundary as f64;
         }
     }
 
-    /// A new family's first referral.
-    pub(super) fn arrival(&self, now: Minute, state: &State, out: &mut Decisions) {
+    /// A new family's first referral; `exact` is its time in millionths of a minute.
+    pub(super) fn arrival(&self, now: Minute, exact: u64, state: &State, out: &mut Decisions) {
         let family = state.next_family_id();
         let attributes = self.draw_attributes(family);
         out.events
             .push(Event::FamilyReferred { family, attributes });
         self.schedule_triage(now, family, 0, out);
-        self.schedule_arrival(now, family.0 + 1, out);
+        self.schedule_arrival(exact, family.0 + 1, out);
     }
 
     /// A closed family referred again.
