@@ -265,9 +265,11 @@ pub fn events(
 /// a new log, closed with a trailer marked "not clean".
 pub fn recover(log: &Path, to: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     let source_len = std::fs::metadata(log).map_err(file_error(log))?.len();
-    let mut reader = LogReader::open(open_log(log)?).map_err(|source| CommandError::Log {
-        path: log.to_path_buf(),
-        source,
+    let mut reader = LogReader::open(open_log(log)?).map_err(|source| {
+        CommandError::Failed(format!(
+            "{}: nothing can be recovered, because the log's header is not intact: {source}",
+            log.display()
+        ))
     })?;
     let header = reader.header().clone();
     let scenario = Scenario::parse(&header.scenario, "the scenario inside the log")?;

@@ -341,34 +341,26 @@ impl Summary {
             thousands(r.total),
             fixed(r.per_10k_children_per_year, 0)
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "  of new families",
-            thousands(r.new_families)
-        );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(&mut o, "  of new families", thousands(r.new_families));
+        row(
+            &mut o,
             "  of families referred before",
-            thousands(r.rereferrals)
+            thousands(r.rereferrals),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>11}%",
+        row(
+            &mut o,
             "re-referred within 12 months",
-            fixed(r.rereferred_within_12_months_pct, 1)
+            format!("{}%", fixed(r.rereferred_within_12_months_pct, 1)),
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "Front door");
         for c in &t.decisions {
-            let _ = writeln!(o, "  {:<44}{:>12}", c.what, thousands(c.count));
+            row(&mut o, &c.what, thousands(c.count));
         }
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>11}%",
+        row(
+            &mut o,
             "decided within 1 working day",
-            fixed(t.within_1_working_day_pct, 1)
+            format!("{}%", fixed(t.within_1_working_day_pct, 1)),
         );
         let _ = writeln!(o);
         let _ = writeln!(
@@ -377,66 +369,37 @@ impl Summary {
             fixed(h.fte, 1),
             thousands(u64::from(h.capacity))
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "families started",
-            thousands(h.started)
-        );
-        let _ = writeln!(o, "  {:<44}{:>12}", "had to wait", thousands(h.queued));
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "mean wait (days)",
-            fixed(h.mean_wait_days, 1)
-        );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "longest wait (days)",
-            fixed(h.max_wait_days, 1)
-        );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(&mut o, "families started", thousands(h.started));
+        row(&mut o, "had to wait", thousands(h.queued));
+        row(&mut o, "mean wait (days)", fixed(h.mean_wait_days, 1));
+        row(&mut o, "longest wait (days)", fixed(h.max_wait_days, 1));
+        row(
+            &mut o,
             "waiting list: mean / longest",
             format!(
                 "{} / {}",
                 fixed(h.mean_waiting, 1),
                 thousands(h.max_waiting)
-            )
+            ),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "assessments completed",
-            thousands(h.assessments)
-        );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>11}%",
+        row(&mut o, "assessments completed", thousands(h.assessments));
+        row(
+            &mut o,
             "  within 45 working days of referral",
-            fixed(h.assessments_within_45_working_days_pct, 1)
+            format!("{}%", fixed(h.assessments_within_45_working_days_pct, 1)),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "mean families in help",
-            fixed(h.mean_families_in_help, 1)
+            fixed(h.mean_families_in_help, 1),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "mean caseload per FTE",
-            fixed(h.mean_caseload_per_fte, 1)
+            fixed(h.mean_caseload_per_fte, 1),
         );
         for c in &h.outcomes {
-            let _ = writeln!(
-                o,
-                "  {:<44}{:>12}",
-                format!("ended: {}", c.what),
-                thousands(c.count)
-            );
+            row(&mut o, format!("ended: {}", c.what), thousands(c.count));
         }
         let _ = writeln!(o);
         let c = &self.child_protection;
@@ -448,17 +411,15 @@ impl Summary {
             thousands(c.s47_enquiries),
             fixed(c.s47_per_10k_children_per_year, 0)
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "initial child protection conferences",
-            thousands(c.conferences)
+            thousands(c.conferences),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>11}%",
+        row(
+            &mut o,
             "  within 15 working days of strategy discussion",
-            fixed(c.conferences_within_15_working_days_pct, 1)
+            format!("{}%", fixed(c.conferences_within_15_working_days_pct, 1)),
         );
         let _ = writeln!(
             o,
@@ -467,57 +428,42 @@ impl Summary {
             thousands(c.plans_started),
             fixed(c.plans_started_per_10k_children_per_year, 0)
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "plans ended: stepped down to family help",
-            thousands(c.plans_stepped_down)
+            thousands(c.plans_stepped_down),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "plans ended: to care proceedings",
-            thousands(c.plans_to_proceedings)
+            thousands(c.plans_to_proceedings),
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "Cases closed");
         for c in &self.closures {
-            let _ = writeln!(o, "  {:<44}{:>12}", c.what, thousands(c.count));
+            row(&mut o, &c.what, thousands(c.count));
         }
         let _ = writeln!(o);
         let e = &self.at_end;
         let _ = writeln!(o, "At the end of the run");
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "awaiting a front-door decision",
-            thousands(e.awaiting_triage)
+            thousands(e.awaiting_triage),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(
+            &mut o,
             "waiting for family help",
-            thousands(e.waiting_for_help)
+            thousands(e.waiting_for_help),
         );
-        let _ = writeln!(o, "  {:<44}{:>12}", "in family help", thousands(e.in_help));
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "in a section 47 enquiry",
-            thousands(e.in_enquiry)
-        );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
+        row(&mut o, "in family help", thousands(e.in_help));
+        row(&mut o, "in a section 47 enquiry", thousands(e.in_enquiry));
+        row(
+            &mut o,
             "awaiting a conference",
-            thousands(e.awaiting_conference)
+            thousands(e.awaiting_conference),
         );
-        let _ = writeln!(
-            o,
-            "  {:<44}{:>12}",
-            "on a child protection plan",
-            thousands(e.on_plan)
-        );
+        row(&mut o, "on a child protection plan", thousands(e.on_plan));
         let _ = writeln!(o);
         let _ = writeln!(o, "By financial year");
         let _ = writeln!(
@@ -630,6 +576,11 @@ impl Summary {
         let bytes = w.into_inner().unwrap_or_default();
         String::from_utf8(bytes).expect("CSV of ASCII fields is UTF-8")
     }
+}
+
+/// One line of a summary table: a label and a right-aligned value.
+fn row(o: &mut String, label: impl std::fmt::Display, value: impl std::fmt::Display) {
+    let _ = writeln!(o, "  {label:<44}{value:>12}");
 }
 
 /// `1234567` as `1,234,567`.
