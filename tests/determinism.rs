@@ -5,9 +5,11 @@
 //! are pinned so that old seeds keep reproducing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+
+mod common;
+use common::TempDir;
 
 use familyflow::engine::{self, ScenarioInput};
 use familyflow::event::{Attributes, Event, FamilyId, Need, RiskFactors, Timed};
@@ -59,35 +61,6 @@ fn run_events(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Summary) {
     let (state, metrics) = engine::simulate(&model, &mut events).unwrap();
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     (events, summary)
-}
-
-/// A temporary directory with a unique name, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "familyflow-determinism-{tag}-{}-{n}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn familyflow(args: &[&str]) -> Output {

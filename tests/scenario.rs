@@ -1,17 +1,13 @@
 //! Scenario files: every shipped scenario is valid and runs; `extends` lets a
 //! reform state only what differs, with errors pointing at the right file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use familyflow::engine::{run, ScenarioInput};
-use familyflow::scenario::Scenario;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("familyflow-scenario-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::TempDir;
+use familyflow::scenario::Scenario;
 
 #[test]
 fn every_shipped_scenario_is_valid_and_runs() {
@@ -102,7 +98,8 @@ fn a_policy_change_leaves_the_past_alone_and_acts_from_its_date() {
 
 #[test]
 fn a_bad_policy_timeline_is_explained() {
-    let dir = temp_dir("policy");
+    let tmp = TempDir::new("policy");
+    let dir = tmp.path();
     std::fs::copy("scenarios/default.toml", dir.join("base.toml")).unwrap();
     let child = "extends = \"base.toml\"\n\n[[policy]]\ndate = 2025-04-01\nfamily_help.fte = 80\n\n[[policy]]\ndate = 2024-07-01\nfamilies.children_mean = 2\n";
     std::fs::write(dir.join("child.toml"), child).unwrap();
@@ -117,12 +114,12 @@ fn a_bad_policy_timeline_is_explained() {
         err.contains("policy.1.families: `families` cannot change during a run"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn errors_in_an_extending_file_point_at_that_file_and_line() {
-    let dir = temp_dir("extends");
+    let tmp = TempDir::new("extends");
+    let dir = tmp.path();
     std::fs::copy("scenarios/default.toml", dir.join("base.toml")).unwrap();
     let child = "extends = \"base.toml\"\n\n[family_help]\nfte = -2\n";
     std::fs::write(dir.join("child.toml"), child).unwrap();
@@ -148,7 +145,6 @@ fn errors_in_an_extending_file_point_at_that_file_and_line() {
         err.contains("nowhere.toml") && err.contains("c.toml:1:11: extends"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
