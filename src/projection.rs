@@ -103,8 +103,10 @@ pub struct Metrics {
     /// Plans ended in proceedings.
     pub plans_to_proceedings: u64,
     on_plan: u64,
-    /// Months (from the first) whose end has been marked.
-    months_closed: usize,
+    /// The month events are being counted in (months before it are closed).
+    current_month: usize,
+    /// When the current month ends.
+    next_month_at: Minute,
     active: u64,
     waiting: u64,
     last: Minute,
@@ -140,7 +142,8 @@ impl Metrics {
             plans_stepped_down: 0,
             plans_to_proceedings: 0,
             on_plan: 0,
-            months_closed: 0,
+            current_month: 0,
+            next_month_at: calendar.next_month_start(0),
             active: 0,
             waiting: 0,
             last: 0,
@@ -151,9 +154,9 @@ impl Metrics {
         }
     }
 
-    fn month(&mut self, at: Minute) -> &mut PeriodCounts {
-        let i = self.month_index(at);
-        self.row(i)
+    /// The current month's counts (`close_months` has brought it up to the event's time).
+    fn month(&mut self) -> &mut PeriodCounts {
+        self.row(self.current_month)
     }
 
     fn month_index(&self, at: Minute) -> usize {
@@ -169,16 +172,18 @@ impl Metrics {
             .expect("the first of a month exists")
     }
 
-    /// Marks the end of every month that ended by `at`.
+    /// Marks the end of every month that ended by `at` (one comparison per
+    /// event unless a month boundary has passed).
+    #[inline]
     fn close_months(&mut self, at: Minute) {
-        let current = self.month_index(at);
-        while self.months_closed < current {
+        while at >= self.next_month_at {
             let (waiting, active, on_plan) = (self.waiting, self.active, self.on_plan);
-            let row = self.row(self.months_closed);
+            let row = self.row(self.current_month);
             row.waiting_for_help_at_end = Some(waiting);
             row.in_family_help_at_end = Some(active);
             row.on_plan_at_end = Some(on_plan);
-            self.months_closed += 1;
+            self.current_month += 1;
+            self.next_month_at = self.calendar.next_month_start(self.next_month_at);
         }
     }
 
@@ -207,12 +212,12 @@ impl Metrics {
         match *event {
             Event::FamilyReferred { .. } => {
                 self.new_families += 1;
-                self.month(at).referrals += 1;
+                self.month().referrals += 1;
             }
             Event::FamilyReReferred { family, .. } => {
                 self.rereferrals += 1;
                 let previous = before.family(family).map(|f| f.referred_at);
-                let y = self.month(at);
+                let y = self.month();
                 y.referrals += 1;
                 if previous.is_some_and(|p| at.saturating_sub(p) <= YEAR) {
                     y.rereferrals_within_12_months += 1;
@@ -221,7 +226,7 @@ impl Metrics {
             Event::TriageDecided { family, decision } => {
                 let referred = before.family(family).map_or(at, |f| f.referred_at);
                 let prompt = self.calendar.working_minutes_between(referred, at) <= DAY;
-                let y = self.month(at);
+                let y = self.month();
                 y.triage[decision.index()] += 1;
                 y.triage_within_1_working_day += u64::from(prompt);
             }
@@ -242,12 +247,12 @@ impl Metrics {
                     }
                 }
                 self.active += 1;
-                self.month(at).family_help_started += 1;
+                self.month().family_help_started += 1;
             }
             Event::AssessmentCompleted { family } => {
                 let referred = before.family(family).map_or(at, |f| f.referred_at);
                 let timely = self.calendar.working_minutes_between(referred, at) <= 45 * DAY;
-                let y = self.month(at);
+                let y = self.month();
                 y.assessments += 1;
                 y.assessments_within_45_working_days += u64::from(timely);
             }
@@ -258,9 +263,9 @@ impl Metrics {
             }
             Event::CaseClosed { reason, .. } => {
                 self.closures[reason as usize] += 1;
-                self.month(at).closures += 1;
+                self.month().closures += 1;
             }
-            Event::S47Started { .. } => self.month(at).s47_enquiries += 1,
+            Event::S47Started { .. } => self.month().s47_enquiries += 1,
             Event::S47Completed { .. }
             | Event::PlanReviewed { .. }
             | Event::PolicyApplied { .. } => {}
@@ -270,13 +275,13 @@ impl Metrics {
                     .and_then(|f| f.enquiry_started)
                     .unwrap_or(at);
                 let timely = self.calendar.working_minutes_between(started, at) <= 15 * DAY;
-                let y = self.month(at);
+                let y = self.month();
                 y.conferences += 1;
                 y.conferences_within_15_working_days += u64::from(timely);
             }
             Event::PlanStarted { .. } => {
                 self.on_plan += 1;
-                self.month(at).plans_started += 1;
+                self.month().plans_started += 1;
             }
             Event::PlanEnded { step_down, .. } => {
                 self.on_plan = self.on_plan.saturating_sub(1);
@@ -285,7 +290,7 @@ impl Metrics {
                 } else {
                     self.plans_to_proceedings += 1;
                 }
-                self.month(at).plans_ended += 1;
+                self.month().plans_ended += 1;
             }
         }
     }
@@ -297,7 +302,8 @@ impl Metrics {
         self.end = end;
         // Every month of the run has a row, even a quiet one.
         if end > 0 {
-            self.month(end - 1);
+            let last = self.month_index(end - 1);
+            self.row(last);
         }
         // Financial years are sums of their months; end-of-year figures are March's.
         self.years.clear();
