@@ -35,6 +35,8 @@ pub enum Happening {
     PlanEnds(FamilyId, u16),
     /// The n-th change of the policy timeline takes effect (from 1).
     Policy(u16),
+    /// A child leaves care (episode).
+    LeavesCare(FamilyId, u16),
 }
 
 #[derive(Copy, Clone, Debug)]

@@ -177,26 +177,37 @@ pub enum ClosureReason {
     /// A section 47 enquiry or conference found no need to go on, and no
     /// need for family help.
     AfterEnquiry,
-    /// A child protection plan ended in pre-proceedings or care proceedings.
-    /// The care route is modelled from a later release; here the case leaves
-    /// the simulated routes.
+    /// A child protection plan ended in pre-proceedings or care proceedings
+    /// and the case left the simulated routes. Written only by logs of format
+    /// 1 (before the care route existed); kept so the variant order holds.
     ToCareProceedings,
+    /// Left care: returned home to parents.
+    Reunified,
+    /// Left care: special guardianship or child arrangements order.
+    SpecialGuardianship,
+    /// Left care: adopted.
+    Adopted,
+    /// Left care: turned 18.
+    Aged18,
 }
 
 impl ClosureReason {
     /// All reasons, in order.
-    pub const ALL: [ClosureReason; 7] = [
+    pub const ALL: [ClosureReason; 10] = [
         ClosureReason::NoFurtherAction,
         ClosureReason::UniversalServices,
         ClosureReason::NotInNeed,
         ClosureReason::NeedMet,
         ClosureReason::NeedUnmet,
         ClosureReason::AfterEnquiry,
-        ClosureReason::ToCareProceedings,
+        ClosureReason::Reunified,
+        ClosureReason::SpecialGuardianship,
+        ClosureReason::Adopted,
+        ClosureReason::Aged18,
     ];
 
     /// Number of variants (including retired ones), for count arrays.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 12;
 
     /// Words for tables.
     pub fn label(self) -> &'static str {
@@ -208,7 +219,79 @@ impl ClosureReason {
             ClosureReason::NeedUnmet => "family help, needs unmet",
             ClosureReason::ToChildProtection => "passed to child protection (0.1 logs)",
             ClosureReason::AfterEnquiry => "after a section 47 enquiry or conference",
-            ClosureReason::ToCareProceedings => "to care proceedings",
+            ClosureReason::ToCareProceedings => "to care proceedings (format 1 logs)",
+            ClosureReason::Reunified => "left care: returned home",
+            ClosureReason::SpecialGuardianship => "left care: special guardianship",
+            ClosureReason::Adopted => "left care: adopted",
+            ClosureReason::Aged18 => "left care: turned 18",
+        }
+    }
+}
+
+/// Where a child in care lives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Placement {
+    /// With relatives or friends (kinship foster care).
+    Kinship,
+    /// With the council's own (unrelated) foster carers.
+    InHouseFoster,
+    /// With unrelated foster carers from an independent fostering agency.
+    AgencyFoster,
+    /// In a children's home.
+    Residential,
+}
+
+impl Placement {
+    /// All placements, in order.
+    pub const ALL: [Placement; 4] = [
+        Placement::Kinship,
+        Placement::InHouseFoster,
+        Placement::AgencyFoster,
+        Placement::Residential,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Placement::Kinship => "kinship (family and friends)",
+            Placement::InHouseFoster => "foster care, in-house",
+            Placement::AgencyFoster => "foster care, agency",
+            Placement::Residential => "residential",
+        }
+    }
+}
+
+/// How a child came into care.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CareRoute {
+    /// Care proceedings after a child protection plan.
+    Proceedings,
+    /// An emergency at the end of a section 47 enquiry (police protection,
+    /// emergency protection order or accommodation).
+    Emergency,
+}
+
+/// How a child left care.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CareExit {
+    /// Returned home to parents.
+    Reunified,
+    /// Special guardianship or child arrangements order.
+    SpecialGuardianship,
+    /// Adopted.
+    Adopted,
+    /// Turned 18.
+    Aged18,
+}
+
+impl CareExit {
+    /// The closure reason of a case that ends this way.
+    pub fn closure(self) -> ClosureReason {
+        match self {
+            CareExit::Reunified => ClosureReason::Reunified,
+            CareExit::SpecialGuardianship => ClosureReason::SpecialGuardianship,
+            CareExit::Adopted => ClosureReason::Adopted,
+            CareExit::Aged18 => ClosureReason::Aged18,
         }
     }
 }
@@ -312,6 +395,24 @@ pub enum Event {
         /// Which change, counting the scenario's `[[policy]]` entries from 1.
         change: u16,
     },
+    /// The child came into care and was placed.
+    EnteredCare {
+        /// The family (the child, in the care route).
+        family: FamilyId,
+        /// How.
+        route: CareRoute,
+        /// Where the child lives.
+        placement: Placement,
+        /// What the placement costs a week, in pence.
+        weekly_pence: u64,
+    },
+    /// The child left care.
+    LeftCare {
+        /// The family.
+        family: FamilyId,
+        /// How.
+        exit: CareExit,
+    },
 }
 
 impl Event {
@@ -331,7 +432,9 @@ impl Event {
             | Event::ConferenceHeld { family, .. }
             | Event::PlanStarted { family }
             | Event::PlanReviewed { family }
-            | Event::PlanEnded { family, .. } => family,
+            | Event::PlanEnded { family, .. }
+            | Event::EnteredCare { family, .. }
+            | Event::LeftCare { family, .. } => family,
             Event::PolicyApplied { .. } => return None,
         };
         Some(family)
@@ -355,6 +458,8 @@ impl Event {
             Event::PlanReviewed { .. } => "PlanReviewed",
             Event::PlanEnded { .. } => "PlanEnded",
             Event::PolicyApplied { .. } => "PolicyApplied",
+            Event::EnteredCare { .. } => "EnteredCare",
+            Event::LeftCare { .. } => "LeftCare",
         }
     }
 }
@@ -408,6 +513,19 @@ impl fmt::Display for Event {
                     "care proceedings"
                 }
             ),
+            Event::EnteredCare {
+                route,
+                placement,
+                weekly_pence,
+                ..
+            } => write!(
+                f,
+                " route={route:?} placement={} weekly_cost=£{}.{:02}",
+                placement.label(),
+                weekly_pence / 100,
+                weekly_pence % 100
+            ),
+            Event::LeftCare { exit, .. } => write!(f, " exit={exit:?}"),
             Event::FamilyHelpQueued { .. }
             | Event::FamilyHelpStarted { .. }
             | Event::AssessmentCompleted { .. }

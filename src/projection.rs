@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use crate::calendar::{Calendar, CivilDate, Minute, DAY};
-use crate::event::{ClosureReason, Event, HelpOutcome, TriageDecision};
+use crate::calendar::{Calendar, CivilDate, Minute, DAY, WEEK};
+use crate::event::{CareExit, ClosureReason, Event, HelpOutcome, TriageDecision};
 use crate::state::{Inconsistent, Stage, State};
 
 /// Twelve months, as the re-referral measure counts them.
@@ -50,6 +50,14 @@ pub struct PeriodCounts {
     pub in_family_help_at_end: Option<u64>,
     /// Families on a child protection plan at the period's end.
     pub on_plan_at_end: Option<u64>,
+    /// Children who came into care, by placement in [`crate::event::Placement::ALL`] order.
+    pub care_entries: [u64; 4],
+    /// Children who left care.
+    pub care_exits: u64,
+    /// Children looked after at the period's end, by placement.
+    pub looked_after_at_end: Option<[u64; 4]>,
+    /// Spent on placements in the period, in pence.
+    pub placement_spend_pence: u64,
 }
 
 impl PeriodCounts {
@@ -70,6 +78,16 @@ impl PeriodCounts {
         self.conferences_within_15_working_days += o.conferences_within_15_working_days;
         self.plans_started += o.plans_started;
         self.plans_ended += o.plans_ended;
+        for (a, b) in self.care_entries.iter_mut().zip(o.care_entries) {
+            *a += b;
+        }
+        self.care_exits += o.care_exits;
+        self.placement_spend_pence += o.placement_spend_pence;
+    }
+
+    /// Children who came into care, all placements.
+    pub fn care_entries_total(&self) -> u64 {
+        self.care_entries.iter().sum()
     }
 }
 
@@ -118,6 +136,15 @@ pub struct Metrics {
     pub max_waiting: u64,
     /// The end of the period measured, once [`Metrics::finish`] ran.
     pub end: Minute,
+    /// Children in care now, by placement.
+    in_care: [u64; 4],
+    /// Sum of the weekly costs of the placements open now, in pence.
+    care_weekly_pence: u128,
+    /// Placement cost accrued in the current month, in pence x minutes / week.
+    care_accrued: u128,
+    care_last: Minute,
+    /// Children who left care, by [`CareExit`] discriminant.
+    pub care_exits: [u64; 4],
 }
 
 impl Metrics {
@@ -151,6 +178,11 @@ impl Metrics {
             waiting_minutes: 0,
             max_waiting: 0,
             end: 0,
+            in_care: [0; 4],
+            care_weekly_pence: 0,
+            care_accrued: 0,
+            care_last: 0,
+            care_exits: [0; 4],
         }
     }
 
@@ -177,11 +209,17 @@ impl Metrics {
     #[inline]
     fn close_months(&mut self, at: Minute) {
         while at >= self.next_month_at {
-            let (waiting, active, on_plan) = (self.waiting, self.active, self.on_plan);
+            self.accrue_care(self.next_month_at);
+            let spend = (self.care_accrued / u128::from(WEEK)) as u64;
+            self.care_accrued %= u128::from(WEEK);
+            let (waiting, active, on_plan, in_care) =
+                (self.waiting, self.active, self.on_plan, self.in_care);
             let row = self.row(self.current_month);
             row.waiting_for_help_at_end = Some(waiting);
             row.in_family_help_at_end = Some(active);
             row.on_plan_at_end = Some(on_plan);
+            row.looked_after_at_end = Some(in_care);
+            row.placement_spend_pence = spend;
             self.current_month += 1;
             self.next_month_at = self.calendar.next_month_start(self.next_month_at);
         }
@@ -196,6 +234,14 @@ impl Metrics {
             });
         }
         &mut self.months[i]
+    }
+
+    /// Accrues placement costs up to `at`.
+    #[inline]
+    fn accrue_care(&mut self, at: Minute) {
+        let dt = u128::from(at.saturating_sub(self.care_last));
+        self.care_accrued += self.care_weekly_pence * dt;
+        self.care_last = self.care_last.max(at);
     }
 
     fn advance(&mut self, at: Minute) {
@@ -279,6 +325,29 @@ impl Metrics {
                 y.conferences += 1;
                 y.conferences_within_15_working_days += u64::from(timely);
             }
+            Event::EnteredCare {
+                placement,
+                weekly_pence,
+                ..
+            } => {
+                self.accrue_care(at);
+                self.in_care[placement as usize] += 1;
+                self.care_weekly_pence += u128::from(weekly_pence);
+                self.month().care_entries[placement as usize] += 1;
+            }
+            Event::LeftCare { family, exit } => {
+                self.accrue_care(at);
+                if let Some(f) = before.family(family) {
+                    if let Some(p) = f.placement {
+                        self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
+                    }
+                    self.care_weekly_pence = self
+                        .care_weekly_pence
+                        .saturating_sub(u128::from(f.weekly_pence));
+                }
+                self.care_exits[exit as usize] += 1;
+                self.month().care_exits += 1;
+            }
             Event::PlanStarted { .. } => {
                 self.on_plan += 1;
                 self.month().plans_started += 1;
@@ -323,6 +392,7 @@ impl Metrics {
                 year.waiting_for_help_at_end = month.waiting_for_help_at_end;
                 year.in_family_help_at_end = month.in_family_help_at_end;
                 year.on_plan_at_end = month.on_plan_at_end;
+                year.looked_after_at_end = month.looked_after_at_end;
             }
         }
     }
@@ -345,6 +415,16 @@ impl Metrics {
     /// Help spells that ended with `o`.
     pub fn ended(&self, o: HelpOutcome) -> u64 {
         self.help_ended[o as usize]
+    }
+
+    /// Children who left care by `e`.
+    pub fn left_care(&self, e: CareExit) -> u64 {
+        self.care_exits[e as usize]
+    }
+
+    /// Children in care now (at the end, once finished), by placement.
+    pub fn in_care(&self) -> [u64; 4] {
+        self.in_care
     }
 
     /// Cases closed for `r`.

@@ -160,6 +160,8 @@ pub struct Scenario {
     pub family_help: FamilyHelp,
     /// Child protection: section 47 enquiries, conferences and plans.
     pub child_protection: ChildProtection,
+    /// Care: entry, placements, costs and exits.
+    pub care: Care,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
     /// Dated changes to any parameter except `name`, `description`, `start`,
@@ -347,6 +349,97 @@ impl PlanLengthShares {
             self.over_2_years.get(),
         ]
     }
+}
+
+/// Care: entry to care, placements with their weekly costs, and exits.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Care {
+    /// Probability that a child at risk of significant harm comes into care
+    /// in an emergency at the end of a section 47 enquiry.
+    pub emergency_probability_at_risk: Probability,
+    /// Probability that care proceedings (a plan that did not step down)
+    /// end in care; the rest step down to family help.
+    pub care_order_probability: Probability,
+    /// Relative shares of placements for children under 13. The kinship
+    /// share is scaled by the family's network strength (x2 at a full
+    /// network, x0 with none).
+    pub placement: PlacementShares,
+    /// The same for children aged 13 or more.
+    pub placement_teenagers: PlacementShares,
+    /// Weekly cost of each placement, in pounds.
+    pub weekly_cost_pounds: PlacementCosts,
+    /// Mean years in care (exponential), unless the child turns 18 first.
+    pub years_in_care_mean: Positive,
+    /// Relative shares of the ways out of care, before turning 18.
+    pub exit: ExitShares,
+    /// Children older than this (years, at entry) are not adopted.
+    pub adoption_max_age: u8,
+}
+
+/// Relative shares of placements (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementShares {
+    /// With relatives or friends.
+    pub kinship: NonNegative,
+    /// The council's own foster carers.
+    pub in_house_foster: NonNegative,
+    /// Independent fostering agency carers.
+    pub agency_foster: NonNegative,
+    /// Children's homes.
+    pub residential: NonNegative,
+}
+
+impl PlacementShares {
+    /// The shares in [`crate::event::Placement::ALL`] order.
+    pub fn weights(&self) -> [f64; 4] {
+        [
+            self.kinship.get(),
+            self.in_house_foster.get(),
+            self.agency_foster.get(),
+            self.residential.get(),
+        ]
+    }
+}
+
+/// Weekly cost of each placement, in pounds.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementCosts {
+    /// With relatives or friends.
+    pub kinship: NonNegative,
+    /// The council's own foster carers.
+    pub in_house_foster: NonNegative,
+    /// Independent fostering agency carers.
+    pub agency_foster: NonNegative,
+    /// Children's homes.
+    pub residential: NonNegative,
+}
+
+impl PlacementCosts {
+    /// The costs in pence, in [`crate::event::Placement::ALL`] order.
+    pub fn pence(&self) -> [u64; 4] {
+        [
+            self.kinship,
+            self.in_house_foster,
+            self.agency_foster,
+            self.residential,
+        ]
+        .map(|p| libm::round(p.get() * 100.0) as u64)
+    }
+}
+
+/// Relative shares of the ways out of care before 18 (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExitShares {
+    /// Returned home.
+    pub reunification: NonNegative,
+    /// Special guardianship or child arrangements order.
+    pub special_guardianship: NonNegative,
+    /// Adoption (young children only).
+    pub adoption: NonNegative,
 }
 
 /// The hazard of a closed case being referred again.
@@ -668,6 +761,35 @@ impl Scenario {
             bad(
                 "child_protection.plan_length",
                 "all shares are 0: at least one must be greater than 0".into(),
+            );
+        }
+        let c = &self.care;
+        for (field, w) in [
+            ("placement", c.placement.weights()),
+            ("placement_teenagers", c.placement_teenagers.weights()),
+        ] {
+            if w.iter().sum::<f64>() <= 0.0 {
+                bad(
+                    &format!("care.{field}"),
+                    "all shares are 0: at least one must be greater than 0".into(),
+                );
+            }
+        }
+        if c.exit.reunification.get() + c.exit.special_guardianship.get() + c.exit.adoption.get()
+            <= 0.0
+        {
+            bad(
+                "care.exit",
+                "all shares are 0: at least one must be greater than 0".into(),
+            );
+        }
+        if c.adoption_max_age > 17 {
+            bad(
+                "care.adoption_max_age",
+                format!(
+                    "{} is not allowed here: expected an age from 0 to 17",
+                    c.adoption_max_age
+                ),
             );
         }
         if let Err(problems) = self.timeline() {

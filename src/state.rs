@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::calendar::Minute;
 use crate::codec;
-use crate::event::{Attributes, Event, FamilyId, TriageDecision};
+use crate::event::{Attributes, Event, FamilyId, Placement, TriageDecision};
 use crate::scenario::Scenario;
 
 /// Where a family is.
@@ -35,11 +35,13 @@ pub enum Stage {
     AwaitingConference,
     /// On a child protection plan.
     OnPlan,
+    /// Looked after (in care).
+    InCare,
 }
 
 impl Stage {
     /// Number of stages, for count arrays.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 }
 
 /// One family known to the run.
@@ -65,6 +67,12 @@ pub struct Family {
     pub assessed: bool,
     /// When a child protection enquiry on its current referral started (strategy discussion).
     pub enquiry_started: Option<Minute>,
+    /// When the family was first referred (ages count from then).
+    pub first_referred_at: Minute,
+    /// Where the child lives while in care.
+    pub placement: Option<Placement>,
+    /// What that placement costs a week, in pence (0 when not in care).
+    pub weekly_pence: u64,
 }
 
 /// The family help team's caseload and waiting list.
@@ -199,6 +207,9 @@ impl State {
                         load_at_start: 0,
                         assessed: false,
                         enquiry_started: None,
+                        first_referred_at: at,
+                        placement: None,
+                        weekly_pence: 0,
                     },
                 );
             }
@@ -346,6 +357,28 @@ impl State {
             }
             Event::PlanEnded { family, .. } => {
                 self.move_family(family, at, event, Stage::OnPlan, Stage::Between)?;
+            }
+            Event::EnteredCare {
+                family,
+                placement,
+                weekly_pence,
+                ..
+            } => {
+                let f = self.family_mut(family, at, event)?;
+                if !matches!(f.stage, Stage::Between | Stage::InEnquiry) {
+                    return Err(bad(format!("family {family} is {:?}", f.stage)));
+                }
+                f.stage = Stage::InCare;
+                f.stage_since = at;
+                f.placement = Some(placement);
+                f.weekly_pence = weekly_pence;
+            }
+            Event::LeftCare { family, .. } => {
+                self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
+                if let Some(f) = self.families.get_mut(&family) {
+                    f.placement = None;
+                    f.weekly_pence = 0;
+                }
             }
             Event::PolicyApplied { change } => {
                 let capacity = self

@@ -45,6 +45,8 @@ pub enum Purpose {
     Conference = 10,
     /// A child protection plan: its length and how it ends (entity = family, occasion = episode).
     Plan = 11,
+    /// Care: emergency entry, placement, time in care and exit (entity = family, occasion = episode).
+    Care = 12,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::calendar::DAY;
-use crate::event::{ClosureReason, HelpOutcome, TriageDecision};
+use crate::event::{CareExit, ClosureReason, HelpOutcome, Placement, TriageDecision};
 use crate::projection::{Metrics, PeriodCounts};
 use crate::scenario::Scenario;
 use crate::state::State;
@@ -98,6 +98,25 @@ pub struct ChildProtection {
     pub plans_to_proceedings: u64,
 }
 
+/// Care over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Care {
+    /// Children who came into care, by placement.
+    pub entries: Vec<Count>,
+    /// Entries per 10,000 children per year.
+    pub entries_per_10k_children_per_year: f64,
+    /// Children who left care, by way out.
+    pub exits: Vec<Count>,
+    /// Children looked after at the end, by placement.
+    pub looked_after_at_end: Vec<Count>,
+    /// Children looked after at the end per 10,000 children.
+    pub looked_after_per_10k_children: f64,
+    /// Share of children looked after at the end who live with kin, %.
+    pub kinship_share_pct: f64,
+    /// Spent on placements over the run, in pence.
+    pub placement_spend_pence: u64,
+}
+
 /// Where families were when the run ended.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AtEnd {
@@ -115,6 +134,8 @@ pub struct AtEnd {
     pub awaiting_conference: u64,
     /// On a child protection plan.
     pub on_plan: u64,
+    /// Looked after (in care).
+    pub in_care: u64,
 }
 
 /// Everything a run reports.
@@ -148,6 +169,8 @@ pub struct Summary {
     pub family_help: FamilyHelp,
     /// Child protection.
     pub child_protection: ChildProtection,
+    /// Care.
+    pub care: Care,
     /// Case closures by reason.
     pub closures: Vec<Count>,
     /// Where families were at the end.
@@ -284,6 +307,45 @@ impl Summary {
                 plans_stepped_down: metrics.plans_stepped_down,
                 plans_to_proceedings: metrics.plans_to_proceedings,
             },
+            care: {
+                let in_care = metrics.in_care();
+                let looked_after: u64 = in_care.iter().sum();
+                let entries = metrics.total(|y| y.care_entries_total());
+                Care {
+                    entries: Placement::ALL
+                        .iter()
+                        .map(|p| Count {
+                            what: p.label().into(),
+                            count: metrics.total(|y| y.care_entries[*p as usize]),
+                        })
+                        .collect(),
+                    entries_per_10k_children_per_year: per_10k_year(entries),
+                    exits: [
+                        (CareExit::Reunified, "returned home"),
+                        (CareExit::SpecialGuardianship, "special guardianship / CAO"),
+                        (CareExit::Adopted, "adopted"),
+                        (CareExit::Aged18, "turned 18"),
+                    ]
+                    .iter()
+                    .map(|(e, what)| Count {
+                        what: (*what).into(),
+                        count: metrics.left_care(*e),
+                    })
+                    .collect(),
+                    looked_after_at_end: Placement::ALL
+                        .iter()
+                        .map(|p| Count {
+                            what: p.label().into(),
+                            count: in_care[*p as usize],
+                        })
+                        .collect(),
+                    looked_after_per_10k_children: round2(
+                        looked_after as f64 / scenario.area.children as f64 * 10_000.0,
+                    ),
+                    kinship_share_pct: pct(in_care[Placement::Kinship as usize], looked_after),
+                    placement_spend_pence: metrics.total(|y| y.placement_spend_pence),
+                }
+            },
             closures: ClosureReason::ALL
                 .iter()
                 .map(|r| Count {
@@ -299,6 +361,7 @@ impl Summary {
                 in_enquiry: stages[5],
                 awaiting_conference: stages[6],
                 on_plan: stages[7],
+                in_care: stages[8],
             },
             by_financial_year: metrics.years.clone(),
             by_month: metrics.months.clone(),
@@ -439,6 +502,37 @@ impl Summary {
             thousands(c.plans_to_proceedings),
         );
         let _ = writeln!(o);
+        let k = &self.care;
+        let _ = writeln!(o, "Care");
+        let entries: u64 = k.entries.iter().map(|c| c.count).sum();
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}   ({} per 10,000 children a year)",
+            "children who came into care",
+            thousands(entries),
+            fixed(k.entries_per_10k_children_per_year, 1)
+        );
+        for c in &k.entries {
+            row(&mut o, format!("  placed: {}", c.what), thousands(c.count));
+        }
+        for c in &k.exits {
+            row(&mut o, format!("left care: {}", c.what), thousands(c.count));
+        }
+        let looked_after: u64 = k.looked_after_at_end.iter().map(|c| c.count).sum();
+        let _ = writeln!(
+            o,
+            "  {:<44}{:>12}   ({} per 10,000 children; {}% with kin)",
+            "looked after at the end",
+            thousands(looked_after),
+            fixed(k.looked_after_per_10k_children, 1),
+            fixed(k.kinship_share_pct, 1)
+        );
+        row(
+            &mut o,
+            "spent on placements",
+            format!("£{}", thousands(k.placement_spend_pence / 100)),
+        );
+        let _ = writeln!(o);
         let _ = writeln!(o, "Cases closed");
         for c in &self.closures {
             row(&mut o, &c.what, thousands(c.count));
@@ -464,6 +558,7 @@ impl Summary {
             thousands(e.awaiting_conference),
         );
         row(&mut o, "on a child protection plan", thousands(e.on_plan));
+        row(&mut o, "looked after", thousands(e.in_care));
         let _ = writeln!(o);
         let _ = writeln!(o, "By financial year");
         let _ = writeln!(
@@ -513,12 +608,37 @@ impl Summary {
                 y.on_plan_at_end.map_or("–".to_string(), thousands)
             );
         }
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Care by financial year");
+        let _ = writeln!(
+            o,
+            "  {:<9}{:>11}{:>11}{:>16}{:>10}{:>18}",
+            "year", "entries", "exits", "in care 31 Mar", "kin %", "placements £"
+        );
+        for y in &self.by_financial_year {
+            let (cla, kin) =
+                y.looked_after_at_end
+                    .map_or(("–".to_string(), "–".to_string()), |c| {
+                        let all: u64 = c.iter().sum();
+                        (thousands(all), fixed(pct(c[0], all), 1))
+                    });
+            let _ = writeln!(
+                o,
+                "  {:<9}{:>11}{:>11}{:>16}{:>10}{:>18}",
+                y.period,
+                thousands(y.care_entries_total()),
+                thousands(y.care_exits),
+                cla,
+                kin,
+                thousands(y.placement_spend_pence / 100)
+            );
+        }
         o
     }
 }
 
 /// Column names of [`Summary::monthly_csv`].
-pub const MONTHLY_COLUMNS: [&str; 20] = [
+pub const MONTHLY_COLUMNS: [&str; 31] = [
     "month",
     "referrals",
     "rereferrals_within_12_months",
@@ -539,6 +659,17 @@ pub const MONTHLY_COLUMNS: [&str; 20] = [
     "waiting_for_help_at_month_end",
     "in_family_help_at_month_end",
     "on_plan_at_month_end",
+    "care_entries_kinship",
+    "care_entries_in_house_foster",
+    "care_entries_agency_foster",
+    "care_entries_residential",
+    "care_exits",
+    "looked_after_at_month_end",
+    "kinship_at_month_end",
+    "in_house_foster_at_month_end",
+    "agency_foster_at_month_end",
+    "residential_at_month_end",
+    "placement_spend_pence",
 ];
 
 impl Summary {
@@ -549,7 +680,8 @@ impl Summary {
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         let _ = w.write_record(MONTHLY_COLUMNS);
         for m in &self.by_month {
-            let row: [String; 20] = [
+            let cla = |i: usize| opt(m.looked_after_at_end.map(|c| c[i]));
+            let row: [String; 31] = [
                 m.period.clone(),
                 m.referrals.to_string(),
                 m.rereferrals_within_12_months.to_string(),
@@ -570,6 +702,17 @@ impl Summary {
                 opt(m.waiting_for_help_at_end),
                 opt(m.in_family_help_at_end),
                 opt(m.on_plan_at_end),
+                m.care_entries[0].to_string(),
+                m.care_entries[1].to_string(),
+                m.care_entries[2].to_string(),
+                m.care_entries[3].to_string(),
+                m.care_exits.to_string(),
+                opt(m.looked_after_at_end.map(|c| c.iter().sum())),
+                cla(0),
+                cla(1),
+                cla(2),
+                cla(3),
+                m.placement_spend_pence.to_string(),
             ];
             let _ = w.write_record(&row);
         }

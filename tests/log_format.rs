@@ -5,7 +5,7 @@
 //! * every single-bit flip is refused;
 //! * dropped, repeated and swapped event records (each with a good checksum)
 //!   are refused;
-//! * a hand-built golden log fixes the bytes (`tests/golden/v1.ffl`).
+//! * a hand-built golden log fixes the bytes (`tests/golden/v2.ffl`).
 //!
 //! Re-bless the golden file with `FAMILYFLOW_BLESS=1 cargo test --test log_format`
 //! — but only together with a `FORMAT_VERSION` bump.
@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use familyflow::codec::CODEC;
 use familyflow::engine::{simulate, ScenarioInput};
 use familyflow::event::{
-    Attributes, ClosureReason, Event, FamilyId, Need, RiskFactors, Timed, TriageDecision,
+    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, Need, Placement, RiskFactors,
+    Timed, TriageDecision,
 };
 use familyflow::log::{
     recover, Checkpoint, Header, Item, LogError, LogReader, LogWriter, Trailer, FORMAT_VERSION,
@@ -438,7 +439,7 @@ fn other_whole_record_damage_is_refused() {
 // ---------------------------------------------------------------- golden
 
 fn golden_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1.ffl")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v2.ffl")
 }
 
 fn golden_header() -> Header {
@@ -493,6 +494,22 @@ fn golden_events() -> Vec<Timed> {
                 rereferral_due: Some(300_000),
             },
         },
+        Timed {
+            at: 1_439,
+            event: Event::EnteredCare {
+                family: FamilyId(7),
+                route: CareRoute::Emergency,
+                placement: Placement::Kinship,
+                weekly_pence: 30_000,
+            },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::LeftCare {
+                family: FamilyId(7),
+                exit: CareExit::SpecialGuardianship,
+            },
+        },
     ]
 }
 
@@ -511,9 +528,9 @@ fn golden_bytes() -> Vec<u8> {
 fn golden_log_fixes_the_byte_format() {
     let bytes = golden_bytes();
     assert_eq!(&bytes[..8], b"\x89FFLOG\r\n");
-    assert_eq!(&bytes[8..12], &1u32.to_le_bytes());
+    assert_eq!(&bytes[8..12], &2u32.to_le_bytes());
     assert_eq!(
-        FORMAT_VERSION, 1,
+        FORMAT_VERSION, 2,
         "FORMAT_VERSION changed: add tests/golden/v{FORMAT_VERSION}.ffl and point this test at it"
     );
 
@@ -552,7 +569,7 @@ fn golden_log_fixes_the_byte_format() {
 
 #[test]
 fn golden_log_reads_back() {
-    let golden = std::fs::read(golden_path()).expect("tests/golden/v1.ffl exists");
+    let golden = std::fs::read(golden_path()).expect("tests/golden/v2.ffl exists");
     let read = strict_read(&golden).expect("the golden log reads");
     assert_eq!(read.header, golden_header());
     assert_eq!(read.events(), golden_events());
@@ -572,7 +589,7 @@ fn golden_log_reads_back() {
         }
     }
     let types: Vec<u8> = fr.iter().map(|f| f.ty).collect();
-    assert_eq!(types, [1, 2, 2, 3, 2, 2, 3, 2, 4]);
+    assert_eq!(types, [1, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 4]);
 
     let events = golden_events();
     let expected = vec![
@@ -591,11 +608,18 @@ fn golden_log_reads_back() {
             running_hash: hash_after[3],
         }),
         Item::Event(events[4].clone()),
+        Item::Event(events[5].clone()),
+        Item::Checkpoint(Checkpoint {
+            events: 6,
+            at: 1439,
+            running_hash: hash_after[5],
+        }),
+        Item::Event(events[6].clone()),
         Item::Trailer(Trailer {
-            events: 5,
+            events: 7,
             end: GOLDEN_END,
             state_hash: GOLDEN_STATE_HASH,
-            running_hash: hash_after[4],
+            running_hash: hash_after[6],
             clean: true,
         }),
     ];
@@ -607,7 +631,7 @@ fn golden_log_reads_back() {
     assert_eq!(rec.events, events);
     assert_eq!(
         rec.trailer,
-        Some(match expected[7] {
+        Some(match expected[10] {
             Item::Trailer(t) => t,
             _ => unreachable!(),
         })

@@ -3,7 +3,7 @@
 //! timescales, and levers move outcomes the expected way (common random numbers).
 
 use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::event::{ClosureReason, Event, Timed};
+use familyflow::event::{CareExit, ClosureReason, Event, Placement, Timed};
 use familyflow::model::Model;
 use familyflow::projection::{fold, Metrics};
 use familyflow::scenario::{NonNegative, Probability};
@@ -142,7 +142,7 @@ fn more_step_down_from_plans_means_fewer_care_proceedings() {
     more.scenario.child_protection.step_down_probability = Probability(0.97);
     let (_, a) = events_of(&base, 2);
     let (_, b) = events_of(&more, 2);
-    let to_care = |m: &Metrics| m.closed(ClosureReason::ToCareProceedings);
+    let to_care = |m: &Metrics| m.plans_to_proceedings;
     assert!(to_care(&a) > 0);
     assert!(
         to_care(&b) * 2 < to_care(&a),
@@ -186,5 +186,82 @@ fn the_monthly_series_adds_up_to_the_financial_years() {
     assert_eq!(
         lines[1].split(',').count(),
         familyflow::summary::MONTHLY_COLUMNS.len()
+    );
+}
+
+#[test]
+fn care_entries_exits_and_stock_add_up() {
+    let input = ScenarioInput::builtin();
+    let finished = familyflow::engine::run::<std::io::Sink>(&input, 3, None).unwrap();
+    let s = &finished.summary;
+    let entries: u64 = s.care.entries.iter().map(|c| c.count).sum();
+    let exits: u64 = s.care.exits.iter().map(|c| c.count).sum();
+    let stock: u64 = s.care.looked_after_at_end.iter().map(|c| c.count).sum();
+    assert!(entries > 100, "{entries} entries");
+    assert_eq!(
+        entries,
+        exits + stock,
+        "every child who came into care left or is still there"
+    );
+    assert_eq!(stock, s.at_end.in_care);
+    // Each way out closes a case with the matching reason.
+    for (exit, reason) in [
+        (CareExit::Reunified, ClosureReason::Reunified),
+        (
+            CareExit::SpecialGuardianship,
+            ClosureReason::SpecialGuardianship,
+        ),
+        (CareExit::Adopted, ClosureReason::Adopted),
+        (CareExit::Aged18, ClosureReason::Aged18),
+    ] {
+        assert_eq!(
+            finished.metrics.left_care(exit),
+            finished.metrics.closed(reason)
+        );
+    }
+    // Placement spend is the integral of weekly costs: between the cheapest
+    // and dearest placement for the child-weeks in care.
+    let costs = input.scenario.care.weekly_cost_pounds.pence();
+    let spend = s.care.placement_spend_pence;
+    assert!(spend > 0);
+    assert!(spend <= costs.iter().max().unwrap() * entries * 3 * 53);
+}
+
+#[test]
+fn a_larger_kinship_share_means_more_kin_and_fewer_unrelated_placements() {
+    let base = ScenarioInput::builtin();
+    let mut kin = base.clone();
+    kin.scenario.care.placement.kinship = NonNegative(0.6);
+    kin.scenario.care.placement_teenagers.kinship = NonNegative(0.3);
+    let (_, a) = events_of(&base, 2);
+    let (_, b) = events_of(&kin, 2);
+    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p as usize]);
+    let unrelated = |m: &Metrics| {
+        by(m, Placement::InHouseFoster)
+            + by(m, Placement::AgencyFoster)
+            + by(m, Placement::Residential)
+    };
+    // Common random numbers: the same children come into care in both runs.
+    assert_eq!(
+        a.total(|y| y.care_entries_total()),
+        b.total(|y| y.care_entries_total())
+    );
+    assert!(by(&b, Placement::Kinship) > by(&a, Placement::Kinship) * 3 / 2);
+    assert!(unrelated(&b) < unrelated(&a));
+}
+
+#[test]
+fn fewer_emergency_entries_means_fewer_children_in_care() {
+    let base = ScenarioInput::builtin();
+    let mut fewer = base.clone();
+    fewer.scenario.care.emergency_probability_at_risk = Probability(0.03);
+    let (_, a) = events_of(&base, 2);
+    let (_, b) = events_of(&fewer, 2);
+    let entries = |m: &Metrics| m.total(|y| y.care_entries_total());
+    assert!(
+        entries(&b) * 10 < entries(&a) * 8,
+        "{} vs {}",
+        entries(&b),
+        entries(&a)
     );
 }

@@ -12,7 +12,7 @@
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
-use crate::event::{ClosureReason, Event, FamilyId, Need};
+use crate::event::{CareRoute, ClosureReason, Event, FamilyId, Need};
 use crate::state::{Stage, State};
 use crate::stream::Purpose;
 
@@ -90,6 +90,14 @@ impl Model {
         } else {
             cp.conference_probability_not_at_risk.get()
         };
+        if self.emergency_care(now, family, episode, f) {
+            out.events.push(Event::S47Completed {
+                family,
+                conference: false,
+            });
+            self.enter_care(now, family, episode, f, CareRoute::Emergency, out);
+            return;
+        }
         let conference = u < p;
         out.events.push(Event::S47Completed { family, conference });
         if conference {
@@ -173,20 +181,21 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        if state.family_at(family, Stage::OnPlan, episode).is_none() {
+        let Some(f) = state.family_at(family, Stage::OnPlan, episode) else {
             return;
-        }
+        };
         let mut s = self
             .streams
             .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
         let _band = s.pick(&self.at(now).child_protection.plan_length.weights());
         let _within = s.uniform();
         let step_down = s.chance(self.at(now).child_protection.step_down_probability.get());
+        let care_order = s.chance(self.at(now).care.care_order_probability.get());
         out.events.push(Event::PlanEnded { family, step_down });
-        if step_down {
+        if step_down || !care_order {
             self.enter_family_help(now, family, episode, state, out);
         } else {
-            self.close(now, family, episode, ClosureReason::ToCareProceedings, out);
+            self.enter_care(now, family, episode, f, CareRoute::Proceedings, out);
         }
     }
 

@@ -31,8 +31,15 @@ impl Model {
             | ClosureReason::NotInNeed
             | ClosureReason::AfterEnquiry => rr.within_12_months_after_no_action.get(),
             ClosureReason::NeedMet => rr.within_12_months_after_needs_met.get(),
-            ClosureReason::NeedUnmet => rr.within_12_months_after_needs_unmet.get(),
-            ClosureReason::ToChildProtection | ClosureReason::ToCareProceedings => 0.0,
+            // A child returned home from care may be referred again, like unmet needs.
+            ClosureReason::NeedUnmet | ClosureReason::Reunified => {
+                rr.within_12_months_after_needs_unmet.get()
+            }
+            ClosureReason::ToChildProtection
+            | ClosureReason::ToCareProceedings
+            | ClosureReason::SpecialGuardianship
+            | ClosureReason::Adopted
+            | ClosureReason::Aged18 => 0.0,
         };
         let mut rereferral_due = None;
         if within_year > 0.0 && within_year < 1.0 {

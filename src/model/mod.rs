@@ -8,9 +8,11 @@
 //! * [`triage`] — the front door's decision;
 //! * [`family_help`] — the team, its waiting list, assessment and support;
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
+//! * [`care`] — entry to care, placements and the way out;
 //! * [`closure`] — closing a case and the hazard of coming back;
 //! * [`policy`] — dated changes of parameters taking effect.
 
+pub mod care;
 pub mod child_protection;
 pub mod closure;
 pub mod family_help;
@@ -137,6 +139,9 @@ impl Model {
                 self.plan_ends(now, family, episode, state, out)
             }
             Happening::Policy(change) => self.policy_change(now, change, state, out),
+            Happening::LeavesCare(family, episode) => {
+                self.leaves_care(now, family, episode, state, out)
+            }
         }
     }
 }
