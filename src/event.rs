@@ -413,6 +413,32 @@ pub enum Event {
         /// How.
         exit: CareExit,
     },
+    /// Family group decision-making was offered.
+    FgdmOffered {
+        /// The family.
+        family: FamilyId,
+        /// Whether the family accepted.
+        accepted: bool,
+    },
+    /// A family group conference made a family-led plan.
+    FgdmHeld {
+        /// The family.
+        family: FamilyId,
+        /// Whether the plan names kinship carers.
+        kin_named: bool,
+    },
+    /// A family network support package was paid.
+    FnspPaid {
+        /// The family.
+        family: FamilyId,
+        /// How much, in pence.
+        pence: u64,
+    },
+    /// A family network support package was refused: the financial year's budget is spent.
+    FnspRefused {
+        /// The family.
+        family: FamilyId,
+    },
 }
 
 impl Event {
@@ -434,7 +460,11 @@ impl Event {
             | Event::PlanReviewed { family }
             | Event::PlanEnded { family, .. }
             | Event::EnteredCare { family, .. }
-            | Event::LeftCare { family, .. } => family,
+            | Event::LeftCare { family, .. }
+            | Event::FgdmOffered { family, .. }
+            | Event::FgdmHeld { family, .. }
+            | Event::FnspPaid { family, .. }
+            | Event::FnspRefused { family } => family,
             Event::PolicyApplied { .. } => return None,
         };
         Some(family)
@@ -460,6 +490,10 @@ impl Event {
             Event::PolicyApplied { .. } => "PolicyApplied",
             Event::EnteredCare { .. } => "EnteredCare",
             Event::LeftCare { .. } => "LeftCare",
+            Event::FgdmOffered { .. } => "FgdmOffered",
+            Event::FgdmHeld { .. } => "FgdmHeld",
+            Event::FnspPaid { .. } => "FnspPaid",
+            Event::FnspRefused { .. } => "FnspRefused",
         }
     }
 }
@@ -526,12 +560,18 @@ impl fmt::Display for Event {
                 weekly_pence % 100
             ),
             Event::LeftCare { exit, .. } => write!(f, " exit={exit:?}"),
+            Event::FgdmOffered { accepted, .. } => write!(f, " accepted={accepted}"),
+            Event::FgdmHeld { kin_named, .. } => write!(f, " kin_named={kin_named}"),
+            Event::FnspPaid { pence, .. } => {
+                write!(f, " amount=£{}.{:02}", pence / 100, pence % 100)
+            }
             Event::FamilyHelpQueued { .. }
             | Event::FamilyHelpStarted { .. }
             | Event::AssessmentCompleted { .. }
             | Event::S47Started { .. }
             | Event::PlanStarted { .. }
-            | Event::PlanReviewed { .. } => Ok(()),
+            | Event::PlanReviewed { .. }
+            | Event::FnspRefused { .. } => Ok(()),
         }
     }
 }

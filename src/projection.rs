@@ -58,6 +58,18 @@ pub struct PeriodCounts {
     pub looked_after_at_end: Option<[u64; 4]>,
     /// Spent on placements in the period, in pence.
     pub placement_spend_pence: u64,
+    /// Family group decision-making offered.
+    pub fgdm_offered: u64,
+    /// Family group conferences held (family-led plans made).
+    pub fgdm_held: u64,
+    /// Family-led plans that named kinship carers.
+    pub kin_named: u64,
+    /// Family network support packages paid.
+    pub fnsp_paid: u64,
+    /// Paid in packages, in pence.
+    pub fnsp_pence: u64,
+    /// Packages refused because the budget was spent.
+    pub fnsp_refused: u64,
 }
 
 impl PeriodCounts {
@@ -83,6 +95,12 @@ impl PeriodCounts {
         }
         self.care_exits += o.care_exits;
         self.placement_spend_pence += o.placement_spend_pence;
+        self.fgdm_offered += o.fgdm_offered;
+        self.fgdm_held += o.fgdm_held;
+        self.kin_named += o.kin_named;
+        self.fnsp_paid += o.fnsp_paid;
+        self.fnsp_pence += o.fnsp_pence;
+        self.fnsp_refused += o.fnsp_refused;
     }
 
     /// Children who came into care, all placements.
@@ -348,6 +366,18 @@ impl Metrics {
                 self.care_exits[exit as usize] += 1;
                 self.month().care_exits += 1;
             }
+            Event::FgdmOffered { .. } => self.month().fgdm_offered += 1,
+            Event::FgdmHeld { kin_named, .. } => {
+                let m = self.month();
+                m.fgdm_held += 1;
+                m.kin_named += u64::from(kin_named);
+            }
+            Event::FnspPaid { pence, .. } => {
+                let m = self.month();
+                m.fnsp_paid += 1;
+                m.fnsp_pence += pence;
+            }
+            Event::FnspRefused { .. } => self.month().fnsp_refused += 1,
             Event::PlanStarted { .. } => {
                 self.on_plan += 1;
                 self.month().plans_started += 1;

@@ -162,6 +162,8 @@ pub struct Scenario {
     pub child_protection: ChildProtection,
     /// Care: entry, placements, costs and exits.
     pub care: Care,
+    /// Family networks: family group decision-making and support packages.
+    pub family_network: FamilyNetwork,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
     /// Dated changes to any parameter except `name`, `description`, `start`,
@@ -375,6 +377,37 @@ pub struct Care {
     pub exit: ExitShares,
     /// Children older than this (years, at entry) are not adopted.
     pub adoption_max_age: u8,
+}
+
+/// Family group decision-making (FGDM) and family network support packages (FNSP).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyNetwork {
+    /// Share of families offered FGDM when a child protection plan starts.
+    pub offer_at_plan: Probability,
+    /// Share offered FGDM before proceedings (a plan that did not step down),
+    /// if they had none at the plan's start.
+    pub offer_before_proceedings: Probability,
+    /// Probability that a family accepts FGDM.
+    pub acceptance_probability: Probability,
+    /// Probability that a family-led plan names kinship carers, at a full
+    /// network (scaled by the family's network strength).
+    pub kin_named_probability: Probability,
+    /// Share by which a family-led plan lowers the chance that a plan ends
+    /// in proceedings (0.3: 30% fewer).
+    pub proceedings_reduction: Probability,
+    /// Probability that a child who comes into care, with kin named, is placed with them.
+    pub kinship_when_kin_named: Probability,
+    /// Share of family-led plans that ask for a support package.
+    pub fnsp_probability: Probability,
+    /// Mean package, in pounds (exponential).
+    pub fnsp_mean_pounds: NonNegative,
+    /// Budget for packages per financial year, in pounds; when it is spent,
+    /// packages are refused until the next 1 April.
+    pub fnsp_budget_pounds_per_year: NonNegative,
+    /// Probability that a package lets a child stay at home who would
+    /// otherwise come into care through proceedings.
+    pub fnsp_care_avoided: Probability,
 }
 
 /// Relative shares of placements (they need not sum to 1).

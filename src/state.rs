@@ -73,6 +73,21 @@ pub struct Family {
     pub placement: Option<Placement>,
     /// What that placement costs a week, in pence (0 when not in care).
     pub weekly_pence: u64,
+    /// A family group conference was held on the current referral.
+    pub fgdm_held: bool,
+    /// Its family-led plan names kinship carers.
+    pub kin_named: bool,
+    /// A family network support package was paid on the current referral.
+    pub fnsp_paid: bool,
+}
+
+/// Spending on family network support packages in the current financial year.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FnspLedger {
+    /// The financial year (index from the run's first) the figure is for.
+    pub year: u32,
+    /// Spent in it, in pence.
+    pub spent_pence: u64,
 }
 
 /// The family help team's caseload and waiting list.
@@ -118,6 +133,10 @@ pub struct State {
     pub family_help: FamilyHelpTeam,
     /// Family help capacity in each version of the policy timeline.
     capacities: Vec<u32>,
+    /// Support package spending this financial year.
+    pub fnsp: FnspLedger,
+    /// The minute each financial year after the first starts.
+    year_starts: Vec<Minute>,
 }
 
 impl State {
@@ -141,6 +160,38 @@ impl State {
                 waiting: VecDeque::new(),
             },
             capacities,
+            fnsp: FnspLedger::default(),
+            year_starts: {
+                let cal = scenario.calendar();
+                let mut starts = Vec::new();
+                let mut at = 0;
+                loop {
+                    let mut next = cal.next_month_start(at);
+                    while next < cal.horizon() && cal.date(next).month() != 4 {
+                        next = cal.next_month_start(next);
+                    }
+                    if next >= cal.horizon() {
+                        break;
+                    }
+                    starts.push(next);
+                    at = next;
+                }
+                starts
+            },
+        }
+    }
+
+    /// The financial year (from 0, the run's first) that `at` falls in.
+    pub fn financial_year(&self, at: Minute) -> u32 {
+        self.year_starts.partition_point(|&s| s <= at) as u32
+    }
+
+    /// Support package money spent so far in the financial year of `at`, in pence.
+    pub fn fnsp_spent(&self, at: Minute) -> u64 {
+        if self.fnsp.year == self.financial_year(at) {
+            self.fnsp.spent_pence
+        } else {
+            0
         }
     }
 
@@ -210,6 +261,9 @@ impl State {
                         first_referred_at: at,
                         placement: None,
                         weekly_pence: 0,
+                        fgdm_held: false,
+                        kin_named: false,
+                        fnsp_paid: false,
                     },
                 );
             }
@@ -229,6 +283,9 @@ impl State {
                 f.triage = None;
                 f.assessed = false;
                 f.enquiry_started = None;
+                f.fgdm_held = false;
+                f.kin_named = false;
+                f.fnsp_paid = false;
             }
             Event::TriageDecided { family, decision } => {
                 let f = self.family_mut(family, at, event)?;
@@ -380,6 +437,36 @@ impl State {
                     f.weekly_pence = 0;
                 }
             }
+            Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
+                self.family_mut(family, at, event)?;
+            }
+            Event::FgdmHeld { family, kin_named } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.fgdm_held {
+                    return Err(bad(format!(
+                        "family {family} already had a family group conference"
+                    )));
+                }
+                f.fgdm_held = true;
+                f.kin_named = kin_named;
+            }
+            Event::FnspPaid { family, pence } => {
+                let f = self.family_mut(family, at, event)?;
+                if !f.fgdm_held || f.fnsp_paid {
+                    return Err(bad(format!(
+                        "family {family} has no family-led plan waiting for a package"
+                    )));
+                }
+                f.fnsp_paid = true;
+                let year = self.financial_year(at);
+                if self.fnsp.year != year {
+                    self.fnsp = FnspLedger {
+                        year,
+                        spent_pence: 0,
+                    };
+                }
+                self.fnsp.spent_pence += pence;
+            }
             Event::PolicyApplied { change } => {
                 let capacity = self
                     .capacities
@@ -432,7 +519,7 @@ impl State {
         ids.sort_unstable();
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut buf = Vec::with_capacity(64);
-        codec::encode_into(&(self.next_family, &self.family_help), &mut buf)
+        codec::encode_into(&(self.next_family, &self.family_help, &self.fnsp), &mut buf)
             .expect("state encodes");
         hasher.update(&buf);
         for id in ids {

@@ -47,6 +47,9 @@ pub enum Purpose {
     Plan = 11,
     /// Care: emergency entry, placement, time in care and exit (entity = family, occasion = episode).
     Care = 12,
+    /// Family group decision-making and support packages (entity = family,
+    /// occasion = episode x 2 + offer point: 0 at a plan's start, 1 before proceedings).
+    FamilyNetwork = 13,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

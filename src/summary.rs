@@ -117,6 +117,23 @@ pub struct Care {
     pub placement_spend_pence: u64,
 }
 
+/// Family networks over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FamilyNetwork {
+    /// Family group decision-making offered.
+    pub fgdm_offered: u64,
+    /// Family group conferences held.
+    pub fgdm_held: u64,
+    /// Family-led plans naming kinship carers.
+    pub kin_named: u64,
+    /// Support packages paid.
+    pub fnsp_paid: u64,
+    /// Paid in packages, in pence.
+    pub fnsp_pence: u64,
+    /// Packages refused because the year's budget was spent.
+    pub fnsp_refused: u64,
+}
+
 /// Where families were when the run ended.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AtEnd {
@@ -169,6 +186,8 @@ pub struct Summary {
     pub family_help: FamilyHelp,
     /// Child protection.
     pub child_protection: ChildProtection,
+    /// Family networks.
+    pub family_network: FamilyNetwork,
     /// Care.
     pub care: Care,
     /// Case closures by reason.
@@ -306,6 +325,14 @@ impl Summary {
                 ),
                 plans_stepped_down: metrics.plans_stepped_down,
                 plans_to_proceedings: metrics.plans_to_proceedings,
+            },
+            family_network: FamilyNetwork {
+                fgdm_offered: metrics.total(|y| y.fgdm_offered),
+                fgdm_held: metrics.total(|y| y.fgdm_held),
+                kin_named: metrics.total(|y| y.kin_named),
+                fnsp_paid: metrics.total(|y| y.fnsp_paid),
+                fnsp_pence: metrics.total(|y| y.fnsp_pence),
+                fnsp_refused: metrics.total(|y| y.fnsp_refused),
             },
             care: {
                 let in_care = metrics.in_care();
@@ -502,6 +529,35 @@ impl Summary {
             thousands(c.plans_to_proceedings),
         );
         let _ = writeln!(o);
+        let n = &self.family_network;
+        let _ = writeln!(o, "Family networks");
+        row(
+            &mut o,
+            "family group decision-making offered",
+            thousands(n.fgdm_offered),
+        );
+        row(
+            &mut o,
+            "family group conferences held",
+            thousands(n.fgdm_held),
+        );
+        row(
+            &mut o,
+            "  family-led plans naming kin",
+            thousands(n.kin_named),
+        );
+        row(&mut o, "support packages paid", thousands(n.fnsp_paid));
+        row(
+            &mut o,
+            "  paid in packages",
+            format!("£{}", thousands(n.fnsp_pence / 100)),
+        );
+        row(
+            &mut o,
+            "support packages refused: budget spent",
+            thousands(n.fnsp_refused),
+        );
+        let _ = writeln!(o);
         let k = &self.care;
         let _ = writeln!(o, "Care");
         let entries: u64 = k.entries.iter().map(|c| c.count).sum();
@@ -638,7 +694,7 @@ impl Summary {
 }
 
 /// Column names of [`Summary::monthly_csv`].
-pub const MONTHLY_COLUMNS: [&str; 31] = [
+pub const MONTHLY_COLUMNS: [&str; 37] = [
     "month",
     "referrals",
     "rereferrals_within_12_months",
@@ -670,6 +726,12 @@ pub const MONTHLY_COLUMNS: [&str; 31] = [
     "agency_foster_at_month_end",
     "residential_at_month_end",
     "placement_spend_pence",
+    "fgdm_offered",
+    "fgdm_held",
+    "fgdm_kin_named",
+    "fnsp_paid",
+    "fnsp_pence",
+    "fnsp_refused",
 ];
 
 impl Summary {
@@ -681,7 +743,7 @@ impl Summary {
         let _ = w.write_record(MONTHLY_COLUMNS);
         for m in &self.by_month {
             let cla = |i: usize| opt(m.looked_after_at_end.map(|c| c[i]));
-            let row: [String; 31] = [
+            let row: [String; 37] = [
                 m.period.clone(),
                 m.referrals.to_string(),
                 m.rereferrals_within_12_months.to_string(),
@@ -713,6 +775,12 @@ impl Summary {
                 cla(2),
                 cla(3),
                 m.placement_spend_pence.to_string(),
+                m.fgdm_offered.to_string(),
+                m.fgdm_held.to_string(),
+                m.kin_named.to_string(),
+                m.fnsp_paid.to_string(),
+                m.fnsp_pence.to_string(),
+                m.fnsp_refused.to_string(),
             ];
             let _ = w.write_record(&row);
         }

@@ -265,3 +265,59 @@ fn fewer_emergency_entries_means_fewer_children_in_care() {
         entries(&a)
     );
 }
+
+#[test]
+fn more_fgdm_and_package_budget_mean_more_kin_and_fewer_unrelated_placements() {
+    let base = ScenarioInput::builtin();
+    let mut pilot = base.clone();
+    let n = &mut pilot.scenario.family_network;
+    n.offer_at_plan = Probability(0.9);
+    n.offer_before_proceedings = Probability(0.9);
+    n.fnsp_budget_pounds_per_year = NonNegative(200_000.0);
+    let (_, a) = events_of(&base, 2);
+    let (_, b) = events_of(&pilot, 2);
+    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p as usize]);
+    let unrelated = |m: &Metrics| {
+        by(m, Placement::InHouseFoster)
+            + by(m, Placement::AgencyFoster)
+            + by(m, Placement::Residential)
+    };
+    assert!(b.total(|y| y.fgdm_held) > a.total(|y| y.fgdm_held) * 3);
+    assert!(b.total(|y| y.fnsp_paid) > 0 && a.total(|y| y.fnsp_paid) == 0);
+    assert!(
+        by(&b, Placement::Kinship) > by(&a, Placement::Kinship),
+        "kinship {} vs {}",
+        by(&b, Placement::Kinship),
+        by(&a, Placement::Kinship)
+    );
+    assert!(
+        unrelated(&b) < unrelated(&a),
+        "unrelated {} vs {}",
+        unrelated(&b),
+        unrelated(&a)
+    );
+}
+
+#[test]
+fn packages_stop_when_the_years_budget_is_spent() {
+    let mut input = ScenarioInput::builtin();
+    let n = &mut input.scenario.family_network;
+    n.offer_at_plan = Probability(1.0);
+    n.acceptance_probability = Probability(1.0);
+    n.fnsp_probability = Probability(1.0);
+    n.fnsp_budget_pounds_per_year = NonNegative(20_000.0);
+    let (events, m) = events_of(&input, 4);
+    assert!(m.total(|y| y.fnsp_refused) > 0, "the budget runs out");
+    // The ledger never passes the budget within a financial year.
+    let state = State::new(&input.scenario);
+    let mut spent = std::collections::BTreeMap::<u32, u64>::new();
+    for t in &events {
+        if let Event::FnspPaid { pence, .. } = t.event {
+            *spent.entry(state.financial_year(t.at)).or_default() += pence;
+        }
+    }
+    assert_eq!(spent.len(), 3, "packages are paid again after each 1 April");
+    for (year, pence) in spent {
+        assert!(pence <= 2_000_000, "year {year}: {pence} pence");
+    }
+}

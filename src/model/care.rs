@@ -8,8 +8,9 @@
 //! recorded in the `EnteredCare` event so spending is a projection. Time in
 //! care is exponential; the way out (reunification, special guardianship,
 //! adoption for young children) is drawn at entry, unless the child turns 18
-//! first. Every care draw of one referral comes from (Care, family, episode)
-//! in a fixed order: emergency, placement, time in care, way out.
+//! first. Kin named by a family-led plan take the child with the scenario's
+//! probability. Every care draw of one referral comes from (Care, family, episode)
+//! in a fixed order: emergency, placement, time in care, way out, kin.
 
 use super::{Decisions, Model};
 use crate::agenda::Happening;
@@ -28,6 +29,8 @@ struct CareDraws {
     /// Minutes until the child would leave care, if not 18 first.
     stay: Minute,
     exit: CareExit,
+    /// Uniform for placing with kin named by a family-led plan.
+    kin: f64,
 }
 
 impl Model {
@@ -70,6 +73,7 @@ impl Model {
             placement,
             stay,
             exit,
+            kin: s.uniform(),
         }
     }
 
@@ -92,22 +96,32 @@ impl Model {
                 < self.at(now).care.emergency_probability_at_risk.get()
     }
 
-    /// The child comes into care now and is placed; its way out is scheduled.
+    /// The child comes into care now and is placed (with kin, when a
+    /// family-led plan named them and they can take the child); its way out
+    /// is scheduled.
     pub(super) fn enter_care(
         &self,
         now: Minute,
         family: FamilyId,
-        episode: u16,
         f: &Family,
         route: CareRoute,
+        kin_named: bool,
         out: &mut Decisions,
     ) {
+        let episode = f.episode;
         let d = self.care_draws(now, family, episode, f);
-        let weekly_pence = self.at(now).care.weekly_cost_pounds.pence()[d.placement as usize];
+        let with_kin =
+            kin_named && d.kin < self.at(now).family_network.kinship_when_kin_named.get();
+        let placement = if with_kin {
+            Placement::Kinship
+        } else {
+            d.placement
+        };
+        let weekly_pence = self.at(now).care.weekly_cost_pounds.pence()[placement as usize];
         out.events.push(Event::EnteredCare {
             family,
             route,
-            placement: d.placement,
+            placement,
             weekly_pence,
         });
         let age = f64::from(self.age_at(now, f));

@@ -9,6 +9,7 @@
 //! no further send families with moderate or high needs to family help and
 //! close the rest.
 
+use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
@@ -95,7 +96,7 @@ impl Model {
                 family,
                 conference: false,
             });
-            self.enter_care(now, family, episode, f, CareRoute::Emergency, out);
+            self.enter_care(now, family, f, CareRoute::Emergency, f.kin_named, out);
             return;
         }
         let conference = u < p;
@@ -141,6 +142,7 @@ impl Model {
             return;
         }
         out.events.push(Event::PlanStarted { family });
+        self.offer_fgdm(now, family, f, OfferPoint::PlanStart, state, out);
         let mut s = self
             .streams
             .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
@@ -191,11 +193,23 @@ impl Model {
         let _within = s.uniform();
         let step_down = s.chance(self.at(now).child_protection.step_down_probability.get());
         let care_order = s.chance(self.at(now).care.care_order_probability.get());
+        let (diverted, kept_home) = (s.uniform(), s.uniform());
         out.events.push(Event::PlanEnded { family, step_down });
-        if step_down || !care_order {
+        if step_down {
             self.enter_family_help(now, family, episode, state, out);
+            return;
+        }
+        // Before proceedings: a family-led plan diverts some families, and a
+        // support package keeps some children at home.
+        let n = &self.at(now).family_network;
+        let plan = self.offer_fgdm(now, family, f, OfferPoint::BeforeProceedings, state, out);
+        let care = care_order
+            && !(plan.held && diverted < n.proceedings_reduction.get())
+            && !(plan.fnsp_paid && kept_home < n.fnsp_care_avoided.get());
+        if care {
+            self.enter_care(now, family, f, CareRoute::Proceedings, plan.kin_named, out);
         } else {
-            self.enter_care(now, family, episode, f, CareRoute::Proceedings, out);
+            self.enter_family_help(now, family, episode, state, out);
         }
     }
 

@@ -7,6 +7,7 @@
 //! * [`referral`] — new families arriving, their attributes, re-referrals;
 //! * [`triage`] — the front door's decision;
 //! * [`family_help`] — the team, its waiting list, assessment and support;
+//! * [`family_network`] — family group decision-making and support packages;
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
 //! * [`care`] — entry to care, placements and the way out;
 //! * [`closure`] — closing a case and the hazard of coming back;
@@ -16,6 +17,7 @@ pub mod care;
 pub mod child_protection;
 pub mod closure;
 pub mod family_help;
+pub mod family_network;
 pub mod policy;
 pub mod referral;
 pub mod triage;

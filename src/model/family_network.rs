@@ -1,0 +1,110 @@
+//! Family networks: family group decision-making (FGDM) and family network
+//! support packages (FNSP).
+//!
+//! FGDM is offered at the points the scenario chooses — when a child
+//! protection plan starts, and before proceedings if the family had none —
+//! and held at once when accepted (the coordinator's preparation is not
+//! modelled as a separate wait). The family-led plan may name kinship carers
+//! (more often the stronger the family's network) and may ask for a support
+//! package, paid from the financial year's budget or refused once it is
+//! spent. Effects, applied by the child protection and care routes: fewer
+//! plans end in proceedings, a package can keep a child at home who would
+//! otherwise come into care, and named kin become the placement.
+
+use super::{Decisions, Model};
+use crate::calendar::Minute;
+use crate::event::{Event, FamilyId};
+use crate::state::{Family, State};
+use crate::stream::Purpose;
+
+/// Where FGDM is offered.
+#[derive(Copy, Clone, Debug)]
+pub(super) enum OfferPoint {
+    /// When a child protection plan starts.
+    PlanStart = 0,
+    /// When a plan ends without stepping down, before proceedings.
+    BeforeProceedings = 1,
+}
+
+/// What a family has from FGDM on its current referral, this decision included.
+#[derive(Copy, Clone, Debug, Default)]
+pub(super) struct NetworkPlan {
+    /// A family-led plan was made.
+    pub held: bool,
+    /// It names kinship carers.
+    pub kin_named: bool,
+    /// A support package was paid.
+    pub fnsp_paid: bool,
+}
+
+impl NetworkPlan {
+    /// What the family already had before this decision.
+    pub(super) fn of(f: &Family) -> Self {
+        NetworkPlan {
+            held: f.fgdm_held,
+            kin_named: f.kin_named,
+            fnsp_paid: f.fnsp_paid,
+        }
+    }
+}
+
+impl Model {
+    /// Offers FGDM at `point` (unless the family already had it on this
+    /// referral) and returns what the family has afterwards. Draws come from
+    /// (FamilyNetwork, family, episode x 2 + point) in a fixed order: offer,
+    /// acceptance, kin, package, amount.
+    pub(super) fn offer_fgdm(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        f: &Family,
+        point: OfferPoint,
+        state: &State,
+        out: &mut Decisions,
+    ) -> NetworkPlan {
+        let had = NetworkPlan::of(f);
+        if had.held {
+            return had;
+        }
+        let n = &self.at(now).family_network;
+        let mut s = self.streams.stream(
+            Purpose::FamilyNetwork,
+            u64::from(family.0),
+            u32::from(f.episode) * 2 + point as u32,
+        );
+        let offer_p = match point {
+            OfferPoint::PlanStart => n.offer_at_plan.get(),
+            OfferPoint::BeforeProceedings => n.offer_before_proceedings.get(),
+        };
+        let (offer, accept, kin, package) = (s.uniform(), s.uniform(), s.uniform(), s.uniform());
+        let amount_pounds = s.exponential(n.fnsp_mean_pounds.get().max(f64::MIN_POSITIVE));
+        if offer >= offer_p {
+            return had;
+        }
+        let accepted = accept < n.acceptance_probability.get();
+        out.events.push(Event::FgdmOffered { family, accepted });
+        if !accepted {
+            return had;
+        }
+        let network = f64::from(f.attributes.network) / 10_000.0;
+        let kin_named = kin < n.kin_named_probability.get() * network;
+        out.events.push(Event::FgdmHeld { family, kin_named });
+        let mut plan = NetworkPlan {
+            held: true,
+            kin_named,
+            fnsp_paid: false,
+        };
+        let budget = (n.fnsp_budget_pounds_per_year.get() * 100.0).round() as u64;
+        // No budget line at all: there is no package scheme to ask.
+        if budget > 0 && package < n.fnsp_probability.get() {
+            let pence = (amount_pounds * 100.0).round().max(1.0) as u64;
+            if state.fnsp_spent(now) + pence <= budget {
+                out.events.push(Event::FnspPaid { family, pence });
+                plan.fnsp_paid = true;
+            } else {
+                out.events.push(Event::FnspRefused { family });
+            }
+        }
+        plan
+    }
+}
