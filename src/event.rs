@@ -439,6 +439,12 @@ pub enum Event {
         /// The family.
         family: FamilyId,
     },
+    /// A lead child protection practitioner took the family's enquiry (and
+    /// keeps the case while it stays in child protection).
+    LeadPractitionerAssigned {
+        /// The family.
+        family: FamilyId,
+    },
 }
 
 impl Event {
@@ -464,7 +470,8 @@ impl Event {
             | Event::FgdmOffered { family, .. }
             | Event::FgdmHeld { family, .. }
             | Event::FnspPaid { family, .. }
-            | Event::FnspRefused { family } => family,
+            | Event::FnspRefused { family }
+            | Event::LeadPractitionerAssigned { family } => family,
             Event::PolicyApplied { .. } => return None,
         };
         Some(family)
@@ -494,6 +501,7 @@ impl Event {
             Event::FgdmHeld { .. } => "FgdmHeld",
             Event::FnspPaid { .. } => "FnspPaid",
             Event::FnspRefused { .. } => "FnspRefused",
+            Event::LeadPractitionerAssigned { .. } => "LeadPractitionerAssigned",
         }
     }
 }
@@ -571,7 +579,8 @@ impl fmt::Display for Event {
             | Event::S47Started { .. }
             | Event::PlanStarted { .. }
             | Event::PlanReviewed { .. }
-            | Event::FnspRefused { .. } => Ok(()),
+            | Event::FnspRefused { .. }
+            | Event::LeadPractitionerAssigned { .. } => Ok(()),
         }
     }
 }

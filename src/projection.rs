@@ -70,6 +70,8 @@ pub struct PeriodCounts {
     pub fnsp_pence: u64,
     /// Packages refused because the budget was spent.
     pub fnsp_refused: u64,
+    /// Enquiries taken by a lead child protection practitioner.
+    pub lead_enquiries: u64,
 }
 
 impl PeriodCounts {
@@ -101,6 +103,7 @@ impl PeriodCounts {
         self.fnsp_paid += o.fnsp_paid;
         self.fnsp_pence += o.fnsp_pence;
         self.fnsp_refused += o.fnsp_refused;
+        self.lead_enquiries += o.lead_enquiries;
     }
 
     /// Children who came into care, all placements.
@@ -378,6 +381,7 @@ impl Metrics {
                 m.fnsp_pence += pence;
             }
             Event::FnspRefused { .. } => self.month().fnsp_refused += 1,
+            Event::LeadPractitionerAssigned { .. } => self.month().lead_enquiries += 1,
             Event::PlanStarted { .. } => {
                 self.on_plan += 1;
                 self.month().plans_started += 1;

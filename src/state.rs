@@ -79,6 +79,17 @@ pub struct Family {
     pub kin_named: bool,
     /// A family network support package was paid on the current referral.
     pub fnsp_paid: bool,
+    /// A lead child protection practitioner holds the family's case.
+    pub lead: bool,
+}
+
+/// The lead child protection practitioners' caseload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeadPool {
+    /// Families the pool can hold at once.
+    pub capacity: u32,
+    /// Families it holds now.
+    pub active: u32,
 }
 
 /// Spending on family network support packages in the current financial year.
@@ -135,6 +146,10 @@ pub struct State {
     capacities: Vec<u32>,
     /// Support package spending this financial year.
     pub fnsp: FnspLedger,
+    /// Lead child protection practitioners.
+    pub leads: LeadPool,
+    /// Their capacity in each version of the policy timeline.
+    lead_capacities: Vec<u32>,
     /// The minute each financial year after the first starts.
     year_starts: Vec<Minute>,
 }
@@ -161,6 +176,19 @@ impl State {
             },
             capacities,
             fnsp: FnspLedger::default(),
+            leads: LeadPool {
+                capacity: scenario.lead_practitioners.capacity(),
+                active: 0,
+            },
+            lead_capacities: scenario
+                .timeline()
+                .map(|versions| {
+                    versions
+                        .iter()
+                        .map(|(_, v)| v.lead_practitioners.capacity())
+                        .collect()
+                })
+                .unwrap_or_else(|_| vec![scenario.lead_practitioners.capacity()]),
             year_starts: {
                 let cal = scenario.calendar();
                 let mut starts = Vec::new();
@@ -231,6 +259,29 @@ impl State {
 
     /// Applies one event: the only place state changes.
     pub fn apply(&mut self, at: Minute, event: &Event) -> Result<(), Inconsistent> {
+        self.apply_event(at, event)?;
+        // A lead practitioner lets the case go when the family leaves child
+        // protection (closing, care, or family help).
+        if let Some(id) = event.family() {
+            if let Some(f) = self.families.get_mut(&id) {
+                if f.lead
+                    && !matches!(
+                        f.stage,
+                        Stage::InEnquiry
+                            | Stage::AwaitingConference
+                            | Stage::OnPlan
+                            | Stage::Between
+                    )
+                {
+                    f.lead = false;
+                    self.leads.active -= 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_event(&mut self, at: Minute, event: &Event) -> Result<(), Inconsistent> {
         let bad = |why: String| Inconsistent {
             event: event.name(),
             at,
@@ -264,6 +315,7 @@ impl State {
                         fgdm_held: false,
                         kin_named: false,
                         fnsp_paid: false,
+                        lead: false,
                     },
                 );
             }
@@ -371,7 +423,9 @@ impl State {
                         )))
                     }
                     None => {
-                        self.families.remove(&family);
+                        if self.families.remove(&family).is_some_and(|f| f.lead) {
+                            self.leads.active -= 1;
+                        }
                     }
                 }
             }
@@ -467,7 +521,24 @@ impl State {
                 }
                 self.fnsp.spent_pence += pence;
             }
+            Event::LeadPractitionerAssigned { family } => {
+                if self.leads.active >= self.leads.capacity {
+                    return Err(bad(format!(
+                        "the lead practitioners are full ({} of {})",
+                        self.leads.active, self.leads.capacity
+                    )));
+                }
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::InEnquiry || f.lead {
+                    return Err(bad(format!("family {family} is not in a new enquiry")));
+                }
+                f.lead = true;
+                self.leads.active += 1;
+            }
             Event::PolicyApplied { change } => {
+                if let Some(&c) = self.lead_capacities.get(usize::from(change)) {
+                    self.leads.capacity = c;
+                }
                 let capacity = self
                     .capacities
                     .get(usize::from(change))
@@ -519,8 +590,11 @@ impl State {
         ids.sort_unstable();
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut buf = Vec::with_capacity(64);
-        codec::encode_into(&(self.next_family, &self.family_help, &self.fnsp), &mut buf)
-            .expect("state encodes");
+        codec::encode_into(
+            &(self.next_family, &self.family_help, &self.fnsp, &self.leads),
+            &mut buf,
+        )
+        .expect("state encodes");
         hasher.update(&buf);
         for id in ids {
             buf.clear();

@@ -96,6 +96,8 @@ pub struct ChildProtection {
     pub plans_stepped_down: u64,
     /// Plans that ended in pre-proceedings / care proceedings.
     pub plans_to_proceedings: u64,
+    /// Enquiries led by a lead child protection practitioner.
+    pub enquiries_led_by_lead_practitioners: u64,
 }
 
 /// Care over the run.
@@ -325,6 +327,7 @@ impl Summary {
                 ),
                 plans_stepped_down: metrics.plans_stepped_down,
                 plans_to_proceedings: metrics.plans_to_proceedings,
+                enquiries_led_by_lead_practitioners: metrics.total(|y| y.lead_enquiries),
             },
             family_network: FamilyNetwork {
                 fgdm_offered: metrics.total(|y| y.fgdm_offered),
@@ -528,6 +531,11 @@ impl Summary {
             "plans ended: to care proceedings",
             thousands(c.plans_to_proceedings),
         );
+        row(
+            &mut o,
+            "enquiries led by lead practitioners",
+            thousands(c.enquiries_led_by_lead_practitioners),
+        );
         let _ = writeln!(o);
         let n = &self.family_network;
         let _ = writeln!(o, "Family networks");
@@ -694,7 +702,7 @@ impl Summary {
 }
 
 /// Column names of [`Summary::monthly_csv`].
-pub const MONTHLY_COLUMNS: [&str; 37] = [
+pub const MONTHLY_COLUMNS: [&str; 38] = [
     "month",
     "referrals",
     "rereferrals_within_12_months",
@@ -732,6 +740,7 @@ pub const MONTHLY_COLUMNS: [&str; 37] = [
     "fnsp_paid",
     "fnsp_pence",
     "fnsp_refused",
+    "lead_practitioner_enquiries",
 ];
 
 impl Summary {
@@ -743,7 +752,7 @@ impl Summary {
         let _ = w.write_record(MONTHLY_COLUMNS);
         for m in &self.by_month {
             let cla = |i: usize| opt(m.looked_after_at_end.map(|c| c[i]));
-            let row: [String; 37] = [
+            let row: [String; 38] = [
                 m.period.clone(),
                 m.referrals.to_string(),
                 m.rereferrals_within_12_months.to_string(),
@@ -781,6 +790,7 @@ impl Summary {
                 m.fnsp_paid.to_string(),
                 m.fnsp_pence.to_string(),
                 m.fnsp_refused.to_string(),
+                m.lead_enquiries.to_string(),
             ];
             let _ = w.write_record(&row);
         }

@@ -310,7 +310,7 @@ fn assert_located(err: &str, path: &Path, line: usize, column: usize, field: &st
 #[test]
 fn negative_fte_is_located_and_explained() {
     let dir = TempDir::new("fte");
-    let (text, line, column) = with_line("fte =", "fte = -3", "-3");
+    let (text, line, column) = with_line("fte = 1", "fte = -3", "-3");
     let (path, err) = check_fails(&dir, "fte.toml", &text);
     assert_located(&err, &path, line, column, "family_help.fte");
     assert!(err.contains("-3"), "{err}");
@@ -388,7 +388,7 @@ fn accuracy_below_its_floor_is_located_and_explained() {
 #[test]
 fn the_unchanged_tiny_scenario_checks() {
     let dir = TempDir::new("ok");
-    let (text, _, _) = with_line("fte =", "fte = 1", "1");
+    let (text, _, _) = with_line("fte = 1", "fte = 1", "1");
     let path = dir.file("ok.toml");
     std::fs::write(&path, text).unwrap();
     let o = familyflow(&[Path::new("scenario"), Path::new("check"), &path]);

@@ -321,3 +321,26 @@ fn packages_stop_when_the_years_budget_is_spent() {
         assert!(pence <= 2_000_000, "year {year}: {pence} pence");
     }
 }
+
+#[test]
+fn lead_practitioners_cut_unneeded_conferences_and_respect_their_cap() {
+    let base = ScenarioInput::builtin();
+    let mut led = base.clone();
+    led.scenario.lead_practitioners.fte = NonNegative(10.0);
+    let (_, a) = events_of(&base, 2);
+    let (events, b) = events_of(&led, 2);
+    assert_eq!(a.total(|y| y.lead_enquiries), 0);
+    assert!(b.total(|y| y.lead_enquiries) > 500);
+    assert!(b.total(|y| y.conferences) < a.total(|y| y.conferences));
+    assert!(b.plans_to_proceedings < a.plans_to_proceedings);
+    // The pool never holds more than its cap: replay and check after each event.
+    let mut state = State::new(&led.scenario);
+    let cap = led.scenario.lead_practitioners.capacity();
+    let mut full = false;
+    for t in &events {
+        state.apply(t.at, &t.event).unwrap();
+        assert!(state.leads.active <= cap);
+        full |= state.leads.active == cap;
+    }
+    assert!(full, "the pool filled at some point, so the cap was tested");
+}

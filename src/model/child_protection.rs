@@ -52,16 +52,23 @@ impl Model {
         now: Minute,
         family: FamilyId,
         episode: u16,
+        state: &State,
         out: &mut Decisions,
     ) {
         let cp = &self.at(now).child_protection;
-        let (length, _) = self.stage_draws(
+        let (mut length, _) = self.stage_draws(
             Purpose::Enquiry,
             family,
             episode,
             cp.enquiry_working_days_mean.get(),
         );
         out.events.push(Event::S47Started { family });
+        let leads = &state.leads;
+        if leads.active < leads.capacity && !state.family(family).is_some_and(|f| f.lead) {
+            out.events.push(Event::LeadPractitionerAssigned { family });
+            let factor = self.at(now).lead_practitioners.enquiry_time_factor.get();
+            length = ((length as f64 * factor) as u64).max(1);
+        }
         let due = self.calendar.add_working_minutes(now, length);
         out.schedule
             .push((due, Happening::S47Ends(family, episode)));
@@ -86,8 +93,12 @@ impl Model {
             episode,
             cp.enquiry_working_days_mean.get(),
         );
+        let lead = &self.at(now).lead_practitioners;
         let p = if self.at_risk_of_significant_harm(&f.attributes) {
             cp.conference_probability_at_risk.get()
+        } else if f.lead {
+            cp.conference_probability_not_at_risk.get()
+                * (1.0 - lead.unneeded_conference_reduction.get())
         } else {
             cp.conference_probability_not_at_risk.get()
         };
@@ -193,7 +204,9 @@ impl Model {
         let _within = s.uniform();
         let step_down = s.chance(self.at(now).child_protection.step_down_probability.get());
         let care_order = s.chance(self.at(now).care.care_order_probability.get());
-        let (diverted, kept_home) = (s.uniform(), s.uniform());
+        let (diverted, kept_home, led) = (s.uniform(), s.uniform(), s.uniform());
+        let step_down = step_down
+            || (f.lead && led < self.at(now).lead_practitioners.proceedings_reduction.get());
         out.events.push(Event::PlanEnded { family, step_down });
         if step_down {
             self.enter_family_help(now, family, episode, state, out);

@@ -150,7 +150,7 @@ impl Model {
             HelpOutcome::NeedUnmet => {
                 self.close(now, family, episode, ClosureReason::NeedUnmet, out)
             }
-            HelpOutcome::SteppedUp => self.start_enquiry(now, family, episode, out),
+            HelpOutcome::SteppedUp => self.start_enquiry(now, family, episode, state, out),
         }
         let team = &state.family_help;
         let active = team.active - 1;

@@ -89,7 +89,9 @@ impl Model {
                 self.close(now, family, episode, ClosureReason::UniversalServices, out)
             }
             TriageDecision::FamilyHelp => self.enter_family_help(now, family, episode, state, out),
-            TriageDecision::StrategyDiscussion => self.start_enquiry(now, family, episode, out),
+            TriageDecision::StrategyDiscussion => {
+                self.start_enquiry(now, family, episode, state, out)
+            }
         }
     }
 }
