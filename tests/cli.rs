@@ -421,3 +421,34 @@ fn run_with_a_missing_scenario_names_the_path() {
     assert!(stdout(&o).is_empty(), "printed a summary: {}", stdout(&o));
     assert!(!out.exists(), "created the output folder anyway");
 }
+
+#[test]
+fn care_and_family_network_values_are_located_and_explained() {
+    let dir = TempDir::new("care");
+    let (text, line, column) = with_line(
+        "adoption_max_age =",
+        "adoption_max_age = 30",
+        "30",
+    );
+    let (path, err) = check_fails(&dir, "care.toml", &text);
+    assert_located(&err, &path, line, column, "care.adoption_max_age");
+    assert!(
+        err.contains("30 is not allowed here: expected an age from 0 to 17"),
+        "{err}"
+    );
+
+    let (text, line, column) = with_line(
+        "kinship_when_kin_named =",
+        "kinship_when_kin_named = -0.2",
+        "-0.2",
+    );
+    let (path, err) = check_fails(&dir, "network.toml", &text);
+    assert_located(
+        &err,
+        &path,
+        line,
+        column,
+        "family_network.kinship_when_kin_named",
+    );
+    assert!(err.contains("from 0 to 1"), "{err}");
+}
