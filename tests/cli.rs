@@ -425,11 +425,7 @@ fn run_with_a_missing_scenario_names_the_path() {
 #[test]
 fn care_and_family_network_values_are_located_and_explained() {
     let dir = TempDir::new("care");
-    let (text, line, column) = with_line(
-        "adoption_max_age =",
-        "adoption_max_age = 30",
-        "30",
-    );
+    let (text, line, column) = with_line("adoption_max_age =", "adoption_max_age = 30", "30");
     let (path, err) = check_fails(&dir, "care.toml", &text);
     assert_located(&err, &path, line, column, "care.adoption_max_age");
     assert!(
