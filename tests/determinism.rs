@@ -178,6 +178,15 @@ fn replay_gives_the_live_summary_and_state_default() {
     assert_replay_matches(&ScenarioInput::builtin(), 1);
 }
 
+/// The reform scenario exercises what the default leaves off: lead
+/// practitioners, FGDM offered widely and a package budget.
+#[test]
+fn replay_gives_the_live_summary_and_state_with_every_reform_on() {
+    let input = ScenarioInput::load(&manifest_dir().join("scenarios/ffc-reform.toml")).unwrap();
+    assert_replay_matches(&input, 2);
+    assert_same_twice(&input, 2);
+}
+
 #[test]
 fn replay_command_prints_what_run_printed_and_verify_passes() {
     let dir = TempDir::new("replay");
