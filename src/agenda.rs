@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use crate::calendar::Minute;
-use crate::event::FamilyId;
+use crate::event::{FamilyId, Pool};
 
 /// Something due to be decided at a time.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -37,6 +37,26 @@ pub enum Happening {
     Policy(u16),
     /// A child leaves care (episode).
     LeavesCare(FamilyId, u16),
+    /// The run starts: staff take up their posts, the first apprentices start.
+    Start,
+    /// A permanent worker may leave: the k-th candidate time of a thinned
+    /// Poisson process whose rate rises with the pool's caseload (pool, worker, k).
+    MayLeave(Pool, u32, u32),
+    /// Recruitment to a vacancy ends with a hire (pool, vacancy number).
+    Hired(Pool, u32),
+    /// An apprentice's training ends (pool, apprentice number).
+    TrainingEnds(Pool, u32),
+    /// The last minute of a calendar month (or of the run): staff and
+    /// placement costs are settled.
+    MonthEnd,
+    /// A financial year starts (1 April): apprentices start, and vacancies
+    /// frozen by a rationed budget are recruited to again.
+    YearStart,
+    /// An FGDM coordinator's work with a family ends (episode).
+    CoordinationEnds(FamilyId, u16),
+    /// Family help may have more room (staff joined, or a policy changed):
+    /// families waiting start while there is room.
+    FamilyHelpRoom,
 }
 
 #[derive(Copy, Clone, Debug)]

@@ -201,6 +201,23 @@ impl Calendar {
         };
         self.minute_of(CivilDate::new(y, m, 1).expect("the first of a month exists"))
     }
+    /// The minute each financial year after the run's first starts (each
+    /// 1 April inside the run).
+    pub fn financial_year_starts(&self) -> Vec<Minute> {
+        let mut starts = Vec::new();
+        let mut at = 0;
+        loop {
+            let mut next = self.next_month_start(at);
+            while next < self.horizon() && self.date(next).month() != 4 {
+                next = self.next_month_start(next);
+            }
+            if next >= self.horizon() {
+                return starts;
+            }
+            starts.push(next);
+            at = next;
+        }
+    }
 
     /// The financial year in which minute `t` falls.
     pub fn financial_year(&self, t: Minute) -> FinancialYear {

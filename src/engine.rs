@@ -161,7 +161,7 @@ pub fn simulate<S: EventSink>(model: &Model, sink: &mut S) -> Result<(State, Met
             agenda.push(at, what);
         }
     }
-    metrics.finish(horizon);
+    metrics.finish(horizon, &state);
     Ok((state, metrics))
 }
 
@@ -219,7 +219,7 @@ pub fn replay<R: Read>(input: R) -> Result<Replayed, RunError> {
     let trailer = *reader
         .trailer()
         .expect("a strict read ends only after the trailer");
-    metrics.finish(trailer.end);
+    metrics.finish(trailer.end, &state);
     let summary = Summary::new(
         &scenario,
         &header.scenario_source,

@@ -296,6 +296,91 @@ impl CareExit {
     }
 }
 
+/// A staff pool, by role.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Pool {
+    /// Front-door practitioners.
+    FrontDoor,
+    /// Family help practitioners.
+    FamilyHelp,
+    /// Child protection social workers.
+    ChildProtection,
+    /// Lead child protection practitioners.
+    LeadPractitioners,
+    /// Family group decision-making coordinators.
+    FgdmCoordinators,
+}
+
+impl Pool {
+    /// All pools, in order.
+    pub const ALL: [Pool; 5] = [
+        Pool::FrontDoor,
+        Pool::FamilyHelp,
+        Pool::ChildProtection,
+        Pool::LeadPractitioners,
+        Pool::FgdmCoordinators,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pool::FrontDoor => "front door",
+            Pool::FamilyHelp => "family help",
+            Pool::ChildProtection => "child protection",
+            Pool::LeadPractitioners => "lead practitioners",
+            Pool::FgdmCoordinators => "FGDM coordinators",
+        }
+    }
+
+    /// The budget line that pays its salaries.
+    pub fn line(self) -> BudgetLine {
+        match self {
+            Pool::FamilyHelp => BudgetLine::FamilyHelp,
+            Pool::FgdmCoordinators => BudgetLine::Fgdm,
+            Pool::FrontDoor | Pool::ChildProtection | Pool::LeadPractitioners => {
+                BudgetLine::Workforce
+            }
+        }
+    }
+}
+
+/// A line of the funding ledger.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum BudgetLine {
+    /// Family help staff.
+    FamilyHelp,
+    /// FGDM coordinators.
+    Fgdm,
+    /// Family network support packages.
+    Fnsp,
+    /// Care placements.
+    Placements,
+    /// Front door, child protection and lead practitioner staff, and apprentices.
+    Workforce,
+}
+
+impl BudgetLine {
+    /// All lines, in order.
+    pub const ALL: [BudgetLine; 5] = [
+        BudgetLine::FamilyHelp,
+        BudgetLine::Fgdm,
+        BudgetLine::Fnsp,
+        BudgetLine::Placements,
+        BudgetLine::Workforce,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            BudgetLine::FamilyHelp => "family help staff",
+            BudgetLine::Fgdm => "FGDM coordinators",
+            BudgetLine::Fnsp => "support packages",
+            BudgetLine::Placements => "placements",
+            BudgetLine::Workforce => "other staff",
+        }
+    }
+}
+
 /// Something that happened. Each variant names the family it happened to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -445,6 +530,76 @@ pub enum Event {
         /// The family.
         family: FamilyId,
     },
+    /// A staff pool's people at the start of the run: its posts held by
+    /// permanent staff, and those held by agency workers while they are
+    /// recruited to.
+    StaffStarted {
+        /// The pool.
+        pool: Pool,
+        /// Permanent staff in post.
+        permanent: u32,
+        /// Agency workers in post (each post under recruitment).
+        agency: u32,
+    },
+    /// A permanent worker left the pool.
+    StaffLeft {
+        /// The pool.
+        pool: Pool,
+    },
+    /// Recruitment to a vacant post started.
+    RecruitmentStarted {
+        /// The pool.
+        pool: Pool,
+        /// Whether an agency worker covers the post meanwhile.
+        agency_cover: bool,
+    },
+    /// A recruited permanent worker joined (an agency worker covering a
+    /// vacancy leaves when no vacancy is left for them to cover).
+    StaffJoined {
+        /// The pool.
+        pool: Pool,
+    },
+    /// Apprentices started training for a pool.
+    ApprenticesStarted {
+        /// The pool.
+        pool: Pool,
+        /// How many.
+        count: u32,
+    },
+    /// An apprentice qualified and joined the pool as permanent staff.
+    ApprenticeQualified {
+        /// The pool.
+        pool: Pool,
+    },
+    /// An apprentice left at the end of training without qualifying.
+    ApprenticeWithdrew {
+        /// The pool.
+        pool: Pool,
+    },
+    /// Money spent from a budget line (staff and placements are settled at
+    /// the end of each month; packages are recorded as `FnspPaid`).
+    Spent {
+        /// The line.
+        line: BudgetLine,
+        /// How much, in pence.
+        pence: u64,
+    },
+    /// A budget line's money for the financial year is spent: a rationed
+    /// line commits nothing more until 1 April; an overspending line goes on.
+    BudgetExhausted {
+        /// The line.
+        line: BudgetLine,
+    },
+    /// FGDM would have been offered but no coordinator had room.
+    FgdmUnavailable {
+        /// The family.
+        family: FamilyId,
+    },
+    /// A coordinator's work with a family ended, freeing a place.
+    FgdmCoordinationEnded {
+        /// The family.
+        family: FamilyId,
+    },
 }
 
 impl Event {
@@ -471,8 +626,19 @@ impl Event {
             | Event::FgdmHeld { family, .. }
             | Event::FnspPaid { family, .. }
             | Event::FnspRefused { family }
-            | Event::LeadPractitionerAssigned { family } => family,
-            Event::PolicyApplied { .. } => return None,
+            | Event::LeadPractitionerAssigned { family }
+            | Event::FgdmUnavailable { family }
+            | Event::FgdmCoordinationEnded { family } => family,
+            Event::PolicyApplied { .. }
+            | Event::StaffStarted { .. }
+            | Event::StaffLeft { .. }
+            | Event::RecruitmentStarted { .. }
+            | Event::StaffJoined { .. }
+            | Event::ApprenticesStarted { .. }
+            | Event::ApprenticeQualified { .. }
+            | Event::ApprenticeWithdrew { .. }
+            | Event::Spent { .. }
+            | Event::BudgetExhausted { .. } => return None,
         };
         Some(family)
     }
@@ -502,6 +668,17 @@ impl Event {
             Event::FnspPaid { .. } => "FnspPaid",
             Event::FnspRefused { .. } => "FnspRefused",
             Event::LeadPractitionerAssigned { .. } => "LeadPractitionerAssigned",
+            Event::StaffStarted { .. } => "StaffStarted",
+            Event::StaffLeft { .. } => "StaffLeft",
+            Event::RecruitmentStarted { .. } => "RecruitmentStarted",
+            Event::StaffJoined { .. } => "StaffJoined",
+            Event::ApprenticesStarted { .. } => "ApprenticesStarted",
+            Event::ApprenticeQualified { .. } => "ApprenticeQualified",
+            Event::ApprenticeWithdrew { .. } => "ApprenticeWithdrew",
+            Event::Spent { .. } => "Spent",
+            Event::BudgetExhausted { .. } => "BudgetExhausted",
+            Event::FgdmUnavailable { .. } => "FgdmUnavailable",
+            Event::FgdmCoordinationEnded { .. } => "FgdmCoordinationEnded",
         }
     }
 }
@@ -573,7 +750,36 @@ impl fmt::Display for Event {
             Event::FnspPaid { pence, .. } => {
                 write!(f, " amount=£{}.{:02}", pence / 100, pence % 100)
             }
+            Event::StaffStarted {
+                pool,
+                permanent,
+                agency,
+            } => write!(
+                f,
+                " pool={} permanent={permanent} agency={agency}",
+                pool.label()
+            ),
+            Event::StaffLeft { pool }
+            | Event::StaffJoined { pool }
+            | Event::ApprenticeQualified { pool }
+            | Event::ApprenticeWithdrew { pool } => write!(f, " pool={}", pool.label()),
+            Event::RecruitmentStarted { pool, agency_cover } => {
+                write!(f, " pool={} agency_cover={agency_cover}", pool.label())
+            }
+            Event::ApprenticesStarted { pool, count } => {
+                write!(f, " pool={} count={count}", pool.label())
+            }
+            Event::Spent { line, pence } => write!(
+                f,
+                " line={} amount=£{}.{:02}",
+                line.label(),
+                pence / 100,
+                pence % 100
+            ),
+            Event::BudgetExhausted { line } => write!(f, " line={}", line.label()),
             Event::FamilyHelpQueued { .. }
+            | Event::FgdmUnavailable { .. }
+            | Event::FgdmCoordinationEnded { .. }
             | Event::FamilyHelpStarted { .. }
             | Event::AssessmentCompleted { .. }
             | Event::S47Started { .. }

@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use crate::calendar::{Calendar, CivilDate, Minute, DAY, WEEK};
-use crate::event::{CareExit, ClosureReason, Event, HelpOutcome, TriageDecision};
+use crate::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::event::{BudgetLine, CareExit, ClosureReason, Event, HelpOutcome, Pool, TriageDecision};
 use crate::state::{Inconsistent, Stage, State};
 
 /// Twelve months, as the re-referral measure counts them.
@@ -56,8 +56,6 @@ pub struct PeriodCounts {
     pub care_exits: u64,
     /// Children looked after at the period's end, by placement.
     pub looked_after_at_end: Option<[u64; 4]>,
-    /// Spent on placements in the period, in pence.
-    pub placement_spend_pence: u64,
     /// Family group decision-making offered.
     pub fgdm_offered: u64,
     /// Family group conferences held (family-led plans made).
@@ -72,6 +70,59 @@ pub struct PeriodCounts {
     pub fnsp_refused: u64,
     /// Enquiries taken by a lead child protection practitioner.
     pub lead_enquiries: u64,
+    /// FGDM not offered because no coordinator had room.
+    pub fgdm_unavailable: u64,
+    /// Spent from each budget line, in pence, in [`BudgetLine::ALL`] order.
+    pub spend_pence: [u64; 5],
+    /// `BudgetExhausted` recorded for each line.
+    pub budget_exhausted: [u64; 5],
+    /// Permanent staff who left each pool, in [`Pool::ALL`] order.
+    pub staff_left: [u64; 5],
+    /// Recruited permanent staff who joined each pool.
+    pub staff_joined: [u64; 5],
+    /// Apprentices who started in each pool.
+    pub apprentices_started: [u64; 5],
+    /// Apprentices who qualified into each pool.
+    pub apprentices_qualified: [u64; 5],
+    /// Each pool's people at the period's end.
+    pub staff_at_end: Option<[StaffAtEnd; 5]>,
+}
+
+/// A staff pool's people and cases at a moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StaffAtEnd {
+    /// Funded posts.
+    pub posts: u32,
+    /// Permanent staff in post.
+    pub permanent: u32,
+    /// Agency workers in post.
+    pub agency: u32,
+    /// Apprentices in training.
+    pub apprentices: u32,
+    /// Cases held (families awaiting a decision at the front door; in an
+    /// enquiry, awaiting a conference or on a plan in child protection).
+    pub cases: u32,
+}
+
+impl StaffAtEnd {
+    /// Posts neither filled permanently nor covered by an agency worker.
+    pub fn vacant(&self) -> u32 {
+        self.posts.saturating_sub(self.permanent + self.agency)
+    }
+
+    /// The pools' people in `state` now.
+    pub fn of(state: &State) -> [StaffAtEnd; 5] {
+        std::array::from_fn(|i| {
+            let s = &state.staff[i];
+            StaffAtEnd {
+                posts: state.terms()[i].posts,
+                permanent: s.permanent,
+                agency: s.agency,
+                apprentices: s.apprentices,
+                cases: state.cases(Pool::ALL[i]),
+            }
+        })
+    }
 }
 
 impl PeriodCounts {
@@ -96,7 +147,6 @@ impl PeriodCounts {
             *a += b;
         }
         self.care_exits += o.care_exits;
-        self.placement_spend_pence += o.placement_spend_pence;
         self.fgdm_offered += o.fgdm_offered;
         self.fgdm_held += o.fgdm_held;
         self.kin_named += o.kin_named;
@@ -104,6 +154,24 @@ impl PeriodCounts {
         self.fnsp_pence += o.fnsp_pence;
         self.fnsp_refused += o.fnsp_refused;
         self.lead_enquiries += o.lead_enquiries;
+        self.fgdm_unavailable += o.fgdm_unavailable;
+        for (a, b) in [
+            (&mut self.spend_pence, o.spend_pence),
+            (&mut self.budget_exhausted, o.budget_exhausted),
+            (&mut self.staff_left, o.staff_left),
+            (&mut self.staff_joined, o.staff_joined),
+            (&mut self.apprentices_started, o.apprentices_started),
+            (&mut self.apprentices_qualified, o.apprentices_qualified),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+
+    /// Spent on placements in the period, in pence.
+    pub fn placement_spend_pence(&self) -> u64 {
+        self.spend_pence[BudgetLine::Placements as usize]
     }
 
     /// Children who came into care, all placements.
@@ -159,11 +227,6 @@ pub struct Metrics {
     pub end: Minute,
     /// Children in care now, by placement.
     in_care: [u64; 4],
-    /// Sum of the weekly costs of the placements open now, in pence.
-    care_weekly_pence: u128,
-    /// Placement cost accrued in the current month, in pence x minutes / week.
-    care_accrued: u128,
-    care_last: Minute,
     /// Children who left care, by [`CareExit`] discriminant.
     pub care_exits: [u64; 4],
 }
@@ -200,9 +263,6 @@ impl Metrics {
             max_waiting: 0,
             end: 0,
             in_care: [0; 4],
-            care_weekly_pence: 0,
-            care_accrued: 0,
-            care_last: 0,
             care_exits: [0; 4],
         }
     }
@@ -228,11 +288,8 @@ impl Metrics {
     /// Marks the end of every month that ended by `at` (one comparison per
     /// event unless a month boundary has passed).
     #[inline]
-    fn close_months(&mut self, at: Minute) {
+    fn close_months(&mut self, at: Minute, state: &State) {
         while at >= self.next_month_at {
-            self.accrue_care(self.next_month_at);
-            let spend = (self.care_accrued / u128::from(WEEK)) as u64;
-            self.care_accrued %= u128::from(WEEK);
             let (waiting, active, on_plan, in_care) =
                 (self.waiting, self.active, self.on_plan, self.in_care);
             let row = self.row(self.current_month);
@@ -240,7 +297,7 @@ impl Metrics {
             row.in_family_help_at_end = Some(active);
             row.on_plan_at_end = Some(on_plan);
             row.looked_after_at_end = Some(in_care);
-            row.placement_spend_pence = spend;
+            row.staff_at_end = Some(StaffAtEnd::of(state));
             self.current_month += 1;
             self.next_month_at = self.calendar.next_month_start(self.next_month_at);
         }
@@ -257,14 +314,6 @@ impl Metrics {
         &mut self.months[i]
     }
 
-    /// Accrues placement costs up to `at`.
-    #[inline]
-    fn accrue_care(&mut self, at: Minute) {
-        let dt = u128::from(at.saturating_sub(self.care_last));
-        self.care_accrued += self.care_weekly_pence * dt;
-        self.care_last = self.care_last.max(at);
-    }
-
     fn advance(&mut self, at: Minute) {
         let dt = u128::from(at.saturating_sub(self.last));
         self.active_minutes += u128::from(self.active) * dt;
@@ -275,7 +324,7 @@ impl Metrics {
     /// Shows one event to the metrics, with the state as it was before it.
     pub fn observe(&mut self, at: Minute, event: &Event, before: &State) {
         self.events += 1;
-        self.close_months(at);
+        self.close_months(at, before);
         match *event {
             Event::FamilyReferred { .. } => {
                 self.new_families += 1;
@@ -346,25 +395,13 @@ impl Metrics {
                 y.conferences += 1;
                 y.conferences_within_15_working_days += u64::from(timely);
             }
-            Event::EnteredCare {
-                placement,
-                weekly_pence,
-                ..
-            } => {
-                self.accrue_care(at);
+            Event::EnteredCare { placement, .. } => {
                 self.in_care[placement as usize] += 1;
-                self.care_weekly_pence += u128::from(weekly_pence);
                 self.month().care_entries[placement as usize] += 1;
             }
             Event::LeftCare { family, exit } => {
-                self.accrue_care(at);
-                if let Some(f) = before.family(family) {
-                    if let Some(p) = f.placement {
-                        self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
-                    }
-                    self.care_weekly_pence = self
-                        .care_weekly_pence
-                        .saturating_sub(u128::from(f.weekly_pence));
+                if let Some(p) = before.family(family).and_then(|f| f.placement) {
+                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
                 }
                 self.care_exits[exit as usize] += 1;
                 self.month().care_exits += 1;
@@ -379,7 +416,23 @@ impl Metrics {
                 let m = self.month();
                 m.fnsp_paid += 1;
                 m.fnsp_pence += pence;
+                m.spend_pence[BudgetLine::Fnsp as usize] += pence;
             }
+            Event::Spent { line, pence } => self.month().spend_pence[line as usize] += pence,
+            Event::BudgetExhausted { line } => self.month().budget_exhausted[line as usize] += 1,
+            Event::FgdmUnavailable { .. } => self.month().fgdm_unavailable += 1,
+            Event::StaffLeft { pool } => self.month().staff_left[pool as usize] += 1,
+            Event::StaffJoined { pool } => self.month().staff_joined[pool as usize] += 1,
+            Event::ApprenticesStarted { pool, count } => {
+                self.month().apprentices_started[pool as usize] += u64::from(count)
+            }
+            Event::ApprenticeQualified { pool } => {
+                self.month().apprentices_qualified[pool as usize] += 1
+            }
+            Event::StaffStarted { .. }
+            | Event::RecruitmentStarted { .. }
+            | Event::ApprenticeWithdrew { .. }
+            | Event::FgdmCoordinationEnded { .. } => {}
             Event::FnspRefused { .. } => self.month().fnsp_refused += 1,
             Event::LeadPractitionerAssigned { .. } => self.month().lead_enquiries += 1,
             Event::PlanStarted { .. } => {
@@ -398,10 +451,10 @@ impl Metrics {
         }
     }
 
-    /// Closes the time integrals at the end of the run.
-    pub fn finish(&mut self, end: Minute) {
+    /// Closes the time integrals at the end of the run, with the final state.
+    pub fn finish(&mut self, end: Minute, state: &State) {
         self.advance(end);
-        self.close_months(end);
+        self.close_months(end, state);
         self.end = end;
         // Every month of the run has a row, even a quiet one.
         if end > 0 {
@@ -427,6 +480,7 @@ impl Metrics {
                 year.in_family_help_at_end = month.in_family_help_at_end;
                 year.on_plan_at_end = month.on_plan_at_end;
                 year.looked_after_at_end = month.looked_after_at_end;
+                year.staff_at_end = month.staff_at_end;
             }
         }
     }

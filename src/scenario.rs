@@ -166,6 +166,10 @@ pub struct Scenario {
     pub lead_practitioners: LeadPractitioners,
     /// Family networks: family group decision-making and support packages.
     pub family_network: FamilyNetwork,
+    /// How each staff pool's people come and go, and what they cost.
+    pub workforce: Workforce,
+    /// The funding ledger: a budget for each line, per financial year.
+    pub budget: Budget,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
     /// Dated changes to any parameter except `name`, `description`, `start`,
@@ -262,6 +266,14 @@ pub struct Triage {
     pub accuracy_with_full_data_sharing: Probability,
     /// How far multi-agency data sharing has got (0 none, 1 full).
     pub data_sharing: Probability,
+    /// Front-door practitioners, full-time equivalent (funded posts).
+    pub fte: NonNegative,
+    /// Referrals awaiting a decision a practitioner can hold before the
+    /// front door counts as full.
+    pub caseload_cap: u32,
+    /// At a full front door, the share by which decisions take longer
+    /// (linear in the load, which may reach twice the cap).
+    pub caseload_penalty: NonNegative,
 }
 
 impl Triage {
@@ -324,6 +336,14 @@ pub struct ChildProtection {
     pub plan_length: PlanLengthShares,
     /// Probability that a plan ends by stepping down to family help (else pre-proceedings / care proceedings).
     pub step_down_probability: Probability,
+    /// Child protection social workers, full-time equivalent (funded posts).
+    pub fte: NonNegative,
+    /// Families (in an enquiry, awaiting a conference or on a plan) per
+    /// full-time social worker before the team counts as full.
+    pub caseload_cap: u32,
+    /// At a full caseload, the share by which enquiries and the wait for a
+    /// conference take longer (linear in the load, which may reach twice the cap).
+    pub caseload_penalty: NonNegative,
 }
 
 /// Relative shares of child protection plans by length (they need not sum to 1).
@@ -428,12 +448,17 @@ pub struct FamilyNetwork {
     pub fnsp_probability: Probability,
     /// Mean package, in pounds (exponential).
     pub fnsp_mean_pounds: NonNegative,
-    /// Budget for packages per financial year, in pounds; when it is spent,
-    /// packages are refused until the next 1 April.
-    pub fnsp_budget_pounds_per_year: NonNegative,
     /// Probability that a package lets a child stay at home who would
     /// otherwise come into care through proceedings.
     pub fnsp_care_avoided: Probability,
+    /// FGDM coordinators, full-time equivalent (funded posts). FGDM is
+    /// offered only while a coordinator has room.
+    pub coordinators_fte: NonNegative,
+    /// Families a full-time coordinator works with at once.
+    pub coordinator_caseload_cap: u32,
+    /// Weeks a coordinator works with a family that accepted FGDM
+    /// (preparing the conference and following up the plan).
+    pub coordinator_weeks: Positive,
 }
 
 /// Relative shares of placements (they need not sum to 1).
@@ -513,6 +538,124 @@ pub struct ReReferral {
     pub within_12_months_after_needs_unmet: Probability,
     /// Re-referrals later than this many years after closure are not modelled.
     pub horizon_years: Positive,
+}
+
+/// The staff pools, by role: how their people come and go and what they
+/// cost. How many posts each has is set in its route's table (`fte`).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workforce {
+    /// The front door (`triage.fte`).
+    pub front_door: StaffPool,
+    /// Family help (`family_help.fte`).
+    pub family_help: StaffPool,
+    /// Child protection social workers (`child_protection.fte`).
+    pub child_protection: StaffPool,
+    /// Lead child protection practitioners (`lead_practitioners.fte`).
+    pub lead_practitioners: StaffPool,
+    /// FGDM coordinators (`family_network.coordinators_fte`).
+    pub fgdm_coordinators: StaffPool,
+}
+
+impl Workforce {
+    /// The pools in [`crate::event::Pool::ALL`] order.
+    pub fn pools(&self) -> [&StaffPool; 5] {
+        [
+            &self.front_door,
+            &self.family_help,
+            &self.child_protection,
+            &self.lead_practitioners,
+            &self.fgdm_coordinators,
+        ]
+    }
+}
+
+/// How one pool's people come and go, and what they cost.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPool {
+    /// Share of posts held by agency workers at the start (those posts are being recruited to).
+    pub agency_share: Probability,
+    /// Share of vacancies an agency worker covers while the post is recruited to.
+    pub agency_cover: Probability,
+    /// How much more an agency worker costs than a permanent one (0.5 = 50% more).
+    pub agency_premium: NonNegative,
+    /// Cost of a permanent full-time post a year, with on-costs, in pounds.
+    pub salary_pounds_per_year: NonNegative,
+    /// Share of permanent staff who leave in a year, at an empty caseload.
+    pub attrition_per_year: NonNegative,
+    /// The same at a full caseload (linear in between, and beyond up to twice the cap).
+    pub attrition_per_year_at_full_caseload: NonNegative,
+    /// Mean weeks to fill a vacancy with a permanent worker (exponential).
+    pub recruitment_weeks_mean: Positive,
+    /// Apprentices who start each 1 April (0: no apprenticeship scheme).
+    pub apprentices_per_year: u32,
+    /// Years an apprentice trains before qualifying and joining the pool.
+    pub apprentice_years: Positive,
+    /// Share of apprentices who qualify (the rest leave at the end of training).
+    pub apprentice_completion: Probability,
+    /// Cost of an apprentice a year, in pounds.
+    pub apprentice_salary_pounds_per_year: NonNegative,
+}
+
+/// The funding ledger: a budget line for each kind of spending.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Family help staff (the family help pool's salaries and agency costs).
+    pub family_help: BudgetLine,
+    /// FGDM coordinators' salaries and agency costs.
+    pub fgdm: BudgetLine,
+    /// Family network support packages. Packages exist only where this line
+    /// has money (`pounds_per_year` above 0).
+    pub fnsp: BudgetLine,
+    /// Care placements (cannot ration: a child who needs care is placed).
+    pub placements: BudgetLine,
+    /// The rest of the workforce: front door, child protection and lead
+    /// practitioners, and every pool's apprentices.
+    pub workforce: BudgetLine,
+}
+
+impl Budget {
+    /// The lines in [`crate::event::BudgetLine::ALL`] order.
+    pub fn lines(&self) -> [&BudgetLine; 5] {
+        [
+            &self.family_help,
+            &self.fgdm,
+            &self.fnsp,
+            &self.placements,
+            &self.workforce,
+        ]
+    }
+}
+
+/// One budget line: money per financial year and what happens when it is spent.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    /// Budget for each financial year (1 April to 31 March), in pounds.
+    pub pounds_per_year: NonNegative,
+    /// When the year's budget is spent: `ration` (staff lines stop
+    /// recruiting, agency cover and apprentice intake; packages are refused)
+    /// or `overspend` (spending goes on and the overspend is reported).
+    pub when_spent: WhenSpent,
+}
+
+impl BudgetLine {
+    /// The budget in pence.
+    pub fn pence(&self) -> u64 {
+        libm::round(self.pounds_per_year.get() * 100.0) as u64
+    }
+}
+
+/// What a budget line does once its year's money is spent.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenSpent {
+    /// Stop committing new spending until the next 1 April.
+    Ration,
+    /// Go on spending; the overspend is reported.
+    Overspend,
 }
 
 /// Problems found in a scenario, as `(field path, message)`, not yet located.
@@ -809,6 +952,34 @@ impl Scenario {
                 "0 is not allowed here: expected at least 1 family per practitioner".into(),
             );
         }
+        for (field, cap) in [
+            ("triage.caseload_cap", self.triage.caseload_cap),
+            (
+                "child_protection.caseload_cap",
+                self.child_protection.caseload_cap,
+            ),
+            (
+                "family_network.coordinator_caseload_cap",
+                self.family_network.coordinator_caseload_cap,
+            ),
+            (
+                "lead_practitioners.caseload_cap",
+                self.lead_practitioners.caseload_cap,
+            ),
+        ] {
+            if cap == 0 {
+                bad(
+                    field,
+                    "0 is not allowed here: expected at least 1 family per practitioner".into(),
+                );
+            }
+        }
+        if self.budget.placements.when_spent == WhenSpent::Ration {
+            bad(
+                "budget.placements.when_spent",
+                "\"ration\" is not allowed here: a child who needs care is placed, so the placements line can only overspend".into(),
+            );
+        }
         if self
             .child_protection
             .plan_length
@@ -969,6 +1140,27 @@ impl Scenario {
         } else {
             Err(problems)
         }
+    }
+
+    /// Funded FTE and caseload cap of each staff pool, in
+    /// [`crate::event::Pool::ALL`] order.
+    pub fn staffing(&self) -> [(f64, u32); 5] {
+        [
+            (self.triage.fte.get(), self.triage.caseload_cap),
+            (self.family_help.fte.get(), self.family_help.caseload_cap),
+            (
+                self.child_protection.fte.get(),
+                self.child_protection.caseload_cap,
+            ),
+            (
+                self.lead_practitioners.fte.get(),
+                self.lead_practitioners.caseload_cap,
+            ),
+            (
+                self.family_network.coordinators_fte.get(),
+                self.family_network.coordinator_caseload_cap,
+            ),
+        ]
     }
 
     /// Days the run lasts.

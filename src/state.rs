@@ -10,10 +10,13 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::calendar::Minute;
+use crate::calendar::{Minute, DAY, WEEK};
 use crate::codec;
-use crate::event::{Attributes, Event, FamilyId, Placement, TriageDecision};
-use crate::scenario::Scenario;
+use crate::event::{Attributes, BudgetLine, Event, FamilyId, Placement, Pool, TriageDecision};
+use crate::scenario::{Scenario, WhenSpent};
+
+/// A financial year of 365 days, in minutes: salaries accrue over it.
+const SALARY_YEAR: Minute = 365 * DAY;
 
 /// Where a family is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -83,22 +86,144 @@ pub struct Family {
     pub lead: bool,
 }
 
-/// The lead child protection practitioners' caseload.
+/// A pool that holds cases up to a cap: lead practitioners, FGDM coordinators.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LeadPool {
-    /// Families the pool can hold at once.
+    /// Families the pool can hold at once (from the staff in post).
     pub capacity: u32,
     /// Families it holds now.
     pub active: u32,
 }
 
-/// Spending on family network support packages in the current financial year.
+/// One staff pool's people now.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct FnspLedger {
-    /// The financial year (index from the run's first) the figure is for.
+pub struct Staff {
+    /// Permanent staff in post.
+    pub permanent: u32,
+    /// Agency workers in post (each covering a vacancy under recruitment).
+    pub agency: u32,
+    /// Vacancies being recruited to.
+    pub recruiting: u32,
+    /// Apprentices in training.
+    pub apprentices: u32,
+    /// The id the next permanent worker gets (addresses their random stream).
+    pub next_worker: u32,
+    /// The number the next recruitment gets.
+    pub next_vacancy: u32,
+    /// The number the next apprentice gets.
+    pub next_apprentice: u32,
+}
+
+impl Staff {
+    /// Workers in post, permanent and agency.
+    pub fn in_post(&self) -> u32 {
+        self.permanent + self.agency
+    }
+}
+
+/// What one version of the policy timeline sets for a staff pool, in whole numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PoolTerms {
+    /// Funded posts: the FTE rounded up (each post holds FTE / posts).
+    pub posts: u32,
+    /// Funded FTE in thousandths.
+    pub fte_milli: u64,
+    /// Cases per full-time worker.
+    pub cap: u32,
+    /// A permanent worker's cost a year, in pence.
+    pub permanent_pence: u64,
+    /// An agency worker's cost a year, in pence.
+    pub agency_pence: u64,
+    /// An apprentice's cost a year, in pence.
+    pub apprentice_pence: u64,
+    /// The budget line paying the pool rations when spent.
+    pub rations: bool,
+}
+
+impl PoolTerms {
+    /// Every pool's terms in a scenario (version), in [`Pool::ALL`] order.
+    pub fn of(s: &Scenario) -> [PoolTerms; 5] {
+        let staffing = s.staffing();
+        let pools = s.workforce.pools();
+        let lines = s.budget.lines();
+        std::array::from_fn(|i| {
+            let (fte, cap) = staffing[i];
+            let p = pools[i];
+            let posts = fte.ceil() as u32;
+            let per_post = if posts == 0 {
+                0.0
+            } else {
+                fte / f64::from(posts)
+            };
+            let pence = |pounds: f64| libm::round(pounds * 100.0) as u64;
+            let salary = p.salary_pounds_per_year.get() * per_post;
+            PoolTerms {
+                posts,
+                fte_milli: libm::round(fte * 1000.0) as u64,
+                cap,
+                permanent_pence: pence(salary),
+                agency_pence: pence(salary * (1.0 + p.agency_premium.get())),
+                apprentice_pence: pence(p.apprentice_salary_pounds_per_year.get()),
+                rations: lines[Pool::ALL[i].line() as usize].when_spent == WhenSpent::Ration,
+            }
+        })
+    }
+
+    /// Cases the pool can hold with `in_post` workers.
+    pub fn capacity(&self, in_post: u32) -> u32 {
+        if self.posts == 0 {
+            return 0;
+        }
+        (u64::from(in_post) * self.fte_milli * u64::from(self.cap) / (u64::from(self.posts) * 1000))
+            as u32
+    }
+
+    /// What the pool's people cost a year, in pence.
+    pub fn yearly_pence(&self, staff: &Staff) -> u128 {
+        u128::from(staff.permanent) * u128::from(self.permanent_pence)
+            + u128::from(staff.agency) * u128::from(self.agency_pence)
+            + u128::from(staff.apprentices) * u128::from(self.apprentice_pence)
+    }
+}
+
+/// The funding ledger: what each budget line has spent this financial year,
+/// and the staff and placement costs accrued since they were last settled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    /// The financial year (index from the run's first) the figures are for.
     pub year: u32,
-    /// Spent in it, in pence.
-    pub spent_pence: u64,
+    /// Spent in it, in pence, by [`BudgetLine::ALL`] order.
+    pub spent: [u64; 5],
+    /// Whether each line's money ran out in it (`BudgetExhausted` recorded).
+    pub exhausted: [bool; 5],
+    /// Costs accrued and not yet settled, in pence x minutes per unit
+    /// (placements: per week; staff: per year).
+    accrued: [u128; 5],
+    /// What accrues per minute: weekly pence of placements open, yearly pence of staff.
+    rate: [u128; 5],
+    /// When costs were last accrued.
+    last: Minute,
+}
+
+impl Ledger {
+    /// Minutes per unit of each line's rate.
+    const UNIT: [u128; 5] = [
+        SALARY_YEAR as u128,
+        SALARY_YEAR as u128,
+        1,
+        WEEK as u128,
+        SALARY_YEAR as u128,
+    ];
+
+    fn accrue(&mut self, at: Minute) {
+        let dt = u128::from(at.saturating_sub(self.last));
+        if dt > 0 {
+            for (a, r) in self.accrued.iter_mut().zip(self.rate) {
+                *a += r * dt;
+            }
+            self.last = at;
+        }
+    }
 }
 
 /// The family help team's caseload and waiting list.
@@ -142,85 +267,153 @@ pub struct State {
     next_family: u32,
     /// The family help team.
     pub family_help: FamilyHelpTeam,
-    /// Family help capacity in each version of the policy timeline.
-    capacities: Vec<u32>,
-    /// Support package spending this financial year.
-    pub fnsp: FnspLedger,
     /// Lead child protection practitioners.
     pub leads: LeadPool,
-    /// Their capacity in each version of the policy timeline.
-    lead_capacities: Vec<u32>,
+    /// FGDM coordinators.
+    pub coordinators: LeadPool,
+    /// Each staff pool's people, in [`Pool::ALL`] order.
+    pub staff: [Staff; 5],
+    /// The pools' terms in each version of the policy timeline.
+    terms: Vec<[PoolTerms; 5]>,
+    /// The version of the policy timeline in force.
+    version: usize,
+    /// The funding ledger.
+    pub ledger: Ledger,
+    /// Families in each stage, in [`Stage`] order.
+    stage_count: [u32; Stage::COUNT],
     /// The minute each financial year after the first starts.
     year_starts: Vec<Minute>,
+    /// The end of the run.
+    horizon: Minute,
 }
 
 impl State {
-    /// The state at the start of a run of `scenario`.
+    /// The state at the start of a run of `scenario`: no families, and no
+    /// staff until the run's `StaffStarted` events.
     pub fn new(scenario: &Scenario) -> Self {
-        let capacities = scenario
+        let terms = scenario
             .timeline()
-            .map(|versions| {
-                versions
-                    .iter()
-                    .map(|(_, v)| v.family_help.capacity())
-                    .collect()
-            })
-            .unwrap_or_else(|_| vec![scenario.family_help.capacity()]);
+            .map(|versions| versions.iter().map(|(_, v)| PoolTerms::of(v)).collect())
+            .unwrap_or_else(|_| vec![PoolTerms::of(scenario)]);
+        let cal = scenario.calendar();
         State {
             families: FxHashMap::default(),
             next_family: 0,
             family_help: FamilyHelpTeam {
-                capacity: scenario.family_help.capacity(),
+                capacity: 0,
                 active: 0,
                 waiting: VecDeque::new(),
             },
-            capacities,
-            fnsp: FnspLedger::default(),
             leads: LeadPool {
-                capacity: scenario.lead_practitioners.capacity(),
+                capacity: 0,
                 active: 0,
             },
-            lead_capacities: scenario
-                .timeline()
-                .map(|versions| {
-                    versions
-                        .iter()
-                        .map(|(_, v)| v.lead_practitioners.capacity())
-                        .collect()
-                })
-                .unwrap_or_else(|_| vec![scenario.lead_practitioners.capacity()]),
-            year_starts: {
-                let cal = scenario.calendar();
-                let mut starts = Vec::new();
-                let mut at = 0;
-                loop {
-                    let mut next = cal.next_month_start(at);
-                    while next < cal.horizon() && cal.date(next).month() != 4 {
-                        next = cal.next_month_start(next);
-                    }
-                    if next >= cal.horizon() {
-                        break;
-                    }
-                    starts.push(next);
-                    at = next;
-                }
-                starts
+            coordinators: LeadPool {
+                capacity: 0,
+                active: 0,
             },
+            staff: Default::default(),
+            terms,
+            version: 0,
+            ledger: Ledger::default(),
+            stage_count: [0; Stage::COUNT],
+            year_starts: cal.financial_year_starts(),
+            horizon: cal.horizon(),
         }
+    }
+
+    /// The minute each financial year after the run's first starts (1 April).
+    pub fn year_starts(&self) -> &[Minute] {
+        &self.year_starts
+    }
+
+    /// When the financial year of `at` ends (or the run, if sooner).
+    pub fn year_end(&self, at: Minute) -> Minute {
+        self.year_starts
+            .get(self.financial_year(at) as usize)
+            .copied()
+            .unwrap_or(self.horizon)
+    }
+
+    /// The terms of each pool in the version of the policy timeline in force.
+    pub fn terms(&self) -> &[PoolTerms; 5] {
+        &self.terms[self.version]
+    }
+
+    /// Families in a stage now.
+    pub fn in_stage(&self, stage: Stage) -> u32 {
+        self.stage_count[stage as usize]
+    }
+
+    /// Cases a pool holds now (for the front door and child protection,
+    /// families in their stages).
+    pub fn cases(&self, pool: Pool) -> u32 {
+        match pool {
+            Pool::FrontDoor => self.in_stage(Stage::AwaitingTriage),
+            Pool::FamilyHelp => self.family_help.active,
+            Pool::ChildProtection => {
+                self.in_stage(Stage::InEnquiry)
+                    + self.in_stage(Stage::AwaitingConference)
+                    + self.in_stage(Stage::OnPlan)
+            }
+            Pool::LeadPractitioners => self.leads.active,
+            Pool::FgdmCoordinators => self.coordinators.active,
+        }
+    }
+
+    /// Cases a pool can hold at its cap with the staff in post now.
+    pub fn capacity(&self, pool: Pool) -> u32 {
+        self.terms()[pool as usize].capacity(self.staff[pool as usize].in_post())
+    }
+
+    /// A pool's load: cases over capacity, from 0 to 2 (2 when it has no
+    /// capacity but has cases).
+    pub fn load(&self, pool: Pool) -> f64 {
+        let (cases, capacity) = (self.cases(pool), self.capacity(pool));
+        if capacity == 0 {
+            return if cases == 0 { 0.0 } else { 2.0 };
+        }
+        (f64::from(cases) / f64::from(capacity)).min(2.0)
+    }
+
+    /// Money spent from `line` so far in the financial year of `at`, in
+    /// pence, with staff and placement costs accrued up to `at`.
+    pub fn spent(&self, line: BudgetLine, at: Minute) -> u64 {
+        let settled = if self.ledger.year == self.financial_year(at) {
+            self.ledger.spent[line as usize]
+        } else {
+            0
+        };
+        settled + self.owed(line, at)
+    }
+
+    /// Staff or placement costs accrued on `line` up to `at` and not yet
+    /// settled by a `Spent` event, in pence.
+    pub fn owed(&self, line: BudgetLine, at: Minute) -> u64 {
+        let i = line as usize;
+        let l = &self.ledger;
+        let accrued = l.accrued[i] + l.rate[i] * u128::from(at.saturating_sub(l.last));
+        (accrued / Ledger::UNIT[i]) as u64
+    }
+
+    /// What `line` will have spent by the end of the financial year of `at`
+    /// if its staff and placements stay as they are, plus `extra_yearly`
+    /// pence a year from `at` on, in pence.
+    pub fn forecast(&self, line: BudgetLine, at: Minute, extra_yearly: u128) -> u64 {
+        let i = line as usize;
+        let rest = u128::from(self.year_end(at).saturating_sub(at));
+        let more = (self.ledger.rate[i] + extra_yearly) * rest / Ledger::UNIT[i];
+        self.spent(line, at) + more as u64
+    }
+
+    /// Whether `line` already recorded `BudgetExhausted` in the financial year of `at`.
+    pub fn exhausted(&self, line: BudgetLine, at: Minute) -> bool {
+        self.ledger.year == self.financial_year(at) && self.ledger.exhausted[line as usize]
     }
 
     /// The financial year (from 0, the run's first) that `at` falls in.
     pub fn financial_year(&self, at: Minute) -> u32 {
         self.year_starts.partition_point(|&s| s <= at) as u32
-    }
-
-    /// Support package money spent so far in the financial year of `at`, in pence.
-    pub fn fnsp_spent(&self, at: Minute) -> u64 {
-        if self.fnsp.year == self.financial_year(at) {
-            self.fnsp.spent_pence
-        } else {
-            0
-        }
     }
 
     /// The family, if the run still knows it.
@@ -259,11 +452,23 @@ impl State {
 
     /// Applies one event: the only place state changes.
     pub fn apply(&mut self, at: Minute, event: &Event) -> Result<(), Inconsistent> {
+        let id = event.family();
+        let before = id.and_then(|id| self.families.get(&id).map(|f| f.stage));
         self.apply_event(at, event)?;
-        // A lead practitioner lets the case go when the family leaves child
-        // protection (closing, care, or family help).
-        if let Some(id) = event.family() {
-            if let Some(f) = self.families.get_mut(&id) {
+        if let Some(id) = id {
+            let f = self.families.get_mut(&id);
+            let after = f.as_ref().map(|f| f.stage);
+            if before != after {
+                if let Some(s) = before {
+                    self.stage_count[s as usize] -= 1;
+                }
+                if let Some(s) = after {
+                    self.stage_count[s as usize] += 1;
+                }
+            }
+            // A lead practitioner lets the case go when the family leaves
+            // child protection (closing, care, or family help).
+            if let Some(f) = f {
                 if f.lead
                     && !matches!(
                         f.stage,
@@ -483,12 +688,16 @@ impl State {
                 f.stage_since = at;
                 f.placement = Some(placement);
                 f.weekly_pence = weekly_pence;
+                self.ledger.accrue(at);
+                self.ledger.rate[BudgetLine::Placements as usize] += u128::from(weekly_pence);
             }
             Event::LeftCare { family, .. } => {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
                 if let Some(f) = self.families.get_mut(&family) {
                     f.placement = None;
-                    f.weekly_pence = 0;
+                    self.ledger.accrue(at);
+                    self.ledger.rate[BudgetLine::Placements as usize] -=
+                        u128::from(std::mem::take(&mut f.weekly_pence));
                 }
             }
             Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
@@ -503,6 +712,13 @@ impl State {
                 }
                 f.fgdm_held = true;
                 f.kin_named = kin_named;
+                if self.coordinators.active >= self.coordinators.capacity {
+                    return Err(bad(format!(
+                        "the FGDM coordinators are full ({} of {})",
+                        self.coordinators.active, self.coordinators.capacity
+                    )));
+                }
+                self.coordinators.active += 1;
             }
             Event::FnspPaid { family, pence } => {
                 let f = self.family_mut(family, at, event)?;
@@ -512,14 +728,8 @@ impl State {
                     )));
                 }
                 f.fnsp_paid = true;
-                let year = self.financial_year(at);
-                if self.fnsp.year != year {
-                    self.fnsp = FnspLedger {
-                        year,
-                        spent_pence: 0,
-                    };
-                }
-                self.fnsp.spent_pence += pence;
+                self.roll_year(at);
+                self.ledger.spent[BudgetLine::Fnsp as usize] += pence;
             }
             Event::LeadPractitionerAssigned { family } => {
                 if self.leads.active >= self.leads.capacity {
@@ -536,17 +746,168 @@ impl State {
                 self.leads.active += 1;
             }
             Event::PolicyApplied { change } => {
-                if let Some(&c) = self.lead_capacities.get(usize::from(change)) {
-                    self.leads.capacity = c;
+                if usize::from(change) >= self.terms.len() {
+                    return Err(bad(format!("the scenario has no policy change {change}")));
                 }
-                let capacity = self
-                    .capacities
-                    .get(usize::from(change))
-                    .ok_or_else(|| bad(format!("the scenario has no policy change {change}")))?;
-                self.family_help.capacity = *capacity;
+                self.ledger.accrue(at);
+                self.version = usize::from(change);
+                // Fewer posts: agency workers go first, down to the new establishment.
+                for pool in Pool::ALL {
+                    let posts = self.terms()[pool as usize].posts;
+                    let s = &mut self.staff[pool as usize];
+                    s.agency = s.agency.min(posts.saturating_sub(s.permanent));
+                }
+                self.staff_changed();
+            }
+            Event::FgdmUnavailable { family } => {
+                self.family_mut(family, at, event)?;
+            }
+            Event::FgdmCoordinationEnded { .. } => {
+                if self.coordinators.active == 0 {
+                    return Err(bad("no coordinator is working with a family".into()));
+                }
+                self.coordinators.active -= 1;
+            }
+            Event::StaffStarted {
+                pool,
+                permanent,
+                agency,
+            } => {
+                let s = &mut self.staff[pool as usize];
+                if s.next_worker != 0 || s.in_post() != 0 {
+                    return Err(bad(format!(
+                        "the {} pool has already started",
+                        pool.label()
+                    )));
+                }
+                s.permanent = permanent;
+                s.agency = agency;
+                s.recruiting = agency;
+                s.next_vacancy = agency;
+                s.next_worker = permanent;
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::StaffLeft { pool } => {
+                let s = &mut self.staff[pool as usize];
+                if s.permanent == 0 {
+                    return Err(bad(format!(
+                        "the {} pool has no permanent staff",
+                        pool.label()
+                    )));
+                }
+                s.permanent -= 1;
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::RecruitmentStarted { pool, agency_cover } => {
+                let s = &mut self.staff[pool as usize];
+                s.recruiting += 1;
+                s.next_vacancy += 1;
+                s.agency += u32::from(agency_cover);
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::StaffJoined { pool } => {
+                let s = &mut self.staff[pool as usize];
+                if s.recruiting == 0 {
+                    return Err(bad(format!(
+                        "the {} pool is recruiting to no post",
+                        pool.label()
+                    )));
+                }
+                s.recruiting -= 1;
+                s.permanent += 1;
+                s.next_worker += 1;
+                s.agency = s.agency.min(s.recruiting);
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::ApprenticesStarted { pool, count } => {
+                let s = &mut self.staff[pool as usize];
+                s.apprentices += count;
+                s.next_apprentice += count;
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::ApprenticeQualified { pool } | Event::ApprenticeWithdrew { pool } => {
+                let s = &mut self.staff[pool as usize];
+                if s.apprentices == 0 {
+                    return Err(bad(format!("the {} pool has no apprentices", pool.label())));
+                }
+                s.apprentices -= 1;
+                if matches!(event, Event::ApprenticeQualified { .. }) {
+                    s.permanent += 1;
+                    s.next_worker += 1;
+                    // A qualified apprentice fills a vacancy an agency worker covered.
+                    let posts = self.terms[self.version][pool as usize].posts;
+                    let s = &mut self.staff[pool as usize];
+                    s.agency = s.agency.min(posts.saturating_sub(s.permanent));
+                }
+                self.ledger.accrue(at);
+                self.staff_changed();
+            }
+            Event::Spent { line, pence } => {
+                self.roll_year(at);
+                let i = line as usize;
+                if line != BudgetLine::Fnsp {
+                    self.ledger.accrue(at);
+                    let owed = u128::from(pence) * Ledger::UNIT[i];
+                    if owed > self.ledger.accrued[i] {
+                        return Err(bad(format!(
+                            "{} pence is more than the {} owed",
+                            pence,
+                            line.label()
+                        )));
+                    }
+                    self.ledger.accrued[i] -= owed;
+                }
+                self.ledger.spent[i] += pence;
+            }
+            Event::BudgetExhausted { line } => {
+                self.roll_year(at);
+                self.ledger.exhausted[line as usize] = true;
             }
         }
         Ok(())
+    }
+
+    /// Starts the ledger's new financial year if `at` is in one.
+    fn roll_year(&mut self, at: Minute) {
+        let year = self.financial_year(at);
+        if self.ledger.year != year {
+            self.ledger.year = year;
+            self.ledger.spent = [0; 5];
+            self.ledger.exhausted = [false; 5];
+        }
+    }
+
+    /// Recomputes what follows from the staff in post: capacities and
+    /// staff cost rates (costs must have been accrued up to now first).
+    fn staff_changed(&mut self) {
+        let terms = self.terms[self.version];
+        self.family_help.capacity = terms[Pool::FamilyHelp as usize]
+            .capacity(self.staff[Pool::FamilyHelp as usize].in_post());
+        self.leads.capacity = terms[Pool::LeadPractitioners as usize]
+            .capacity(self.staff[Pool::LeadPractitioners as usize].in_post());
+        self.coordinators.capacity = terms[Pool::FgdmCoordinators as usize]
+            .capacity(self.staff[Pool::FgdmCoordinators as usize].in_post());
+        for line in [
+            BudgetLine::FamilyHelp,
+            BudgetLine::Fgdm,
+            BudgetLine::Workforce,
+        ] {
+            self.ledger.rate[line as usize] = 0;
+        }
+        for pool in Pool::ALL {
+            let i = pool as usize;
+            let cost = terms[i].yearly_pence(&self.staff[i]);
+            // Apprentices are paid from the workforce line whatever their pool.
+            let apprentices =
+                u128::from(self.staff[i].apprentices) * u128::from(terms[i].apprentice_pence);
+            self.ledger.rate[pool.line() as usize] += cost - apprentices;
+            self.ledger.rate[BudgetLine::Workforce as usize] += apprentices;
+        }
     }
 
     fn move_family(
@@ -591,7 +952,15 @@ impl State {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut buf = Vec::with_capacity(64);
         codec::encode_into(
-            &(self.next_family, &self.family_help, &self.fnsp, &self.leads),
+            &(
+                self.next_family,
+                &self.family_help,
+                &self.leads,
+                &self.coordinators,
+                &self.staff,
+                &self.ledger,
+                self.version as u32,
+            ),
             &mut buf,
         )
         .expect("state encodes");

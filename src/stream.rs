@@ -50,6 +50,13 @@ pub enum Purpose {
     /// Family group decision-making and support packages (entity = family,
     /// occasion = episode x 2 + offer point: 0 at a plan's start, 1 before proceedings).
     FamilyNetwork = 13,
+    /// A permanent worker's candidate leaving times and their acceptance
+    /// (entity = pool << 32 | worker, occasion = candidate number).
+    StaffTurnover = 14,
+    /// A recruitment: time to hire and agency cover (entity = pool << 32 | vacancy, occasion 0).
+    Recruitment = 15,
+    /// An apprentice: qualifies or not (entity = pool << 32 | apprentice, occasion 0).
+    Apprentice = 16,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

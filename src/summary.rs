@@ -8,9 +8,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::calendar::DAY;
-use crate::event::{CareExit, ClosureReason, HelpOutcome, Placement, TriageDecision};
-use crate::projection::{Metrics, PeriodCounts};
-use crate::scenario::Scenario;
+use crate::event::{
+    BudgetLine, CareExit, ClosureReason, HelpOutcome, Placement, Pool, TriageDecision,
+};
+use crate::projection::{Metrics, PeriodCounts, StaffAtEnd};
+use crate::scenario::{Scenario, WhenSpent};
 use crate::state::State;
 
 /// A labelled count.
@@ -134,6 +136,50 @@ pub struct FamilyNetwork {
     pub fnsp_pence: u64,
     /// Packages refused because the year's budget was spent.
     pub fnsp_refused: u64,
+    /// FGDM not offered because no coordinator had room.
+    pub fgdm_unavailable: u64,
+}
+
+/// One staff pool over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StaffPoolSummary {
+    /// The pool.
+    pub pool: String,
+    /// Funded FTE at the end.
+    pub fte: f64,
+    /// People and cases at the end.
+    pub at_end: StaffAtEnd,
+    /// Posts vacant at the end (not filled, not covered).
+    pub vacant_at_end: u32,
+    /// Share of workers in post at the end who are agency workers, %.
+    pub agency_share_at_end_pct: f64,
+    /// Cases per worker in post at the end.
+    pub caseload_per_worker_at_end: f64,
+    /// Permanent staff who left.
+    pub left: u64,
+    /// Permanent staff recruited.
+    pub joined: u64,
+    /// Apprentices who started.
+    pub apprentices_started: u64,
+    /// Apprentices who qualified into the pool.
+    pub apprentices_qualified: u64,
+    /// Leavers a year per permanent worker (mean of month ends), %.
+    pub turnover_pct_per_year: f64,
+}
+
+/// One budget line over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BudgetLineSummary {
+    /// The line.
+    pub line: String,
+    /// Its budget per financial year at the start, in pence.
+    pub budget_pence_per_year: u64,
+    /// `ration` or `overspend`.
+    pub when_spent: String,
+    /// Spent over the run, in pence.
+    pub spent_pence: u64,
+    /// Financial years in which the line's money ran out.
+    pub years_exhausted: u64,
 }
 
 /// Where families were when the run ended.
@@ -196,6 +242,10 @@ pub struct Summary {
     pub closures: Vec<Count>,
     /// Where families were at the end.
     pub at_end: AtEnd,
+    /// Staff pools.
+    pub workforce: Vec<StaffPoolSummary>,
+    /// The funding ledger.
+    pub budget: Vec<BudgetLineSummary>,
     /// Counts by financial year.
     pub by_financial_year: Vec<PeriodCounts>,
     /// Counts by calendar month.
@@ -336,6 +386,7 @@ impl Summary {
                 fnsp_paid: metrics.total(|y| y.fnsp_paid),
                 fnsp_pence: metrics.total(|y| y.fnsp_pence),
                 fnsp_refused: metrics.total(|y| y.fnsp_refused),
+                fgdm_unavailable: metrics.total(|y| y.fgdm_unavailable),
             },
             care: {
                 let in_care = metrics.in_care();
@@ -373,7 +424,7 @@ impl Summary {
                         looked_after as f64 / scenario.area.children as f64 * 10_000.0,
                     ),
                     kinship_share_pct: pct(in_care[Placement::Kinship as usize], looked_after),
-                    placement_spend_pence: metrics.total(|y| y.placement_spend_pence),
+                    placement_spend_pence: metrics.total(|y| y.placement_spend_pence()),
                 }
             },
             closures: ClosureReason::ALL
@@ -393,6 +444,76 @@ impl Summary {
                 on_plan: stages[7],
                 in_care: stages[8],
             },
+            workforce: {
+                let now = StaffAtEnd::of(state);
+                let staffing = scenario.timeline().map_or_else(
+                    |_| scenario.staffing(),
+                    |v| v.last().map_or(scenario.staffing(), |(_, s)| s.staffing()),
+                );
+                Pool::ALL
+                    .iter()
+                    .map(|&pool| {
+                        let i = pool as usize;
+                        let a = now[i];
+                        let in_post = a.permanent + a.agency;
+                        let permanent_months: Vec<u32> = metrics
+                            .months
+                            .iter()
+                            .filter_map(|m| m.staff_at_end.map(|s| s[i].permanent))
+                            .collect();
+                        let mean_permanent = if permanent_months.is_empty() {
+                            f64::from(a.permanent)
+                        } else {
+                            permanent_months.iter().map(|&p| f64::from(p)).sum::<f64>()
+                                / permanent_months.len() as f64
+                        };
+                        let left = metrics.total(|y| y.staff_left[i]);
+                        StaffPoolSummary {
+                            pool: pool.label().into(),
+                            fte: staffing[i].0,
+                            at_end: a,
+                            vacant_at_end: a.vacant(),
+                            agency_share_at_end_pct: pct(u64::from(a.agency), u64::from(in_post)),
+                            caseload_per_worker_at_end: if in_post == 0 {
+                                0.0
+                            } else {
+                                round2(f64::from(a.cases) / f64::from(in_post))
+                            },
+                            left,
+                            joined: metrics.total(|y| y.staff_joined[i]),
+                            apprentices_started: metrics.total(|y| y.apprentices_started[i]),
+                            apprentices_qualified: metrics.total(|y| y.apprentices_qualified[i]),
+                            turnover_pct_per_year: if mean_permanent > 0.0 {
+                                round2(left as f64 / years.max(1e-9) / mean_permanent * 100.0)
+                            } else {
+                                0.0
+                            },
+                        }
+                    })
+                    .collect()
+            },
+            budget: BudgetLine::ALL
+                .iter()
+                .map(|&line| {
+                    let i = line as usize;
+                    let l = scenario.budget.lines()[i];
+                    BudgetLineSummary {
+                        line: line.label().into(),
+                        budget_pence_per_year: l.pence(),
+                        when_spent: match l.when_spent {
+                            WhenSpent::Ration => "ration",
+                            WhenSpent::Overspend => "overspend",
+                        }
+                        .into(),
+                        spent_pence: metrics.total(|y| y.spend_pence[i]),
+                        years_exhausted: metrics
+                            .years
+                            .iter()
+                            .filter(|y| y.budget_exhausted[i] > 0)
+                            .count() as u64,
+                    }
+                })
+                .collect(),
             by_financial_year: metrics.years.clone(),
             by_month: metrics.months.clone(),
         }
@@ -565,6 +686,11 @@ impl Summary {
             "support packages refused: budget spent",
             thousands(n.fnsp_refused),
         );
+        row(
+            &mut o,
+            "FGDM not offered: no coordinator free",
+            thousands(n.fgdm_unavailable),
+        );
         let _ = writeln!(o);
         let k = &self.care;
         let _ = writeln!(o, "Care");
@@ -595,6 +721,81 @@ impl Summary {
             &mut o,
             "spent on placements",
             format!("£{}", thousands(k.placement_spend_pence / 100)),
+        );
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Workforce (at the end; leavers and joiners over the run)"
+        );
+        let _ = writeln!(
+            o,
+            "  {:<20}{:>8}{:>8}{:>8}{:>8}{:>8}{:>9}{:>9}{:>10}{:>10}",
+            "pool",
+            "FTE",
+            "perm.",
+            "agency",
+            "vacant",
+            "appr.",
+            "leavers",
+            "joiners",
+            "turnover%",
+            "cases/wkr"
+        );
+        for p in &self.workforce {
+            let _ = writeln!(
+                o,
+                "  {:<20}{:>8}{:>8}{:>8}{:>8}{:>8}{:>9}{:>9}{:>10}{:>10}",
+                p.pool,
+                fixed(p.fte, 1),
+                thousands(u64::from(p.at_end.permanent)),
+                thousands(u64::from(p.at_end.agency)),
+                thousands(u64::from(p.vacant_at_end)),
+                thousands(u64::from(p.at_end.apprentices)),
+                thousands(p.left),
+                thousands(p.joined + p.apprentices_qualified),
+                fixed(p.turnover_pct_per_year, 1),
+                fixed(p.caseload_per_worker_at_end, 1)
+            );
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Spending by financial year (£; * over the year's budget)"
+        );
+        let _ = write!(o, "  {:<9}", "year");
+        for b in &self.budget {
+            let _ = write!(o, "{:>18}", b.line);
+        }
+        let _ = writeln!(o);
+        let _ = write!(o, "  {:<9}", "budget");
+        for b in &self.budget {
+            let _ = write!(
+                o,
+                "{:>18}",
+                format!(
+                    "{} {}",
+                    thousands(b.budget_pence_per_year / 100),
+                    &b.when_spent[..1]
+                )
+            );
+        }
+        let _ = writeln!(o);
+        for y in &self.by_financial_year {
+            let _ = write!(o, "  {:<9}", y.period);
+            for (i, b) in self.budget.iter().enumerate() {
+                let spent = y.spend_pence[i];
+                let over = if spent > b.budget_pence_per_year {
+                    "*"
+                } else {
+                    " "
+                };
+                let _ = write!(o, "{:>17}{over}", thousands(spent / 100));
+            }
+            let _ = writeln!(o);
+        }
+        let _ = writeln!(
+            o,
+            "  (budget: per year at the start; r rations when spent, o overspends)"
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "Cases closed");
@@ -694,7 +895,7 @@ impl Summary {
                 thousands(y.care_exits),
                 cla,
                 kin,
-                thousands(y.placement_spend_pence / 100)
+                thousands(y.placement_spend_pence() / 100)
             );
         }
         o
@@ -783,7 +984,7 @@ impl Summary {
                 cla(1),
                 cla(2),
                 cla(3),
-                m.placement_spend_pence.to_string(),
+                m.placement_spend_pence().to_string(),
                 m.fgdm_offered.to_string(),
                 m.fgdm_held.to_string(),
                 m.kin_named.to_string(),

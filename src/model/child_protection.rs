@@ -3,7 +3,8 @@
 //! conferences (3 months after the plan starts, then every 6 months).
 //!
 //! An enquiry is more likely to lead to a conference when the child really
-//! is at risk of significant harm. A plan's length is drawn from the
+//! is at risk of significant harm. Enquiries, and the wait for a conference,
+//! take longer the more families each child protection social worker holds. A plan's length is drawn from the
 //! scenario's published length bands; it ends by stepping down to family help
 //! or in pre-proceedings / care proceedings. Enquiries and conferences that go
 //! no further send families with moderate or high needs to family help and
@@ -13,7 +14,7 @@ use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
-use crate::event::{CareRoute, ClosureReason, Event, FamilyId, Need};
+use crate::event::{CareRoute, ClosureReason, Event, FamilyId, Need, Pool};
 use crate::state::{Stage, State};
 use crate::stream::Purpose;
 
@@ -46,6 +47,13 @@ impl Model {
         (minutes, s.uniform())
     }
 
+    /// A duration stretched by the child protection social workers' load.
+    fn slowed(&self, now: Minute, minutes: u64, state: &State) -> u64 {
+        let penalty = self.at(now).child_protection.caseload_penalty.get();
+        let factor = 1.0 + penalty * state.load(Pool::ChildProtection);
+        (libm::round(minutes as f64 * factor) as u64).max(1)
+    }
+
     /// A strategy discussion starts a section 47 enquiry.
     pub(super) fn start_enquiry(
         &self,
@@ -62,6 +70,7 @@ impl Model {
             episode,
             cp.enquiry_working_days_mean.get(),
         );
+        length = self.slowed(now, length, state);
         out.events.push(Event::S47Started { family });
         let leads = &state.leads;
         if leads.active < leads.capacity && !state.family(family).is_some_and(|f| f.lead) {
@@ -119,7 +128,9 @@ impl Model {
                 episode,
                 cp.conference_working_days_mean.get(),
             );
-            let due = self.calendar.add_working_minutes(now, lag);
+            let due = self
+                .calendar
+                .add_working_minutes(now, self.slowed(now, lag, state));
             out.schedule
                 .push((due, Happening::ConferenceDue(family, episode)));
         } else {

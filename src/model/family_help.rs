@@ -28,24 +28,25 @@ impl Model {
     ) {
         let team = &state.family_help;
         if team.active < team.capacity && team.waiting.is_empty() {
-            self.start_help(now, family, episode, team.active, out);
+            self.start_help(now, family, episode, team.active, team.capacity, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
         }
     }
 
-    /// Starts a family's help with `active` families already held, drawing
-    /// the assessment and support durations.
+    /// Starts a family's help with `active` families already held of the
+    /// team's `capacity`, drawing the assessment and support durations.
     pub(super) fn start_help(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
         active: u32,
+        capacity: u32,
         out: &mut Decisions,
     ) {
         let fh = &self.at(now).family_help;
-        let load = f64::from(FamilyHelpTeam::load_of(active, fh.capacity())) / 10_000.0;
+        let load = f64::from(FamilyHelpTeam::load_of(active, capacity)) / 10_000.0;
         let mut s = self.streams.stream(
             Purpose::FamilyHelpDurations,
             u64::from(family.0),
@@ -130,6 +131,15 @@ impl Model {
         self.end_help(now, family, episode, outcome, state, out);
     }
 
+    /// Starts families off the waiting list while the team has room.
+    pub(super) fn family_help_room(&self, now: Minute, state: &State, out: &mut Decisions) {
+        let team = &state.family_help;
+        for (active, &family) in (team.active..team.capacity).zip(team.waiting.iter()) {
+            let episode = state.family(family).map_or(0, |f| f.episode);
+            self.start_help(now, family, episode, active, team.capacity, out);
+        }
+    }
+
     /// Ends a family's help, closes its case, and gives the freed place to
     /// the first family waiting.
     fn end_help(
@@ -157,7 +167,7 @@ impl Model {
         if active < team.capacity {
             if let Some(&next) = team.waiting.front() {
                 let next_episode = state.family(next).map_or(0, |f| f.episode);
-                self.start_help(now, next, next_episode, active, out);
+                self.start_help(now, next, next_episode, active, team.capacity, out);
             }
         }
     }

@@ -3,17 +3,20 @@
 //!
 //! FGDM is offered at the points the scenario chooses — when a child
 //! protection plan starts, and before proceedings if the family had none —
-//! and held at once when accepted (the coordinator's preparation is not
-//! modelled as a separate wait). The family-led plan may name kinship carers
-//! (more often the stronger the family's network) and may ask for a support
-//! package, paid from the financial year's budget or refused once it is
-//! spent. Effects, applied by the child protection and care routes: fewer
+//! while an FGDM coordinator has room (else `FgdmUnavailable`), and held at
+//! once when accepted; the coordinator then works with the family for the
+//! scenario's weeks. The family-led plan may name kinship carers (more often
+//! the stronger the family's network) and may ask for a support package,
+//! paid from the financial year's package budget, or refused once it is
+//! spent when that line rations. Effects, applied by the child protection and care routes: fewer
 //! plans end in proceedings, a package can keep a child at home who would
 //! otherwise come into care, and named kin become the placement.
 
 use super::{Decisions, Model};
-use crate::calendar::Minute;
-use crate::event::{Event, FamilyId};
+use crate::agenda::Happening;
+use crate::calendar::{Minute, WEEK};
+use crate::event::{BudgetLine, Event, FamilyId};
+use crate::scenario::WhenSpent;
 use crate::state::{Family, State};
 use crate::stream::Purpose;
 
@@ -81,6 +84,10 @@ impl Model {
         if offer >= offer_p {
             return had;
         }
+        if state.coordinators.active >= state.coordinators.capacity {
+            out.events.push(Event::FgdmUnavailable { family });
+            return had;
+        }
         let accepted = accept < n.acceptance_probability.get();
         out.events.push(Event::FgdmOffered { family, accepted });
         if !accepted {
@@ -89,20 +96,33 @@ impl Model {
         let network = f64::from(f.attributes.network) / 10_000.0;
         let kin_named = kin < n.kin_named_probability.get() * network;
         out.events.push(Event::FgdmHeld { family, kin_named });
+        let weeks = n.coordinator_weeks.get() * WEEK as f64;
+        out.schedule.push((
+            now + (weeks as Minute).max(1),
+            Happening::CoordinationEnds(family, f.episode),
+        ));
         let mut plan = NetworkPlan {
             held: true,
             kin_named,
             fnsp_paid: false,
         };
-        let budget = (n.fnsp_budget_pounds_per_year.get() * 100.0).round() as u64;
-        // No budget line at all: there is no package scheme to ask.
+        let line = &self.at(now).budget.fnsp;
+        let budget = line.pence();
+        // No money on the line at all: there is no package scheme to ask.
         if budget > 0 && package < n.fnsp_probability.get() {
             let pence = (amount_pounds * 100.0).round().max(1.0) as u64;
-            if state.fnsp_spent(now) + pence <= budget {
+            let spent = state.spent(BudgetLine::Fnsp, now);
+            let fits = spent + pence <= budget;
+            if fits || line.when_spent == WhenSpent::Overspend {
                 out.events.push(Event::FnspPaid { family, pence });
                 plan.fnsp_paid = true;
             } else {
                 out.events.push(Event::FnspRefused { family });
+            }
+            if !fits && !state.exhausted(BudgetLine::Fnsp, now) {
+                out.events.push(Event::BudgetExhausted {
+                    line: BudgetLine::Fnsp,
+                });
             }
         }
         plan

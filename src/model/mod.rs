@@ -11,22 +11,26 @@
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
 //! * [`care`] — entry to care, placements and the way out;
 //! * [`closure`] — closing a case and the hazard of coming back;
-//! * [`policy`] — dated changes of parameters taking effect.
+//! * [`policy`] — dated changes of parameters taking effect;
+//! * [`workforce`] — staff pools: leavers, recruitment, agency cover, apprentices;
+//! * [`ledger`] — the funding ledger: settling costs, rationing, overspends.
 
 pub mod care;
 pub mod child_protection;
 pub mod closure;
 pub mod family_help;
 pub mod family_network;
+pub mod ledger;
 pub mod policy;
 pub mod referral;
 pub mod triage;
+pub mod workforce;
 
 use crate::agenda::Happening;
 use crate::calendar::{Calendar, Minute};
 use crate::event::Event;
 use crate::scenario::Scenario;
-use crate::state::State;
+use crate::state::{PoolTerms, State};
 use crate::stream::Streams;
 
 /// What one decision produced: events to apply in order, and happenings to
@@ -57,6 +61,9 @@ pub struct Model {
     pub calendar: Calendar,
     streams: Streams,
     versions: Vec<Version>,
+    /// Each pool's highest leaving rate per worker per minute, over every
+    /// version and load: the rate of candidate leaving times (thinning).
+    turnover_max: [f64; 5],
 }
 
 /// The parameters in force from a minute on.
@@ -65,6 +72,7 @@ struct Version {
     from: Minute,
     scenario: Scenario,
     referral: referral::Params,
+    terms: [PoolTerms; 5],
 }
 
 impl Model {
@@ -79,14 +87,22 @@ impl Model {
             .map(|(date, s)| Version {
                 from: calendar.minute_of(date),
                 referral: referral::Params::new(&s),
+                terms: PoolTerms::of(&s),
                 scenario: s,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let turnover_max = std::array::from_fn(|i| {
+            versions
+                .iter()
+                .map(|v| workforce::max_leaving_rate(v.scenario.workforce.pools()[i]))
+                .fold(0.0, f64::max)
+        });
         Model {
             scenario,
             calendar,
             streams: Streams::new(seed),
             versions,
+            turnover_max,
         }
     }
 
@@ -108,12 +124,24 @@ impl Model {
             .find(|&from| from > now)
     }
 
-    /// The happenings that start a run: the policy changes and the first arrival.
+    /// The pools' terms in force at `now`.
+    pub fn terms(&self, now: Minute) -> &[PoolTerms; 5] {
+        &self.version(now).terms
+    }
+
+    /// The happenings that start a run: the start (staff), the policy
+    /// changes, the first arrival, the first month's end and the financial
+    /// years' starts.
     pub fn start(&self, out: &mut Decisions) {
+        out.schedule.push((0, Happening::Start));
         for (i, v) in self.versions.iter().enumerate().skip(1) {
             out.schedule.push((v.from, Happening::Policy(i as u16)));
         }
         self.schedule_arrival(0, 0, out);
+        self.schedule_month_end(0, out);
+        for at in self.year_starts() {
+            out.schedule.push((at, Happening::YearStart));
+        }
     }
 
     /// Decides `what`, due now, against `state`.
@@ -143,6 +171,20 @@ impl Model {
             Happening::Policy(change) => self.policy_change(now, change, state, out),
             Happening::LeavesCare(family, episode) => {
                 self.leaves_care(now, family, episode, state, out)
+            }
+            Happening::Start => self.start_staff(now, state, out),
+            Happening::MayLeave(pool, worker, k) => {
+                self.may_leave(now, pool, worker, k, state, out)
+            }
+            Happening::Hired(pool, _) => self.hired(now, pool, state, out),
+            Happening::TrainingEnds(pool, apprentice) => {
+                self.training_ends(now, pool, apprentice, state, out)
+            }
+            Happening::MonthEnd => self.month_end(now, state, out),
+            Happening::YearStart => self.year_start(now, state, out),
+            Happening::FamilyHelpRoom => self.family_help_room(now, state, out),
+            Happening::CoordinationEnds(family, _) => {
+                out.events.push(Event::FgdmCoordinationEnded { family })
             }
         }
     }

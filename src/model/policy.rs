@@ -2,11 +2,14 @@
 //!
 //! From the change's date the model decides with the new version of the
 //! parameters (`Model::at`). The change is recorded as an event so the state
-//! follows it: a family help team given more room takes families off its
-//! waiting list at once; one given less room starts nobody until its
-//! caseload falls below the new cap.
+//! follows it: new posts are recruited to (with agency cover where the
+//! scenario says); a family help team given more room takes families off its
+//! waiting list as soon as it has the staff; one given less room starts
+//! nobody until its caseload falls below the new cap.
 
+use super::workforce::Commitments;
 use super::{Decisions, Model};
+use crate::agenda::Happening;
 use crate::calendar::Minute;
 use crate::event::Event;
 use crate::state::State;
@@ -21,11 +24,9 @@ impl Model {
         out: &mut Decisions,
     ) {
         out.events.push(Event::PolicyApplied { change });
-        let capacity = self.at(now).family_help.capacity();
-        let team = &state.family_help;
-        for (active, &family) in (team.active..capacity).zip(team.waiting.iter()) {
-            let episode = state.family(family).map_or(0, |f| f.episode);
-            self.start_help(now, family, episode, active, out);
-        }
+        // More posts are recruited to; fewer release agency workers first (in
+        // `State::apply`), then go as permanent staff leave and are not replaced.
+        self.recruit_to_vacancies(now, state, &mut Commitments::default(), out);
+        out.schedule.push((now, Happening::FamilyHelpRoom));
     }
 }

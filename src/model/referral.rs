@@ -93,7 +93,7 @@ impl Model {
         let attributes = self.draw_attributes(family);
         out.events
             .push(Event::FamilyReferred { family, attributes });
-        self.schedule_triage(now, family, 0, out);
+        self.schedule_triage(now, family, 0, state, out);
         self.schedule_arrival(exact, family.0 + 1, out);
     }
 
@@ -115,7 +115,7 @@ impl Model {
             return;
         };
         out.events.push(Event::FamilyReReferred { family, episode });
-        self.schedule_triage(now, family, episode, out);
+        self.schedule_triage(now, family, episode, state, out);
     }
 
     /// A family's attributes, from its own stream.

@@ -9,20 +9,24 @@
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
-use crate::event::{Attributes, ClosureReason, Event, FamilyId, Need, TriageDecision};
+use crate::event::{Attributes, ClosureReason, Event, FamilyId, Need, Pool, TriageDecision};
 use crate::state::{Stage, State};
 use crate::stream::Purpose;
 
 impl Model {
-    /// Puts the front door's decision on a new referral on the agenda.
+    /// Puts the front door's decision on a new referral on the agenda; a
+    /// busy front door (referrals waiting over its capacity) takes longer.
     pub(super) fn schedule_triage(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
+        state: &State,
         out: &mut Decisions,
     ) {
-        let mean = self.at(now).triage.decision_working_days_mean.get() * DAY as f64;
+        let t = &self.at(now).triage;
+        let slower = 1.0 + t.caseload_penalty.get() * state.load(Pool::FrontDoor);
+        let mean = t.decision_working_days_mean.get() * DAY as f64 * slower;
         let lag = self
             .streams
             .stream(
