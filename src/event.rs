@@ -332,6 +332,17 @@ impl Pool {
         }
     }
 
+    /// Its name in scenario files and CSV columns.
+    pub fn key(self) -> &'static str {
+        match self {
+            Pool::FrontDoor => "front_door",
+            Pool::FamilyHelp => "family_help",
+            Pool::ChildProtection => "child_protection",
+            Pool::LeadPractitioners => "lead_practitioners",
+            Pool::FgdmCoordinators => "fgdm_coordinators",
+        }
+    }
+
     /// The budget line that pays its salaries.
     pub fn line(self) -> BudgetLine {
         match self {
@@ -377,6 +388,17 @@ impl BudgetLine {
             BudgetLine::Fnsp => "support packages",
             BudgetLine::Placements => "placements",
             BudgetLine::Workforce => "other staff",
+        }
+    }
+
+    /// Its name in scenario files and CSV columns.
+    pub fn key(self) -> &'static str {
+        match self {
+            BudgetLine::FamilyHelp => "family_help",
+            BudgetLine::Fgdm => "fgdm",
+            BudgetLine::Fnsp => "fnsp",
+            BudgetLine::Placements => "placements",
+            BudgetLine::Workforce => "workforce",
         }
     }
 }

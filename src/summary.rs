@@ -180,6 +180,20 @@ pub struct BudgetLineSummary {
     pub spent_pence: u64,
     /// Financial years in which the line's money ran out.
     pub years_exhausted: u64,
+    /// Each financial year of the run: the budget in force on its last day
+    /// (policy changes included) and what was spent, in pence.
+    pub by_year: Vec<YearSpend>,
+}
+
+/// One budget line in one financial year.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct YearSpend {
+    /// The financial year, e.g. `2024-25`.
+    pub period: String,
+    /// The budget in force on its last day, in pence.
+    pub budget_pence: u64,
+    /// Spent in it, in pence.
+    pub spent_pence: u64,
 }
 
 /// Where families were when the run ended.
@@ -497,6 +511,13 @@ impl Summary {
                 .map(|&line| {
                     let i = line as usize;
                     let l = scenario.budget.lines()[i];
+                    let versions = scenario
+                        .timeline()
+                        .unwrap_or_else(|_| vec![(scenario.start, scenario.clone())]);
+                    let in_force = |day: crate::calendar::CivilDate| {
+                        let v = versions.partition_point(|(from, _)| *from <= day);
+                        versions[v.saturating_sub(1)].1.budget.lines()[i].pence()
+                    };
                     BudgetLineSummary {
                         line: line.label().into(),
                         budget_pence_per_year: l.pence(),
@@ -511,6 +532,20 @@ impl Summary {
                             .iter()
                             .filter(|y| y.budget_exhausted[i] > 0)
                             .count() as u64,
+                        by_year: metrics
+                            .years
+                            .iter()
+                            .map(|y| {
+                                let first: i32 = y.period[..4].parse().unwrap_or(0);
+                                let last_day = crate::calendar::CivilDate::new(first + 1, 3, 31)
+                                    .map_or(end_day, |d| d.min(end_day));
+                                YearSpend {
+                                    period: y.period.clone(),
+                                    budget_pence: in_force(last_day),
+                                    spent_pence: y.spend_pence[i],
+                                }
+                            })
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -769,33 +804,33 @@ impl Summary {
         let _ = writeln!(o);
         let _ = write!(o, "  {:<9}", "budget");
         for b in &self.budget {
+            let now = b
+                .by_year
+                .last()
+                .map_or(b.budget_pence_per_year, |y| y.budget_pence);
             let _ = write!(
                 o,
                 "{:>18}",
-                format!(
-                    "{} {}",
-                    thousands(b.budget_pence_per_year / 100),
-                    &b.when_spent[..1]
-                )
+                format!("{} {}", thousands(now / 100), &b.when_spent[..1])
             );
         }
         let _ = writeln!(o);
-        for y in &self.by_financial_year {
+        for (k, y) in self.by_financial_year.iter().enumerate() {
             let _ = write!(o, "  {:<9}", y.period);
-            for (i, b) in self.budget.iter().enumerate() {
-                let spent = y.spend_pence[i];
-                let over = if spent > b.budget_pence_per_year {
+            for b in &self.budget {
+                let year = &b.by_year[k];
+                let over = if year.spent_pence > year.budget_pence {
                     "*"
                 } else {
                     " "
                 };
-                let _ = write!(o, "{:>17}{over}", thousands(spent / 100));
+                let _ = write!(o, "{:>17}{over}", thousands(year.spent_pence / 100));
             }
             let _ = writeln!(o);
         }
         let _ = writeln!(
             o,
-            "  (budget: per year at the start; r rations when spent, o overspends)"
+            "  (budget: a year, as in force at the end; r rations when spent, o overspends)"
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "Cases closed");
@@ -902,7 +937,7 @@ impl Summary {
     }
 }
 
-/// Column names of [`Summary::monthly_csv`].
+/// The first column names of [`Summary::monthly_csv`]; [`monthly_columns`] has them all.
 pub const MONTHLY_COLUMNS: [&str; 38] = [
     "month",
     "referrals",
@@ -944,16 +979,42 @@ pub const MONTHLY_COLUMNS: [&str; 38] = [
     "lead_practitioner_enquiries",
 ];
 
+/// Every column name of [`Summary::monthly_csv`]: [`MONTHLY_COLUMNS`], then
+/// for each staff pool its people and cases at the month's end, leavers and
+/// joiners, then the spending of each budget line.
+pub fn monthly_columns() -> Vec<String> {
+    let mut c: Vec<String> = MONTHLY_COLUMNS.iter().map(|s| s.to_string()).collect();
+    c.push("fgdm_unavailable".into());
+    for pool in Pool::ALL {
+        for what in [
+            "posts_at_month_end",
+            "permanent_at_month_end",
+            "agency_at_month_end",
+            "vacant_at_month_end",
+            "apprentices_at_month_end",
+            "cases_at_month_end",
+            "leavers",
+            "joiners",
+        ] {
+            c.push(format!("{}_{what}", pool.key()));
+        }
+    }
+    for line in BudgetLine::ALL {
+        c.push(format!("spend_{}_pence", line.key()));
+    }
+    c
+}
+
 impl Summary {
     /// The monthly time series as CSV, one row per calendar month of the run
     /// (end-of-month columns are empty for a month the run did not finish).
     pub fn monthly_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-        let _ = w.write_record(MONTHLY_COLUMNS);
+        let _ = w.write_record(monthly_columns());
         for m in &self.by_month {
             let cla = |i: usize| opt(m.looked_after_at_end.map(|c| c[i]));
-            let row: [String; 38] = [
+            let mut row: Vec<String> = vec![
                 m.period.clone(),
                 m.referrals.to_string(),
                 m.rereferrals_within_12_months.to_string(),
@@ -992,7 +1053,23 @@ impl Summary {
                 m.fnsp_pence.to_string(),
                 m.fnsp_refused.to_string(),
                 m.lead_enquiries.to_string(),
+                m.fgdm_unavailable.to_string(),
             ];
+            for (i, _) in Pool::ALL.iter().enumerate() {
+                let end =
+                    |f: fn(&StaffAtEnd) -> u32| opt(m.staff_at_end.map(|s| u64::from(f(&s[i]))));
+                row.extend([
+                    end(|s| s.posts),
+                    end(|s| s.permanent),
+                    end(|s| s.agency),
+                    end(StaffAtEnd::vacant),
+                    end(|s| s.apprentices),
+                    end(|s| s.cases),
+                    m.staff_left[i].to_string(),
+                    (m.staff_joined[i] + m.apprentices_qualified[i]).to_string(),
+                ]);
+            }
+            row.extend(m.spend_pence.iter().map(|p| p.to_string()));
             let _ = w.write_record(&row);
         }
         let bytes = w.into_inner().unwrap_or_default();
