@@ -4,10 +4,14 @@
 //! event to the metrics (with the state as it was before the event) and then
 //! applies it to the state. A replay therefore cannot disagree with the run.
 
+use std::collections::VecDeque;
+
 use serde::Serialize;
 
 use crate::calendar::{Calendar, CivilDate, Minute, DAY};
-use crate::event::{BudgetLine, CareExit, ClosureReason, Event, HelpOutcome, Pool, TriageDecision};
+use crate::event::{
+    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, Pool, TriageDecision,
+};
 use crate::state::{Inconsistent, Stage, State};
 
 /// Twelve months, as the re-referral measure counts them.
@@ -86,6 +90,10 @@ pub struct PeriodCounts {
     pub apprentices_qualified: [u64; 5],
     /// Each pool's people at the period's end.
     pub staff_at_end: Option<[StaffAtEnd; 5]>,
+    /// Referrals in the period whose 12-month mark fell inside the run.
+    pub followed_up_12_months: u64,
+    /// Of those, referrals whose child was not looked after 12 months later.
+    pub at_home_12_months_later: u64,
 }
 
 /// A staff pool's people and cases at a moment.
@@ -155,6 +163,8 @@ impl PeriodCounts {
         self.fnsp_refused += o.fnsp_refused;
         self.lead_enquiries += o.lead_enquiries;
         self.fgdm_unavailable += o.fgdm_unavailable;
+        self.followed_up_12_months += o.followed_up_12_months;
+        self.at_home_12_months_later += o.at_home_12_months_later;
         for (a, b) in [
             (&mut self.spend_pence, o.spend_pence),
             (&mut self.budget_exhausted, o.budget_exhausted),
@@ -229,6 +239,8 @@ pub struct Metrics {
     in_care: [u64; 4],
     /// Children who left care, by [`CareExit`] discriminant.
     pub care_exits: [u64; 4],
+    /// Referrals waiting for their 12-month mark: (mark, family, month of referral).
+    followups: VecDeque<(Minute, FamilyId, usize)>,
 }
 
 impl Metrics {
@@ -264,6 +276,7 @@ impl Metrics {
             end: 0,
             in_care: [0; 4],
             care_exits: [0; 4],
+            followups: VecDeque::new(),
         }
     }
 
@@ -325,12 +338,17 @@ impl Metrics {
     pub fn observe(&mut self, at: Minute, event: &Event, before: &State) {
         self.events += 1;
         self.close_months(at, before);
+        self.follow_up(at, before);
         match *event {
-            Event::FamilyReferred { .. } => {
+            Event::FamilyReferred { family, .. } => {
                 self.new_families += 1;
                 self.month().referrals += 1;
+                self.followups
+                    .push_back((at + YEAR, family, self.current_month));
             }
             Event::FamilyReReferred { family, .. } => {
+                self.followups
+                    .push_back((at + YEAR, family, self.current_month));
                 self.rereferrals += 1;
                 let previous = before.family(family).map(|f| f.referred_at);
                 let y = self.month();
@@ -451,10 +469,29 @@ impl Metrics {
         }
     }
 
+    /// Counts referrals whose 12-month mark has come by `at`: the child is
+    /// at home unless looked after in `state` (the state since the last
+    /// event, so exact at the mark).
+    fn follow_up(&mut self, at: Minute, state: &State) {
+        while let Some(&(mark, family, month)) = self.followups.front() {
+            if mark > at {
+                break;
+            }
+            self.followups.pop_front();
+            let home = state
+                .family(family)
+                .is_none_or(|f| f.stage != Stage::InCare);
+            let row = self.row(month);
+            row.followed_up_12_months += 1;
+            row.at_home_12_months_later += u64::from(home);
+        }
+    }
+
     /// Closes the time integrals at the end of the run, with the final state.
     pub fn finish(&mut self, end: Minute, state: &State) {
         self.advance(end);
         self.close_months(end, state);
+        self.follow_up(end, state);
         self.end = end;
         // Every month of the run has a row, even a quiet one.
         if end > 0 {

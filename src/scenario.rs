@@ -429,6 +429,12 @@ impl LeadPractitioners {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyNetwork {
+    /// Share of families offered FGDM when a family help assessment finds
+    /// that they need help.
+    pub offer_in_family_help: Probability,
+    /// Relative gain in the chance that family help meets a family's needs
+    /// when a family-led plan supports it (0.2 = 20% more likely).
+    pub need_met_uplift: NonNegative,
     /// Share of families offered FGDM when a child protection plan starts.
     pub offer_at_plan: Probability,
     /// Share offered FGDM before proceedings (a plan that did not step down),

@@ -119,6 +119,10 @@ pub struct Care {
     pub kinship_share_pct: f64,
     /// Spent on placements over the run, in pence.
     pub placement_spend_pence: u64,
+    /// Referrals whose 12-month mark fell inside the run.
+    pub referrals_followed_up_12_months: u64,
+    /// Share of them whose child was not looked after 12 months after the referral, %.
+    pub at_home_12_months_after_referral_pct: f64,
 }
 
 /// Family networks over the run.
@@ -303,6 +307,12 @@ impl Summary {
         let per_10k_year =
             |n: u64| round2(n as f64 / years.max(1e-9) / scenario.area.children as f64 * 10_000.0);
         let conferences = metrics.total(|y| y.conferences);
+        // Staffing as in force at the end (policy changes included).
+        let staffing = scenario.timeline().map_or_else(
+            |_| scenario.staffing(),
+            |v| v.last().map_or(scenario.staffing(), |(_, s)| s.staffing()),
+        );
+        let fh_fte = staffing[Pool::FamilyHelp as usize].0;
         Summary {
             familyflow: crate::VERSION.to_string(),
             scenario: scenario.name.clone(),
@@ -348,7 +358,7 @@ impl Summary {
                 ),
             },
             family_help: FamilyHelp {
-                fte: scenario.family_help.fte.get(),
+                fte: fh_fte,
                 capacity: state.family_help.capacity,
                 queued: metrics.help_queued,
                 started,
@@ -364,8 +374,8 @@ impl Summary {
                     assessments,
                 ),
                 mean_families_in_help: round2(mean_active),
-                mean_caseload_per_fte: if scenario.family_help.fte.get() > 0.0 {
-                    round2(mean_active / scenario.family_help.fte.get())
+                mean_caseload_per_fte: if fh_fte > 0.0 {
+                    round2(mean_active / fh_fte)
                 } else {
                     0.0
                 },
@@ -439,6 +449,11 @@ impl Summary {
                     ),
                     kinship_share_pct: pct(in_care[Placement::Kinship as usize], looked_after),
                     placement_spend_pence: metrics.total(|y| y.placement_spend_pence()),
+                    referrals_followed_up_12_months: metrics.total(|y| y.followed_up_12_months),
+                    at_home_12_months_after_referral_pct: pct(
+                        metrics.total(|y| y.at_home_12_months_later),
+                        metrics.total(|y| y.followed_up_12_months),
+                    ),
                 }
             },
             closures: ClosureReason::ALL
@@ -460,10 +475,6 @@ impl Summary {
             },
             workforce: {
                 let now = StaffAtEnd::of(state);
-                let staffing = scenario.timeline().map_or_else(
-                    |_| scenario.staffing(),
-                    |v| v.last().map_or(scenario.staffing(), |(_, s)| s.staffing()),
-                );
                 Pool::ALL
                     .iter()
                     .map(|&pool| {
@@ -754,6 +765,11 @@ impl Summary {
         );
         row(
             &mut o,
+            "not looked after 12 months after referral",
+            format!("{}%", fixed(k.at_home_12_months_after_referral_pct, 1)),
+        );
+        row(
+            &mut o,
             "spent on placements",
             format!("£{}", thousands(k.placement_spend_pence / 100)),
         );
@@ -985,6 +1001,8 @@ pub const MONTHLY_COLUMNS: [&str; 38] = [
 pub fn monthly_columns() -> Vec<String> {
     let mut c: Vec<String> = MONTHLY_COLUMNS.iter().map(|s| s.to_string()).collect();
     c.push("fgdm_unavailable".into());
+    c.push("referrals_followed_up_12_months".into());
+    c.push("at_home_12_months_after_referral".into());
     for pool in Pool::ALL {
         for what in [
             "posts_at_month_end",
@@ -1054,6 +1072,8 @@ impl Summary {
                 m.fnsp_refused.to_string(),
                 m.lead_enquiries.to_string(),
                 m.fgdm_unavailable.to_string(),
+                m.followed_up_12_months.to_string(),
+                m.at_home_12_months_later.to_string(),
             ];
             for (i, _) in Pool::ALL.iter().enumerate() {
                 let end =

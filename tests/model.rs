@@ -372,3 +372,69 @@ fn lead_practitioners_cut_unneeded_conferences_and_respect_their_cap() {
     }
     assert!(full, "the pool filled at some point, so the cap was tested");
 }
+
+#[test]
+fn fgdm_in_family_help_means_more_needs_met() {
+    let base = ScenarioInput::builtin();
+    let mut early = base.clone();
+    let n = &mut early.scenario.family_network;
+    n.offer_in_family_help = Probability(0.8);
+    n.acceptance_probability = Probability(0.8);
+    n.coordinators_fte = NonNegative(200.0);
+    let (_, a) = events_of(&base, 4);
+    let (_, b) = events_of(&early, 4);
+    assert!(b.total(|y| y.fgdm_held) > a.total(|y| y.fgdm_held) * 5);
+    let met = |m: &Metrics| m.ended(familyflow::event::HelpOutcome::NeedMet);
+    assert!(met(&b) > met(&a), "needs met {} vs {}", met(&b), met(&a));
+}
+
+#[test]
+fn children_at_home_twelve_months_after_referral_are_counted_exactly() {
+    let input = ScenarioInput::builtin();
+    let (events, m) = events_of(&input, 5);
+    // Independently: each referral's 12-month mark, and whether the child
+    // was looked after then (entered care before the mark and not left).
+    let year = 365 * 1440;
+    let horizon = input.scenario.calendar().horizon();
+    let mut in_care_spells: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut referrals = Vec::new();
+    for t in &events {
+        match t.event {
+            Event::FamilyReferred { family, .. } | Event::FamilyReReferred { family, .. } => {
+                referrals.push((family.0, t.at))
+            }
+            Event::EnteredCare { family, .. } => in_care_spells
+                .entry(family.0)
+                .or_default()
+                .push((t.at, u64::MAX)),
+            Event::LeftCare { family, .. } => {
+                in_care_spells
+                    .get_mut(&family.0)
+                    .unwrap()
+                    .last_mut()
+                    .unwrap()
+                    .1 = t.at
+            }
+            _ => {}
+        }
+    }
+    let (mut followed, mut home) = (0u64, 0u64);
+    for (family, at) in referrals {
+        let mark = at + year;
+        if mark > horizon {
+            continue;
+        }
+        followed += 1;
+        let looked_after = in_care_spells
+            .get(&family)
+            .is_some_and(|s| s.iter().any(|&(from, to)| from < mark && mark <= to));
+        home += u64::from(!looked_after);
+    }
+    assert!(followed > 5_000);
+    assert_eq!(m.total(|y| y.followed_up_12_months), followed);
+    assert_eq!(m.total(|y| y.at_home_12_months_later), home);
+    assert!(
+        home < followed,
+        "some children were looked after at their mark"
+    );
+}

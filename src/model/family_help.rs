@@ -5,10 +5,13 @@
 //! has room and nobody is waiting, else joins the waiting list (first come,
 //! first served). Support lasts longer, and meets needs less often, the fuller
 //! the team's caseload was when the family's help started; a multi-disciplinary
-//! team meets needs more often. The assessment finds families sent here in
-//! error: those with no need for help are closed, and those at risk of
-//! significant harm may be stepped up to a section 47 enquiry.
+//! team meets needs more often, and so does one whose family has made a
+//! family-led plan (FGDM may be offered when the assessment finds a need).
+//! The assessment finds families sent here in error: those with no need for
+//! help are closed, and those at risk of significant harm may be stepped up
+//! to a section 47 enquiry.
 
+use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY, WEEK};
@@ -94,6 +97,8 @@ impl Model {
         } else if f.attributes.need <= Need::Low && !self.at_risk_of_significant_harm(&f.attributes)
         {
             self.end_help(now, family, episode, HelpOutcome::NotInNeed, state, out);
+        } else {
+            self.offer_fgdm(now, family, f, OfferPoint::FamilyHelp, state, out);
         }
     }
 
@@ -113,6 +118,9 @@ impl Model {
         let mut p = fh.need_met_probability.get();
         if fh.multidisciplinary {
             p *= 1.0 + fh.multidisciplinary_uplift.get();
+        }
+        if f.fgdm_held {
+            p *= 1.0 + self.at(now).family_network.need_met_uplift.get();
         }
         p *= 1.0 - fh.caseload_penalty.get() * f64::from(f.load_at_start) / 10_000.0;
         let met = self

@@ -1,15 +1,17 @@
 //! Family networks: family group decision-making (FGDM) and family network
 //! support packages (FNSP).
 //!
-//! FGDM is offered at the points the scenario chooses — when a child
-//! protection plan starts, and before proceedings if the family had none —
+//! FGDM is offered at the points the scenario chooses — when a family help
+//! assessment finds a need for help, when a child protection plan starts,
+//! and before proceedings if the family had none on that referral —
 //! while an FGDM coordinator has room (else `FgdmUnavailable`), and held at
 //! once when accepted; the coordinator then works with the family for the
 //! scenario's weeks. The family-led plan may name kinship carers (more often
 //! the stronger the family's network) and may ask for a support package,
 //! paid from the financial year's package budget, or refused once it is
-//! spent when that line rations. Effects, applied by the child protection and care routes: fewer
-//! plans end in proceedings, a package can keep a child at home who would
+//! spent when that line rations. Effects, applied by the family help, child
+//! protection and care routes: family help meets more needs, fewer plans
+//! end in proceedings, a package can keep a child at home who would
 //! otherwise come into care, and named kin become the placement.
 
 use super::{Decisions, Model};
@@ -27,6 +29,8 @@ pub(super) enum OfferPoint {
     PlanStart = 0,
     /// When a plan ends without stepping down, before proceedings.
     BeforeProceedings = 1,
+    /// When a family help assessment finds the family needs help.
+    FamilyHelp = 2,
 }
 
 /// What a family has from FGDM on its current referral, this decision included.
@@ -54,7 +58,7 @@ impl NetworkPlan {
 impl Model {
     /// Offers FGDM at `point` (unless the family already had it on this
     /// referral) and returns what the family has afterwards. Draws come from
-    /// (FamilyNetwork, family, episode x 2 + point) in a fixed order: offer,
+    /// (FamilyNetwork, family, episode x 4 + point) in a fixed order: offer,
     /// acceptance, kin, package, amount.
     pub(super) fn offer_fgdm(
         &self,
@@ -73,11 +77,12 @@ impl Model {
         let mut s = self.streams.stream(
             Purpose::FamilyNetwork,
             u64::from(family.0),
-            u32::from(f.episode) * 2 + point as u32,
+            u32::from(f.episode) * 4 + point as u32,
         );
         let offer_p = match point {
             OfferPoint::PlanStart => n.offer_at_plan.get(),
             OfferPoint::BeforeProceedings => n.offer_before_proceedings.get(),
+            OfferPoint::FamilyHelp => n.offer_in_family_help.get(),
         };
         let (offer, accept, kin, package) = (s.uniform(), s.uniform(), s.uniform(), s.uniform());
         let amount_pounds = s.exponential(n.fnsp_mean_pounds.get().max(f64::MIN_POSITIVE));
