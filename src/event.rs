@@ -296,6 +296,35 @@ impl CareExit {
     }
 }
 
+/// Where a family already open on the run's first day is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum OpenStage {
+    /// On the family help waiting list.
+    WaitingForHelp,
+    /// In family help (assessed).
+    InHelp,
+    /// In a section 47 enquiry.
+    InEnquiry,
+    /// Awaiting an initial child protection conference.
+    AwaitingConference,
+    /// On a child protection plan.
+    OnPlan,
+    /// Looked after.
+    LookedAfter,
+}
+
+impl OpenStage {
+    /// All stages, in order.
+    pub const ALL: [OpenStage; 6] = [
+        OpenStage::WaitingForHelp,
+        OpenStage::InHelp,
+        OpenStage::InEnquiry,
+        OpenStage::AwaitingConference,
+        OpenStage::OnPlan,
+        OpenStage::LookedAfter,
+    ];
+}
+
 /// A staff pool, by role.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Pool {
@@ -612,6 +641,18 @@ pub enum Event {
         /// The line.
         line: BudgetLine,
     },
+    /// A family already open when the run starts (the scenario's starting
+    /// caseload), with its attributes and where it is.
+    FamilyOpened {
+        /// The family.
+        family: FamilyId,
+        /// Its attributes.
+        attributes: Attributes,
+        /// Where it is.
+        stage: OpenStage,
+        /// For a child looked after: the placement and its weekly cost in pence.
+        placement: Option<(Placement, u64)>,
+    },
     /// FGDM would have been offered but no coordinator had room.
     FgdmUnavailable {
         /// The family.
@@ -650,6 +691,7 @@ impl Event {
             | Event::FnspRefused { family }
             | Event::LeadPractitionerAssigned { family }
             | Event::FgdmUnavailable { family }
+            | Event::FamilyOpened { family, .. }
             | Event::FgdmCoordinationEnded { family } => family,
             Event::PolicyApplied { .. }
             | Event::StaffStarted { .. }
@@ -700,6 +742,7 @@ impl Event {
             Event::Spent { .. } => "Spent",
             Event::BudgetExhausted { .. } => "BudgetExhausted",
             Event::FgdmUnavailable { .. } => "FgdmUnavailable",
+            Event::FamilyOpened { .. } => "FamilyOpened",
             Event::FgdmCoordinationEnded { .. } => "FgdmCoordinationEnded",
         }
     }
@@ -799,6 +842,28 @@ impl fmt::Display for Event {
                 pence % 100
             ),
             Event::BudgetExhausted { line } => write!(f, " line={}", line.label()),
+            Event::FamilyOpened {
+                attributes: a,
+                stage,
+                placement,
+                ..
+            } => {
+                write!(
+                    f,
+                    " stage={stage:?} children={} youngest={} need={:?} risk={}/10000 network={}/10000",
+                    a.children, a.youngest_age, a.need, a.risk, a.network
+                )?;
+                if let Some((p, pence)) = placement {
+                    write!(
+                        f,
+                        " placement={} weekly_cost=£{}.{:02}",
+                        p.label(),
+                        pence / 100,
+                        pence % 100
+                    )?;
+                }
+                Ok(())
+            }
             Event::FamilyHelpQueued { .. }
             | Event::FgdmUnavailable { .. }
             | Event::FgdmCoordinationEnded { .. }

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::event::{
-    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, Pool, TriageDecision,
+    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Pool,
+    TriageDecision,
 };
 use crate::state::{Inconsistent, Stage, State};
 
@@ -201,6 +202,8 @@ pub struct Metrics {
     pub new_families: u64,
     /// Referrals of families seen before.
     pub rereferrals: u64,
+    /// Families already open when the run started (the starting caseload).
+    pub opened: u64,
     /// Per calendar month.
     pub months: Vec<PeriodCounts>,
     /// Per financial year (made from the months by [`Metrics::finish`]).
@@ -255,6 +258,7 @@ impl Metrics {
             events: 0,
             new_families: 0,
             rereferrals: 0,
+            opened: 0,
             months: Vec::new(),
             years: Vec::new(),
             help_queued: 0,
@@ -439,6 +443,26 @@ impl Metrics {
             Event::Spent { line, pence } => self.month().spend_pence[line as usize] += pence,
             Event::BudgetExhausted { line } => self.month().budget_exhausted[line as usize] += 1,
             Event::FgdmUnavailable { .. } => self.month().fgdm_unavailable += 1,
+            Event::FamilyOpened {
+                stage, placement, ..
+            } => {
+                self.opened += 1;
+                self.advance(at);
+                match stage {
+                    OpenStage::WaitingForHelp => {
+                        self.waiting += 1;
+                        self.max_waiting = self.max_waiting.max(self.waiting);
+                    }
+                    OpenStage::InHelp => self.active += 1,
+                    OpenStage::OnPlan => self.on_plan += 1,
+                    OpenStage::LookedAfter => {
+                        if let Some((p, _)) = placement {
+                            self.in_care[p as usize] += 1;
+                        }
+                    }
+                    OpenStage::InEnquiry | OpenStage::AwaitingConference => {}
+                }
+            }
             Event::StaffLeft { pool } => self.month().staff_left[pool as usize] += 1,
             Event::StaffJoined { pool } => self.month().staff_joined[pool as usize] += 1,
             Event::ApprenticesStarted { pool, count } => {

@@ -172,8 +172,12 @@ pub struct Scenario {
     pub budget: Budget,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
+    /// Families already open on the first day, by stage (optional; without
+    /// it a run starts with no open cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_caseload: Option<StartingCaseload>,
     /// Dated changes to any parameter except `name`, `description`, `start`,
-    /// `years`, `bank_holidays` and `families` (optional).
+    /// `years`, `bank_holidays`, `families` and `starting_caseload` (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<PolicyChange>,
 }
@@ -544,6 +548,43 @@ pub struct ReReferral {
     pub within_12_months_after_needs_unmet: Probability,
     /// Re-referrals later than this many years after closure are not modelled.
     pub horizon_years: Positive,
+}
+
+/// Families already open on the run's first day, by where they are. Each
+/// gets its own attributes (raised where needed to fit its stage: need for
+/// help in family help, risk of significant harm in child protection and
+/// care) and the time left in its stage is drawn as if the stage had just
+/// started for the memoryless stages, and uniformly within the plan's drawn
+/// length for plans.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartingCaseload {
+    /// On the family help waiting list.
+    pub waiting_for_help: u32,
+    /// In family help (at most the team's room: fte x caseload_cap).
+    pub in_family_help: u32,
+    /// In a section 47 enquiry.
+    pub in_enquiry: u32,
+    /// Awaiting an initial child protection conference.
+    pub awaiting_conference: u32,
+    /// On a child protection plan.
+    pub on_plan: u32,
+    /// Looked after, placed by the scenario's placement shares.
+    pub looked_after: u32,
+}
+
+impl StartingCaseload {
+    /// The counts in [`crate::event::OpenStage::ALL`] order.
+    pub fn counts(&self) -> [u32; 6] {
+        [
+            self.waiting_for_help,
+            self.in_family_help,
+            self.in_enquiry,
+            self.awaiting_conference,
+            self.on_plan,
+            self.looked_after,
+        ]
+    }
 }
 
 /// The staff pools, by role: how their people come and go and what they
@@ -980,6 +1021,24 @@ impl Scenario {
                 );
             }
         }
+        if let Some(c) = &self.starting_caseload {
+            let room = self.family_help.capacity();
+            if c.in_family_help > room {
+                bad(
+                    "starting_caseload.in_family_help",
+                    format!(
+                        "{} is more than the family help team can hold ({room} = fte x caseload_cap): put the rest on waiting_for_help",
+                        c.in_family_help
+                    ),
+                );
+            }
+            if c.counts().iter().map(|&n| u64::from(n)).sum::<u64>() > 10_000_000 {
+                bad(
+                    "starting_caseload",
+                    "more than 10,000,000 open families: expected at most 10,000,000".into(),
+                );
+            }
+        }
         if self.budget.placements.when_spent == WhenSpent::Ration {
             bad(
                 "budget.placements.when_spent",
@@ -1062,7 +1121,7 @@ impl Scenario {
     /// its start, then one version per change (changes accumulate). Problems
     /// come as `(field path, message)`.
     pub fn timeline(&self) -> Result<Vec<(CivilDate, Scenario)>, Problems> {
-        const FIXED: [&str; 8] = [
+        const FIXED: [&str; 9] = [
             "name",
             "description",
             "start",
@@ -1070,6 +1129,7 @@ impl Scenario {
             "bank_holidays",
             "seven_day_week",
             "families",
+            "starting_caseload",
             "policy",
         ];
         let mut base = self.clone();

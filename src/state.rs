@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use crate::calendar::{Minute, DAY, WEEK};
 use crate::codec;
-use crate::event::{Attributes, BudgetLine, Event, FamilyId, Placement, Pool, TriageDecision};
+use crate::event::{
+    Attributes, BudgetLine, Event, FamilyId, OpenStage, Placement, Pool, TriageDecision,
+};
 use crate::scenario::{Scenario, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
@@ -758,6 +760,74 @@ impl State {
                     s.agency = s.agency.min(posts.saturating_sub(s.permanent));
                 }
                 self.staff_changed();
+            }
+            Event::FamilyOpened {
+                family,
+                attributes,
+                stage,
+                placement,
+            } => {
+                if family.0 != self.next_family {
+                    return Err(bad(format!(
+                        "opened family {family} is out of sequence (expected {})",
+                        self.next_family
+                    )));
+                }
+                let stage = match stage {
+                    OpenStage::WaitingForHelp => {
+                        self.family_help.waiting.push_back(family);
+                        Stage::WaitingForHelp
+                    }
+                    OpenStage::InHelp => {
+                        let team = &mut self.family_help;
+                        if team.active >= team.capacity {
+                            return Err(bad(format!(
+                                "the family help team is full ({} of {})",
+                                team.active, team.capacity
+                            )));
+                        }
+                        team.active += 1;
+                        Stage::InHelp
+                    }
+                    OpenStage::InEnquiry => Stage::InEnquiry,
+                    OpenStage::AwaitingConference => Stage::AwaitingConference,
+                    OpenStage::OnPlan => Stage::OnPlan,
+                    OpenStage::LookedAfter => {
+                        let Some((_, pence)) = placement else {
+                            return Err(bad(format!(
+                                "looked-after family {family} has no placement"
+                            )));
+                        };
+                        self.ledger.accrue(at);
+                        self.ledger.rate[BudgetLine::Placements as usize] += u128::from(pence);
+                        Stage::InCare
+                    }
+                };
+                self.next_family += 1;
+                self.families.insert(
+                    family,
+                    Family {
+                        attributes,
+                        episode: 0,
+                        stage,
+                        stage_since: at,
+                        referred_at: at,
+                        previous_referral_at: None,
+                        triage: None,
+                        load_at_start: 0,
+                        assessed: stage == Stage::InHelp,
+                        enquiry_started: (stage == Stage::InEnquiry
+                            || stage == Stage::AwaitingConference)
+                            .then_some(at),
+                        first_referred_at: at,
+                        placement: placement.map(|(p, _)| p),
+                        weekly_pence: placement.map_or(0, |(_, pence)| pence),
+                        fgdm_held: false,
+                        kin_named: false,
+                        fnsp_paid: false,
+                        lead: false,
+                    },
+                );
             }
             Event::FgdmUnavailable { family } => {
                 self.family_mut(family, at, event)?;

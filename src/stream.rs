@@ -57,6 +57,9 @@ pub enum Purpose {
     Recruitment = 15,
     /// An apprentice: qualifies or not (entity = pool << 32 | apprentice, occasion 0).
     Apprentice = 16,
+    /// A family open when the run starts: the time left in its stage
+    /// (entity = family, occasion 0).
+    StartingCaseload = 17,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

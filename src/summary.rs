@@ -240,6 +240,8 @@ pub struct Summary {
     pub children: u64,
     /// The policy timeline: `date: note` for each change.
     pub policy: Vec<String>,
+    /// Families already open when the run started.
+    pub starting_caseload: u64,
     /// Events in the run.
     pub events: u64,
     /// Hash of the final state (hex).
@@ -332,6 +334,7 @@ impl Summary {
                     }
                 })
                 .collect(),
+            starting_caseload: metrics.opened,
             events: metrics.events,
             state_hash: format!("{:016x}", state.hash()),
             referrals: Referrals {
@@ -589,6 +592,13 @@ impl Summary {
             thousands(self.events),
             self.state_hash
         );
+        if self.starting_caseload > 0 {
+            let _ = writeln!(
+                o,
+                "started with {} families already open",
+                thousands(self.starting_caseload)
+            );
+        }
         for change in &self.policy {
             let _ = writeln!(o, "policy from {change}");
         }

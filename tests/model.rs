@@ -438,3 +438,49 @@ fn children_at_home_twelve_months_after_referral_are_counted_exactly() {
         "some children were looked after at their mark"
     );
 }
+
+#[test]
+fn a_run_can_start_from_todays_caseload() {
+    let mut input = ScenarioInput::builtin();
+    input.scenario.starting_caseload = Some(familyflow::scenario::StartingCaseload {
+        waiting_for_help: 50,
+        in_family_help: 1_000,
+        in_enquiry: 60,
+        awaiting_conference: 10,
+        on_plan: 400,
+        looked_after: 650,
+    });
+    let (events, m) = events_of(&input, 6);
+    let mut opened = [0u32; 6];
+    let mut state = State::new(&input.scenario);
+    for t in events.iter().take_while(|t| t.at == 0) {
+        if let Event::FamilyOpened { stage, .. } = t.event {
+            opened[stage as usize] += 1;
+        }
+        state.apply(t.at, &t.event).unwrap();
+    }
+    assert_eq!(opened, [50, 1_000, 60, 10, 400, 650]);
+    assert_eq!(m.opened, 2_170);
+    assert_eq!(state.in_stage(Stage::OnPlan), 400);
+    assert_eq!(state.in_stage(Stage::InCare), 650);
+    assert_eq!(state.in_stage(Stage::InEnquiry), 60);
+    assert_eq!(
+        state.in_stage(Stage::InHelp) + state.in_stage(Stage::WaitingForHelp),
+        1_050
+    );
+    // The open cases run their course: most plans and enquiries end, and
+    // children leave care, within three years.
+    let first_year = &m.years[0];
+    assert!(first_year.plans_ended > 300, "{}", first_year.plans_ended);
+    assert!(first_year.care_exits > 150, "{}", first_year.care_exits);
+    // Too many in family help for the team is a located scenario error.
+    let text = familyflow::scenario::DEFAULT_SCENARIO.to_string()
+        + "\n[starting_caseload]\nwaiting_for_help = 0\nin_family_help = 99999\nin_enquiry = 0\nawaiting_conference = 0\non_plan = 0\nlooked_after = 0\n";
+    let err = familyflow::scenario::Scenario::parse(&text, "start.toml").unwrap_err();
+    let p = &err.problems[0];
+    assert_eq!(p.field, "starting_caseload.in_family_help");
+    assert!(
+        p.line > 0 && p.message.contains("99999 is more than"),
+        "{err}"
+    );
+}

@@ -15,7 +15,7 @@
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
-use crate::event::{CareExit, CareRoute, Event, FamilyId, Placement};
+use crate::event::{Attributes, CareExit, CareRoute, Event, FamilyId, Placement};
 use crate::state::{Family, Stage, State};
 use crate::stream::Purpose;
 
@@ -35,8 +35,19 @@ struct CareDraws {
 
 impl Model {
     fn care_draws(&self, now: Minute, family: FamilyId, episode: u16, f: &Family) -> CareDraws {
+        self.care_draws_at_age(now, family, episode, &f.attributes, self.age_at(now, f))
+    }
+
+    /// The care draws of a child of `age` with these family attributes.
+    fn care_draws_at_age(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        attributes: &Attributes,
+        age: u8,
+    ) -> CareDraws {
         let c = &self.at(now).care;
-        let age = self.age_at(now, f);
         let mut s = self
             .streams
             .stream(Purpose::Care, u64::from(family.0), u32::from(episode));
@@ -46,7 +57,7 @@ impl Model {
         } else {
             c.placement.weights()
         };
-        weights[0] *= 2.0 * f64::from(f.attributes.network) / 10_000.0;
+        weights[0] *= 2.0 * f64::from(attributes.network) / 10_000.0;
         if weights.iter().sum::<f64>() <= 0.0 {
             weights[1] = 1.0; // no kin and no other share: in-house foster care
         }
@@ -124,11 +135,40 @@ impl Model {
             placement,
             weekly_pence,
         });
-        let age = f64::from(self.age_at(now, f));
-        let until_18 = ((18.0 - age).max(0.0) * YEAR) as Minute;
-        let leaves = now + d.stay.min(until_18.max(1));
+        self.schedule_leaving_care(now, family, episode, self.age_at(now, f), d.stay, out);
+    }
+
+    /// Puts a child's way out of care on the agenda: after `stay`, or at 18.
+    fn schedule_leaving_care(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        age: u8,
+        stay: Minute,
+        out: &mut Decisions,
+    ) {
+        let until_18 = ((18.0 - f64::from(age)).max(0.0) * YEAR) as Minute;
+        let leaves = now + stay.min(until_18.max(1));
         out.schedule
             .push((leaves, Happening::LeavesCare(family, episode)));
+    }
+
+    /// A child already looked after when the run starts: a placement drawn
+    /// as at entry, and the way out scheduled. Returns the placement and its
+    /// weekly cost in pence.
+    pub(super) fn already_in_care(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        attributes: &Attributes,
+        out: &mut Decisions,
+    ) -> (Placement, u64) {
+        let age = attributes.youngest_age;
+        let d = self.care_draws_at_age(now, family, 0, attributes, age);
+        let weekly = self.at(now).care.weekly_cost_pounds.pence()[d.placement as usize];
+        self.schedule_leaving_care(now, family, 0, age, d.stay, out);
+        (d.placement, weekly)
     }
 
     /// The child leaves care: the way drawn at entry, or turning 18 if that came first.

@@ -165,22 +165,68 @@ impl Model {
         }
         out.events.push(Event::PlanStarted { family });
         self.offer_fgdm(now, family, f, OfferPoint::PlanStart, state, out);
+        self.schedule_plan(now, family, episode, 0.0, out);
+    }
+
+    /// Puts a plan's review conferences (3 months after it started, then
+    /// every 6 months) and its end on the agenda. Its length is drawn from
+    /// the scenario's bands; `elapsed` (0 to 1) is the share of that length
+    /// already past (for plans open when the run starts).
+    pub(super) fn schedule_plan(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        elapsed: f64,
+        out: &mut Decisions,
+    ) {
+        let cp = &self.at(now).child_protection;
         let mut s = self
             .streams
             .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
         let (lo, hi) = BANDS[s.pick(&cp.plan_length.weights())];
-        let months = lo + (hi - lo) * s.uniform();
-        let ends = now + ((months * MONTH) as Minute).max(1);
-        let mut review = 3.0;
-        while now + ((review * MONTH) as Minute) < ends {
-            out.schedule.push((
-                now + (review * MONTH) as Minute,
-                Happening::PlanReviewDue(family, episode),
-            ));
-            review += 6.0;
+        let length = (lo + (hi - lo) * s.uniform()) * MONTH;
+        let past = length * elapsed;
+        let ends = now + ((length - past) as Minute).max(1);
+        let mut review = 3.0 * MONTH;
+        while review < length {
+            let at = now + (review - past).max(0.0) as Minute;
+            if review >= past && at < ends {
+                out.schedule
+                    .push((at, Happening::PlanReviewDue(family, episode)));
+            }
+            review += 6.0 * MONTH;
         }
         out.schedule
             .push((ends, Happening::PlanEnds(family, episode)));
+    }
+
+    /// A family already in an enquiry, or awaiting its conference, when the
+    /// run starts: the stage's time left is drawn as if it had just started.
+    pub(super) fn already_in_child_protection(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        awaiting_conference: bool,
+        out: &mut Decisions,
+    ) {
+        let cp = &self.at(now).child_protection;
+        let (purpose, mean, next) = if awaiting_conference {
+            (
+                Purpose::Conference,
+                cp.conference_working_days_mean.get(),
+                Happening::ConferenceDue(family, 0),
+            )
+        } else {
+            (
+                Purpose::Enquiry,
+                cp.enquiry_working_days_mean.get(),
+                Happening::S47Ends(family, 0),
+            )
+        };
+        let (lag, _) = self.stage_draws(purpose, family, 0, mean);
+        out.schedule
+            .push((self.calendar.add_working_minutes(now, lag), next));
     }
 
     /// A review conference on a plan that goes on.

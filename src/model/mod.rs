@@ -11,6 +11,7 @@
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
 //! * [`care`] — entry to care, placements and the way out;
 //! * [`closure`] — closing a case and the hazard of coming back;
+//! * [`starting_caseload`] — families already open when the run starts;
 //! * [`policy`] — dated changes of parameters taking effect;
 //! * [`workforce`] — staff pools: leavers, recruitment, agency cover, apprentices;
 //! * [`ledger`] — the funding ledger: settling costs, rationing, overspends.
@@ -23,6 +24,7 @@ pub mod family_network;
 pub mod ledger;
 pub mod policy;
 pub mod referral;
+pub mod starting_caseload;
 pub mod triage;
 pub mod workforce;
 

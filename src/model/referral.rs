@@ -157,7 +157,12 @@ impl Model {
 
     /// True when the family's latent risk reaches the significant-harm threshold.
     pub fn at_risk_of_significant_harm(&self, a: &Attributes) -> bool {
-        a.risk >= per_10k(self.scenario.families.significant_harm_threshold.get())
+        a.risk >= self.significant_harm_risk()
+    }
+
+    /// The significant-harm threshold, in parts per 10,000 of latent risk.
+    pub fn significant_harm_risk(&self) -> u16 {
+        per_10k(self.scenario.families.significant_harm_threshold.get())
     }
 }
 

@@ -84,6 +84,7 @@ impl Model {
             }
         }
         self.apprentice_intake(now, state, &mut Commitments::default(), out);
+        self.open_starting_caseload(now, state, out);
     }
 
     /// Puts a worker's k-th candidate leaving time on the agenda.
