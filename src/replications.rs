@@ -42,6 +42,7 @@ use serde_json::Value;
 use crate::calendar::CivilDate;
 use crate::commands::CommandError;
 use crate::engine::{self, ScenarioInput};
+use crate::event::{Placement, TriageDecision};
 use crate::summary::Summary;
 
 /// The file of per-replication values `--out DIR` writes (one row per replication per metric).
@@ -202,6 +203,15 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Names for the elements of fixed arrays of counts (in `PeriodCounts`).
+fn element_label(field: &str, i: usize) -> Option<String> {
+    match field {
+        "triage" => TriageDecision::ALL.get(i).map(|d| slug(d.label())),
+        "care_entries" | "looked_after_at_end" => Placement::ALL.get(i).map(|p| slug(p.label())),
+        _ => None,
+    }
+}
+
 /// Appends every numeric leaf of `v` under `prefix` (see the module docs).
 fn flatten(prefix: &str, v: &Value, out: &mut MetricValues) {
     match v {
@@ -237,7 +247,11 @@ fn flatten(prefix: &str, v: &Value, out: &mut MetricValues) {
                             flatten(&join(&name, k), v, out);
                         }
                     }
-                    _ => flatten(&join(prefix, &i.to_string()), item, out),
+                    _ => {
+                        let field = prefix.rsplit('.').next().unwrap_or("");
+                        let label = element_label(field, i).unwrap_or_else(|| i.to_string());
+                        flatten(&join(prefix, &label), item, out)
+                    }
                 }
             }
         }
@@ -295,7 +309,7 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
             sums[i].1 += 1;
         }
     }
-    let mut total = |name: &str| {
+    let total = |name: &str| {
         names
             .iter()
             .position(|n| n == name)
@@ -310,7 +324,10 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
             0.0
         }
     };
-    let decided: f64 = (0..4).map(|i| total(&format!("triage.{i}"))).sum();
+    let decided: f64 = TriageDecision::ALL
+        .iter()
+        .map(|d| total(&format!("triage.{}", slug(d.label()))))
+        .sum();
     let derived = [
         (
             "referrals_per_10k_children_per_year",
@@ -344,8 +361,9 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
         ),
         (
             "care_entries_per_10k_children_per_year",
-            (0..4)
-                .map(|i| total(&format!("care_entries.{i}")))
+            Placement::ALL
+                .iter()
+                .map(|p| total(&format!("care_entries.{}", slug(p.label()))))
                 .sum::<f64>()
                 / years
                 / children
@@ -439,10 +457,9 @@ fn inc_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b)
-        + a * libm::log(x)
-        + b * libm::log1p(-x))
-    .exp();
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * libm::log(x) + b * libm::log1p(-x))
+            .exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_cf(a, b, x) / a
     } else {
@@ -675,7 +692,12 @@ impl Progress {
 /// Runs jobs `0..jobs` on up to `threads` worker threads (each job on one
 /// thread) and returns their results in job order. On failure, returns the
 /// error of the lowest-numbered job that failed (jobs not yet started are skipped).
-pub fn run_jobs<T, E, F>(jobs: usize, threads: usize, progress: &Progress, f: F) -> Result<Vec<T>, E>
+pub fn run_jobs<T, E, F>(
+    jobs: usize,
+    threads: usize,
+    progress: &Progress,
+    f: F,
+) -> Result<Vec<T>, E>
 where
     T: Send,
     E: Send,
@@ -683,8 +705,7 @@ where
 {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<Result<T, E>>>> =
-        Mutex::new((0..jobs).map(|_| None).collect());
+    let slots: Mutex<Vec<Option<Result<T, E>>>> = Mutex::new((0..jobs).map(|_| None).collect());
     let workers = threads.clamp(1, jobs.max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -770,7 +791,8 @@ pub fn run_one(
     warm_up: Option<&WarmUp>,
 ) -> Result<MetricValues, CommandError> {
     let finished = engine::run::<std::io::Sink>(input, seed, None)?;
-    metrics(&finished.summary, warm_up).map_err(|e| CommandError::Failed(format!("{}: {e}", input.source)))
+    metrics(&finished.summary, warm_up)
+        .map_err(|e| CommandError::Failed(format!("{}: {e}", input.source)))
 }
 
 /// Metric statistics of `table`, one per metric, in its order.
@@ -818,6 +840,17 @@ pub fn csv_num(x: f64) -> String {
         "inf".to_string()
     } else {
         "-inf".to_string()
+    }
+}
+
+/// The line saying what a warm-up leaves out.
+pub fn warm_up_line(w: &WarmUp, input: &ScenarioInput) -> String {
+    let start = input.scenario.start;
+    match w.end(start) {
+        Some(end) => format!(
+            "warm-up {w}: figures from the whole months starting on or after {end} (at_end.*: the state when the run ends)"
+        ),
+        None => format!("warm-up {w}"),
     }
 }
 
@@ -874,7 +907,8 @@ struct RunJson {
 }
 
 /// How seeds are derived, in words, for outputs.
-pub const SEED_DERIVATION: &str = "replication i (from 0) uses the (i+1)-th output of SplitMix64 started from the base seed";
+pub const SEED_DERIVATION: &str =
+    "replication i (from 0) uses the (i+1)-th output of SplitMix64 started from the base seed";
 
 /// `familyflow run SCENARIO --replications R`: runs R replications in
 /// parallel and prints, per metric, mean, standard deviation, 95% CI, min and max.
@@ -969,7 +1003,14 @@ pub fn run_replications(
         write_file(&dir.join(REPLICATIONS_CSV), &csv_bytes(rows))?;
         write_file(&dir.join(REPLICATIONS_JSON), json_text.as_bytes())?;
         let mut rows = vec![[
-            "metric", "n", "mean", "sd", "ci95_low", "ci95_high", "min", "max",
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "min",
+            "max",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -1007,10 +1048,7 @@ pub fn run_replications(
             opts.replications, opts.seed, SEED_DERIVATION
         );
         if let Some(w) = &opts.warm_up {
-            let _ = writeln!(
-                o,
-                "warm-up {w}: figures from the months after it (see --help)"
-            );
+            let _ = writeln!(o, "{}", warm_up_line(w, &input));
         }
         let _ = writeln!(o);
         let _ = writeln!(
@@ -1133,7 +1171,10 @@ mod tests {
             slug("kinship (family and friends)"),
             "kinship_family_and_friends"
         );
-        assert_eq!(slug("special guardianship / CAO"), "special_guardianship_cao");
+        assert_eq!(
+            slug("special guardianship / CAO"),
+            "special_guardianship_cao"
+        );
         let v = serde_json::json!({
             "seed": 3,
             "a": {"b": 1, "c": [{"what": "x y", "count": 2}], "d": [5, 6]},
@@ -1145,7 +1186,13 @@ mod tests {
         let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["a.b", "a.c.x_y", "a.d.0", "a.d.1", "by_financial_year.2024-25.n"]
+            [
+                "a.b",
+                "a.c.x_y",
+                "a.d.0",
+                "a.d.1",
+                "by_financial_year.2024-25.n"
+            ]
         );
     }
 }
