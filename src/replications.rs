@@ -32,7 +32,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -691,7 +691,9 @@ impl Progress {
 
 /// Runs jobs `0..jobs` on up to `threads` worker threads (each job on one
 /// thread) and returns their results in job order. On failure, returns the
-/// error of the lowest-numbered job that failed (jobs not yet started are skipped).
+/// error of the lowest-numbered job that fails: jobs after a failed one are
+/// skipped, jobs before it still run, so the error does not depend on the
+/// number of threads.
 pub fn run_jobs<T, E, F>(
     jobs: usize,
     threads: usize,
@@ -704,22 +706,19 @@ where
     F: Fn(usize) -> Result<T, E> + Sync,
 {
     let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    let first_failure = AtomicUsize::new(usize::MAX);
     let slots: Mutex<Vec<Option<Result<T, E>>>> = Mutex::new((0..jobs).map(|_| None).collect());
     let workers = threads.clamp(1, jobs.max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
-                if failed.load(Ordering::Relaxed) {
-                    break;
-                }
                 let job = next.fetch_add(1, Ordering::Relaxed);
-                if job >= jobs {
+                if job >= jobs || job > first_failure.load(Ordering::Relaxed) {
                     break;
                 }
                 let result = f(job);
                 if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
+                    first_failure.fetch_min(job, Ordering::Relaxed);
                 }
                 progress.tick();
                 slots.lock().unwrap_or_else(|p| p.into_inner())[job] = Some(result);
@@ -732,8 +731,7 @@ where
         match slot {
             Some(Ok(t)) => out.push(t),
             Some(Err(e)) => return Err(e),
-            // Skipped after an earlier-numbered or later-numbered failure:
-            // the failure is further on in the slots.
+            // Skipped: a job before it failed, and its error comes first.
             None => continue,
         }
     }
@@ -1147,6 +1145,18 @@ mod tests {
         assert!((s.ci95_high - 3.0 - half).abs() < 1e-9);
         assert_eq!((s.min, s.max), (1.0, 5.0));
         assert!(Stats::of(&[2.0]).sd.is_nan());
+    }
+
+    #[test]
+    fn jobs_come_back_in_order_and_the_first_error_wins() {
+        let p = Progress::new("test", 50, false);
+        for threads in [1, 2, 4] {
+            let out: Result<Vec<usize>, usize> = run_jobs(50, threads, &p, |j| Ok(j * j));
+            assert_eq!(out.unwrap(), (0..50).map(|j| j * j).collect::<Vec<_>>());
+            let out: Result<Vec<usize>, usize> =
+                run_jobs(50, threads, &p, |j| if j % 7 == 3 { Err(j) } else { Ok(j) });
+            assert_eq!(out.unwrap_err(), 3);
+        }
     }
 
     #[test]
