@@ -43,8 +43,9 @@ use crate::event::{Event, FamilyId, Placement, Timed, TriageDecision};
 use crate::log::LogError;
 use crate::model::Model;
 use crate::replications::{
-    csv_num, independent_seed, metrics, on_terminal, replication_seed, run_jobs, short, to_csv,
-    worker_threads, write_file, MetricValues, Progress, Stats, Table, WarmUp, SEED_DERIVATION,
+    ci_text, csv_num, independent_seed, metrics, on_terminal, replication_seed, run_jobs, short,
+    to_csv, worker_threads, write_file, MetricValues, Progress, Stats, Table, WarmUp,
+    SEED_DERIVATION,
 };
 use crate::summary::{thousands, Summary};
 
@@ -1008,7 +1009,7 @@ pub fn compare(
                 short(m.mean_a),
                 short(m.mean_b),
                 short(m.diff.mean),
-                format!("{} to {}", short(m.diff.ci95_low), short(m.diff.ci95_high)),
+                ci_text(m.diff.ci95_low, m.diff.ci95_high),
                 short(m.variance_reduction_factor)
             );
         }

@@ -37,7 +37,6 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::calendar::CivilDate;
 use crate::commands::CommandError;
@@ -212,33 +211,108 @@ fn element_label(field: &str, i: usize) -> Option<String> {
     }
 }
 
-/// Appends every numeric leaf of `v` under `prefix` (see the module docs).
-fn flatten(prefix: &str, v: &Value, out: &mut MetricValues) {
-    match v {
-        Value::Number(n) => {
-            if let Some(x) = n.as_f64() {
-                out.push((prefix.to_string(), x));
+/// A JSON value that keeps its objects' keys in document order (the order
+/// of the fields in the summary's types), so metrics come out in the order
+/// the summary reads.
+#[derive(Clone, Debug, PartialEq)]
+enum Node {
+    Number(f64),
+    Text(String),
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Text(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    items.push(x);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Node>()? {
+                    items.push((k, v));
+                }
+                Ok(Node::Object(items))
             }
         }
-        Value::Object(map) => {
-            for (k, v) in map {
+        d.deserialize_any(V)
+    }
+}
+
+impl Node {
+    /// `value` as JSON, keys in the order it serialises them.
+    fn of<T: Serialize>(value: &T) -> Result<Node, String> {
+        let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
+
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(items) => items.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// Appends every numeric leaf of `v` under `prefix` (see the module docs).
+fn flatten(prefix: &str, v: &Node, out: &mut MetricValues) {
+    match v {
+        Node::Number(x) => out.push((prefix.to_string(), *x)),
+        Node::Object(items) => {
+            for (k, v) in items {
                 if prefix.is_empty() && NOT_METRICS.contains(&k.as_str()) {
                     continue;
                 }
                 flatten(&join(prefix, k), v, out);
             }
         }
-        Value::Array(items) => {
+        Node::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let label = ["what", "period"]
-                    .iter()
-                    .find_map(|k| item.get(*k).and_then(Value::as_str).map(|l| (*k, l)));
+                let label = ["what", "period"].iter().find_map(|k| match item.get(k) {
+                    Some(Node::Text(l)) => Some((*k, l.as_str())),
+                    _ => None,
+                });
                 match (label, item) {
-                    (Some((key, label)), Value::Object(map)) => {
+                    (Some((key, label)), Node::Object(fields)) => {
                         let name = join(prefix, &slug(label));
-                        let rest: Vec<_> = map.iter().filter(|(k, _)| *k != key).collect();
+                        let rest: Vec<_> = fields.iter().filter(|(k, _)| k != key).collect();
                         if let [(k, v)] = rest.as_slice() {
-                            if *k == "count" {
+                            if k == "count" {
                                 flatten(&name, v, out);
                                 continue;
                             }
@@ -255,14 +329,14 @@ fn flatten(prefix: &str, v: &Value, out: &mut MetricValues) {
                 }
             }
         }
-        Value::Null | Value::Bool(_) | Value::String(_) => {}
+        Node::Text(_) | Node::Other => {}
     }
 }
 
 /// The metrics of one run: its summary flattened (see the module docs), or
 /// with a warm-up, the figures recomputed after it (see [`WarmUp`]).
 pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValues, String> {
-    let value = serde_json::to_value(summary).map_err(|e| e.to_string())?;
+    let value = Node::of(summary)?;
     let mut out = Vec::new();
     let Some(w) = warm_up else {
         flatten("", &value, &mut out);
@@ -282,7 +356,7 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
             .ok_or_else(|| format!("month `{}` in the summary is not YYYY-MM", m.period))?;
         if first >= cut {
             window_start.get_or_insert(first);
-            rows.push(serde_json::to_value(m).map_err(|e| e.to_string())?);
+            rows.push(Node::of(m)?);
         }
     }
     let Some(window_start) = window_start else {
@@ -828,6 +902,15 @@ pub fn short(x: f64) -> String {
     }
 }
 
+/// A confidence interval for a terminal table (`–` when undefined).
+pub fn ci_text(low: f64, high: f64) -> String {
+    if low.is_nan() || high.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{} to {}", short(low), short(high))
+    }
+}
+
 /// A number for CSV: shortest round-trip text; empty when undefined.
 pub fn csv_num(x: f64) -> String {
     if x.is_finite() {
@@ -887,7 +970,7 @@ struct ReplicationsJson<'a> {
     replications: u32,
     warm_up: Option<String>,
     statistics: Vec<MetricStats<'a>>,
-    runs: Vec<RunJson>,
+    runs: Vec<RunJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -898,10 +981,24 @@ struct MetricStats<'a> {
 }
 
 #[derive(Serialize)]
-struct RunJson {
+struct RunJson<'a> {
     replication: u32,
     seed: u64,
-    metrics: serde_json::Map<String, Value>,
+    metrics: Ordered<'a>,
+}
+
+/// Metric values as a JSON object, in their order.
+struct Ordered<'a>(&'a MetricValues);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// How seeds are derived, in words, for outputs.
@@ -967,11 +1064,7 @@ pub fn run_replications(
             .map(|r| RunJson {
                 replication: r.index,
                 seed: r.seed,
-                metrics: r
-                    .metrics
-                    .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::json!(v)))
-                    .collect(),
+                metrics: Ordered(&r.metrics),
             })
             .collect(),
     };
@@ -1064,7 +1157,7 @@ pub fn run_replications(
                 m,
                 short(s.mean),
                 short(s.sd),
-                format!("{} to {}", short(s.ci95_low), short(s.ci95_high)),
+                ci_text(s.ci95_low, s.ci95_high),
                 short(s.min),
                 short(s.max)
             );
@@ -1186,12 +1279,13 @@ mod tests {
             slug("special guardianship / CAO"),
             "special_guardianship_cao"
         );
-        let v = serde_json::json!({
-            "seed": 3,
-            "a": {"b": 1, "c": [{"what": "x y", "count": 2}], "d": [5, 6]},
-            "by_financial_year": [{"period": "2024-25", "n": 7, "o": null}],
-            "s": "text"
-        });
+        let v: Node = serde_json::from_str(
+            r#"{"seed": 3, "z": 1.5,
+                "a": {"b": 1, "c": [{"what": "x y", "count": 2}], "d": [5, 6]},
+                "by_financial_year": [{"period": "2024-25", "n": 7, "o": null}],
+                "s": "text"}"#,
+        )
+        .unwrap();
         let mut out = Vec::new();
         flatten("", &v, &mut out);
         let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
