@@ -1289,9 +1289,11 @@ mod tests {
         let mut out = Vec::new();
         flatten("", &v, &mut out);
         let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        // In document order, not alphabetical.
         assert_eq!(
             names,
             [
+                "z",
                 "a.b",
                 "a.c.x_y",
                 "a.d.0",
