@@ -435,13 +435,13 @@ impl Counterfactual {
     fn to_text(&self, o: &mut String) {
         let _ = writeln!(
             o,
-            "  {:<52}{:>10}{:>10}{:>10}",
+            "  {:<52}{:>12}{:>12}{:>12}",
             "milestone reached (families)", "A only", "B only", "both"
         );
         for d in &self.milestones {
             let _ = writeln!(
                 o,
-                "  {:<52}{:>10}{:>10}{:>10}",
+                "  {:<52}{:>12}{:>12}{:>12}",
                 d.label,
                 thousands(d.a_only),
                 thousands(d.b_only),
@@ -453,7 +453,7 @@ impl Counterfactual {
             if what.contains(": under ") {
                 continue;
             }
-            let _ = writeln!(o, "  {what:<52}{:>10}", thousands(n));
+            let _ = writeln!(o, "  {what:<52}{:>12}", thousands(n));
         }
     }
 }
