@@ -349,3 +349,8 @@ pub fn scenario_schema(out: &mut dyn Write) -> Result<(), CommandError> {
 
 /// Re-exported so `main` need not name the log module.
 pub use log::FORMAT_VERSION;
+
+/// `familyflow compare` (in [`crate::compare`]).
+pub use crate::compare::{compare, CompareOptions};
+/// `familyflow run --replications` (in [`crate::replications`]).
+pub use crate::replications::{run_replications, ReplicationOptions, WarmUp};

@@ -1,6 +1,6 @@
 //! The `familyflow` command: a thin shell over the library's `commands`.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ use familyflow::commands;
 #[derive(Parser)]
 #[command(name = "familyflow", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12"
+    after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow run scenarios/default.toml --replications 20 --out reps\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -23,7 +23,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print its summary.
     #[command(
-        after_help = "Examples:\n  familyflow run\n  familyflow run scenarios/default.toml --seed 42 --out out\n  familyflow run --json > summary.json"
+        after_help = "Examples:\n  familyflow run\n  familyflow run scenarios/default.toml --seed 42 --out out\n  familyflow run --json > summary.json\n  familyflow run scenarios/default.toml --replications 20 --seed 7 --threads 2 --out reps\n  familyflow run scenarios/default.toml --replications 10 --warm-up 1y"
     )]
     Run {
         /// Scenario file (TOML). Without one, the built-in default scenario runs.
@@ -37,6 +37,51 @@ enum Command {
         /// Print the summary as JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Run this many replications (seeds derived from --seed) and print
+        /// per-metric mean, sd, 95% CI, min and max; with --out, write
+        /// replications.csv, replications.json and summary-stats.csv (no logs).
+        #[arg(long, value_name = "R")]
+        replications: Option<u32>,
+        /// Worker threads for replications (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T", requires = "replications")]
+        threads: Option<usize>,
+        /// Leave out the first part of the run from replication metrics, e.g. 2y, 18m, 90d:
+        /// figures are recomputed from the monthly rows of the months after it.
+        #[arg(long, value_name = "DURATION", requires = "replications")]
+        warm_up: Option<familyflow::commands::WarmUp>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run scenarios on common random numbers and compare them with paired differences.
+    #[command(
+        after_help = "Examples:\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow compare a.toml b.toml c.toml --replications 50 --seed 7 --out cmp --family 12\n\nEvery scenario runs replication i on the same seed, so families keep their random draws.\nFor each later scenario (B, C, …) and metric: the mean of B − A with its 95% CI, and the\nvariance-reduction factor var(B' − A) / var(B − A), where B' is B run on independent seeds.\nThe first replication is also compared family by family."
+    )]
+    Compare {
+        /// Scenario files (TOML): the first is the baseline A.
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+        /// Replications per scenario (at least 2).
+        #[arg(long, value_name = "R", default_value_t = 20)]
+        replications: u32,
+        /// Base seed of the replication seeds.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Folder for compare.csv, compare.json, compare-replications.csv and counterfactual.csv.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print this family's event histories under A and B side by side (first replication).
+        #[arg(long, value_name = "ID")]
+        family: Option<u32>,
+        /// Leave out the first part of the run from the metrics, e.g. 2y, 18m, 90d.
+        #[arg(long, value_name = "DURATION")]
+        warm_up: Option<familyflow::commands::WarmUp>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Rebuild a run's summary from its event log alone.
     #[command(after_help = "Example:\n  familyflow replay out/events.ffl")]
@@ -101,19 +146,73 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut err = io::stderr();
+    let quiet = matches!(
+        &cli.command,
+        Command::Run { quiet: true, .. } | Command::Compare { quiet: true, .. }
+    );
+    let mut silent = io::sink();
+    let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
     let result = match &cli.command {
         Command::Run {
             scenario,
             seed,
             out: dir,
             json,
+            replications: Some(replications),
+            threads,
+            warm_up,
+            quiet,
+        } => commands::run_replications(
+            scenario.as_deref(),
+            &commands::ReplicationOptions {
+                replications: *replications,
+                seed: *seed,
+                threads: *threads,
+                warm_up: warm_up.clone(),
+                progress: !*quiet && io::stderr().is_terminal(),
+                out_dir: dir.clone(),
+                json: *json,
+            },
+            &mut out,
+            &mut *note,
+        ),
+        Command::Run {
+            scenario,
+            seed,
+            out: dir,
+            json,
+            replications: None,
+            ..
         } => commands::run(
             scenario.as_deref(),
             *seed,
             dir.as_deref(),
             *json,
             &mut out,
-            &mut err,
+            &mut *note,
+        ),
+        Command::Compare {
+            scenarios,
+            replications,
+            seed,
+            threads,
+            out: dir,
+            family,
+            warm_up,
+            quiet,
+        } => commands::compare(
+            scenarios,
+            &commands::CompareOptions {
+                replications: *replications,
+                seed: *seed,
+                threads: *threads,
+                warm_up: warm_up.clone(),
+                progress: !*quiet && io::stderr().is_terminal(),
+                out_dir: dir.clone(),
+                family: *family,
+            },
+            &mut out,
+            &mut *note,
         ),
         Command::Replay { log, json } => commands::replay(log, *json, &mut out),
         Command::Verify { log } => commands::verify(log, &mut out),

@@ -1,0 +1,1045 @@
+//! `familyflow compare`: scenarios run on common random numbers, paired
+//! differences with confidence intervals, the variance reduction that common
+//! random numbers bring (measured), and a family-by-family counterfactual.
+//!
+//! # Paired differences
+//!
+//! Replication `i` of every scenario runs with the same seed
+//! ([`replication_seed`]`(N, i)`), so each family keeps its random draws
+//! across scenarios. For every metric and every scenario B after the first
+//! (A), `d_i = B_i − A_i`; the report gives the mean of `d` with its 95%
+//! confidence interval (Student t, n − 1 degrees of freedom).
+//!
+//! # Variance-reduction factor
+//!
+//! Each B is also run on *independent* seeds ([`independent_seed`]`(N, i)`),
+//! giving `e_i = B'_i − A_i` (the same A runs). The factor reported per metric
+//! is `var(e) / var(d)`, both sample variances over the replications: how
+//! many times more replications independent seeds would need for the same
+//! precision. It is undefined (`–`, JSON `null`) when both variances are 0,
+//! and infinite (`∞`, JSON `null`, CSV `inf`) when only `var(d)` is 0.
+//!
+//! # Family by family
+//!
+//! The first replication of A and of each B is run with a sink that keeps,
+//! per family, the milestones it reached (family help, enquiry, plan,
+//! proceedings, family-led plan, care, placement with kin, …) and a running
+//! hash of its events — streamed, so memory follows the number of families,
+//! not events. Families are matched by id (the n-th new family referred);
+//! with common random numbers they are the same families.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::calendar::{Calendar, Minute, DAY};
+use crate::commands::CommandError;
+use crate::engine::{self, EventSink, ScenarioInput};
+use crate::event::{Event, FamilyId, Placement, Timed, TriageDecision};
+use crate::log::LogError;
+use crate::model::Model;
+use crate::replications::{
+    ci_text, csv_num, independent_seed, metrics, on_terminal, replication_seed, run_jobs, short,
+    to_csv, worker_threads, write_file, MetricValues, Progress, Stats, Table, WarmUp,
+    SEED_DERIVATION,
+};
+use crate::summary::{thousands, Summary};
+
+/// Paired differences per metric `--out DIR` writes.
+pub const COMPARE_CSV: &str = "compare.csv";
+/// Everything `compare` reports, as JSON.
+pub const COMPARE_JSON: &str = "compare.json";
+/// Every run's metrics `--out DIR` writes (one row per run per metric).
+pub const COMPARE_REPLICATIONS_CSV: &str = "compare-replications.csv";
+/// The family-by-family counts `--out DIR` writes.
+pub const COUNTERFACTUAL_CSV: &str = "counterfactual.csv";
+
+// ---------------------------------------------------------------------------
+// Family paths
+
+/// A milestone a family can reach during a run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    /// The front door sent it on (to family help or a strategy discussion).
+    PastFrontDoor,
+    /// Started family help.
+    FamilyHelp,
+    /// A section 47 enquiry.
+    Enquiry,
+    /// An initial child protection conference.
+    Conference,
+    /// A child protection plan.
+    Plan,
+    /// A plan ended in pre-proceedings / care proceedings.
+    Proceedings,
+    /// A family group conference made a family-led plan.
+    FamilyLedPlan,
+    /// A family network support package was paid.
+    SupportPackage,
+    /// Came into care.
+    EnteredCare,
+    /// Placed with kin (family and friends) on coming into care.
+    PlacedWithKin,
+    /// Left care.
+    LeftCare,
+    /// Referred again after a closure.
+    ReReferred,
+}
+
+impl Milestone {
+    /// All milestones, in report order.
+    pub const ALL: [Milestone; 12] = [
+        Milestone::PastFrontDoor,
+        Milestone::FamilyHelp,
+        Milestone::Enquiry,
+        Milestone::Conference,
+        Milestone::Plan,
+        Milestone::Proceedings,
+        Milestone::FamilyLedPlan,
+        Milestone::SupportPackage,
+        Milestone::EnteredCare,
+        Milestone::PlacedWithKin,
+        Milestone::LeftCare,
+        Milestone::ReReferred,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Milestone::PastFrontDoor => "passed the front door",
+            Milestone::FamilyHelp => "started family help",
+            Milestone::Enquiry => "section 47 enquiry",
+            Milestone::Conference => "initial child protection conference",
+            Milestone::Plan => "child protection plan",
+            Milestone::Proceedings => "plan ended in care proceedings",
+            Milestone::FamilyLedPlan => "family-led plan (FGDM)",
+            Milestone::SupportPackage => "support package paid",
+            Milestone::EnteredCare => "came into care",
+            Milestone::PlacedWithKin => "placed with kin",
+            Milestone::LeftCare => "left care",
+            Milestone::ReReferred => "referred again",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// The milestone an event marks, if any.
+    pub fn of(event: &Event) -> Option<Milestone> {
+        Some(match event {
+            Event::TriageDecided {
+                decision: TriageDecision::FamilyHelp | TriageDecision::StrategyDiscussion,
+                ..
+            } => Milestone::PastFrontDoor,
+            Event::FamilyHelpStarted { .. } => Milestone::FamilyHelp,
+            Event::S47Started { .. } => Milestone::Enquiry,
+            Event::ConferenceHeld { .. } => Milestone::Conference,
+            Event::PlanStarted { .. } => Milestone::Plan,
+            Event::PlanEnded {
+                step_down: false, ..
+            } => Milestone::Proceedings,
+            Event::FgdmHeld { .. } => Milestone::FamilyLedPlan,
+            Event::FnspPaid { .. } => Milestone::SupportPackage,
+            Event::EnteredCare { .. } => Milestone::EnteredCare,
+            Event::LeftCare { .. } => Milestone::LeftCare,
+            Event::FamilyReReferred { .. } => Milestone::ReReferred,
+            _ => return None,
+        })
+    }
+}
+
+/// One family's path through a run.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct FamilyPath {
+    /// Events about the family (0: never referred in this run).
+    pub events: u32,
+    /// Running xxh3 hash of its `(minute, event)` records, encoded as in the log.
+    pub hash: u64,
+    milestones: u16,
+    /// Where it was first placed, if it came into care.
+    pub first_placement: Option<Placement>,
+}
+
+impl FamilyPath {
+    /// True when the family reached `m`.
+    pub fn reached(&self, m: Milestone) -> bool {
+        self.milestones & m.bit() != 0
+    }
+}
+
+/// An event sink that reduces a run to each family's path, streaming, and
+/// keeps the full history of one family if asked.
+#[derive(Debug, Default)]
+pub struct PathSink {
+    /// Paths by family id.
+    pub paths: Vec<FamilyPath>,
+    /// The family whose events are kept.
+    pub keep: Option<FamilyId>,
+    /// Its events.
+    pub kept: Vec<Timed>,
+    buf: Vec<u8>,
+}
+
+impl PathSink {
+    /// A sink keeping the events of `keep`, if given.
+    pub fn new(keep: Option<FamilyId>) -> Self {
+        PathSink {
+            keep,
+            ..PathSink::default()
+        }
+    }
+}
+
+impl EventSink for PathSink {
+    fn record(&mut self, at: Minute, event: &Event) -> Result<(), LogError> {
+        let Some(family) = event.family() else {
+            return Ok(());
+        };
+        let i = family.0 as usize;
+        if i >= self.paths.len() {
+            self.paths.resize(i + 1, FamilyPath::default());
+        }
+        self.buf.clear();
+        crate::codec::encode_into(&(at, event), &mut self.buf)?;
+        let p = &mut self.paths[i];
+        p.events += 1;
+        p.hash = xxh3_64_with_seed(&self.buf, p.hash);
+        if let Some(m) = Milestone::of(event) {
+            p.milestones |= m.bit();
+        }
+        if let Event::EnteredCare { placement, .. } = event {
+            if p.first_placement.is_none() {
+                p.first_placement = Some(*placement);
+                if *placement == Placement::Kinship {
+                    p.milestones |= Milestone::PlacedWithKin.bit();
+                }
+            }
+        }
+        if self.keep == Some(family) {
+            self.kept.push(Timed {
+                at,
+                event: event.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A run reduced to family paths, with its summary.
+pub struct PathRun {
+    /// The summary of the run (as `run` prints it).
+    pub summary: Summary,
+    /// The sink with the paths.
+    pub sink: PathSink,
+}
+
+/// Runs `input` with `seed`, reducing it to family paths (and keeping the
+/// events of `keep`).
+pub fn run_paths(
+    input: &ScenarioInput,
+    seed: u64,
+    keep: Option<FamilyId>,
+) -> Result<PathRun, CommandError> {
+    let model = Model::new(input.scenario.clone(), seed);
+    let mut sink = PathSink::new(keep);
+    let (state, metrics) = engine::simulate(&model, &mut sink)?;
+    let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
+    Ok(PathRun { summary, sink })
+}
+
+/// How one milestone differs between A and B, in families.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MilestoneDiff {
+    /// The milestone.
+    pub milestone: Milestone,
+    /// Its label.
+    pub label: &'static str,
+    /// Families that reached it under both.
+    pub both: u64,
+    /// Under A but not B.
+    pub a_only: u64,
+    /// Under B but not A.
+    pub b_only: u64,
+}
+
+/// Where families' paths diverge between A and B on the same seed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterfactual {
+    /// The seed of both runs.
+    pub seed: u64,
+    /// Families referred under A.
+    pub families_a: u64,
+    /// Families referred under B.
+    pub families_b: u64,
+    /// Referred under both.
+    pub in_both: u64,
+    /// Families whose event histories (times and events) are identical.
+    pub identical: u64,
+    /// Families referred under both whose histories differ.
+    pub diverged: u64,
+    /// Milestone by milestone.
+    pub milestones: Vec<MilestoneDiff>,
+    /// Came into care under A, stayed at home (never in care) under B.
+    pub care_a_home_b: u64,
+    /// … of whom had a family-led plan under B.
+    pub care_a_home_b_family_led_plan_b: u64,
+    /// … of whom had a support package under B.
+    pub care_a_home_b_package_b: u64,
+    /// Came into care under B, stayed at home under A.
+    pub care_b_home_a: u64,
+    /// … of whom were placed with kin under B.
+    pub care_b_home_a_kin_b: u64,
+    /// In care under both, first placed differently.
+    pub placement_differs: u64,
+    /// … with kin under B, not under A.
+    pub kin_b_not_a: u64,
+    /// … with kin under A, not under B.
+    pub kin_a_not_b: u64,
+}
+
+/// Compares two runs' family paths.
+pub fn counterfactual(seed: u64, a: &[FamilyPath], b: &[FamilyPath]) -> Counterfactual {
+    let none = FamilyPath::default();
+    let mut c = Counterfactual {
+        seed,
+        families_a: 0,
+        families_b: 0,
+        in_both: 0,
+        identical: 0,
+        diverged: 0,
+        milestones: Milestone::ALL
+            .iter()
+            .map(|m| MilestoneDiff {
+                milestone: *m,
+                label: m.label(),
+                both: 0,
+                a_only: 0,
+                b_only: 0,
+            })
+            .collect(),
+        care_a_home_b: 0,
+        care_a_home_b_family_led_plan_b: 0,
+        care_a_home_b_package_b: 0,
+        care_b_home_a: 0,
+        care_b_home_a_kin_b: 0,
+        placement_differs: 0,
+        kin_b_not_a: 0,
+        kin_a_not_b: 0,
+    };
+    for i in 0..a.len().max(b.len()) {
+        let pa = a.get(i).unwrap_or(&none);
+        let pb = b.get(i).unwrap_or(&none);
+        let (in_a, in_b) = (pa.events > 0, pb.events > 0);
+        c.families_a += u64::from(in_a);
+        c.families_b += u64::from(in_b);
+        if in_a && in_b {
+            c.in_both += 1;
+            if pa.events == pb.events && pa.hash == pb.hash {
+                c.identical += 1;
+            } else {
+                c.diverged += 1;
+            }
+        }
+        for d in &mut c.milestones {
+            match (pa.reached(d.milestone), pb.reached(d.milestone)) {
+                (true, true) => d.both += 1,
+                (true, false) => d.a_only += 1,
+                (false, true) => d.b_only += 1,
+                (false, false) => {}
+            }
+        }
+        let (care_a, care_b) = (
+            pa.reached(Milestone::EnteredCare),
+            pb.reached(Milestone::EnteredCare),
+        );
+        match (care_a, care_b) {
+            (true, false) => {
+                c.care_a_home_b += 1;
+                c.care_a_home_b_family_led_plan_b +=
+                    u64::from(pb.reached(Milestone::FamilyLedPlan));
+                c.care_a_home_b_package_b += u64::from(pb.reached(Milestone::SupportPackage));
+            }
+            (false, true) => {
+                c.care_b_home_a += 1;
+                c.care_b_home_a_kin_b += u64::from(pb.reached(Milestone::PlacedWithKin));
+            }
+            (true, true) if pa.first_placement != pb.first_placement => {
+                c.placement_differs += 1;
+                let kin = |p: &FamilyPath| p.first_placement == Some(Placement::Kinship);
+                c.kin_b_not_a += u64::from(kin(pb) && !kin(pa));
+                c.kin_a_not_b += u64::from(kin(pa) && !kin(pb));
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+impl Counterfactual {
+    /// The counts as `(category, count)` rows, for CSV and text.
+    pub fn rows(&self) -> Vec<(String, u64)> {
+        let mut r = vec![
+            ("families referred under A".to_string(), self.families_a),
+            ("families referred under B".to_string(), self.families_b),
+            ("families referred under both".to_string(), self.in_both),
+            ("  identical event histories".to_string(), self.identical),
+            ("  histories that differ".to_string(), self.diverged),
+        ];
+        for d in &self.milestones {
+            r.push((format!("{}: under A only", d.label), d.a_only));
+            r.push((format!("{}: under B only", d.label), d.b_only));
+        }
+        r.extend([
+            (
+                "came into care under A, stayed at home under B".to_string(),
+                self.care_a_home_b,
+            ),
+            (
+                "  of whom had a family-led plan under B".to_string(),
+                self.care_a_home_b_family_led_plan_b,
+            ),
+            (
+                "  of whom had a support package under B".to_string(),
+                self.care_a_home_b_package_b,
+            ),
+            (
+                "came into care under B, stayed at home under A".to_string(),
+                self.care_b_home_a,
+            ),
+            (
+                "  of whom were placed with kin under B".to_string(),
+                self.care_b_home_a_kin_b,
+            ),
+            (
+                "in care under both, first placed differently".to_string(),
+                self.placement_differs,
+            ),
+            (
+                "  with kin under B, not under A".to_string(),
+                self.kin_b_not_a,
+            ),
+            (
+                "  with kin under A, not under B".to_string(),
+                self.kin_a_not_b,
+            ),
+        ]);
+        r
+    }
+
+    fn to_text(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "  {:<52}{:>12}{:>12}{:>12}",
+            "milestone reached (families)", "A only", "B only", "both"
+        );
+        for d in &self.milestones {
+            let _ = writeln!(
+                o,
+                "  {:<52}{:>12}{:>12}{:>12}",
+                d.label,
+                thousands(d.a_only),
+                thousands(d.b_only),
+                thousands(d.both)
+            );
+        }
+        let _ = writeln!(o);
+        for (what, n) in self.rows() {
+            if what.contains(": under ") {
+                continue;
+            }
+            let _ = writeln!(o, "  {what:<52}{:>12}", thousands(n));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One family side by side
+
+/// `2024-04-03 10:15`.
+fn stamp(cal: &Calendar, at: Minute) -> String {
+    let m = at % DAY;
+    format!("{} {:02}:{:02}", cal.date(at), m / 60, m % 60)
+}
+
+/// An event line without the family (the header names it).
+fn line(cal: &Calendar, t: &Timed) -> String {
+    let text = t.event.to_string();
+    let text = match t.event.family() {
+        Some(f) => text.replacen(&format!(" family={f}"), "", 1),
+        None => text,
+    };
+    format!("{}  {}", stamp(cal, t.at), text.trim_end())
+}
+
+/// Pairs two histories by their longest common subsequence (equal time and
+/// event), so a row is either shared or in one history only.
+fn align(a: &[Timed], b: &[Timed]) -> Vec<(Option<usize>, Option<usize>)> {
+    let (n, m) = (a.len(), b.len());
+    if n.saturating_mul(m) > 4_000_000 {
+        // Too long to align: pair by position.
+        return (0..n.max(m))
+            .map(|i| ((i < n).then_some(i), (i < m).then_some(i)))
+            .collect();
+    }
+    let mut l = vec![0u32; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            l[at(i, j)] = if a[i] == b[j] {
+                l[at(i + 1, j + 1)] + 1
+            } else {
+                l[at(i + 1, j)].max(l[at(i, j + 1)])
+            };
+        }
+    }
+    // Walk the common subsequence; between two shared rows, set the rows
+    // found in one history only side by side.
+    let (mut i, mut j) = (0, 0);
+    let mut rows = Vec::new();
+    let (mut only_a, mut only_b) = (Vec::new(), Vec::new());
+    let flush = |rows: &mut Vec<(Option<usize>, Option<usize>)>,
+                 only_a: &mut Vec<usize>,
+                 only_b: &mut Vec<usize>| {
+        for k in 0..only_a.len().max(only_b.len()) {
+            rows.push((only_a.get(k).copied(), only_b.get(k).copied()));
+        }
+        only_a.clear();
+        only_b.clear();
+    };
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            flush(&mut rows, &mut only_a, &mut only_b);
+            rows.push((Some(i), Some(j)));
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && l[at(i + 1, j)] >= l[at(i, j + 1)]) {
+            only_a.push(i);
+            i += 1;
+        } else {
+            only_b.push(j);
+            j += 1;
+        }
+    }
+    flush(&mut rows, &mut only_a, &mut only_b);
+    rows
+}
+
+/// One family's two histories side by side; `*` marks rows that differ.
+pub fn side_by_side(
+    family: FamilyId,
+    cal_a: &Calendar,
+    a: &[Timed],
+    cal_b: &Calendar,
+    b: &[Timed],
+    names: (&str, &str),
+) -> String {
+    let la: Vec<String> = a.iter().map(|t| line(cal_a, t)).collect();
+    let lb: Vec<String> = b.iter().map(|t| line(cal_b, t)).collect();
+    let width = la
+        .iter()
+        .map(|s| s.chars().count())
+        .chain([names.0.chars().count() + 3])
+        .max()
+        .unwrap_or(0);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Family {family}: {} and {} events (* marks rows that differ; shared rows are matched by time and event)",
+        a.len(),
+        b.len()
+    );
+    if a.is_empty() && b.is_empty() {
+        let _ = writeln!(o, "  (not referred in either run)");
+        return o;
+    }
+    let pad = |s: &str| format!("{s}{}", " ".repeat(width - s.chars().count().min(width)));
+    let _ = writeln!(o, "  {} | B: {}", pad(&format!("A: {}", names.0)), names.1);
+    for (i, j) in align(a, b) {
+        let left = i.map_or("", |i| la[i].as_str());
+        let right = j.map_or("", |j| lb[j].as_str());
+        let same = matches!((i, j), (Some(i), Some(j)) if a[i] == b[j]);
+        let mark = if same { ' ' } else { '*' };
+        let row = format!("{mark} {} | {right}", pad(left));
+        let _ = writeln!(o, "{}", row.trim_end());
+    }
+    o
+}
+
+// ---------------------------------------------------------------------------
+// The command
+
+/// What `compare` was asked to do.
+#[derive(Clone, Debug)]
+pub struct CompareOptions {
+    /// Replications per scenario (at least 2).
+    pub replications: u32,
+    /// The base seed.
+    pub seed: u64,
+    /// Worker threads (None: every core).
+    pub threads: Option<usize>,
+    /// A warm-up excluded from the metrics.
+    pub warm_up: Option<WarmUp>,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Folder for CSV and JSON.
+    pub out_dir: Option<PathBuf>,
+    /// Print this family's histories under A and each B side by side.
+    pub family: Option<u32>,
+}
+
+/// A paired comparison of one metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricDiff {
+    /// The metric.
+    pub metric: String,
+    /// Pairs (replications where both have the metric).
+    pub n: usize,
+    /// Mean under A.
+    pub mean_a: f64,
+    /// Mean under B.
+    pub mean_b: f64,
+    /// B − A on common random numbers.
+    pub diff: Stats,
+    /// B − A with B on independent seeds.
+    pub diff_independent: Stats,
+    /// var(independent difference) / var(common-random-numbers difference).
+    pub variance_reduction_factor: f64,
+}
+
+/// B against A.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// A's file.
+    pub a: String,
+    /// B's file.
+    pub b: String,
+    /// B's scenario name.
+    pub b_name: String,
+    /// Per metric.
+    pub metrics: Vec<MetricDiff>,
+    /// Family by family, first replication.
+    pub families: Counterfactual,
+}
+
+/// Paired differences of metric tables `b` − `a` (rows are replications),
+/// with `b_indep` the independent-seed runs of B.
+pub fn paired(a: &Table, b: &Table, b_indep: &Table) -> Vec<MetricDiff> {
+    let mut names: Vec<&String> = a.names.iter().collect();
+    for n in &b.names {
+        if a.index(n).is_none() {
+            names.push(n);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let col = |t: &Table| -> Vec<Option<f64>> {
+                let m = t.index(name);
+                t.rows
+                    .iter()
+                    .map(|r| m.and_then(|m| r.get(m).copied().flatten()))
+                    .collect()
+            };
+            let (va, vb, vi) = (col(a), col(b), col(b_indep));
+            let pairs = |other: &[Option<f64>]| -> Vec<f64> {
+                va.iter()
+                    .zip(other)
+                    .filter_map(|(x, y)| Some((*y)? - (*x)?))
+                    .collect()
+            };
+            let d = pairs(&vb);
+            let e = pairs(&vi);
+            let mean = |v: &[Option<f64>]| {
+                Stats::of(&v.iter().flatten().copied().collect::<Vec<_>>()).mean
+            };
+            let (sd, se) = (Stats::of(&d), Stats::of(&e));
+            let (vd, ve) = (sd.sd * sd.sd, se.sd * se.sd);
+            let factor = if vd > 0.0 {
+                ve / vd
+            } else if ve > 0.0 {
+                f64::INFINITY
+            } else {
+                f64::NAN
+            };
+            MetricDiff {
+                metric: name.clone(),
+                n: d.len(),
+                mean_a: mean(&va),
+                mean_b: mean(&vb),
+                diff: sd,
+                diff_independent: se,
+                variance_reduction_factor: factor,
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seeds {
+    Common,
+    Independent,
+}
+
+struct Job {
+    scenario: usize,
+    seeds: Seeds,
+    replication: u32,
+}
+
+struct JobOut {
+    seed: u64,
+    metrics: MetricValues,
+    paths: Option<PathSink>,
+}
+
+#[derive(Serialize)]
+struct CompareJson<'a> {
+    familyflow: &'a str,
+    base_seed: u64,
+    replications: u32,
+    seed_derivation: &'a str,
+    independent_seed_derivation: &'a str,
+    variance_reduction_factor: &'a str,
+    counterfactual: &'a str,
+    warm_up: Option<String>,
+    scenarios: Vec<ScenarioJson<'a>>,
+    comparisons: &'a [Comparison],
+}
+
+#[derive(Serialize)]
+struct ScenarioJson<'a> {
+    source: &'a str,
+    name: &'a str,
+}
+
+const INDEPENDENT_DERIVATION: &str = "independent replication i uses the (i+1)-th output of SplitMix64 started from the base seed XOR 0x494E444550454E44";
+const FACTOR_DEFINITION: &str = "var(B_independent_i - A_i) / var(B_common_i - A_i), sample variances over replications i; null when undefined or infinite";
+
+/// `familyflow compare A B [C …]`: every scenario on the same seeds; paired
+/// differences of each later scenario against the first, the measured
+/// variance reduction, and a family-by-family counterfactual.
+pub fn compare(
+    scenarios: &[PathBuf],
+    opts: &CompareOptions,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    if scenarios.len() < 2 {
+        return Err(CommandError::Failed(
+            "compare needs at least two scenario files".to_string(),
+        ));
+    }
+    if opts.replications < 2 {
+        return Err(CommandError::Failed(
+            "--replications must be at least 2 for differences with confidence intervals"
+                .to_string(),
+        ));
+    }
+    let inputs = scenarios
+        .iter()
+        .map(|p| ScenarioInput::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let threads = worker_threads(opts.threads)?;
+    let keep = opts.family.map(FamilyId);
+    let r = opts.replications;
+    let k = inputs.len();
+    // The first replication of each scenario (the slow ones, with paths) first.
+    let mut jobs = Vec::new();
+    for replication in 0..r {
+        for scenario in 0..k {
+            jobs.push(Job {
+                scenario,
+                seeds: Seeds::Common,
+                replication,
+            });
+        }
+        for scenario in 1..k {
+            jobs.push(Job {
+                scenario,
+                seeds: Seeds::Independent,
+                replication,
+            });
+        }
+    }
+    let started = Instant::now();
+    let progress = Progress::new("compare", jobs.len(), opts.progress);
+    let results = run_jobs(
+        jobs.len(),
+        threads,
+        &progress,
+        |j| -> Result<JobOut, CommandError> {
+            let job = &jobs[j];
+            let input = &inputs[job.scenario];
+            let i = u64::from(job.replication);
+            let seed = match job.seeds {
+                Seeds::Common => replication_seed(opts.seed, i),
+                Seeds::Independent => independent_seed(opts.seed, i),
+            };
+            let named = |e: String| CommandError::Failed(format!("{}: {e}", input.source));
+            if job.seeds == Seeds::Common && job.replication == 0 {
+                let run = run_paths(input, seed, keep)?;
+                Ok(JobOut {
+                    seed,
+                    metrics: metrics(&run.summary, opts.warm_up.as_ref()).map_err(named)?,
+                    paths: Some(run.sink),
+                })
+            } else {
+                let finished = engine::run::<std::io::Sink>(input, seed, None)?;
+                Ok(JobOut {
+                    seed,
+                    metrics: metrics(&finished.summary, opts.warm_up.as_ref()).map_err(named)?,
+                    paths: None,
+                })
+            }
+        },
+    )?;
+    let _ = writeln!(
+        note,
+        "ran {} runs ({} scenarios x {} replications, and {} independent) in {:.2} s on {} threads",
+        jobs.len(),
+        k,
+        r,
+        (k - 1) * r as usize,
+        started.elapsed().as_secs_f64(),
+        threads.min(jobs.len())
+    );
+    // Gather by scenario and seeds, in replication order.
+    let mut common: Vec<Vec<&JobOut>> = vec![Vec::new(); k];
+    let mut independent: Vec<Vec<&JobOut>> = vec![Vec::new(); k];
+    for (job, res) in jobs.iter().zip(&results) {
+        match job.seeds {
+            Seeds::Common => common[job.scenario].push(res),
+            Seeds::Independent => independent[job.scenario].push(res),
+        }
+    }
+    let table = |runs: &[&JobOut]| Table::new(runs.iter().map(|o| &o.metrics));
+    let a_table = table(&common[0]);
+    let a_paths = common[0][0]
+        .paths
+        .as_ref()
+        .expect("the first replication keeps paths");
+    let seed0 = common[0][0].seed;
+    let comparisons: Vec<Comparison> = (1..k)
+        .map(|b| {
+            let b_paths = common[b][0]
+                .paths
+                .as_ref()
+                .expect("first replication keeps paths");
+            Comparison {
+                a: inputs[0].source.clone(),
+                b: inputs[b].source.clone(),
+                b_name: inputs[b].scenario.name.clone(),
+                metrics: paired(&a_table, &table(&common[b]), &table(&independent[b])),
+                families: counterfactual(seed0, &a_paths.paths, &b_paths.paths),
+            }
+        })
+        .collect();
+
+    let json = CompareJson {
+        familyflow: crate::VERSION,
+        base_seed: opts.seed,
+        replications: r,
+        seed_derivation: SEED_DERIVATION,
+        independent_seed_derivation: INDEPENDENT_DERIVATION,
+        variance_reduction_factor: FACTOR_DEFINITION,
+        counterfactual: "first replication only (common seed), streamed: each family reduced to its milestones and a hash of its events",
+        warm_up: opts.warm_up.as_ref().map(|w| w.to_string()),
+        scenarios: inputs
+            .iter()
+            .map(|i| ScenarioJson {
+                source: &i.source,
+                name: &i.scenario.name,
+            })
+            .collect(),
+        comparisons: &comparisons,
+    };
+    if let Some(dir) = &opts.out_dir {
+        std::fs::create_dir_all(dir).map_err(|source| CommandError::File {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut text = serde_json::to_string_pretty(&json).expect("comparisons serialise");
+        text.push('\n');
+        write_file(&dir.join(COMPARE_JSON), text.as_bytes())?;
+        let header = [
+            "scenario_a",
+            "scenario_b",
+            "metric",
+            "n",
+            "mean_a",
+            "mean_b",
+            "diff_mean",
+            "diff_sd",
+            "diff_ci95_low",
+            "diff_ci95_high",
+            "independent_diff_mean",
+            "independent_diff_sd",
+            "independent_diff_ci95_low",
+            "independent_diff_ci95_high",
+            "variance_reduction_factor",
+        ];
+        let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+        for c in &comparisons {
+            for m in &c.metrics {
+                rows.push(vec![
+                    c.a.clone(),
+                    c.b.clone(),
+                    m.metric.clone(),
+                    m.n.to_string(),
+                    csv_num(m.mean_a),
+                    csv_num(m.mean_b),
+                    csv_num(m.diff.mean),
+                    csv_num(m.diff.sd),
+                    csv_num(m.diff.ci95_low),
+                    csv_num(m.diff.ci95_high),
+                    csv_num(m.diff_independent.mean),
+                    csv_num(m.diff_independent.sd),
+                    csv_num(m.diff_independent.ci95_low),
+                    csv_num(m.diff_independent.ci95_high),
+                    csv_num(m.variance_reduction_factor),
+                ]);
+            }
+        }
+        write_file(&dir.join(COMPARE_CSV), &to_csv(rows))?;
+        let mut rows = vec![[
+            "scenario",
+            "seeds",
+            "replication",
+            "seed",
+            "metric",
+            "value",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()];
+        for (s, input) in inputs.iter().enumerate() {
+            for (name, runs) in [("common", &common[s]), ("independent", &independent[s])] {
+                for (i, run) in runs.iter().enumerate() {
+                    for (m, x) in &run.metrics {
+                        rows.push(vec![
+                            input.source.clone(),
+                            name.to_string(),
+                            i.to_string(),
+                            run.seed.to_string(),
+                            m.clone(),
+                            csv_num(*x),
+                        ]);
+                    }
+                }
+            }
+        }
+        write_file(&dir.join(COMPARE_REPLICATIONS_CSV), &to_csv(rows))?;
+        let mut rows = vec![["scenario_a", "scenario_b", "seed", "category", "families"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()];
+        for c in &comparisons {
+            for (what, n) in c.families.rows() {
+                rows.push(vec![
+                    c.a.clone(),
+                    c.b.clone(),
+                    c.families.seed.to_string(),
+                    what.trim().to_string(),
+                    n.to_string(),
+                ]);
+            }
+        }
+        write_file(&dir.join(COUNTERFACTUAL_CSV), &to_csv(rows))?;
+        let _ = writeln!(
+            note,
+            "wrote {}, {}, {} and {}",
+            dir.join(COMPARE_CSV).display(),
+            dir.join(COMPARE_JSON).display(),
+            dir.join(COMPARE_REPLICATIONS_CSV).display(),
+            dir.join(COUNTERFACTUAL_CSV).display()
+        );
+    }
+
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "familyflow {} — compare, {} replications, base seed {}",
+        crate::VERSION,
+        r,
+        opts.seed
+    );
+    for (i, input) in inputs.iter().enumerate() {
+        let letter = (b'A' + (i.min(25)) as u8) as char;
+        let _ = writeln!(o, "  {letter}: {} — {}", input.source, input.scenario.name);
+    }
+    let _ = writeln!(
+        o,
+        "Common random numbers: replication i of every scenario has the same seed; {SEED_DERIVATION}."
+    );
+    let _ = writeln!(
+        o,
+        "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
+    );
+    if let Some(w) = &opts.warm_up {
+        let _ = writeln!(o, "{}", crate::replications::warm_up_line(w, &inputs[0]));
+    }
+    for (ci, c) in comparisons.iter().enumerate() {
+        let letter = (b'A' + ((ci + 1).min(25)) as u8) as char;
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{letter} − A: {} against {}", c.b, c.a);
+        let _ = writeln!(
+            o,
+            "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
+            "metric",
+            "A mean",
+            format!("{letter} mean"),
+            "diff",
+            "95% CI of diff",
+            "VRF"
+        );
+        for m in &c.metrics {
+            if !on_terminal(&m.metric) {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
+                m.metric,
+                short(m.mean_a),
+                short(m.mean_b),
+                short(m.diff.mean),
+                ci_text(m.diff.ci95_low, m.diff.ci95_high),
+                short(m.variance_reduction_factor)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "(by financial year: in {COMPARE_CSV} with --out)\n\nFamily by family, {letter} against A: first replication only (seed {}), streamed (each family reduced to its milestones and a hash of its events)",
+            c.families.seed
+        );
+        c.families.to_text(&mut o);
+    }
+    if let Some(id) = keep {
+        let a = common[0][0].paths.as_ref().expect("paths");
+        let cal_a = inputs[0].scenario.calendar();
+        for (b, input) in inputs.iter().enumerate().skip(1) {
+            let pb = common[b][0].paths.as_ref().expect("paths");
+            let _ = writeln!(o);
+            let _ = writeln!(o, "First replication (seed {seed0})");
+            o.push_str(&side_by_side(
+                id,
+                &cal_a,
+                &a.kept,
+                &input.scenario.calendar(),
+                &pb.kept,
+                (&inputs[0].source, &input.source),
+            ));
+        }
+    }
+    out.write_all(o.as_bytes())
+        .map_err(|source| CommandError::File {
+            path: Path::new("<stdout>").to_path_buf(),
+            source,
+        })
+}
