@@ -653,6 +653,12 @@ pub enum Event {
         /// For a child looked after: the placement and its weekly cost in pence.
         placement: Option<(Placement, u64)>,
     },
+    /// A recruitment ended with no hire: the post had gone meanwhile
+    /// (filled by a qualified apprentice, or cut by a policy change).
+    RecruitmentCancelled {
+        /// The pool.
+        pool: Pool,
+    },
     /// FGDM would have been offered but no coordinator had room.
     FgdmUnavailable {
         /// The family.
@@ -702,6 +708,7 @@ impl Event {
             | Event::ApprenticeQualified { .. }
             | Event::ApprenticeWithdrew { .. }
             | Event::Spent { .. }
+            | Event::RecruitmentCancelled { .. }
             | Event::BudgetExhausted { .. } => return None,
         };
         Some(family)
@@ -743,6 +750,7 @@ impl Event {
             Event::BudgetExhausted { .. } => "BudgetExhausted",
             Event::FgdmUnavailable { .. } => "FgdmUnavailable",
             Event::FamilyOpened { .. } => "FamilyOpened",
+            Event::RecruitmentCancelled { .. } => "RecruitmentCancelled",
             Event::FgdmCoordinationEnded { .. } => "FgdmCoordinationEnded",
         }
     }
@@ -826,6 +834,7 @@ impl fmt::Display for Event {
             ),
             Event::StaffLeft { pool }
             | Event::StaffJoined { pool }
+            | Event::RecruitmentCancelled { pool }
             | Event::ApprenticeQualified { pool }
             | Event::ApprenticeWithdrew { pool } => write!(f, " pool={}", pool.label()),
             Event::RecruitmentStarted { pool, agency_cover } => {

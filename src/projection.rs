@@ -472,6 +472,7 @@ impl Metrics {
                 self.month().apprentices_qualified[pool as usize] += 1
             }
             Event::StaffStarted { .. }
+            | Event::RecruitmentCancelled { .. }
             | Event::RecruitmentStarted { .. }
             | Event::ApprenticeWithdrew { .. }
             | Event::FgdmCoordinationEnded { .. } => {}

@@ -755,9 +755,7 @@ impl State {
                 self.version = usize::from(change);
                 // Fewer posts: agency workers go first, down to the new establishment.
                 for pool in Pool::ALL {
-                    let posts = self.terms()[pool as usize].posts;
-                    let s = &mut self.staff[pool as usize];
-                    s.agency = s.agency.min(posts.saturating_sub(s.permanent));
+                    self.limit_agency(pool);
                 }
                 self.staff_changed();
             }
@@ -889,8 +887,21 @@ impl State {
                 s.recruiting -= 1;
                 s.permanent += 1;
                 s.next_worker += 1;
-                s.agency = s.agency.min(s.recruiting);
                 self.ledger.accrue(at);
+                self.limit_agency(pool);
+                self.staff_changed();
+            }
+            Event::RecruitmentCancelled { pool } => {
+                let s = &mut self.staff[pool as usize];
+                if s.recruiting == 0 {
+                    return Err(bad(format!(
+                        "the {} pool is recruiting to no post",
+                        pool.label()
+                    )));
+                }
+                s.recruiting -= 1;
+                self.ledger.accrue(at);
+                self.limit_agency(pool);
                 self.staff_changed();
             }
             Event::ApprenticesStarted { pool, count } => {
@@ -909,12 +920,10 @@ impl State {
                 if matches!(event, Event::ApprenticeQualified { .. }) {
                     s.permanent += 1;
                     s.next_worker += 1;
-                    // A qualified apprentice fills a vacancy an agency worker covered.
-                    let posts = self.terms[self.version][pool as usize].posts;
-                    let s = &mut self.staff[pool as usize];
-                    s.agency = s.agency.min(posts.saturating_sub(s.permanent));
                 }
                 self.ledger.accrue(at);
+                // A qualified apprentice fills a vacancy an agency worker covered.
+                self.limit_agency(pool);
                 self.staff_changed();
             }
             Event::Spent { line, pence } => {
@@ -940,6 +949,17 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Agency workers cover only vacancies: posts under recruitment that no
+    /// permanent worker holds (costs must have been accrued up to now first).
+    fn limit_agency(&mut self, pool: Pool) {
+        let posts = self.terms[self.version][pool as usize].posts;
+        let s = &mut self.staff[pool as usize];
+        s.agency = s
+            .agency
+            .min(s.recruiting)
+            .min(posts.saturating_sub(s.permanent));
     }
 
     /// Starts the ledger's new financial year if `at` is in one.

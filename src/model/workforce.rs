@@ -204,8 +204,17 @@ impl Model {
         out.schedule.push((at, Happening::Hired(pool, vacancy)));
     }
 
-    /// A recruitment ends: the new worker joins.
+    /// A recruitment ends: the new worker joins, unless the post has gone
+    /// meanwhile (filled by a qualified apprentice, or cut by policy).
     pub(super) fn hired(&self, now: Minute, pool: Pool, state: &State, out: &mut Decisions) {
+        let staff = &state.staff[pool as usize];
+        if staff.recruiting == 0 {
+            return;
+        }
+        if staff.permanent >= self.terms(now)[pool as usize].posts {
+            out.events.push(Event::RecruitmentCancelled { pool });
+            return;
+        }
         out.events.push(Event::StaffJoined { pool });
         self.schedule_leaving(now, pool, state.staff[pool as usize].next_worker, 0, out);
         self.more_room(now, pool, out);
@@ -310,6 +319,11 @@ impl Model {
             return true;
         }
         let i = line as usize;
+        // A line that ran out stays frozen until 1 April, even if leavers
+        // bring its forecast back under the budget.
+        if c.exhausted[i] || state.exhausted(line, now) {
+            return false;
+        }
         let budget = self.at(now).budget.lines()[i].pence();
         if state.forecast(line, now, c.yearly[i] + yearly) <= budget {
             c.yearly[i] += yearly;
