@@ -9,7 +9,7 @@ use crate::calendar::Minute;
 use crate::event::{FamilyId, Pool};
 
 /// Something due to be decided at a time.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Happening {
     /// The next new family's first referral, with its exact time in
     /// millionths of a minute (so rounding to minutes never accumulates).
@@ -74,8 +74,21 @@ const LAST_MINUTE: Minute = (1 << (64 - SEQ_BITS)) - 1;
 pub struct Agenda {
     heap: radix_heap::RadixHeapMap<u64, Happening>,
     seq: u64,
-    /// The key of the last happening taken (no earlier key may be pushed).
+    /// The minute of the last happening taken (no earlier one may be pushed).
     now: Minute,
+    /// A happening taken off the heap by [`Agenda::next_time`] and not yet popped.
+    held: Option<(u64, Happening)>,
+}
+
+/// An agenda written out: its pending happenings by key, and its counters.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AgendaImage {
+    /// The next insertion sequence number.
+    pub seq: u64,
+    /// The minute of the last happening taken.
+    pub now: Minute,
+    /// Pending happenings with their packed keys (bit-inverted), earliest first.
+    pub pending: Vec<(u64, Happening)>,
 }
 
 impl std::fmt::Debug for Agenda {
@@ -93,6 +106,7 @@ impl Default for Agenda {
             heap: radix_heap::RadixHeapMap::new(),
             seq: 0,
             now: 0,
+            held: None,
         }
     }
 }
@@ -117,20 +131,65 @@ impl Agenda {
     /// Takes the earliest happening (first inserted among equal times).
     #[inline]
     pub fn pop(&mut self) -> Option<(Minute, Happening)> {
-        self.heap.pop().map(|(key, what)| {
-            self.now = !key >> SEQ_BITS;
-            (self.now, what)
-        })
+        self.held
+            .take()
+            .or_else(|| self.heap.pop())
+            .map(|(key, what)| {
+                self.now = !key >> SEQ_BITS;
+                (self.now, what)
+            })
+    }
+
+    /// When the earliest pending happening is due, without taking it.
+    pub fn next_time(&mut self) -> Option<Minute> {
+        if self.held.is_none() {
+            self.held = self.heap.pop();
+        }
+        self.held.map(|(key, _)| !key >> SEQ_BITS)
     }
 
     /// Happenings pending.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + usize::from(self.held.is_some())
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
+    }
+
+    /// The agenda written out, earliest happening first.
+    pub fn image(&self) -> AgendaImage {
+        let mut pending: Vec<(u64, Happening)> = self
+            .heap
+            .iter()
+            .map(|&(k, v)| (k, v))
+            .chain(self.held)
+            .collect();
+        pending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        AgendaImage {
+            seq: self.seq,
+            now: self.now,
+            pending,
+        }
+    }
+
+    /// The agenda an image was written from; happenings `keep` refuses are
+    /// left out.
+    pub fn restore(image: &AgendaImage, keep: impl Fn(&Happening) -> bool) -> Agenda {
+        let top = !(image.now << SEQ_BITS);
+        let mut heap = radix_heap::RadixHeapMap::new_at(top);
+        for &(key, what) in &image.pending {
+            if key <= top && keep(&what) {
+                heap.push(key, what);
+            }
+        }
+        Agenda {
+            heap,
+            seq: image.seq,
+            now: image.now,
+            held: None,
+        }
     }
 }
 

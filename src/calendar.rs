@@ -128,6 +128,12 @@ pub struct Calendar {
 }
 
 impl Calendar {
+    /// A one-day calendar, to be replaced: what a value read back without
+    /// its calendar holds until it is given the real one.
+    pub fn placeholder() -> Self {
+        Calendar::new(CivilDate::new(2000, 1, 1).expect("a real date"), 1, &[])
+    }
+
     /// Days past the horizon the working-day table covers; work scheduled
     /// beyond that never happens inside the run, so it is clamped there.
     const MARGIN_DAYS: u64 = 3 * 366;

@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::agenda::Agenda;
+use crate::agenda::Happening;
 use crate::calendar::Minute;
 use crate::event::{Event, Timed};
 use crate::log::{Header, LogError, LogReader, LogWriter, Trailer, CHECKPOINT_EVERY};
@@ -133,36 +134,98 @@ pub struct Finished {
     pub summary: Summary,
 }
 
-/// Runs `model` to its horizon, sending every event to `sink`.
-pub fn simulate<S: EventSink>(model: &Model, sink: &mut S) -> Result<(State, Metrics), RunError> {
-    let mut state = State::new(&model.scenario);
-    let mut metrics = Metrics::new(&model.calendar);
-    let mut agenda = Agenda::new();
-    let mut decisions = Decisions::default();
-    model.start(&mut decisions);
-    for &(at, what) in &decisions.schedule {
-        agenda.push(at, what);
-    }
-    let horizon = model.calendar.horizon();
-    let mut index = 0u64;
-    while let Some((now, what)) = agenda.pop() {
-        if now >= horizon {
-            break;
-        }
-        decisions.clear();
-        model.decide(now, what, &state, &mut decisions);
-        for event in &decisions.events {
-            fold(&mut state, &mut metrics, now, event)
-                .map_err(|source| RunError::Inconsistent { index, source })?;
-            sink.record(now, event)?;
-            index += 1;
-        }
+/// A run under way: its state, metrics and agenda.
+pub struct Run {
+    /// The state.
+    pub state: State,
+    /// The metrics so far.
+    pub metrics: Metrics,
+    /// Pending happenings.
+    pub agenda: Agenda,
+    decisions: Decisions,
+}
+
+impl Run {
+    /// A run of `model` at its start: nothing has happened yet.
+    pub fn start(model: &Model) -> Run {
+        let mut decisions = Decisions::default();
+        let mut agenda = Agenda::new();
+        model.start(&mut decisions);
         for &(at, what) in &decisions.schedule {
             agenda.push(at, what);
         }
+        Run {
+            state: State::new(&model.scenario),
+            metrics: Metrics::new(&model.calendar),
+            agenda,
+            decisions,
+        }
     }
-    metrics.finish(horizon, &state);
-    Ok((state, metrics))
+
+    /// A run resumed from its parts (a snapshot).
+    pub fn resume(state: State, metrics: Metrics, agenda: Agenda) -> Run {
+        Run {
+            state,
+            metrics,
+            agenda,
+            decisions: Decisions::default(),
+        }
+    }
+
+    /// Decides one happening now and folds its events, sending them to `sink`.
+    #[inline]
+    pub fn step<S: EventSink>(
+        &mut self,
+        model: &Model,
+        now: Minute,
+        what: Happening,
+        sink: &mut S,
+    ) -> Result<(), RunError> {
+        self.decisions.clear();
+        model.decide(now, what, &self.state, &mut self.decisions);
+        for event in &self.decisions.events {
+            let index = self.metrics.events;
+            fold(&mut self.state, &mut self.metrics, now, event)
+                .map_err(|source| RunError::Inconsistent { index, source })?;
+            sink.record(now, event)?;
+        }
+        for &(at, what) in &self.decisions.schedule {
+            self.agenda.push(at, what);
+        }
+        Ok(())
+    }
+
+    /// Decides every happening due before `until` (and before the horizon).
+    pub fn advance<S: EventSink>(
+        &mut self,
+        model: &Model,
+        until: Minute,
+        sink: &mut S,
+    ) -> Result<(), RunError> {
+        let until = until.min(model.calendar.horizon());
+        while self.agenda.next_time().is_some_and(|t| t < until) {
+            let (now, what) = self.agenda.pop().expect("a happening is pending");
+            self.step(model, now, what, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Runs to the horizon and closes the metrics.
+    pub fn finish<S: EventSink>(
+        mut self,
+        model: &Model,
+        sink: &mut S,
+    ) -> Result<(State, Metrics), RunError> {
+        let horizon = model.calendar.horizon();
+        self.advance(model, horizon, sink)?;
+        self.metrics.finish(horizon, &self.state);
+        Ok((self.state, self.metrics))
+    }
+}
+
+/// Runs `model` to its horizon, sending every event to `sink`.
+pub fn simulate<S: EventSink>(model: &Model, sink: &mut S) -> Result<(State, Metrics), RunError> {
+    Run::start(model).finish(model, sink)
 }
 
 /// Runs a scenario with `seed`; with `log`, writes the event log to it.

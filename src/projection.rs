@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::event::{
@@ -19,7 +19,7 @@ use crate::state::{Inconsistent, Stage, State};
 const YEAR: Minute = 365 * DAY;
 
 /// Counts for one period: a calendar month (`2024-04`) or a financial year (`2024-25`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodCounts {
     /// The period: `2024-04` for a month, `2024-25` for a financial year.
     pub period: String,
@@ -98,7 +98,7 @@ pub struct PeriodCounts {
 }
 
 /// A staff pool's people and cases at a moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffAtEnd {
     /// Funded posts.
     pub posts: u32,
@@ -192,8 +192,10 @@ impl PeriodCounts {
 }
 
 /// Every metric of a run, folded from its events.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metrics {
+    /// Rebuilt from the scenario when metrics are read back from a snapshot.
+    #[serde(skip, default = "Calendar::placeholder")]
     calendar: Calendar,
     first_month: CivilDate,
     /// Events seen.

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Minute, DAY, WEEK};
 use crate::codec;
@@ -21,7 +21,7 @@ use crate::scenario::{Scenario, WhenSpent};
 const SALARY_YEAR: Minute = 365 * DAY;
 
 /// Where a family is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     /// Referred; the front door has not decided yet.
     AwaitingTriage,
@@ -50,7 +50,7 @@ impl Stage {
 }
 
 /// One family known to the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Family {
     /// Attributes drawn when it was first referred.
     pub attributes: Attributes,
@@ -89,7 +89,7 @@ pub struct Family {
 }
 
 /// A pool that holds cases up to a cap: lead practitioners, FGDM coordinators.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadPool {
     /// Families the pool can hold at once (from the staff in post).
     pub capacity: u32,
@@ -98,7 +98,7 @@ pub struct LeadPool {
 }
 
 /// One staff pool's people now.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staff {
     /// Permanent staff in post.
     pub permanent: u32,
@@ -124,7 +124,7 @@ impl Staff {
 }
 
 /// What one version of the policy timeline sets for a staff pool, in whole numbers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolTerms {
     /// Funded posts: the FTE rounded up (each post holds FTE / posts).
     pub posts: u32,
@@ -190,7 +190,7 @@ impl PoolTerms {
 
 /// The funding ledger: what each budget line has spent this financial year,
 /// and the staff and placement costs accrued since they were last settled.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     /// The financial year (index from the run's first) the figures are for.
     pub year: u32,
@@ -229,7 +229,7 @@ impl Ledger {
 }
 
 /// The family help team's caseload and waiting list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FamilyHelpTeam {
     /// Families the team can hold at once.
     pub capacity: u32,
