@@ -166,7 +166,7 @@ impl Agenda {
             .map(|&(k, v)| (k, v))
             .chain(self.held)
             .collect();
-        pending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        pending.sort_unstable_by_key(|&(key, _)| std::cmp::Reverse(key));
         AgendaImage {
             seq: self.seq,
             now: self.now,
