@@ -128,6 +128,14 @@ impl Agenda {
         self.seq += 1;
     }
 
+    /// Puts `what` on the agenda at `at`, before everything else due then
+    /// (as if it had been put there at the start of the run, as policy
+    /// changes are).
+    pub fn push_first(&mut self, at: Minute, what: Happening) {
+        let at = at.clamp(self.now, LAST_MINUTE);
+        self.heap.push(!(at << SEQ_BITS), what);
+    }
+
     /// Takes the earliest happening (first inserted among equal times).
     #[inline]
     pub fn pop(&mut self) -> Option<(Minute, Happening)> {

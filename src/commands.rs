@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::calendar::{Calendar, Minute, DAY};
+use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::engine::{self, RunError, ScenarioInput};
 use crate::event::{Event, FamilyId};
 use crate::log::{self, LogError, LogReader, LogWriter};
@@ -87,9 +87,47 @@ pub fn run(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
+    run_with_checkpoint(scenario, seed, out_dir, None, json, out, note)
+}
+
+/// The name of the snapshot `run --checkpoint-at DATE --out DIR` writes.
+pub fn snapshot_file(date: CivilDate) -> String {
+    format!("snapshot-{date}.ffs")
+}
+
+/// `familyflow run --checkpoint-at DATE`: as [`run`], and writes a snapshot
+/// of the run at the start of `checkpoint_at` into `out_dir`.
+pub fn run_with_checkpoint(
+    scenario: Option<&Path>,
+    seed: u64,
+    out_dir: Option<&Path>,
+    checkpoint_at: Option<CivilDate>,
+    json: bool,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
     let input = match scenario {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
+    };
+    let checkpoint = match checkpoint_at {
+        None => None,
+        Some(date) => {
+            let cal = input.scenario.calendar();
+            let end = cal.date(cal.horizon().saturating_sub(1));
+            if date < cal.start() || date > end {
+                return Err(CommandError::Failed(format!(
+                    "--checkpoint-at {date} is outside the run ({} to {end})",
+                    cal.start()
+                )));
+            }
+            if out_dir.is_none() {
+                return Err(CommandError::Failed(
+                    "--checkpoint-at needs --out DIR, where the snapshot is written".into(),
+                ));
+            }
+            Some((date, cal.minute_of(date)))
+        }
     };
     let started = Instant::now();
     let finished = match out_dir {
@@ -97,8 +135,21 @@ pub fn run(
             std::fs::create_dir_all(dir).map_err(file_error(dir))?;
             let log_path = dir.join(LOG_FILE);
             let file = File::create(&log_path).map_err(file_error(&log_path))?;
-            let finished =
-                engine::run(&input, seed, Some(BufWriter::with_capacity(1 << 20, file)))?;
+            let log = Some(BufWriter::with_capacity(1 << 20, file));
+            let finished = match checkpoint {
+                None => engine::run(&input, seed, log)?,
+                Some((date, at)) => {
+                    let (finished, snapshot) =
+                        crate::snapshot::run_with_snapshot(&input, seed, log, at)?;
+                    let path = dir.join(snapshot_file(date));
+                    let file = File::create(&path).map_err(file_error(&path))?;
+                    snapshot
+                        .write(BufWriter::with_capacity(1 << 20, file))
+                        .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?;
+                    let _ = writeln!(note, "wrote the snapshot at {date}: {}", path.display());
+                    finished
+                }
+            };
             let summary_path = dir.join(SUMMARY_FILE);
             std::fs::write(&summary_path, finished.summary.to_json())
                 .map_err(file_error(&summary_path))?;
@@ -155,6 +206,122 @@ pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), Command
             log.display(),
             replayed.trailer.state_hash
         )));
+    }
+    Ok(())
+}
+
+/// Reads a snapshot file, naming it in errors.
+fn read_snapshot(path: &Path) -> Result<crate::snapshot::Snapshot, CommandError> {
+    let f = File::open(path).map_err(file_error(path))?;
+    crate::snapshot::Snapshot::read(BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// `familyflow replay LOG --from SNAPSHOT`: rebuilds a branch's summary from
+/// the snapshot it started from and its log of what came after.
+pub fn replay_from(
+    log: &Path,
+    snapshot: &Path,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let snap = read_snapshot(snapshot)?;
+    let (finished, stored) = snap
+        .replay_tail(open_log(log)?)
+        .map_err(|e| CommandError::Failed(format!("{}: {e}", log.display())))?;
+    let text = if json {
+        finished.summary.to_json()
+    } else {
+        finished.summary.to_text()
+    };
+    out.write_all(text.as_bytes())
+        .map_err(file_error(Path::new("<stdout>")))?;
+    let rebuilt = finished.state.hash();
+    if rebuilt != stored {
+        return Err(CommandError::Failed(format!(
+            "{}: the replayed state hash {rebuilt:016x} differs from the log's {stored:016x}",
+            log.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `familyflow branch SNAPSHOT SCENARIO…`: continues the snapshot's run
+/// under each scenario and prints each summary; with `out_dir`, writes
+/// `DIR/<scenario name>/` with the log of what came after the snapshot, the
+/// summary and the monthly series.
+pub fn branch(
+    snapshot: &Path,
+    scenarios: &[PathBuf],
+    out_dir: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let snap = read_snapshot(snapshot)?;
+    let at = {
+        let original = snap.scenario()?;
+        original.scenario.calendar().date(snap.head.at)
+    };
+    for (i, path) in scenarios.iter().enumerate() {
+        let input = ScenarioInput::load(path)?;
+        let failed = |e: crate::snapshot::BranchError| {
+            CommandError::Failed(format!("{}: {e}", path.display()))
+        };
+        let finished = match out_dir {
+            Some(dir) => {
+                let stem = path.file_stem().map_or_else(
+                    || format!("branch-{i}"),
+                    |s| s.to_string_lossy().into_owned(),
+                );
+                let sub = dir.join(stem);
+                std::fs::create_dir_all(&sub).map_err(file_error(&sub))?;
+                let log_path = sub.join(LOG_FILE);
+                let file = File::create(&log_path).map_err(file_error(&log_path))?;
+                let finished = crate::snapshot::branch_to_log(
+                    &snap,
+                    &input,
+                    BufWriter::with_capacity(1 << 20, file),
+                )
+                .map_err(failed)?;
+                for (name, text) in [
+                    (SUMMARY_FILE, finished.summary.to_json()),
+                    (MONTHLY_FILE, finished.summary.monthly_csv()),
+                ] {
+                    let p = sub.join(name);
+                    std::fs::write(&p, text).map_err(file_error(&p))?;
+                }
+                let _ = writeln!(
+                    note,
+                    "wrote {} (replay it with --from {})",
+                    sub.display(),
+                    snapshot.display()
+                );
+                finished
+            }
+            None => snap
+                .branch(&input, &mut crate::engine::Discard)
+                .map_err(failed)?,
+        };
+        if !json {
+            let _ = writeln!(
+                out,
+                "== branch {} of {}: {} from the snapshot at {at}\n",
+                i + 1,
+                scenarios.len(),
+                path.display()
+            );
+        }
+        let text = if json {
+            finished.summary.to_json()
+        } else {
+            finished.summary.to_text()
+        };
+        out.write_all(text.as_bytes())
+            .map_err(file_error(Path::new("<stdout>")))?;
+        if !json && i + 1 < scenarios.len() {
+            let _ = writeln!(out);
+        }
     }
     Ok(())
 }

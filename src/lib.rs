@@ -21,6 +21,7 @@ pub mod model;
 pub mod projection;
 pub mod replications;
 pub mod scenario;
+pub mod snapshot;
 pub mod state;
 pub mod stream;
 pub mod summary;

@@ -52,6 +52,33 @@ enum Command {
         /// No progress bar or timing on stderr.
         #[arg(long)]
         quiet: bool,
+        /// Also write a snapshot of the run at the start of this day
+        /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
+        #[arg(long, value_name = "DATE", value_parser = parse_date, conflicts_with = "replications")]
+        checkpoint_at: Option<familyflow::calendar::CivilDate>,
+    },
+    /// Continue a snapshot's run under one or more scenarios (common random numbers).
+    #[command(after_help = "Examples:
+  familyflow run scenarios/default.toml --checkpoint-at 2025-04-01 --out base
+  familyflow branch base/snapshot-2025-04-01.ffs scenarios/default.toml scenarios/ffc-reform.toml --out branches
+  familyflow replay branches/ffc-reform/events.ffl --from base/snapshot-2025-04-01.ffs
+
+Each scenario must keep the run's calendar and families (start, years, bank holidays,
+families, starting caseload). Families keep their random draws, and everything already
+under way carries on; from the snapshot's day each scenario's own parameters and policy
+timeline apply.")]
+    Branch {
+        /// Snapshot written by `run --checkpoint-at`.
+        snapshot: PathBuf,
+        /// Scenario files (TOML) to continue under.
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+        /// Folder for each branch's log (events after the snapshot), summary and monthly series.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summaries as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Run scenarios on common random numbers and compare them with paired differences.
     #[command(
@@ -86,11 +113,14 @@ enum Command {
     /// Rebuild a run's summary from its event log alone.
     #[command(after_help = "Example:\n  familyflow replay out/events.ffl")]
     Replay {
-        /// Event log written by `run --out`.
+        /// Event log written by `run --out` (or by `branch --out`, with --from).
         log: PathBuf,
         /// Print the summary as JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// The snapshot a branch's log continues from.
+        #[arg(long, value_name = "SNAPSHOT")]
+        from: Option<PathBuf>,
     },
     /// Check a log's integrity and that replaying it reproduces its final state.
     #[command(after_help = "Example:\n  familyflow verify out/events.ffl")]
@@ -141,6 +171,12 @@ enum ScenarioCommand {
     Schema,
 }
 
+/// A date like 2025-04-01.
+fn parse_date(s: &str) -> Result<familyflow::calendar::CivilDate, String> {
+    familyflow::calendar::CivilDate::parse(s)
+        .ok_or_else(|| format!("{s} is not a date like 2025-04-01"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
@@ -162,6 +198,7 @@ fn main() -> ExitCode {
             threads,
             warm_up,
             quiet,
+            ..
         } => commands::run_replications(
             scenario.as_deref(),
             &commands::ReplicationOptions {
@@ -182,10 +219,25 @@ fn main() -> ExitCode {
             out: dir,
             json,
             replications: None,
+            checkpoint_at,
             ..
-        } => commands::run(
+        } => commands::run_with_checkpoint(
             scenario.as_deref(),
             *seed,
+            dir.as_deref(),
+            *checkpoint_at,
+            *json,
+            &mut out,
+            &mut *note,
+        ),
+        Command::Branch {
+            snapshot,
+            scenarios,
+            out: dir,
+            json,
+        } => commands::branch(
+            snapshot,
+            scenarios,
             dir.as_deref(),
             *json,
             &mut out,
@@ -214,7 +266,16 @@ fn main() -> ExitCode {
             &mut out,
             &mut *note,
         ),
-        Command::Replay { log, json } => commands::replay(log, *json, &mut out),
+        Command::Replay {
+            log,
+            json,
+            from: None,
+        } => commands::replay(log, *json, &mut out),
+        Command::Replay {
+            log,
+            json,
+            from: Some(snapshot),
+        } => commands::replay_from(log, snapshot, *json, &mut out),
         Command::Verify { log } => commands::verify(log, &mut out),
         Command::Events { log, family, json } => commands::events(log, *family, *json, &mut out),
         Command::Recover { log, out: to } => commands::recover(log, to, &mut out),

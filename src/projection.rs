@@ -191,12 +191,18 @@ impl PeriodCounts {
     }
 }
 
+fn placeholder_month() -> CivilDate {
+    CivilDate::new(2000, 1, 1).expect("a real date")
+}
+
 /// Every metric of a run, folded from its events.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metrics {
     /// Rebuilt from the scenario when metrics are read back from a snapshot.
     #[serde(skip, default = "Calendar::placeholder")]
     calendar: Calendar,
+    /// Rebuilt from the calendar when metrics are read back.
+    #[serde(skip, default = "placeholder_month")]
     first_month: CivilDate,
     /// Events seen.
     pub events: u64,
@@ -547,6 +553,13 @@ impl Metrics {
                 year.staff_at_end = month.staff_at_end;
             }
         }
+    }
+
+    /// Gives metrics read back from a snapshot their calendar.
+    pub fn set_calendar(&mut self, calendar: &Calendar) {
+        let fresh = Metrics::new(calendar);
+        self.calendar = fresh.calendar;
+        self.first_month = fresh.first_month;
     }
 
     /// The calendar the metrics count working days and years on.

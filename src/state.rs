@@ -249,6 +249,27 @@ impl FamilyHelpTeam {
     }
 }
 
+/// The state's counters and teams, written out with its families (a snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateImage {
+    /// The id the next new family gets.
+    pub next_family: u32,
+    /// The family help team.
+    pub family_help: FamilyHelpTeam,
+    /// Lead practitioners.
+    pub leads: LeadPool,
+    /// FGDM coordinators.
+    pub coordinators: LeadPool,
+    /// Each staff pool's people.
+    pub staff: [Staff; 5],
+    /// The version of the policy timeline in force.
+    pub version: u32,
+    /// The funding ledger.
+    pub ledger: Ledger,
+    /// Families in each stage.
+    pub stage_count: [u32; Stage::COUNT],
+}
+
 /// An event that does not fit the state it is applied to: a corrupt or
 /// foreign log, or a bug.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -322,6 +343,49 @@ impl State {
             year_starts: cal.financial_year_starts(),
             horizon: cal.horizon(),
         }
+    }
+
+    /// The state written out: counters and teams, and the families in id order.
+    pub fn image(&self) -> (StateImage, Vec<(FamilyId, Family)>) {
+        let mut families: Vec<(FamilyId, Family)> = self
+            .families
+            .iter()
+            .map(|(&id, f)| (id, f.clone()))
+            .collect();
+        families.sort_unstable_by_key(|&(id, _)| id);
+        (
+            StateImage {
+                next_family: self.next_family,
+                family_help: self.family_help.clone(),
+                leads: self.leads.clone(),
+                coordinators: self.coordinators.clone(),
+                staff: self.staff.clone(),
+                version: self.version as u32,
+                ledger: self.ledger.clone(),
+                stage_count: self.stage_count,
+            },
+            families,
+        )
+    }
+
+    /// A state read back from its image, under `scenario` (whose staff terms
+    /// it takes; a version beyond its timeline is taken as its last).
+    pub fn restore(
+        scenario: &Scenario,
+        image: &StateImage,
+        families: &[(FamilyId, Family)],
+    ) -> State {
+        let mut state = State::new(scenario);
+        state.families = families.iter().cloned().collect();
+        state.next_family = image.next_family;
+        state.family_help = image.family_help.clone();
+        state.leads = image.leads.clone();
+        state.coordinators = image.coordinators.clone();
+        state.staff = image.staff.clone();
+        state.version = (image.version as usize).min(state.terms.len() - 1);
+        state.ledger = image.ledger.clone();
+        state.stage_count = image.stage_count;
+        state
     }
 
     /// The minute each financial year after the run's first starts (1 April).

@@ -118,6 +118,29 @@ impl Model {
         &self.version(now).scenario
     }
 
+    /// The parameters of version `v` of the timeline (0: the scenario's own).
+    pub fn version_scenario(&self, v: u16) -> &Scenario {
+        &self.versions[usize::from(v).min(self.versions.len() - 1)].scenario
+    }
+
+    /// The timeline seen from `at`: the version in force just before it, and
+    /// each later change (from `at` on) with the minute it starts.
+    pub fn timeline_from(&self, at: Minute) -> (u16, Vec<(Minute, u16)>) {
+        let before = self
+            .versions
+            .partition_point(|v| v.from < at)
+            .saturating_sub(1);
+        let later = self
+            .versions
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, v)| v.from >= at)
+            .map(|(i, v)| (v.from, i as u16))
+            .collect();
+        (before as u16, later)
+    }
+
     /// When the version after the one in force at `now` starts, if any.
     fn next_change(&self, now: Minute) -> Option<Minute> {
         self.versions

@@ -1,0 +1,225 @@
+//! Snapshots and branches: a run stopped at a date and continued — under
+//! the same scenario it is the same run; under another it keeps every
+//! family's draws; its log replays on top of the snapshot; a damaged
+//! snapshot is refused, saying where.
+
+mod common;
+
+use familyflow::calendar::CivilDate;
+use familyflow::engine::{self, Discard, ScenarioInput};
+use familyflow::snapshot::{branch_to_log, run_with_snapshot, Snapshot};
+
+fn tiny_text() -> String {
+    std::fs::read_to_string("tests/data/tiny.toml").unwrap()
+}
+
+fn minute(input: &ScenarioInput, y: i32, m: u8, d: u8) -> u64 {
+    input
+        .scenario
+        .calendar()
+        .minute_of(CivilDate::new(y, m, d).unwrap())
+}
+
+/// The default scenario, snapshotted at 1 October 2024, with its log.
+fn default_with_snapshot() -> (ScenarioInput, Vec<u8>, Snapshot, engine::Finished) {
+    let input = ScenarioInput::builtin();
+    let at = minute(&input, 2024, 10, 1);
+    let (finished, snapshot) = run_with_snapshot(&input, 7, Some(Vec::new()), at).unwrap();
+    let mut log = Vec::new();
+    let mut w = familyflow::log::LogWriter::new(&mut log, &input.header(7)).unwrap();
+    let model = familyflow::model::Model::new(input.scenario.clone(), 7);
+    let (state, _) = engine::simulate(&model, &mut w).unwrap();
+    w.finish(model.calendar.horizon(), state.hash(), true)
+        .unwrap();
+    (input, log, snapshot, finished)
+}
+
+#[test]
+fn branching_with_the_same_scenario_is_the_same_run() {
+    let (input, whole_log, snapshot, straight) = default_with_snapshot();
+    // Taking a snapshot does not change the run.
+    let plain = engine::run::<std::io::Sink>(&input, 7, None).unwrap();
+    assert_eq!(plain.summary, straight.summary);
+    // The snapshot survives its file format.
+    let bytes = snapshot.write(Vec::new()).unwrap();
+    let read = Snapshot::read(&bytes[..]).unwrap();
+    assert_eq!(read.write(Vec::new()).unwrap(), bytes, "write, read, write");
+    // Continuing it is the run from there.
+    let mut tail = Vec::new();
+    let branched = branch_to_log(&read, &input, &mut tail).unwrap();
+    assert_eq!(branched.summary, straight.summary);
+    assert_eq!(branched.state.hash(), straight.state.hash());
+    // Replaying snapshot + tail equals replaying the whole log.
+    let (replayed, stored) = read.replay_tail(&tail[..]).unwrap();
+    let whole = engine::replay(&whole_log[..]).unwrap();
+    assert_eq!(replayed.summary, whole.finished.summary);
+    assert_eq!(replayed.state.hash(), whole.trailer.state_hash);
+    assert_eq!(stored, whole.trailer.state_hash);
+    // The tail holds only what came after the snapshot.
+    let mut reader = familyflow::log::LogReader::open(&tail[..]).unwrap();
+    let first = reader.next_event().unwrap().unwrap();
+    assert!(first.at >= snapshot.head.at);
+}
+
+#[test]
+fn the_same_run_gives_the_same_snapshot_bytes() {
+    let input = ScenarioInput::builtin();
+    let at = minute(&input, 2025, 1, 1);
+    let a = run_with_snapshot::<Vec<u8>>(&input, 3, None, at).unwrap().1;
+    let b = run_with_snapshot::<Vec<u8>>(&input, 3, None, at).unwrap().1;
+    assert_eq!(a.write(Vec::new()).unwrap(), b.write(Vec::new()).unwrap());
+    let c = run_with_snapshot::<Vec<u8>>(&input, 4, None, at).unwrap().1;
+    assert_ne!(a.write(Vec::new()).unwrap(), c.write(Vec::new()).unwrap());
+}
+
+#[test]
+fn a_branch_under_a_later_policy_equals_running_that_scenario_straight_through() {
+    // B is A with a change dated after the snapshot: A's snapshot continued
+    // under B is B's own run, event for event (common random numbers).
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let b_text = format!(
+        "{}\n[[policy]]\ndate = 2024-11-01\nfamily_help.fte = 2\ncare.years_in_care_mean = 1.5\n",
+        tiny_text()
+    );
+    let b = ScenarioInput::from_text(&b_text, "tiny-b.toml").unwrap();
+    let at = minute(&a, 2024, 9, 1);
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 11, None, at).unwrap();
+    let branched = snapshot.branch(&b, &mut Discard).unwrap();
+    let straight = engine::run::<std::io::Sink>(&b, 11, None).unwrap();
+    assert_eq!(branched.state.hash(), straight.state.hash());
+    assert_eq!(branched.summary.events, straight.summary.events);
+    assert_eq!(branched.summary.by_month, straight.summary.by_month);
+    // And it differs from A continued (the lever did something).
+    let a_on = snapshot.branch(&a, &mut Discard).unwrap();
+    assert_ne!(a_on.state.hash(), branched.state.hash());
+}
+
+#[test]
+fn a_branch_with_different_parameters_from_the_snapshot_day() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let at = minute(&a, 2024, 9, 1);
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 5, None, at).unwrap();
+    let c_text = tiny_text().replace("years_in_care_mean = 2.5", "years_in_care_mean = 0.5");
+    assert_ne!(
+        c_text,
+        tiny_text(),
+        "the tiny scenario has the line replaced"
+    );
+    let c = ScenarioInput::from_text(&c_text, "tiny-c.toml").unwrap();
+    let mut events = Vec::new();
+    let branched = snapshot.branch(&c, &mut events).unwrap();
+    // The new version takes effect at the snapshot's minute, first.
+    assert_eq!(events[0].at, at);
+    assert!(matches!(
+        events[0].event,
+        familyflow::event::Event::PolicyApplied { change: 0 }
+    ));
+    let a_on = snapshot.branch(&a, &mut Discard).unwrap();
+    assert_ne!(branched.state.hash(), a_on.state.hash());
+    // Months before the snapshot are the same in both.
+    let before = 5; // April to August 2024
+    assert_eq!(
+        branched.summary.by_month[..before],
+        a_on.summary.by_month[..before]
+    );
+}
+
+#[test]
+fn a_branch_must_keep_the_calendar_and_families() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 1, None, 100_000).unwrap();
+    let longer = tiny_text().replace("years = 1", "years = 2");
+    let b = ScenarioInput::from_text(&longer, "longer.toml").unwrap();
+    let Err(err) = snapshot.branch(&b, &mut Discard) else {
+        panic!("a branch with another length ran");
+    };
+    let err = err.to_string();
+    assert!(err.contains("`years`"), "{err}");
+}
+
+#[test]
+fn a_damaged_snapshot_is_refused_saying_where() {
+    let input = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&input, 2, None, 200_000).unwrap();
+    let bytes = snapshot.write(Vec::new()).unwrap();
+    assert!(Snapshot::read(&bytes[..]).is_ok());
+    // Every cut is refused.
+    for cut in (0..bytes.len()).step_by(97).chain([bytes.len() - 1]) {
+        assert!(Snapshot::read(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    // Flipped bits are refused (a sample of positions across the file).
+    for pos in (0..bytes.len()).step_by(53) {
+        let mut bad = bytes.clone();
+        bad[pos] ^= 0x10;
+        let err = Snapshot::read(&bad[..]);
+        assert!(err.is_err(), "flip at byte {pos} was accepted");
+    }
+    // Trailing bytes are refused.
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let err = Snapshot::read(&longer[..]).unwrap_err().to_string();
+    assert!(err.contains("bytes follow the end"), "{err}");
+    // A huge length is refused before allocating.
+    let mut huge = bytes.clone();
+    huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+    let err = Snapshot::read(&huge[..]).unwrap_err().to_string();
+    assert!(err.contains("record 0 at byte 12"), "{err}");
+}
+
+#[test]
+fn the_command_line_writes_branches_and_replays_them() {
+    let dir = common::TempDir::new("branch");
+    let bin = env!("CARGO_BIN_EXE_familyflow");
+    let base = dir.path().join("base");
+    let tiny = std::path::Path::new("tests/data/tiny.toml");
+    let ok = |args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let straight = ok(&[
+        "run".as_ref(),
+        tiny.as_os_str(),
+        "--checkpoint-at".as_ref(),
+        "2024-10-01".as_ref(),
+        "--out".as_ref(),
+        base.as_os_str(),
+    ]);
+    let snap = base.join("snapshot-2024-10-01.ffs");
+    assert!(snap.exists());
+    let branches = dir.path().join("branches");
+    let out = ok(&[
+        "branch".as_ref(),
+        snap.as_os_str(),
+        tiny.as_os_str(),
+        "--out".as_ref(),
+        branches.as_os_str(),
+    ]);
+    assert!(out.contains(&straight[straight.find("Referrals").unwrap()..]));
+    let tail = branches.join("tiny").join("events.ffl");
+    let replayed = ok(&[
+        "replay".as_ref(),
+        tail.as_os_str(),
+        "--from".as_ref(),
+        snap.as_os_str(),
+    ]);
+    assert_eq!(replayed, straight);
+    // A checkpoint outside the run is a clear error.
+    let o = std::process::Command::new(bin)
+        .args([
+            "run",
+            "tests/data/tiny.toml",
+            "--checkpoint-at",
+            "2030-01-01",
+            "--out",
+        ])
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("outside the run"));
+}
