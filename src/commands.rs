@@ -7,11 +7,9 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
-
-use crate::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::calendar::CivilDate;
 use crate::engine::{self, RunError, ScenarioInput};
-use crate::event::{Event, FamilyId};
+use crate::event::FamilyId;
 use crate::log::{self, LogError, LogReader, LogWriter};
 use crate::projection::{fold, Metrics};
 use crate::scenario::{scenario_hash, Scenario, ScenarioError};
@@ -373,10 +371,7 @@ pub fn verify(log: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
 }
 
 /// A minute as `2024-04-03 10:15`.
-fn stamp(cal: &Calendar, at: Minute) -> String {
-    let m = at % DAY;
-    format!("{} {:02}:{:02}", cal.date(at), m / 60, m % 60)
-}
+use crate::export::stamp;
 
 /// `familyflow events`: prints a log's events as text or JSON lines,
 /// optionally one family's. A cut or damaged log prints what is intact and
@@ -387,12 +382,6 @@ pub fn events(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    #[derive(Serialize)]
-    struct Line<'a> {
-        at: Minute,
-        date: String,
-        event: &'a Event,
-    }
     let mut reader = LogReader::open(open_log(log)?).map_err(|source| CommandError::Log {
         path: log.to_path_buf(),
         source,
@@ -415,13 +404,7 @@ pub fn events(
             continue;
         }
         if json {
-            let line = Line {
-                at: timed.at,
-                date: stamp(&cal, timed.at),
-                event: &timed.event,
-            };
-            let s = serde_json::to_string(&line).expect("events serialise");
-            writeln!(out, "{s}").map_err(stdout)?;
+            writeln!(out, "{}", crate::export::event_json(&cal, &timed)).map_err(stdout)?;
         } else {
             writeln!(out, "{}  {}", stamp(&cal, timed.at), timed.event).map_err(stdout)?;
         }
@@ -521,3 +504,69 @@ pub use log::FORMAT_VERSION;
 pub use crate::compare::{compare, CompareOptions};
 /// `familyflow run --replications` (in [`crate::replications`]).
 pub use crate::replications::{run_replications, ReplicationOptions, WarmUp};
+
+/// What `familyflow export` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// SSDA903 CSV tables (header, episodes), one folder per collection year.
+    Ssda903,
+    /// Children in need census XML, one file per collection year.
+    Cin,
+    /// Every event as CSV.
+    Csv,
+    /// Every event as JSON lines.
+    Jsonl,
+}
+
+/// `familyflow export LOG --format F --out DIR`: writes the log in a data
+/// return's format, or every event as CSV or JSON lines, and says what it wrote.
+pub fn export(
+    log: &Path,
+    format: ExportFormat,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    use crate::export::{events_csv, events_jsonl, Returns};
+    let failed =
+        |e: crate::export::ExportError| CommandError::Failed(format!("{}: {e}", log.display()));
+    std::fs::create_dir_all(dir).map_err(file_error(dir))?;
+    let mut written = Vec::new();
+    let mut write = |name: String, text: String| -> Result<(), CommandError> {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(file_error(parent))?;
+        }
+        std::fs::write(&path, text).map_err(file_error(&path))?;
+        written.push(path);
+        Ok(())
+    };
+    match format {
+        ExportFormat::Csv => write(
+            "events.csv".into(),
+            events_csv(open_log(log)?).map_err(failed)?,
+        )?,
+        ExportFormat::Jsonl => write(
+            "events.jsonl".into(),
+            events_jsonl(open_log(log)?).map_err(failed)?,
+        )?,
+        ExportFormat::Ssda903 | ExportFormat::Cin => {
+            let returns = Returns::from_log(open_log(log)?).map_err(failed)?;
+            for (year, first, last) in &returns.years {
+                if format == ExportFormat::Ssda903 {
+                    let (header, episodes) = returns.ssda903(*first, *last);
+                    write(format!("ssda903/{year}/header.csv"), header)?;
+                    write(format!("ssda903/{year}/episodes.csv"), episodes)?;
+                } else {
+                    write(
+                        format!("cin/cin-{year}.xml"),
+                        returns.cin_xml(year, *first, *last),
+                    )?;
+                }
+            }
+        }
+    }
+    for p in written {
+        writeln!(out, "wrote {}", p.display()).map_err(file_error(Path::new("<stdout>")))?;
+    }
+    Ok(())
+}

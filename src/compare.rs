@@ -36,7 +36,7 @@ use std::time::Instant;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::calendar::{Calendar, Minute, DAY};
+use crate::calendar::{Calendar, Minute};
 use crate::commands::CommandError;
 use crate::engine::{self, EventSink, ScenarioInput};
 use crate::event::{Event, FamilyId, Placement, Timed, TriageDecision};
@@ -461,11 +461,7 @@ impl Counterfactual {
 // ---------------------------------------------------------------------------
 // One family side by side
 
-/// `2024-04-03 10:15`.
-fn stamp(cal: &Calendar, at: Minute) -> String {
-    let m = at % DAY;
-    format!("{} {:02}:{:02}", cal.date(at), m / 60, m % 60)
-}
+use crate::export::stamp;
 
 /// An event line without the family (the header names it).
 fn line(cal: &Calendar, t: &Timed) -> String {

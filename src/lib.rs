@@ -16,6 +16,7 @@ pub mod commands;
 pub mod compare;
 pub mod engine;
 pub mod event;
+pub mod export;
 pub mod log;
 pub mod model;
 pub mod projection;

@@ -142,6 +142,20 @@ timeline apply.")]
         #[arg(long)]
         json: bool,
     },
+    /// Write a log as data returns (SSDA903, CIN census) or as CSV / JSON lines.
+    #[command(
+        after_help = "Examples:\n  familyflow export out/events.ffl --format ssda903 --out returns\n  familyflow export out/events.ffl --format cin --out returns\n  familyflow export out/events.ffl --format csv --out raw\n\nssda903: returns/ssda903/2024-25/header.csv and episodes.csv for each collection year;\ncin: returns/cin/cin-2024-25.xml for each collection year (1 April to 31 March).\nOne family is one child; what the model does not know (sex, ethnicity, postcodes) is left blank."
+    )]
+    Export {
+        /// Event log.
+        log: PathBuf,
+        /// ssda903, cin, csv or jsonl.
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// Folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Copy the intact part of a cut or damaged log to a new log.
     #[command(
         after_help = "Example:\n  familyflow recover out/events.ffl --out out/recovered.ffl"
@@ -156,6 +170,14 @@ timeline apply.")]
     /// Work with scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum FormatArg {
+    Ssda903,
+    Cin,
+    Csv,
+    Jsonl,
 }
 
 #[derive(Subcommand)]
@@ -279,6 +301,21 @@ fn main() -> ExitCode {
         Command::Verify { log } => commands::verify(log, &mut out),
         Command::Events { log, family, json } => commands::events(log, *family, *json, &mut out),
         Command::Recover { log, out: to } => commands::recover(log, to, &mut out),
+        Command::Export {
+            log,
+            format,
+            out: dir,
+        } => commands::export(
+            log,
+            match format {
+                FormatArg::Ssda903 => commands::ExportFormat::Ssda903,
+                FormatArg::Cin => commands::ExportFormat::Cin,
+                FormatArg::Csv => commands::ExportFormat::Csv,
+                FormatArg::Jsonl => commands::ExportFormat::Jsonl,
+            },
+            dir,
+            &mut out,
+        ),
         Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
         Command::Scenario(ScenarioCommand::Check { file }) => {
             commands::check_scenario(file, &mut out)
