@@ -570,3 +570,55 @@ pub fn export(
     }
     Ok(())
 }
+
+/// The name of the report `report DIR` writes.
+pub const REPORT_FILE: &str = "report.html";
+
+/// `familyflow report DIR`: writes `DIR/report.html` from `DIR/summary.json`
+/// (written by `run --out`), with `DIR/compare.json` (written by `compare
+/// --out`) when it is there.
+pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    let summary_path = dir.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&summary_path).map_err(file_error(&summary_path))?;
+    let summary: crate::summary::Summary = serde_json::from_str(&text).map_err(|e| {
+        CommandError::Failed(format!(
+            "{}: not a summary written by this familyflow: {e}",
+            summary_path.display()
+        ))
+    })?;
+    let compare_path = dir.join(crate::compare::COMPARE_JSON);
+    let comparison = if compare_path.exists() {
+        let text = std::fs::read_to_string(&compare_path).map_err(file_error(&compare_path))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            CommandError::Failed(format!("{}: not JSON: {e}", compare_path.display()))
+        })?;
+        crate::report::differences_from_compare(&json)
+    } else {
+        None
+    };
+    let html = crate::report::html(
+        &summary,
+        comparison
+            .as_ref()
+            .map(|(t, d, c)| (t.as_str(), d.as_slice(), c.as_slice())),
+    );
+    let path = dir.join(REPORT_FILE);
+    std::fs::write(&path, html).map_err(file_error(&path))?;
+    writeln!(out, "wrote {}", path.display()).map_err(file_error(Path::new("<stdout>")))
+}
+
+/// `compare --out DIR --report`: writes A's first replication's summary (the
+/// run the family-by-family counts come from) beside `compare.json`, and the report.
+pub fn compare_report(
+    a: &Path,
+    base_seed: u64,
+    dir: &Path,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let input = ScenarioInput::load(a)?;
+    let seed = crate::replications::replication_seed(base_seed, 0);
+    let finished = engine::run::<io::Sink>(&input, seed, None)?;
+    let path = dir.join(SUMMARY_FILE);
+    std::fs::write(&path, finished.summary.to_json()).map_err(file_error(&path))?;
+    report(dir, note)
+}

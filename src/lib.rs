@@ -21,6 +21,7 @@ pub mod log;
 pub mod model;
 pub mod projection;
 pub mod replications;
+pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod state;

@@ -52,6 +52,9 @@ enum Command {
         /// No progress bar or timing on stderr.
         #[arg(long)]
         quiet: bool,
+        /// Also write DIR/report.html, an HTML report of the run (needs --out).
+        #[arg(long, requires = "out", conflicts_with = "replications")]
+        report: bool,
         /// Also write a snapshot of the run at the start of this day
         /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
         #[arg(long, value_name = "DATE", value_parser = parse_date, conflicts_with = "replications")]
@@ -109,6 +112,17 @@ timeline apply.")]
         /// No progress bar or timing on stderr.
         #[arg(long)]
         quiet: bool,
+        /// Also write DIR/report.html (with A's first replication as the run shown; needs --out).
+        #[arg(long, requires = "out")]
+        report: bool,
+    },
+    /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
+    #[command(
+        after_help = "Examples:\n  familyflow run --out out && familyflow report out\n  familyflow run --out out --report\n  familyflow compare a.toml b.toml --replications 20 --out cmp --report\n\nOne self-contained file (inline SVG and CSS, no network) that opens in any browser."
+    )]
+    Report {
+        /// Folder written by `run --out` (summary.json) or `compare --out --report`.
+        dir: PathBuf,
     },
     /// Rebuild a run's summary from its event log alone.
     #[command(after_help = "Example:\n  familyflow replay out/events.ffl")]
@@ -242,6 +256,7 @@ fn main() -> ExitCode {
             json,
             replications: None,
             checkpoint_at,
+            report,
             ..
         } => commands::run_with_checkpoint(
             scenario.as_deref(),
@@ -251,7 +266,11 @@ fn main() -> ExitCode {
             *json,
             &mut out,
             &mut *note,
-        ),
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => commands::report(dir, &mut *note),
+            _ => Ok(()),
+        }),
         Command::Branch {
             snapshot,
             scenarios,
@@ -274,6 +293,7 @@ fn main() -> ExitCode {
             family,
             warm_up,
             quiet,
+            report,
         } => commands::compare(
             scenarios,
             &commands::CompareOptions {
@@ -287,7 +307,12 @@ fn main() -> ExitCode {
             },
             &mut out,
             &mut *note,
-        ),
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => commands::compare_report(&scenarios[0], *seed, dir, &mut *note),
+            _ => Ok(()),
+        }),
+        Command::Report { dir } => commands::report(dir, &mut out),
         Command::Replay {
             log,
             json,

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::DAY;
 use crate::event::{
@@ -16,7 +16,7 @@ use crate::scenario::{Scenario, WhenSpent};
 use crate::state::State;
 
 /// A labelled count.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Count {
     /// What was counted.
     pub what: String,
@@ -25,7 +25,7 @@ pub struct Count {
 }
 
 /// Referrals over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Referrals {
     /// All referrals.
     pub total: u64,
@@ -40,7 +40,7 @@ pub struct Referrals {
 }
 
 /// The front door over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Triage {
     /// Decisions by kind.
     pub decisions: Vec<Count>,
@@ -49,7 +49,7 @@ pub struct Triage {
 }
 
 /// Family help over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FamilyHelp {
     /// Practitioners (FTE).
     pub fte: f64,
@@ -80,7 +80,7 @@ pub struct FamilyHelp {
 }
 
 /// Child protection over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChildProtection {
     /// Section 47 enquiries started.
     pub s47_enquiries: u64,
@@ -103,7 +103,7 @@ pub struct ChildProtection {
 }
 
 /// Care over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Care {
     /// Children who came into care, by placement.
     pub entries: Vec<Count>,
@@ -126,7 +126,7 @@ pub struct Care {
 }
 
 /// Family networks over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FamilyNetwork {
     /// Family group decision-making offered.
     pub fgdm_offered: u64,
@@ -145,7 +145,7 @@ pub struct FamilyNetwork {
 }
 
 /// One staff pool over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StaffPoolSummary {
     /// The pool.
     pub pool: String,
@@ -172,7 +172,7 @@ pub struct StaffPoolSummary {
 }
 
 /// One budget line over the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BudgetLineSummary {
     /// The line.
     pub line: String,
@@ -190,7 +190,7 @@ pub struct BudgetLineSummary {
 }
 
 /// One budget line in one financial year.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct YearSpend {
     /// The financial year, e.g. `2024-25`.
     pub period: String,
@@ -201,7 +201,7 @@ pub struct YearSpend {
 }
 
 /// Where families were when the run ended.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AtEnd {
     /// Awaiting a front-door decision.
     pub awaiting_triage: u64,
@@ -222,7 +222,7 @@ pub struct AtEnd {
 }
 
 /// Everything a run reports.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// familyflow's version.
     pub familyflow: String,

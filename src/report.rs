@@ -1,0 +1,822 @@
+//! The HTML report: one self-contained page (inline SVG and CSS, no
+//! network) telling the story of a run, and of a comparison when there is one.
+//!
+//! Sections: headline outcomes beside England's published figures; where
+//! families went (a flow diagram with counts); charts over time (referrals,
+//! children on plans, children looked after by placement, the family help
+//! waiting list, staff in post by pool, spending by budget line against its
+//! budget); and, for a comparison, each key metric's paired difference with
+//! its 95% interval (dot and whisker) and the family-by-family counts.
+//!
+//! The charts are drawn here as plain SVG (axes, ticks, lines, areas, bars)
+//! rather than with a charting crate: the crates' text layout needs font
+//! files at build or run time, and the few chart shapes a report needs take
+//! fewer lines than configuring one.
+
+use std::fmt::Write as _;
+
+use crate::summary::{thousands, Summary};
+
+/// Colours, in series order (colour-blind safe, Okabe-Ito).
+const COLOURS: [&str; 8] = [
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+];
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 80.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+
+/// One line (or band) of a chart.
+struct Series {
+    name: String,
+    values: Vec<Option<f64>>,
+}
+
+/// Escapes text for HTML and SVG.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A round number at or above `x` (1, 2 or 5 times a power of ten).
+fn nice_max(x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if m * p >= x {
+            return m * p;
+        }
+    }
+    10.0 * p
+}
+
+/// A tick label: thousands separators, a decimal only for small steps.
+fn tick(v: f64, step: f64) -> String {
+    if step < 1.0 {
+        format!("{v:.1}")
+    } else {
+        thousands(v.round().max(0.0) as u64)
+    }
+}
+
+/// `2024-04` as `Apr 2024`.
+fn month_label(period: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m: usize = period.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    format!("{} {}", NAMES[(m + 11) % 12], period.get(..4).unwrap_or(""))
+}
+
+/// The frame of a chart: title, y axis with ticks and label, x labels.
+fn frame(
+    o: &mut String,
+    id: &str,
+    title: &str,
+    y_label: &str,
+    max: f64,
+    x_labels: &[(f64, String)],
+) {
+    let _ = write!(
+        o,
+        "<figure><svg id=\"{id}\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" aria-label=\"{t}\">\
+         <text x=\"{LEFT}\" y=\"18\" class=\"title\">{t}</text>",
+        t = esc(title)
+    );
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let step = max / 5.0;
+    for i in 0..=5 {
+        let v = step * f64::from(i);
+        let y = TOP + plot_h - plot_h * v / max;
+        let _ = write!(
+            o,
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+             <text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            tick(v, step)
+        );
+    }
+    let _ = write!(
+        o,
+        "<text transform=\"translate(16 {:.1}) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+        TOP + plot_h / 2.0,
+        esc(y_label)
+    );
+    for (x, label) in x_labels {
+        let _ = write!(
+            o,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\" class=\"axisline\"/>\
+             <text x=\"{x:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+            TOP + plot_h,
+            TOP + plot_h + 5.0,
+            TOP + plot_h + 20.0,
+            esc(label)
+        );
+    }
+    let _ = write!(
+        o,
+        "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"axisline\"/>",
+        WIDTH - RIGHT,
+        TOP + plot_h,
+        TOP + plot_h
+    );
+}
+
+/// A legend along the top right.
+fn legend(o: &mut String, names: &[&str]) {
+    let mut x = WIDTH - RIGHT;
+    for (i, name) in names.iter().enumerate().rev() {
+        x -= 14.0 + 7.0 * name.chars().count() as f64;
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"26\" width=\"10\" height=\"10\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"35\" class=\"legend\">{}</text>",
+            COLOURS[i % COLOURS.len()],
+            x + 13.0,
+            esc(name)
+        );
+        x -= 8.0;
+    }
+}
+
+/// A chart over months: lines, or stacked areas when `stacked`.
+fn month_chart(
+    id: &str,
+    title: &str,
+    y_label: &str,
+    months: &[String],
+    series: &[Series],
+    stacked: bool,
+) -> String {
+    let n = months.len().max(2);
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let x = |i: usize| LEFT + plot_w * i as f64 / (n - 1) as f64;
+    // Stacked: cumulative values.
+    let mut tops: Vec<Vec<Option<f64>>> = Vec::new();
+    for (k, s) in series.iter().enumerate() {
+        let v: Vec<Option<f64>> = (0..months.len())
+            .map(|i| {
+                let own = s.values.get(i).copied().flatten()?;
+                let below = if stacked && k > 0 {
+                    tops[k - 1][i].unwrap_or(0.0)
+                } else {
+                    0.0
+                };
+                Some(own + below)
+            })
+            .collect();
+        tops.push(v);
+    }
+    let max = nice_max(
+        tops.iter()
+            .flatten()
+            .flatten()
+            .fold(0.0f64, |m, v| m.max(*v)),
+    );
+    let y = |v: f64| TOP + plot_h - plot_h * v / max;
+    let labels: Vec<(f64, String)> = months
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| m.ends_with("-04") || (months.len() <= 13 && i % 3 == 0))
+        .map(|(i, m)| (x(i), month_label(m)))
+        .collect();
+    let mut o = String::new();
+    frame(&mut o, id, title, y_label, max, &labels);
+    for (k, top) in tops.iter().enumerate().rev() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let points: Vec<(f64, f64)> = top
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (x(i), y(v))))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        let path: String = points
+            .iter()
+            .enumerate()
+            .map(|(i, (px, py))| format!("{}{px:.1},{py:.1}", if i == 0 { "M" } else { "L" }))
+            .collect();
+        if stacked {
+            let base = if k == 0 {
+                format!(
+                    "L{:.1},{:.1}L{:.1},{:.1}Z",
+                    points[points.len() - 1].0,
+                    y(0.0),
+                    points[0].0,
+                    y(0.0)
+                )
+            } else {
+                let below: String = tops[k - 1]
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter_map(|(i, v)| v.map(|v| format!("L{:.1},{:.1}", x(i), y(v))))
+                    .collect();
+                format!("{below}Z")
+            };
+            let _ = write!(
+                o,
+                "<path d=\"{path}{base}\" fill=\"{colour}\" fill-opacity=\"0.8\" stroke=\"none\"/>"
+            );
+        } else {
+            let _ = write!(
+                o,
+                "<path d=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>"
+            );
+        }
+    }
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    legend(&mut o, &names);
+    o.push_str("</svg></figure>\n");
+    o
+}
+
+/// Grouped bars by financial year with each group's budget marked.
+fn spend_chart(s: &Summary) -> String {
+    let years: Vec<&str> = s
+        .by_financial_year
+        .iter()
+        .map(|y| y.period.as_str())
+        .collect();
+    let lines = &s.budget;
+    let pounds = |p: u64| p as f64 / 100.0;
+    let max = nice_max(
+        lines
+            .iter()
+            .flat_map(|l| {
+                l.by_year
+                    .iter()
+                    .map(|y| pounds(y.spent_pence.max(y.budget_pence)))
+            })
+            .fold(0.0f64, f64::max),
+    );
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let group = plot_w / years.len().max(1) as f64;
+    let bar = group * 0.8 / lines.len().max(1) as f64;
+    let y = |v: f64| TOP + plot_h - plot_h * v / max;
+    let labels: Vec<(f64, String)> = years
+        .iter()
+        .enumerate()
+        .map(|(i, yname)| (LEFT + group * (i as f64 + 0.5), yname.to_string()))
+        .collect();
+    let mut o = String::new();
+    frame(
+        &mut o,
+        "spend",
+        "Spending by budget line and financial year (— the year's budget)",
+        "£ a year",
+        max,
+        &labels,
+    );
+    for (k, line) in lines.iter().enumerate() {
+        for (i, yv) in line.by_year.iter().enumerate() {
+            let x0 = LEFT + group * i as f64 + group * 0.1 + bar * k as f64;
+            let top = y(pounds(yv.spent_pence));
+            let _ = write!(
+                o,
+                "<rect x=\"{x0:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} {}: £{} of £{}</title></rect>",
+                bar * 0.9,
+                (y(0.0) - top).max(0.0),
+                COLOURS[k % COLOURS.len()],
+                esc(&line.line),
+                yv.period,
+                thousands(yv.spent_pence / 100),
+                thousands(yv.budget_pence / 100)
+            );
+            if yv.budget_pence > 0 {
+                let by = y(pounds(yv.budget_pence));
+                let _ = write!(
+                    o,
+                    "<line x1=\"{x0:.1}\" x2=\"{:.1}\" y1=\"{by:.1}\" y2=\"{by:.1}\" class=\"budget\"/>",
+                    x0 + bar * 0.9
+                );
+            }
+        }
+    }
+    let names: Vec<&str> = lines.iter().map(|l| l.line.as_str()).collect();
+    legend(&mut o, &names);
+    o.push_str("</svg></figure>\n");
+    o
+}
+
+/// Where families went: boxes with counts and arrows as wide as the flow.
+fn flow_diagram(s: &Summary) -> String {
+    let count = |what: &str| {
+        s.triage
+            .decisions
+            .iter()
+            .find(|c| c.what == what)
+            .map_or(0, |c| c.count)
+    };
+    let care: u64 = s.care.entries.iter().map(|c| c.count).sum();
+    let fh = &s.family_help;
+    let cp = &s.child_protection;
+    let n = &s.family_network;
+    // (column, row, label, count)
+    let boxes: [(u32, u32, &str, u64); 11] = [
+        (0, 1, "referrals", s.referrals.total),
+        (1, 0, "no further action", count("no further action")),
+        (1, 1, "universal services", count("universal services")),
+        (1, 2, "family help", count("family help")),
+        (1, 3, "strategy discussion", count("strategy discussion")),
+        (2, 1, "family help started", fh.started),
+        (2, 3, "section 47 enquiries", cp.s47_enquiries),
+        (3, 2, "family group conferences", n.fgdm_held),
+        (3, 3, "child protection plans", cp.plans_started),
+        (
+            4,
+            1,
+            "needs met in family help",
+            fh.outcomes
+                .iter()
+                .find(|c| c.what == "needs met")
+                .map_or(0, |c| c.count),
+        ),
+        (4, 3, "came into care", care),
+    ];
+    let arrows: [(usize, usize); 11] = [
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (0, 4),
+        (3, 5),
+        (4, 6),
+        (6, 8),
+        (8, 7),
+        (5, 9),
+        (8, 10),
+        (6, 10),
+    ];
+    let (w, h) = (WIDTH, 330.0);
+    let (bw, bh) = (128.0, 50.0);
+    let pos = |c: u32, r: u32| (20.0 + f64::from(c) * 150.0, 20.0 + f64::from(r) * 75.0);
+    let max = boxes.iter().map(|b| b.3).max().unwrap_or(1).max(1) as f64;
+    let mut o = format!(
+        "<figure><svg id=\"flow\" class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Where families went\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"10\" orient=\"auto\"><path d=\"M0,0L10,5L0,10Z\" fill=\"#777\"/></marker></defs>"
+    );
+    for (from, to) in arrows {
+        let (a, b) = (boxes[from], boxes[to]);
+        let (ax, ay) = pos(a.0, a.1);
+        let (bx, by) = pos(b.0, b.1);
+        let width = 1.0 + 10.0 * b.3 as f64 / max;
+        let (x1, y1, x2, y2) = if a.0 == b.0 {
+            (ax + bw / 2.0, ay, bx + bw / 2.0, by + bh)
+        } else {
+            (ax + bw, ay + bh / 2.0, bx, by + bh / 2.0)
+        };
+        let _ = write!(
+            o,
+            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#999\" stroke-opacity=\"0.6\" stroke-width=\"{width:.1}\" marker-end=\"url(#arrow)\"/>"
+        );
+    }
+    for (i, (c, r, label, n)) in boxes.iter().enumerate() {
+        let (x, y) = pos(*c, *r);
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw}\" height=\"{bh}\" rx=\"6\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"boxlabel\" text-anchor=\"middle\">{}</text>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"boxcount\" text-anchor=\"middle\">{}</text>",
+            COLOURS[i % COLOURS.len()],
+            COLOURS[i % COLOURS.len()],
+            x + bw / 2.0,
+            y + 20.0,
+            esc(label),
+            x + bw / 2.0,
+            y + 40.0,
+            thousands(*n)
+        );
+    }
+    o.push_str("</svg></figure>\n");
+    o
+}
+
+/// One metric's paired difference, for the dot-and-whisker chart.
+pub struct Difference {
+    /// What.
+    pub label: String,
+    /// Mean under A.
+    pub mean_a: f64,
+    /// Mean of B − A.
+    pub diff: f64,
+    /// 95% interval of B − A.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+/// Paired differences as % of A's mean, with their 95% intervals.
+fn dot_and_whisker(title: &str, rows: &[Difference]) -> String {
+    let rows: Vec<&Difference> = rows.iter().filter(|r| r.mean_a.abs() > 0.0).collect();
+    let pct = |v: f64, a: f64| 100.0 * v / a.abs();
+    // The axis covers the intervals up to ±100%; a larger change is drawn
+    // at the edge with its value written beside it.
+    let extent = rows
+        .iter()
+        .flat_map(|r| [pct(r.low, r.mean_a), pct(r.high, r.mean_a)])
+        .filter(|v| v.abs() <= 100.0)
+        .fold(1.0f64, |m, v| m.max(v.abs()));
+    let max = nice_max(extent);
+    let label_w = 300.0;
+    let h = 60.0 + 28.0 * rows.len() as f64;
+    let plot_w = WIDTH - label_w - RIGHT;
+    let x = |v: f64| label_w + plot_w * (v + max) / (2.0 * max);
+    let mut o = format!(
+        "<figure><svg id=\"differences\" class=\"chart\" viewBox=\"0 0 {WIDTH} {h}\" width=\"{WIDTH}\" height=\"{h}\" role=\"img\" aria-label=\"{t}\"><text x=\"10\" y=\"18\" class=\"title\">{t}</text>",
+        t = esc(title)
+    );
+    for i in -2..=2 {
+        let v = max * f64::from(i) / 2.0;
+        let _ = write!(
+            o,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"30\" y2=\"{1:.1}\" class=\"{2}\"/><text x=\"{0:.1}\" y=\"{3:.1}\" class=\"tick\" text-anchor=\"middle\">{4:+.0}%</text>",
+            x(v),
+            h - 25.0,
+            if i == 0 { "zero" } else { "grid" },
+            h - 10.0,
+            v
+        );
+    }
+    for (k, r) in rows.iter().enumerate() {
+        let cy = 45.0 + 28.0 * k as f64;
+        let (lo, mid, hi) = (
+            pct(r.low, r.mean_a),
+            pct(r.diff, r.mean_a),
+            pct(r.high, r.mean_a),
+        );
+        let _ = write!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{} ({mid:+.1}%)</text>\
+             <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{cy:.1}\" y2=\"{cy:.1}\" stroke=\"#0072B2\" stroke-width=\"2\"/>\
+             <circle cx=\"{:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"#0072B2\"><title>{}: {:+.1}% (95% CI {:+.1}% to {:+.1}%)</title></circle>",
+            label_w - 10.0,
+            cy + 4.0,
+            esc(&r.label),
+            x(lo.max(-max)),
+            x(hi.min(max)),
+            x(mid.clamp(-max, max)),
+            esc(&r.label),
+            mid,
+            lo,
+            hi
+        );
+    }
+    o.push_str("</svg></figure>\n");
+    o
+}
+
+/// England's published figures (2024/25) beside the run's last full year.
+fn headline(s: &Summary) -> String {
+    let last = s
+        .by_financial_year
+        .iter()
+        .rev()
+        .find(|y| y.on_plan_at_end.is_some())
+        .or_else(|| s.by_financial_year.last());
+    let per10k = |n: u64| n as f64 / s.children as f64 * 10_000.0;
+    let mut o = String::from(
+        "<table><thead><tr><th>measure</th><th>whole run</th><th>last full year</th><th>England 2024/25</th></tr></thead><tbody>",
+    );
+    let mut row = |what: &str, run: String, year: String, england: &str| {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{run}</td><td class=\"num\">{year}</td><td class=\"num\">{england}</td></tr>",
+            esc(what)
+        );
+    };
+    let y = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| {
+        last.and_then(f).map_or("–".into(), |v| format!("{v:.1}"))
+    };
+    let y_pct = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| {
+        last.and_then(f).map_or("–".into(), |v| format!("{v:.1}%"))
+    };
+    row(
+        "referrals per 10,000 children a year",
+        format!("{:.1}", s.referrals.per_10k_children_per_year),
+        y(&|p| Some(per10k(p.referrals))),
+        "520.8",
+    );
+    row(
+        "re-referrals within 12 months",
+        format!("{:.1}%", s.referrals.rereferred_within_12_months_pct),
+        y_pct(&|p| Some(100.0 * p.rereferrals_within_12_months as f64 / p.referrals.max(1) as f64)),
+        "22.6%",
+    );
+    row(
+        "section 47 enquiries per 10,000 a year",
+        format!("{:.1}", s.child_protection.s47_per_10k_children_per_year),
+        y(&|p| Some(per10k(p.s47_enquiries))),
+        "189.8",
+    );
+    row(
+        "plans started per 10,000 a year",
+        format!(
+            "{:.1}",
+            s.child_protection.plans_started_per_10k_children_per_year
+        ),
+        y(&|p| Some(per10k(p.plans_started))),
+        "50.9",
+    );
+    row(
+        "on a plan at 31 March, per 10,000",
+        "–".into(),
+        y(&|p| p.on_plan_at_end.map(per10k)),
+        "40.7",
+    );
+    row(
+        "started to be looked after, per 10,000 a year",
+        format!("{:.1}", s.care.entries_per_10k_children_per_year),
+        y(&|p| Some(per10k(p.care_entries_total()))),
+        "26.6",
+    );
+    row(
+        "looked after at the end / 31 March, per 10,000",
+        format!("{:.1}", s.care.looked_after_per_10k_children),
+        y(&|p| p.looked_after_at_end.map(|c| per10k(c.iter().sum()))),
+        "67.3",
+    );
+    row(
+        "looked after with kin",
+        format!("{:.1}%", s.care.kinship_share_pct),
+        y_pct(&|p| {
+            p.looked_after_at_end
+                .map(|c| 100.0 * c[0] as f64 / c.iter().sum::<u64>().max(1) as f64)
+        }),
+        "about 16%",
+    );
+    row(
+        "not looked after 12 months after referral",
+        format!("{:.1}%", s.care.at_home_12_months_after_referral_pct),
+        "–".into(),
+        "–",
+    );
+    o.push_str("</tbody></table>");
+    if let Some(l) = last {
+        let _ = write!(
+            o,
+            "<p class=\"note\">Last full year: {} (31 March figures from its last month).</p>",
+            esc(&l.period)
+        );
+    }
+    o
+}
+
+/// The whole report for a run's summary, with a comparison's differences
+/// and counterfactual counts when given.
+pub fn html(s: &Summary, comparison: Option<(&str, &[Difference], &[(String, u64)])>) -> String {
+    let months: Vec<String> = s.by_month.iter().map(|m| m.period.clone()).collect();
+    let col = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| -> Vec<Option<f64>> {
+        s.by_month.iter().map(f).collect()
+    };
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>familyflow — {name}</title>\n<style>{CSS}</style></head><body>\n\
+         <h1>{name}</h1><p class=\"meta\">{} to {} · {} children · seed {} · {} events · familyflow {}</p>\n",
+        s.start,
+        s.end,
+        thousands(s.children),
+        s.seed,
+        thousands(s.events),
+        esc(&s.familyflow),
+        name = esc(&s.scenario)
+    );
+    for p in &s.policy {
+        let _ = write!(o, "<p class=\"meta\">policy from {}</p>", esc(p));
+    }
+    let _ = write!(
+        o,
+        "<section id=\"headline\"><h2>Headline outcomes</h2>{}</section>\n",
+        headline(s)
+    );
+    if let Some((title, diffs, counts)) = comparison {
+        let _ = write!(o, "<section id=\"comparison\"><h2>{}</h2>", esc(title));
+        o.push_str(&dot_and_whisker(
+            "Change in each outcome, % of the baseline (dot: mean of paired differences; line: 95% CI)",
+            diffs,
+        ));
+        o.push_str("<table><thead><tr><th>family by family (first replication)</th><th>families</th></tr></thead><tbody>");
+        for (what, n) in counts {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(what),
+                thousands(*n)
+            );
+        }
+        o.push_str("</tbody></table></section>\n");
+    }
+    o.push_str("<section id=\"flow-section\"><h2>Where families went</h2>");
+    o.push_str(&flow_diagram(s));
+    o.push_str("</section>\n<section id=\"time\"><h2>Over time</h2>\n");
+    let f = |v: u64| Some(v as f64);
+    o.push_str(&month_chart(
+        "referrals",
+        "Referrals each month",
+        "referrals a month",
+        &months,
+        &[
+            Series {
+                name: "all referrals".into(),
+                values: col(&|m| f(m.referrals)),
+            },
+            Series {
+                name: "re-referred within 12 months".into(),
+                values: col(&|m| f(m.rereferrals_within_12_months)),
+            },
+        ],
+        false,
+    ));
+    o.push_str(&month_chart(
+        "plans",
+        "Children on child protection plans (month end)",
+        "children",
+        &months,
+        &[Series {
+            name: "on a plan".into(),
+            values: col(&|m| m.on_plan_at_end.map(|v| v as f64)),
+        }],
+        false,
+    ));
+    let placements = [
+        "kinship",
+        "foster, in-house",
+        "foster, agency",
+        "residential",
+    ];
+    let cla: Vec<Series> = placements
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Series {
+            name: (*name).into(),
+            values: col(&|m| m.looked_after_at_end.map(|c| c[i] as f64)),
+        })
+        .collect();
+    o.push_str(&month_chart(
+        "looked-after",
+        "Children looked after by placement (month end)",
+        "children",
+        &months,
+        &cla,
+        true,
+    ));
+    o.push_str(&month_chart(
+        "waiting",
+        "Family help: waiting list and families in help (month end)",
+        "families",
+        &months,
+        &[
+            Series {
+                name: "waiting".into(),
+                values: col(&|m| m.waiting_for_help_at_end.map(|v| v as f64)),
+            },
+            Series {
+                name: "in family help".into(),
+                values: col(&|m| m.in_family_help_at_end.map(|v| v as f64)),
+            },
+        ],
+        false,
+    ));
+    let pools: Vec<Series> = s
+        .workforce
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.fte > 0.0)
+        .map(|(i, p)| Series {
+            name: p.pool.clone(),
+            values: col(&|m| {
+                m.staff_at_end
+                    .map(|st| f64::from(st[i].permanent + st[i].agency))
+            }),
+        })
+        .collect();
+    o.push_str(&month_chart(
+        "staff",
+        "Staff in post by pool, permanent and agency (month end)",
+        "workers in post",
+        &months,
+        &pools,
+        false,
+    ));
+    o.push_str(&spend_chart(s));
+    o.push_str("</section>\n");
+    o.push_str(concat!(
+        "<script>\n",
+        "// Records each chart's rendered size on the page (read by the browser test).\n",
+        "for (const svg of document.querySelectorAll('svg.chart')) {\n",
+        "  const r = svg.getBoundingClientRect();\n",
+        "  svg.setAttribute('data-rendered', Math.round(r.width) + 'x' + Math.round(r.height));\n",
+        "}\n",
+        "</script>\n</body></html>\n"
+    ));
+    o
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:820px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
+.meta{color:#555;margin:.2em 0}.note{color:#555;font-size:.9em}\
+table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #eee;text-align:left}\
+td.num,th:not(:first-child){text-align:right}figure{margin:1em 0}\
+svg text{font-family:system-ui,sans-serif}.title{font-size:14px;font-weight:600}.tick{font-size:11px;fill:#444}\
+.axis{font-size:12px;fill:#444}.legend{font-size:11px;fill:#333}.grid{stroke:#e5e5e5}.axisline{stroke:#888}\
+.zero{stroke:#444;stroke-dasharray:3 3}.budget{stroke:#000;stroke-width:2}.boxlabel{font-size:11px}.boxcount{font-size:14px;font-weight:600}";
+
+/// The comparison rows a report shows: key metrics from a `compare.json`.
+pub fn differences_from_compare(
+    json: &serde_json::Value,
+) -> Option<(String, Vec<Difference>, Vec<(String, u64)>)> {
+    const KEY: [(&str, &str); 12] = [
+        ("referrals.total", "referrals"),
+        ("referrals.rereferrals", "re-referrals"),
+        ("family_help.started", "families starting family help"),
+        ("family_help.queued", "families who had to wait for help"),
+        ("child_protection.s47_enquiries", "section 47 enquiries"),
+        ("child_protection.conferences", "initial conferences"),
+        ("child_protection.plans_started", "plans started"),
+        (
+            "child_protection.plans_to_proceedings",
+            "plans ending in proceedings",
+        ),
+        ("family_network.fgdm_held", "family group conferences"),
+        ("care.entries_per_10k_children_per_year", "entries to care"),
+        (
+            "care.kinship_share_pct",
+            "share of looked-after children with kin",
+        ),
+        ("care.placement_spend_pence", "spending on placements"),
+    ];
+    let c = json.get("comparisons")?.as_array()?.first()?;
+    let title = format!(
+        "{} against {}",
+        c.get("b_name").and_then(|v| v.as_str()).unwrap_or("B"),
+        c.get("a").and_then(|v| v.as_str()).unwrap_or("A")
+    );
+    let metrics = c.get("metrics")?.as_array()?;
+    let mut rows = Vec::new();
+    for (name, label) in KEY {
+        let Some(m) = metrics
+            .iter()
+            .find(|m| m.get("metric").and_then(|v| v.as_str()) == Some(name))
+        else {
+            continue;
+        };
+        let num = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_f64());
+        let d = m.get("diff");
+        if let (Some(mean_a), Some(diff), Some(low), Some(high)) = (
+            num(m.get("mean_a")),
+            num(d.and_then(|d| d.get("mean"))),
+            num(d.and_then(|d| d.get("ci95_low"))),
+            num(d.and_then(|d| d.get("ci95_high"))),
+        ) {
+            rows.push(Difference {
+                label: label.into(),
+                mean_a,
+                diff,
+                low,
+                high,
+            });
+        }
+    }
+    let f = c.get("families")?;
+    let n = |k: &str| f.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    let counts = vec![
+        ("histories identical".to_string(), n("identical")),
+        ("histories diverged".to_string(), n("diverged")),
+        (
+            "came into care under A, stayed at home under B".to_string(),
+            n("care_a_home_b"),
+        ),
+        (
+            "… of whom had a family-led plan under B".to_string(),
+            n("care_a_home_b_family_led_plan_b"),
+        ),
+        (
+            "… of whom had a support package under B".to_string(),
+            n("care_a_home_b_package_b"),
+        ),
+        (
+            "came into care under B, stayed at home under A".to_string(),
+            n("care_b_home_a"),
+        ),
+        (
+            "… of whom were placed with kin under B".to_string(),
+            n("care_b_home_a_kin_b"),
+        ),
+        (
+            "in care under both, placed differently".to_string(),
+            n("placement_differs"),
+        ),
+    ];
+    Some((title, rows, counts))
+}

@@ -1,0 +1,58 @@
+//! The HTML report's content: sections a modeller reads, a comparison's
+//! differences and counterfactual counts, and clear errors.
+
+mod common;
+
+use std::path::Path;
+
+#[test]
+fn a_comparison_report_shows_differences_and_counterfactuals() {
+    let dir = common::TempDir::new("report-compare");
+    let out = dir.path().join("cmp");
+    let scenarios = [
+        Path::new("tests/data/tiny.toml").to_path_buf(),
+        Path::new("tests/data/tiny.toml").to_path_buf(),
+    ];
+    familyflow::commands::compare(
+        &scenarios,
+        &familyflow::commands::CompareOptions {
+            replications: 3,
+            seed: 1,
+            threads: Some(1),
+            warm_up: None,
+            progress: false,
+            out_dir: Some(out.clone()),
+            family: None,
+        },
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    familyflow::commands::compare_report(&scenarios[0], 1, &out, &mut std::io::sink()).unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for needle in [
+        "<h2>Headline outcomes</h2>",
+        "England 2024/25",
+        "id=\"differences\"",
+        "came into care under A, stayed at home under B",
+        "id=\"flow\"",
+        "Spending by budget line and financial year",
+        "Apr 2024",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    // The same scenario against itself: every difference is zero.
+    assert!(
+        html.contains("(+0.0%)") && !html.contains("(+1"),
+        "non-zero differences"
+    );
+}
+
+#[test]
+fn a_folder_without_a_summary_is_a_clear_error() {
+    let dir = common::TempDir::new("report-empty");
+    let err = familyflow::commands::report(dir.path(), &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("summary.json"), "{err}");
+}
