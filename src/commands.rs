@@ -596,12 +596,7 @@ pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     } else {
         None
     };
-    let html = crate::report::html(
-        &summary,
-        comparison
-            .as_ref()
-            .map(|(t, d, c)| (t.as_str(), d.as_slice(), c.as_slice())),
-    );
+    let html = crate::report::html(&summary, comparison.as_ref());
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html).map_err(file_error(&path))?;
     writeln!(out, "wrote {}", path.display()).map_err(file_error(Path::new("<stdout>")))

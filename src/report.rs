@@ -572,9 +572,19 @@ fn headline(s: &Summary) -> String {
     o
 }
 
+/// What a report shows of a comparison.
+pub struct ComparisonView {
+    /// "B against A".
+    pub title: String,
+    /// Key metrics' paired differences.
+    pub differences: Vec<Difference>,
+    /// Family-by-family counts, labelled.
+    pub counts: Vec<(String, u64)>,
+}
+
 /// The whole report for a run's summary, with a comparison's differences
 /// and counterfactual counts when given.
-pub fn html(s: &Summary, comparison: Option<(&str, &[Difference], &[(String, u64)])>) -> String {
+pub fn html(s: &Summary, comparison: Option<&ComparisonView>) -> String {
     let months: Vec<String> = s.by_month.iter().map(|m| m.period.clone()).collect();
     let col = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| -> Vec<Option<f64>> {
         s.by_month.iter().map(f).collect()
@@ -595,16 +605,21 @@ pub fn html(s: &Summary, comparison: Option<(&str, &[Difference], &[(String, u64
     for p in &s.policy {
         let _ = write!(o, "<p class=\"meta\">policy from {}</p>", esc(p));
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<section id=\"headline\"><h2>Headline outcomes</h2>{}</section>\n",
+        "<section id=\"headline\"><h2>Headline outcomes</h2>{}</section>",
         headline(s)
     );
-    if let Some((title, diffs, counts)) = comparison {
+    if let Some(ComparisonView {
+        title,
+        differences,
+        counts,
+    }) = comparison
+    {
         let _ = write!(o, "<section id=\"comparison\"><h2>{}</h2>", esc(title));
         o.push_str(&dot_and_whisker(
             "Change in each outcome, % of the baseline (dot: mean of paired differences; line: 95% CI)",
-            diffs,
+            differences,
         ));
         o.push_str("<table><thead><tr><th>family by family (first replication)</th><th>families</th></tr></thead><tbody>");
         for (what, n) in counts {
@@ -733,9 +748,7 @@ svg text{font-family:system-ui,sans-serif}.title{font-size:14px;font-weight:600}
 .zero{stroke:#444;stroke-dasharray:3 3}.budget{stroke:#000;stroke-width:2}.boxlabel{font-size:11px}.boxcount{font-size:14px;font-weight:600}";
 
 /// The comparison rows a report shows: key metrics from a `compare.json`.
-pub fn differences_from_compare(
-    json: &serde_json::Value,
-) -> Option<(String, Vec<Difference>, Vec<(String, u64)>)> {
+pub fn differences_from_compare(json: &serde_json::Value) -> Option<ComparisonView> {
     const KEY: [(&str, &str); 12] = [
         ("referrals.total", "referrals"),
         ("referrals.rereferrals", "re-referrals"),
@@ -818,5 +831,9 @@ pub fn differences_from_compare(
             n("placement_differs"),
         ),
     ];
-    Some((title, rows, counts))
+    Some(ComparisonView {
+        title,
+        differences: rows,
+        counts,
+    })
 }
