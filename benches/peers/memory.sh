@@ -31,9 +31,9 @@ ff="${CARGO_TARGET_DIR:-$root/target}/release/familyflow"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-printf '| %-9s | %10s | %5s | %12s | %9s | %12s | %10s | %13s |\n' \
-  share children years events seconds "events/s" "peak RSS MiB" "log MiB"
-printf '| %-9s | %10s | %5s | %12s | %9s | %12s | %10s | %13s |\n' --- ---: ---: ---: ---: ---: ---: ---:
+printf '| %-6s | %10s | %5s | %12s | %9s | %9s | %16s | %12s | %9s |\n' \
+  share children years events "wall s" "CPU s" "events/CPU s" "peak RSS MiB" "log MiB"
+printf '| %-6s | %10s | %5s | %12s | %9s | %9s | %16s | %12s | %9s |\n' --- ---: ---: ---: ---: ---: ---: ---: ---:
 for share in $sizes; do
   children=$(awk -v s="$share" -v e="$england" 'BEGIN {printf "%d", s * e + 0.5}')
   for years in $years_list; do
@@ -50,11 +50,12 @@ TOML
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time")
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tmp/time" |
       awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/time")
     events=$(sed -n 's/^ *"events": \([0-9]*\),*$/\1/p' "$tmp/summary.json" | head -1)
     log_bytes=$(stat -c %s "$tmp/out/events.ffl")
-    printf '| %-9s | %10d | %5d | %12d | %9.2f | %12.0f | %10.1f | %13.1f |\n' \
-      "$share" "$children" "$years" "$events" "$wall" \
-      "$(awk -v e="$events" -v w="$wall" 'BEGIN {print (w > 0 ? e / w : 0)}')" \
+    printf '| %-6s | %10d | %5d | %12d | %9.2f | %9.2f | %16.0f | %12.1f | %9.1f |\n' \
+      "$share" "$children" "$years" "$events" "$wall" "$cpu" \
+      "$(awk -v e="$events" -v c="$cpu" 'BEGIN {print (c > 0 ? e / c : 0)}')" \
       "$(awk -v k="$rss_kb" 'BEGIN {print k / 1024}')" \
       "$(awk -v b="$log_bytes" 'BEGIN {print b / 1048576}')"
   done
