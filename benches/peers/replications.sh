@@ -43,13 +43,19 @@ if "$ff" run --help | grep -q -- '--replications'; then
   two() { "$ff" run "$scn" --replications 2 --threads 2 >/dev/null 2>&1; }
 else
   mode="stand-in (no --replications in this build): 2 processes sequentially vs concurrently"
-  one() { "$ff" run "$scn" --seed 1 >/dev/null 2>&1; "$ff" run "$scn" --seed 2 >/dev/null 2>&1; }
+  # Each process's CPU time (user + sys) goes to $tmp/cpu: if the CPU time
+  # per replication rises when two run at once, they contend for caches or
+  # memory; if wall time rises but CPU time does not, the cores were busy
+  # with something else.
+  timed() { /usr/bin/time -f "%U %S" -a -o "$tmp/cpu.$1" "$ff" run "$scn" --seed "$2" >/dev/null 2>&1; }
+  one() { timed seq 1; timed seq 2; }
   two() {
-    "$ff" run "$scn" --seed 1 >/dev/null 2>&1 &
+    timed par 1 &
     local p=$!
-    "$ff" run "$scn" --seed 2 >/dev/null 2>&1
+    timed par 2
     wait "$p"
   }
+  [ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 1; }
 fi
 
 seq_t=(); par_t=()
@@ -64,3 +70,7 @@ echo "mode: $mode"
 echo "scenario: $scn; $(nproc) cores; medians of $runs rounds"
 printf '| threads | seconds for 2 replications | speed-up |\n| ---: | ---: | ---: |\n'
 printf '| 1 | %.2f | 1.00 |\n| 2 | %.2f | %.2f |\n' "$s" "$p" "$(echo "$s / $p" | bc -l)"
+if [ -f "$tmp/cpu.seq" ]; then
+  cpu() { awk '{s += $1 + $2; n++} END {printf "%.2f", s / n}' "$tmp/cpu.$1"; }
+  echo "mean CPU seconds per replication: $(cpu seq) one at a time, $(cpu par) two at once"
+fi
