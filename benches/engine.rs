@@ -1,35 +1,99 @@
-//! Throughput of the engine on the built-in scenario: events per second with
-//! and without the log, and replay. (Issue 5 extends this set.)
+//! The full model: events per second of whole runs, without a log, with the
+//! log written to a file (in a temporary folder, through the same 1 MiB
+//! `BufWriter` as `familyflow run --out`) or to memory, and of replaying a
+//! log (from memory and from the file).
+//!
+//! Two scenarios: the built-in default (100,000 children, 3 years, about
+//! 72,000 events) and `benches/scenarios/england-1pct.toml` (the England
+//! baseline at 1% of its children, 10 years, about 0.3 million events). The
+//! full England baseline (about 30 million events) is timed by
+//! `benches/peers/memory.sh` instead: it is too slow for criterion's
+//! repeated iterations.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use familyflow::engine::{replay, simulate, Discard, ScenarioInput};
 use familyflow::log::LogWriter;
 use familyflow::model::Model;
 
-fn write_log(input: &ScenarioInput, model: &Model, seed: u64) -> Vec<u8> {
-    let mut w = LogWriter::new(Vec::with_capacity(2 << 20), &input.header(seed)).expect("header");
+fn write_log<W: Write>(input: &ScenarioInput, model: &Model, seed: u64, out: W) -> W {
+    let mut w = LogWriter::new(out, &input.header(seed)).expect("header");
     let (state, _) = simulate(model, &mut w).expect("runs");
     w.finish(model.calendar.horizon(), state.hash(), true)
         .expect("trailer")
 }
 
-fn default_scenario(c: &mut Criterion) {
-    let input = ScenarioInput::builtin();
+fn to_file(input: &ScenarioInput, model: &Model, path: &Path) {
+    let file = File::create(path).expect("creates the log file");
+    let w = write_log(input, model, 1, BufWriter::with_capacity(1 << 20, file));
+    // Flushed (by `finish`) but not synced, as `familyflow run --out`.
+    w.into_inner().expect("flushes");
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("familyflow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creates a temporary folder");
+    dir
+}
+
+fn full_model(c: &mut Criterion, label: &str, input: &ScenarioInput, measure: Duration) {
     let model = Model::new(input.scenario.clone(), 1);
     let (_, metrics) = simulate(&model, &mut Discard).expect("runs");
-    let log = write_log(&input, &model, 1);
-    let mut g = c.benchmark_group("default scenario");
-    g.sample_size(20);
+    let log = write_log(input, &model, 1, Vec::with_capacity(32 << 20));
+    let dir = temp_dir();
+    let path = dir.join("events.ffl");
+    to_file(input, &model, &path);
+    eprintln!(
+        "{label}: {} events, log {} bytes",
+        metrics.events,
+        log.len()
+    );
+
+    let mut g = c.benchmark_group(format!("full model/{label}"));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(measure);
     g.throughput(Throughput::Elements(metrics.events));
     g.bench_function("run without log", |b| {
         b.iter(|| simulate(&model, &mut Discard).expect("runs"))
     });
-    g.bench_function("run with log in memory", |b| {
-        b.iter(|| write_log(&input, &model, 1))
+    g.bench_function("run with log to file", |b| {
+        b.iter(|| to_file(input, &model, &path))
     });
-    g.bench_function("replay", |b| b.iter(|| replay(&log[..]).expect("replays")));
+    g.bench_function("run with log in memory", |b| {
+        b.iter(|| write_log(input, &model, 1, Vec::with_capacity(log.len())))
+    });
+    g.bench_function("replay from memory", |b| {
+        b.iter(|| replay(&log[..]).expect("replays"))
+    });
+    g.bench_function("replay from file", |b| {
+        b.iter(|| {
+            let file = File::open(&path).expect("opens the log");
+            replay(BufReader::with_capacity(1 << 20, file)).expect("replays")
+        })
+    });
     g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, default_scenario);
+fn default_scenario(c: &mut Criterion) {
+    full_model(
+        c,
+        "default",
+        &ScenarioInput::builtin(),
+        Duration::from_secs(2),
+    );
+}
+
+fn england_one_percent(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scenarios/england-1pct.toml");
+    let input = ScenarioInput::load(&path).expect("the benchmark scenario loads");
+    full_model(c, "england 1% 10y", &input, Duration::from_secs(4));
+}
+
+criterion_group!(benches, default_scenario, england_one_percent);
 criterion_main!(benches);
