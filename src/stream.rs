@@ -15,7 +15,7 @@
 //! same help outcome draw whatever else happens in the run, which is what
 //! makes common random numbers work across scenarios.
 
-use rand::{Rng, RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// What a stream is for. The numeric values are part of the determinism
@@ -65,40 +65,123 @@ pub enum Purpose {
 /// The factory of a run's streams: the key derived from the seed.
 #[derive(Clone, Debug)]
 pub struct Streams {
-    key: [u8; 32],
+    key: [u32; 8],
 }
 
 impl Streams {
     /// The streams of the run with this seed.
     pub fn new(seed: u64) -> Self {
+        let bytes = ChaCha8Rng::seed_from_u64(seed).get_seed();
         Streams {
-            key: ChaCha8Rng::seed_from_u64(seed).get_seed(),
+            key: std::array::from_fn(|i| {
+                u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+            }),
         }
     }
 
-    /// The stream at `(purpose, entity, occasion)`. `entity` must be below 2^56.
+    /// The stream for `(purpose, entity, occasion)`: ChaCha8 with the run's
+    /// key, stream id `purpose << 56 | entity`, from word `occasion << 32`.
     #[inline]
     pub fn stream(&self, purpose: Purpose, entity: u64, occasion: u32) -> Stream {
         debug_assert!(
             entity < 1 << 56,
             "entity {entity} does not fit a stream address"
         );
-        let mut rng = ChaCha8Rng::from_seed(self.key);
-        rng.set_stream(((purpose as u64) << 56) | (entity & ((1 << 56) - 1)));
-        rng.set_word_pos(u128::from(occasion) << 32);
-        Stream(rng)
+        let id = ((purpose as u64) << 56) | (entity & ((1 << 56) - 1));
+        // Word position occasion << 32 is block occasion << 28, word 0.
+        let block = u64::from(occasion) << 28;
+        let k = &self.key;
+        Stream {
+            input: [
+                0x6170_7865,
+                0x3320_646e,
+                0x7962_2d32,
+                0x6b20_6574,
+                k[0],
+                k[1],
+                k[2],
+                k[3],
+                k[4],
+                k[5],
+                k[6],
+                k[7],
+                block as u32,
+                (block >> 32) as u32,
+                id as u32,
+                (id >> 32) as u32,
+            ],
+            out: [0; 16],
+            next: 16,
+        }
     }
 }
 
-/// One addressed stream, with the few variates the model needs. Continuous
-/// variates go through `libm`, so they are the same on every platform.
-pub struct Stream(ChaCha8Rng);
+/// One addressed stream, with the few variates the model needs. It yields
+/// exactly the words `rand_chacha::ChaCha8Rng` would at the same key, stream
+/// and word position, but computes one 64-byte block at a time as it is
+/// read (a stream is mostly read for one or two numbers), where
+/// `ChaCha8Rng` computes four at once. Continuous variates go through
+/// `libm`, so they are the same on every platform.
+pub struct Stream {
+    /// The ChaCha state of the next block.
+    input: [u32; 16],
+    /// The current block's output words.
+    out: [u32; 16],
+    /// The next word of `out` to read (16: none left).
+    next: usize,
+}
+
+#[inline(always)]
+fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(16);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(12);
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(8);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(7);
+}
 
 impl Stream {
+    /// Computes the next block (ChaCha with 8 rounds) and advances the counter.
+    #[inline]
+    fn refill(&mut self) {
+        let mut x = self.input;
+        for _ in 0..4 {
+            quarter(&mut x, 0, 4, 8, 12);
+            quarter(&mut x, 1, 5, 9, 13);
+            quarter(&mut x, 2, 6, 10, 14);
+            quarter(&mut x, 3, 7, 11, 15);
+            quarter(&mut x, 0, 5, 10, 15);
+            quarter(&mut x, 1, 6, 11, 12);
+            quarter(&mut x, 2, 7, 8, 13);
+            quarter(&mut x, 3, 4, 9, 14);
+        }
+        for (o, (xi, ii)) in self.out.iter_mut().zip(x.iter().zip(self.input)) {
+            *o = xi.wrapping_add(ii);
+        }
+        let counter = (u64::from(self.input[13]) << 32 | u64::from(self.input[12])).wrapping_add(1);
+        self.input[12] = counter as u32;
+        self.input[13] = (counter >> 32) as u32;
+        self.next = 0;
+    }
+
+    /// Raw 64 bits: the next two words, low first.
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        if self.next >= 16 {
+            self.refill();
+        }
+        let v = u64::from(self.out[self.next + 1]) << 32 | u64::from(self.out[self.next]);
+        self.next += 2;
+        v
+    }
+
     /// Uniform on [0, 1), 53 bits.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        self.0.random::<f64>()
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// True with probability `p`.
@@ -131,17 +214,40 @@ impl Stream {
         }
         weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
     }
-
-    /// Raw 64 bits.
-    #[inline]
-    pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stream is ChaCha8Rng, word for word, at the same address.
+    #[test]
+    fn streams_are_chacha8rng_at_the_same_address() {
+        use rand::{Rng, RngCore};
+        for seed in [0u64, 1, 42, u64::MAX] {
+            let s = Streams::new(seed);
+            for (purpose, entity, occasion) in [
+                (Purpose::Arrivals, 0u64, 0u32),
+                (Purpose::TriageDecision, 7, 0),
+                (Purpose::FamilyNetwork, 123_456, 9),
+                (Purpose::StaffTurnover, (3 << 32) | 77, 5),
+                (Purpose::Care, (1 << 56) - 1, u32::MAX),
+            ] {
+                let mut reference = ChaCha8Rng::seed_from_u64(seed);
+                reference.set_stream(((purpose as u64) << 56) | entity);
+                reference.set_word_pos(u128::from(occasion) << 32);
+                let mut ours = s.stream(purpose, entity, occasion);
+                // Across several blocks, through raw words and uniforms.
+                for i in 0..40 {
+                    if i % 3 == 0 {
+                        assert_eq!(ours.uniform(), reference.random::<f64>());
+                    } else {
+                        assert_eq!(ours.next_u64(), reference.next_u64());
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn addresses_are_independent_of_asking_order() {
