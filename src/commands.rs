@@ -596,21 +596,33 @@ pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     } else {
         None
     };
-    let html = crate::report::html(&summary, comparison.as_ref());
+    let stats_path = dir.join(crate::replications::SUMMARY_STATS_CSV);
+    let spreads = if stats_path.exists() {
+        let text = std::fs::read_to_string(&stats_path).map_err(file_error(&stats_path))?;
+        crate::report::spreads_from_csv(&text)
+    } else {
+        Default::default()
+    };
+    let html = crate::report::html(&summary, comparison.as_ref(), &spreads);
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html).map_err(file_error(&path))?;
     writeln!(out, "wrote {}", path.display()).map_err(file_error(Path::new("<stdout>")))
 }
 
-/// `compare --out DIR --report`: writes A's first replication's summary (the
-/// run the family-by-family counts come from) beside `compare.json`, and the report.
+/// `compare --out DIR --report` and `run --replications R --out DIR
+/// --report`: writes the first replication's summary (of A, for a
+/// comparison: the run the family-by-family counts come from) beside the
+/// statistics, and the report.
 pub fn compare_report(
-    a: &Path,
+    a: Option<&Path>,
     base_seed: u64,
     dir: &Path,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    let input = ScenarioInput::load(a)?;
+    let input = match a {
+        Some(p) => ScenarioInput::load(p)?,
+        None => ScenarioInput::builtin(),
+    };
     let seed = crate::replications::replication_seed(base_seed, 0);
     let finished = engine::run::<io::Sink>(&input, seed, None)?;
     let path = dir.join(SUMMARY_FILE);

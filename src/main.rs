@@ -52,8 +52,9 @@ enum Command {
         /// No progress bar or timing on stderr.
         #[arg(long)]
         quiet: bool,
-        /// Also write DIR/report.html, an HTML report of the run (needs --out).
-        #[arg(long, requires = "out", conflicts_with = "replications")]
+        /// Also write DIR/report.html, an HTML report of the run (needs --out;
+        /// with --replications, the first replication with every replication's 95% CIs).
+        #[arg(long, requires = "out")]
         report: bool,
         /// Also write a snapshot of the run at the start of this day
         /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
@@ -234,6 +235,7 @@ fn main() -> ExitCode {
             threads,
             warm_up,
             quiet,
+            report,
             ..
         } => commands::run_replications(
             scenario.as_deref(),
@@ -248,7 +250,13 @@ fn main() -> ExitCode {
             },
             &mut out,
             &mut *note,
-        ),
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => {
+                commands::compare_report(scenario.as_deref(), *seed, dir, &mut *note)
+            }
+            _ => Ok(()),
+        }),
         Command::Run {
             scenario,
             seed,
@@ -309,7 +317,9 @@ fn main() -> ExitCode {
             &mut *note,
         )
         .and_then(|()| match (report, dir) {
-            (true, Some(dir)) => commands::compare_report(&scenarios[0], *seed, dir, &mut *note),
+            (true, Some(dir)) => {
+                commands::compare_report(Some(&scenarios[0]), *seed, dir, &mut *note)
+            }
             _ => Ok(()),
         }),
         Command::Report { dir } => commands::report(dir, &mut out),

@@ -476,8 +476,43 @@ fn dot_and_whisker(title: &str, rows: &[Difference]) -> String {
     o
 }
 
-/// England's published figures (2024/25) beside the run's last full year.
-fn headline(s: &Summary) -> String {
+/// Across-replication statistics of a metric: mean and 95% interval, and how many.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// Replications.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Lower end of the 95% interval of the mean.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+/// Reads `summary-stats.csv` (written by `run --replications --out`): metric → spread.
+pub fn spreads_from_csv(text: &str) -> std::collections::BTreeMap<String, Spread> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    for row in rows.records().flatten() {
+        let num = |i: usize| row.get(i).and_then(|v| v.parse::<f64>().ok());
+        if let (Some(n), Some(mean), Some(low), Some(high)) = (num(1), num(2), num(4), num(5)) {
+            out.insert(
+                row.get(0).unwrap_or("").to_string(),
+                Spread {
+                    n: n as u64,
+                    mean,
+                    low,
+                    high,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// England's published figures (2024/25) beside the run's last full year,
+/// and the mean over replications with its 95% interval when there are some.
+fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -> String {
     let last = s
         .by_financial_year
         .iter()
@@ -485,14 +520,38 @@ fn headline(s: &Summary) -> String {
         .find(|y| y.on_plan_at_end.is_some())
         .or_else(|| s.by_financial_year.last());
     let per10k = |n: u64| n as f64 / s.children as f64 * 10_000.0;
-    let mut o = String::from(
-        "<table><thead><tr><th>measure</th><th>whole run</th><th>last full year</th><th>England 2024/25</th></tr></thead><tbody>",
-    );
+    let reps = spreads.values().map(|v| v.n).max().unwrap_or(0);
+    let mut o = String::from("<table><thead><tr><th>measure</th><th>whole run</th>");
+    if reps > 0 {
+        let _ = write!(o, "<th>mean of {reps} replications (95% CI)</th>");
+    }
+    o.push_str("<th>last full year</th><th>England 2024/25</th></tr></thead><tbody>");
+    let metric_of = |what: &str| match what {
+        "referrals per 10,000 children a year" => "referrals.per_10k_children_per_year",
+        "re-referrals within 12 months" => "referrals.rereferred_within_12_months_pct",
+        "section 47 enquiries per 10,000 a year" => {
+            "child_protection.s47_per_10k_children_per_year"
+        }
+        "plans started per 10,000 a year" => {
+            "child_protection.plans_started_per_10k_children_per_year"
+        }
+        "started to be looked after, per 10,000 a year" => "care.entries_per_10k_children_per_year",
+        "looked after at the end / 31 March, per 10,000" => "care.looked_after_per_10k_children",
+        "looked after with kin" => "care.kinship_share_pct",
+        "not looked after 12 months after referral" => "care.at_home_12_months_after_referral_pct",
+        _ => "",
+    };
     let mut row = |what: &str, run: String, year: String, england: &str| {
+        let _ = write!(o, "<tr><td>{}</td><td class=\"num\">{run}</td>", esc(what));
+        if reps > 0 {
+            let cell = spreads.get(metric_of(what)).map_or("–".to_string(), |sp| {
+                format!("{:.1} ({:.1} to {:.1})", sp.mean, sp.low, sp.high)
+            });
+            let _ = write!(o, "<td class=\"num\">{cell}</td>");
+        }
         let _ = write!(
             o,
-            "<tr><td>{}</td><td class=\"num\">{run}</td><td class=\"num\">{year}</td><td class=\"num\">{england}</td></tr>",
-            esc(what)
+            "<td class=\"num\">{year}</td><td class=\"num\">{england}</td></tr>"
         );
     };
     let y = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| {
@@ -584,7 +643,11 @@ pub struct ComparisonView {
 
 /// The whole report for a run's summary, with a comparison's differences
 /// and counterfactual counts when given.
-pub fn html(s: &Summary, comparison: Option<&ComparisonView>) -> String {
+pub fn html(
+    s: &Summary,
+    comparison: Option<&ComparisonView>,
+    spreads: &std::collections::BTreeMap<String, Spread>,
+) -> String {
     let months: Vec<String> = s.by_month.iter().map(|m| m.period.clone()).collect();
     let col = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| -> Vec<Option<f64>> {
         s.by_month.iter().map(f).collect()
@@ -608,7 +671,7 @@ pub fn html(s: &Summary, comparison: Option<&ComparisonView>) -> String {
     let _ = writeln!(
         o,
         "<section id=\"headline\"><h2>Headline outcomes</h2>{}</section>",
-        headline(s)
+        headline(s, spreads)
     );
     if let Some(ComparisonView {
         title,
@@ -722,6 +785,50 @@ pub fn html(s: &Summary, comparison: Option<&ComparisonView>) -> String {
         "workers in post",
         &months,
         &pools,
+        false,
+    ));
+    let caseloads: Vec<Series> = s
+        .workforce
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.fte > 0.0)
+        .map(|(i, p)| Series {
+            name: p.pool.clone(),
+            values: col(&|m| {
+                m.staff_at_end.and_then(|st| {
+                    let in_post = st[i].permanent + st[i].agency;
+                    (in_post > 0).then(|| f64::from(st[i].cases) / f64::from(in_post))
+                })
+            }),
+        })
+        .collect();
+    o.push_str(&month_chart(
+        "caseloads",
+        "Cases per worker in post by pool (month end)",
+        "cases per worker",
+        &months,
+        &caseloads,
+        false,
+    ));
+    o.push_str(&month_chart(
+        "agency",
+        "Agency share of workers in post by pool (month end)",
+        "% of workers",
+        &months,
+        &s.workforce
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.fte > 0.0)
+            .map(|(i, p)| Series {
+                name: p.pool.clone(),
+                values: col(&|m| {
+                    m.staff_at_end.and_then(|st| {
+                        let in_post = st[i].permanent + st[i].agency;
+                        (in_post > 0).then(|| 100.0 * f64::from(st[i].agency) / f64::from(in_post))
+                    })
+                }),
+            })
+            .collect::<Vec<_>>(),
         false,
     ));
     o.push_str(&spend_chart(s));

@@ -28,7 +28,8 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
         &mut std::io::sink(),
     )
     .unwrap();
-    familyflow::commands::compare_report(&scenarios[0], 1, &out, &mut std::io::sink()).unwrap();
+    familyflow::commands::compare_report(Some(&scenarios[0]), 1, &out, &mut std::io::sink())
+        .unwrap();
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for needle in [
         "<h2>Headline outcomes</h2>",
@@ -55,4 +56,28 @@ fn a_folder_without_a_summary_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("summary.json"), "{err}");
+}
+
+#[test]
+fn a_replications_report_shows_confidence_intervals() {
+    let dir = common::TempDir::new("report-reps");
+    let bin = env!("CARGO_BIN_EXE_familyflow");
+    let out = dir.path().join("reps");
+    let o = std::process::Command::new(bin)
+        .args([
+            "run",
+            "tests/data/tiny.toml",
+            "--replications",
+            "4",
+            "--quiet",
+            "--report",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("mean of 4 replications (95% CI)"));
+    assert!(html.contains(" to "), "intervals are shown");
 }
