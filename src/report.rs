@@ -60,9 +60,19 @@ fn nice_max(x: f64) -> f64 {
 fn tick(v: f64, step: f64) -> String {
     if step < 1.0 {
         format!("{v:.1}")
+    } else if v >= 1e9 {
+        format!("{}bn", trim(v / 1e9))
+    } else if v >= 1e6 {
+        format!("{}m", trim(v / 1e6))
     } else {
         thousands(v.round().max(0.0) as u64)
     }
+}
+
+/// `4.0` as `4`, `2.5` as `2.5`.
+fn trim(x: f64) -> String {
+    let s = format!("{x:.1}");
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
 }
 
 /// `2024-04` as `Apr 2024`.
@@ -943,4 +953,23 @@ pub fn differences_from_compare(json: &serde_json::Value) -> Option<ComparisonVi
         differences: rows,
         counts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_round_up_and_label_compactly() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(7.0), 10.0);
+        assert_eq!(nice_max(1_234.0), 2_000.0);
+        assert_eq!(nice_max(4_269_345_254.0), 5e9);
+        assert_eq!(tick(0.5, 0.2), "0.5");
+        assert_eq!(tick(40_000.0, 20_000.0), "40,000");
+        assert_eq!(tick(12_000_000.0, 4e6), "12m");
+        assert_eq!(tick(2.5e9, 1e9), "2.5bn");
+        assert_eq!(month_label("2025-04"), "Apr 2025");
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
 }
