@@ -12,7 +12,7 @@ use familyflow::commands;
 #[derive(Parser)]
 #[command(name = "familyflow", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow run scenarios/default.toml --replications 20 --out reps\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12"
+    after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow run scenarios/default.toml --replications 20 --out reps\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12\n  familyflow run --out out --report        # out/report.html\n  familyflow export out/events.ffl --format ssda903 --out returns"
 )]
 struct Cli {
     #[command(subcommand)]
