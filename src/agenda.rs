@@ -58,6 +58,8 @@ pub enum Happening {
 
 /// Bits of a key that hold the insertion sequence; the minute sits above them.
 const SEQ_BITS: u32 = 37;
+/// Sequence numbers below this are for [`Agenda::push_first`]'s ranks.
+const FIRST_SEQ: u64 = 1 << 16;
 /// Happenings due at or after this minute (about 255 years) are kept at it:
 /// they lie beyond any run's horizon (at most 50 years), so their order
 /// among themselves never matters.
@@ -104,7 +106,7 @@ impl Default for Agenda {
     fn default() -> Self {
         Agenda {
             heap: radix_heap::RadixHeapMap::new(),
-            seq: 0,
+            seq: FIRST_SEQ,
             now: 0,
             held: None,
         }
@@ -129,11 +131,11 @@ impl Agenda {
     }
 
     /// Puts `what` on the agenda at `at`, before everything else due then
-    /// (as if it had been put there at the start of the run, as policy
-    /// changes are).
-    pub fn push_first(&mut self, at: Minute, what: Happening) {
+    /// that was pushed normally (as if it had been put there at the start of
+    /// the run, as policy changes are); among such, lower `rank` first.
+    pub fn push_first(&mut self, at: Minute, rank: u16, what: Happening) {
         let at = at.clamp(self.now, LAST_MINUTE);
-        self.heap.push(!(at << SEQ_BITS), what);
+        self.heap.push(!(at << SEQ_BITS | u64::from(rank)), what);
     }
 
     /// Takes the earliest happening (first inserted among equal times).

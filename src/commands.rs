@@ -268,10 +268,17 @@ pub fn branch(
         };
         let finished = match out_dir {
             Some(dir) => {
-                let stem = path.file_stem().map_or_else(
+                let mut stem = path.file_stem().map_or_else(
                     || format!("branch-{i}"),
                     |s| s.to_string_lossy().into_owned(),
                 );
+                // Two scenarios with one file name get folders of their own.
+                if scenarios[..i]
+                    .iter()
+                    .any(|p| p.file_stem() == path.file_stem())
+                {
+                    stem = format!("{stem}-{}", i + 1);
+                }
                 let sub = dir.join(stem);
                 std::fs::create_dir_all(&sub).map_err(file_error(&sub))?;
                 let log_path = sub.join(LOG_FILE);

@@ -48,6 +48,9 @@ pub enum ExportError {
     /// The scenario inside the log is not valid.
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    /// The log continues a snapshot, so the returns would miss what was open before it.
+    #[error("this log starts at minute {0}, not at the run's start: it continues a snapshot (a branch), so its returns would miss every case open before it; export the whole run's log")]
+    NotWholeRun(Minute),
 }
 
 /// One event as a JSON line: `{"at":…,"date":"2024-04-01 09:30","event":{…}}`.
@@ -247,7 +250,11 @@ impl Returns {
         let cal = scenario.calendar();
         let mut r = Returns::default();
         let mut open: FxHashMap<FamilyId, Open> = FxHashMap::default();
+        let mut first = true;
         while let Some(t) = reader.next_event()? {
+            if std::mem::take(&mut first) && t.at > 0 {
+                return Err(ExportError::NotWholeRun(t.at));
+            }
             let day = cal.date(t.at);
             let Some(family) = t.event.family() else {
                 continue;

@@ -523,12 +523,22 @@ pub fn spreads_from_csv(text: &str) -> std::collections::BTreeMap<String, Spread
 /// England's published figures (2024/25) beside the run's last full year,
 /// and the mean over replications with its 95% interval when there are some.
 fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -> String {
-    let last = s
-        .by_financial_year
-        .iter()
-        .rev()
-        .find(|y| y.on_plan_at_end.is_some())
-        .or_else(|| s.by_financial_year.last());
+    // The last financial year the run covers whole: twelve months, April to March.
+    let last = s.by_financial_year.iter().rev().find(|y| {
+        let months: Vec<&str> = s
+            .by_month
+            .iter()
+            .map(|m| m.period.as_str())
+            .filter(|p| {
+                let (year, month) = (&p[..4], &p[5..7]);
+                let fy_start = &y.period[..4];
+                (month >= "04" && year == fy_start)
+                    || (month < "04"
+                        && year.parse::<i32>().ok() == fy_start.parse::<i32>().ok().map(|v| v + 1))
+            })
+            .collect();
+        months.len() == 12 && y.on_plan_at_end.is_some()
+    });
     let per10k = |n: u64| n as f64 / s.children as f64 * 10_000.0;
     let reps = spreads.values().map(|v| v.n).max().unwrap_or(0);
     let mut o = String::from("<table><thead><tr><th>measure</th><th>whole run</th>");

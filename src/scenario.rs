@@ -1022,7 +1022,9 @@ impl Scenario {
             }
         }
         if let Some(c) = &self.starting_caseload {
-            let room = self.family_help.capacity();
+            // The room the run's state will give the team with every post filled.
+            let terms = crate::state::PoolTerms::of(self)[1];
+            let room = terms.capacity(terms.posts);
             if c.in_family_help > room {
                 bad(
                     "starting_caseload.in_family_help",
@@ -1036,6 +1038,145 @@ impl Scenario {
                 bad(
                     "starting_caseload",
                     "more than 10,000,000 open families: expected at most 10,000,000".into(),
+                );
+            }
+        }
+        for (name, pool) in [
+            "front_door",
+            "family_help",
+            "child_protection",
+            "lead_practitioners",
+            "fgdm_coordinators",
+        ]
+        .iter()
+        .zip(self.workforce.pools())
+        {
+            for (field, v) in [
+                ("attrition_per_year", pool.attrition_per_year.get()),
+                (
+                    "attrition_per_year_at_full_caseload",
+                    pool.attrition_per_year_at_full_caseload.get(),
+                ),
+            ] {
+                if v > 2.0 {
+                    bad(
+                        &format!("workforce.{name}.{field}"),
+                        format!("{v} is not allowed here: expected at most 2 (200% a year)"),
+                    );
+                }
+            }
+            for (field, v, most) in [
+                (
+                    "recruitment_weeks_mean",
+                    pool.recruitment_weeks_mean.get(),
+                    5_200.0,
+                ),
+                ("apprentice_years", pool.apprentice_years.get(), 100.0),
+            ] {
+                if v > most {
+                    bad(
+                        &format!("workforce.{name}.{field}"),
+                        format!("{v} is not allowed here: expected at most {most}"),
+                    );
+                }
+            }
+            if pool.apprentices_per_year > 100_000 {
+                bad(
+                    &format!("workforce.{name}.apprentices_per_year"),
+                    format!(
+                        "{} is not allowed here: expected at most 100,000",
+                        pool.apprentices_per_year
+                    ),
+                );
+            }
+        }
+        // Durations and sizes past these would overflow the calendar or the counts.
+        for (field, v, most) in [
+            (
+                "triage.decision_working_days_mean",
+                self.triage.decision_working_days_mean.get(),
+                3_650.0,
+            ),
+            (
+                "family_help.assessment_working_days_mean",
+                self.family_help.assessment_working_days_mean.get(),
+                3_650.0,
+            ),
+            (
+                "family_help.support_weeks_mean",
+                self.family_help.support_weeks_mean.get(),
+                5_200.0,
+            ),
+            (
+                "child_protection.enquiry_working_days_mean",
+                self.child_protection.enquiry_working_days_mean.get(),
+                3_650.0,
+            ),
+            (
+                "child_protection.conference_working_days_mean",
+                self.child_protection.conference_working_days_mean.get(),
+                3_650.0,
+            ),
+            (
+                "care.years_in_care_mean",
+                self.care.years_in_care_mean.get(),
+                100.0,
+            ),
+            (
+                "family_network.coordinator_weeks",
+                self.family_network.coordinator_weeks.get(),
+                5_200.0,
+            ),
+            (
+                "rereferral.horizon_years",
+                self.rereferral.horizon_years.get(),
+                100.0,
+            ),
+            ("triage.fte", self.triage.fte.get(), 10_000_000.0),
+            ("family_help.fte", self.family_help.fte.get(), 10_000_000.0),
+            (
+                "child_protection.fte",
+                self.child_protection.fte.get(),
+                10_000_000.0,
+            ),
+            (
+                "lead_practitioners.fte",
+                self.lead_practitioners.fte.get(),
+                10_000_000.0,
+            ),
+            (
+                "family_network.coordinators_fte",
+                self.family_network.coordinators_fte.get(),
+                10_000_000.0,
+            ),
+        ] {
+            if v > most {
+                bad(
+                    field,
+                    format!("{v} is not allowed here: expected at most {most}"),
+                );
+            }
+        }
+        for (field, cap) in [
+            ("triage.caseload_cap", self.triage.caseload_cap),
+            ("family_help.caseload_cap", self.family_help.caseload_cap),
+            (
+                "child_protection.caseload_cap",
+                self.child_protection.caseload_cap,
+            ),
+            (
+                "lead_practitioners.caseload_cap",
+                self.lead_practitioners.caseload_cap,
+            ),
+            (
+                "family_network.coordinator_caseload_cap",
+                self.family_network.coordinator_caseload_cap,
+            ),
+        ] {
+            if cap > 1_000_000 {
+                bad(
+                    field,
+                    format!("{cap} is not allowed here: expected at most 1,000,000"),
                 );
             }
         }

@@ -289,17 +289,35 @@ impl Snapshot {
         let original = self.scenario()?;
         check_compatible(&original.scenario, &branch.scenario)?;
         let model = Model::new(branch.scenario.clone(), self.head.seed);
-        let same = original.text == branch.text;
+        self.check(&original.scenario)?;
+        let finish = |run: Run, sink: &mut S| -> Result<Finished, BranchError> {
+            let (state, metrics) = run.finish(&model, sink)?;
+            let summary = Summary::new(
+                &branch.scenario,
+                &branch.source,
+                self.head.seed,
+                &metrics,
+                &state,
+            );
+            Ok(Finished {
+                state,
+                metrics,
+                summary,
+            })
+        };
+        // Taken before the run started: nothing has happened, so the branch
+        // is simply its own run on the same seed.
+        if self
+            .pending
+            .iter()
+            .any(|(_, h)| matches!(h, Happening::Start))
+        {
+            return finish(Run::start(&model), sink);
+        }
+        let same = same_parameters(&original.scenario, &branch.scenario);
         let mut run = self.resume(&branch.scenario, |h| {
             same || !matches!(h, Happening::Policy(_))
         });
-        if run.state.hash() != self.head.state_hash && same {
-            return Err(BranchError::Mismatch(format!(
-                "the restored state's hash {:016x} is not the snapshot's {:016x}",
-                run.state.hash(),
-                self.head.state_hash
-            )));
-        }
         if !same {
             // The branch's own timeline from here: the version in force now
             // takes effect at once (if it differs from the original's), later
@@ -318,22 +336,32 @@ impl Snapshot {
                 run.step(&model, at, Happening::Policy(now_version), sink)?;
             }
             for (from, change) in later {
-                run.agenda.push_first(from, Happening::Policy(change));
+                run.agenda
+                    .push_first(from, change, Happening::Policy(change));
             }
         }
-        let (state, metrics) = run.finish(&model, sink)?;
-        let summary = Summary::new(
-            &branch.scenario,
-            &branch.source,
-            self.head.seed,
-            &metrics,
-            &state,
-        );
-        Ok(Finished {
-            state,
-            metrics,
-            summary,
-        })
+        finish(run, sink)
+    }
+
+    /// Checks what the file's checksums cannot: that the restored state is
+    /// the one hashed, and that the snapshot lies inside the run.
+    fn check(&self, original: &Scenario) -> Result<(), BranchError> {
+        let horizon = original.calendar().horizon();
+        if self.head.at >= horizon || self.head.agenda_now > self.head.at {
+            return Err(BranchError::Mismatch(format!(
+                "the snapshot's minute {} (last taken {}) is not inside its run (which ends at {horizon})",
+                self.head.at, self.head.agenda_now
+            )));
+        }
+        let restored = State::restore(original, &self.head.state, &self.families);
+        if restored.hash() != self.head.state_hash {
+            return Err(BranchError::Mismatch(format!(
+                "the restored state's hash {:016x} is not the snapshot's {:016x}: the snapshot is inconsistent",
+                restored.hash(),
+                self.head.state_hash
+            )));
+        }
+        Ok(())
     }
 
     /// Replays a branch's log (the events after the snapshot) on top of the
@@ -351,6 +379,7 @@ impl Snapshot {
             &header.scenario,
             &format!("{} (inside the log)", header.scenario_source),
         )?;
+        self.check(&self.scenario()?.scenario)?;
         let mut run = self.resume(&scenario, |_| true);
         while let Some(t) = reader.next_event().map_err(RunError::Log)? {
             if t.at < self.head.at {
@@ -403,6 +432,17 @@ impl From<LogError> for BranchError {
     fn from(e: LogError) -> Self {
         BranchError::Run(RunError::Log(e))
     }
+}
+
+/// Whether two scenarios set the same parameters (names and descriptions aside).
+fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
+    let table = |s: &Scenario| {
+        let mut t = toml::Table::try_from(s).unwrap_or_default();
+        t.remove("name");
+        t.remove("description");
+        t
+    };
+    table(a) == table(b)
 }
 
 /// A branch must keep what cannot change during a run.

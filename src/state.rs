@@ -384,7 +384,11 @@ impl State {
         state.staff = image.staff.clone();
         state.version = (image.version as usize).min(state.terms.len() - 1);
         state.ledger = image.ledger.clone();
-        state.stage_count = image.stage_count;
+        // Counted again from the families, not trusted from the file.
+        state.stage_count = [0; Stage::COUNT];
+        for (_, f) in families {
+            state.stage_count[f.stage as usize] += 1;
+        }
         state
     }
 
@@ -526,7 +530,7 @@ impl State {
             let after = f.as_ref().map(|f| f.stage);
             if before != after {
                 if let Some(s) = before {
-                    self.stage_count[s as usize] -= 1;
+                    self.stage_count[s as usize] = self.stage_count[s as usize].saturating_sub(1);
                 }
                 if let Some(s) = after {
                     self.stage_count[s as usize] += 1;
@@ -545,7 +549,7 @@ impl State {
                     )
                 {
                     f.lead = false;
-                    self.leads.active -= 1;
+                    self.leads.active = self.leads.active.saturating_sub(1);
                 }
             }
         }
@@ -669,7 +673,7 @@ impl State {
                 }
                 f.stage = Stage::Between;
                 f.stage_since = at;
-                self.family_help.active -= 1;
+                self.family_help.active = self.family_help.active.saturating_sub(1);
             }
             Event::CaseClosed {
                 family,
@@ -695,7 +699,7 @@ impl State {
                     }
                     None => {
                         if self.families.remove(&family).is_some_and(|f| f.lead) {
-                            self.leads.active -= 1;
+                            self.leads.active = self.leads.active.saturating_sub(1);
                         }
                     }
                 }

@@ -221,3 +221,18 @@ fn the_export_command_writes_every_year() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.ffl"));
 }
+
+#[test]
+fn a_branchs_log_is_not_exported_as_returns() {
+    let input = ScenarioInput::builtin();
+    let at = input
+        .scenario
+        .calendar()
+        .minute_of(CivilDate::new(2025, 4, 1).unwrap());
+    let (_, snapshot) =
+        familyflow::snapshot::run_with_snapshot::<Vec<u8>>(&input, 1, None, at).unwrap();
+    let mut tail = Vec::new();
+    familyflow::snapshot::branch_to_log(&snapshot, &input, &mut tail).unwrap();
+    let err = Returns::from_log(&tail[..]).unwrap_err().to_string();
+    assert!(err.contains("continues a snapshot"), "{err}");
+}

@@ -202,3 +202,51 @@ fn the_json_schema_describes_every_field_with_its_bounds() {
     );
     assert_eq!(defs["Date"]["format"], "date");
 }
+
+#[test]
+fn values_too_large_to_simulate_are_located_errors() {
+    for (line, value, field) in [
+        (
+            "support_weeks_mean = 20",
+            "support_weeks_mean = 1e300",
+            "family_help.support_weeks_mean",
+        ),
+        (
+            "coordinator_weeks = 12",
+            "coordinator_weeks = 1e300",
+            "family_network.coordinator_weeks",
+        ),
+        (
+            "caseload_cap = 18",
+            "caseload_cap = 4000000000",
+            "family_help.caseload_cap",
+        ),
+    ] {
+        let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(line, value, 1);
+        assert_ne!(text, familyflow::scenario::DEFAULT_SCENARIO, "{line}");
+        let err = Scenario::parse(&text, "big.toml").unwrap_err();
+        let p = err
+            .problems
+            .iter()
+            .find(|p| p.field == field)
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(
+            p.line > 0 && p.message.contains("expected at most"),
+            "{err}"
+        );
+    }
+    let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(
+        "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 0.12",
+        "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 3",
+        1,
+    );
+    let err = Scenario::parse(&text, "churn.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "workforce.family_help.attrition_per_year: 3 is not allowed here: expected at most 2"
+        ),
+        "{err}"
+    );
+}

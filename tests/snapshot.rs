@@ -223,3 +223,101 @@ fn the_command_line_writes_branches_and_replays_them() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("outside the run"));
 }
+
+#[test]
+fn a_snapshot_before_the_run_started_branches_into_that_scenarios_own_run() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 9, None, 0).unwrap();
+    let b_text = tiny_text().replace("years_in_care_mean = 2.5", "years_in_care_mean = 1.0");
+    let b = ScenarioInput::from_text(&b_text, "tiny-b.toml").unwrap();
+    let branched = snapshot.branch(&b, &mut Discard).unwrap();
+    let straight = engine::run::<std::io::Sink>(&b, 9, None).unwrap();
+    assert_eq!(branched.summary, straight.summary);
+}
+
+#[test]
+fn policy_changes_on_one_date_take_effect_in_order_in_a_branch() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let at = minute(&a, 2024, 6, 1);
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 3, None, at).unwrap();
+    let b_text = format!(
+        "{}\n[[policy]]\ndate = 2024-09-02\nfamily_help.fte = 2\n\n[[policy]]\ndate = 2024-09-02\nfamily_help.fte = 4\n",
+        tiny_text()
+    );
+    let b = ScenarioInput::from_text(&b_text, "two.toml").unwrap();
+    let mut events = Vec::new();
+    let branched = snapshot.branch(&b, &mut events).unwrap();
+    let changes: Vec<u16> = events
+        .iter()
+        .filter_map(|t| match t.event {
+            familyflow::event::Event::PolicyApplied { change } => Some(change),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changes, [1, 2]);
+    // And it is B's own run (the changes come after the snapshot).
+    let straight = engine::run::<std::io::Sink>(&b, 3, None).unwrap();
+    assert_eq!(branched.state.hash(), straight.state.hash());
+}
+
+#[test]
+fn a_branch_that_changes_staff_attrition_later_is_that_scenarios_run() {
+    // Every worker's candidate leaving times are the same in every scenario,
+    // so a branch under different attrition is exactly that scenario's run.
+    let a = ScenarioInput::builtin();
+    let text = format!(
+        "{}\n[[policy]]\ndate = 2025-01-06\nworkforce.family_help.attrition_per_year = 0.6\nworkforce.family_help.attrition_per_year_at_full_caseload = 0.9\n",
+        familyflow::scenario::DEFAULT_SCENARIO
+    );
+    let b = ScenarioInput::from_text(&text, "churn.toml").unwrap();
+    let at = minute(&a, 2024, 10, 1);
+    let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 4, None, at).unwrap();
+    let branched = snapshot.branch(&b, &mut Discard).unwrap();
+    let straight = engine::run::<std::io::Sink>(&b, 4, None).unwrap();
+    assert_eq!(branched.state.hash(), straight.state.hash());
+    let left = |f: &engine::Finished| {
+        f.metrics
+            .total(|y| y.staff_left[familyflow::event::Pool::FamilyHelp as usize])
+    };
+    let a_on = snapshot.branch(&a, &mut Discard).unwrap();
+    assert!(
+        left(&branched) > left(&a_on) * 2,
+        "{} vs {}",
+        left(&branched),
+        left(&a_on)
+    );
+}
+
+#[test]
+fn an_inconsistent_snapshot_is_refused_not_trusted() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let at = minute(&a, 2024, 10, 1);
+    let (_, base) = run_with_snapshot::<Vec<u8>>(&a, 7, None, at).unwrap();
+    let mut crafted = Vec::new();
+    let mut s = base.clone();
+    s.head.state.family_help.active = 0;
+    crafted.push(s);
+    let mut s = base.clone();
+    s.head.state.staff = Default::default();
+    crafted.push(s);
+    let mut s = base.clone();
+    s.head.at = u64::MAX / 2;
+    crafted.push(s);
+    let mut s = base.clone();
+    s.families.pop();
+    s.head.families -= 1;
+    crafted.push(s);
+    for s in crafted {
+        // Valid checksums (written afresh), inconsistent contents.
+        let bytes = s.write(Vec::new()).unwrap();
+        let read = Snapshot::read(&bytes[..]).unwrap();
+        let Err(e) = read.branch(&a, &mut Discard) else {
+            panic!("an inconsistent snapshot was branched");
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("inconsistent") || e.contains("not inside"),
+            "{e}"
+        );
+    }
+}

@@ -63,9 +63,6 @@ pub struct Model {
     pub calendar: Calendar,
     streams: Streams,
     versions: Vec<Version>,
-    /// Each pool's highest leaving rate per worker per minute, over every
-    /// version and load: the rate of candidate leaving times (thinning).
-    turnover_max: [f64; 5],
 }
 
 /// The parameters in force from a minute on.
@@ -93,18 +90,11 @@ impl Model {
                 scenario: s,
             })
             .collect::<Vec<_>>();
-        let turnover_max = std::array::from_fn(|i| {
-            versions
-                .iter()
-                .map(|v| workforce::max_leaving_rate(v.scenario.workforce.pools()[i]))
-                .fold(0.0, f64::max)
-        });
         Model {
             scenario,
             calendar,
             streams: Streams::new(seed),
             versions,
-            turnover_max,
         }
     }
 

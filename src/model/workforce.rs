@@ -28,15 +28,12 @@ use crate::stream::Purpose;
 /// A year of 365 days, in minutes.
 const YEAR: f64 = 365.0 * DAY as f64;
 
-/// The highest leaving rate of a pool's workers, per worker per minute, over
-/// loads from 0 to 2.
-pub(super) fn max_leaving_rate(p: &StaffPool) -> f64 {
-    let (empty, full) = (
-        p.attrition_per_year.get(),
-        p.attrition_per_year_at_full_caseload.get(),
-    );
-    empty.max(2.0 * full - empty).max(0.0) / YEAR
-}
+/// Candidate leaving times come at this rate per worker per year whatever
+/// the scenario (attrition is at most 2 a year at an empty or a full
+/// caseload, so at most 4 at twice the cap): a worker's candidates are then
+/// the same in every scenario and every branch, and only their acceptance
+/// depends on the parameters (common random numbers for staff too).
+pub const CANDIDATES_PER_YEAR: f64 = 4.0;
 
 /// The leaving rate per worker per minute at `load`.
 fn leaving_rate(p: &StaffPool, load: f64) -> f64 {
@@ -89,10 +86,7 @@ impl Model {
 
     /// Puts a worker's k-th candidate leaving time on the agenda.
     fn schedule_leaving(&self, now: Minute, pool: Pool, worker: u32, k: u32, out: &mut Decisions) {
-        let rate = self.turnover_max[pool as usize];
-        if rate <= 0.0 {
-            return;
-        }
+        let rate = CANDIDATES_PER_YEAR / YEAR;
         let gap = self
             .streams
             .stream(Purpose::StaffTurnover, entity(pool, worker), k)
@@ -121,7 +115,7 @@ impl Model {
         let _gap = s.uniform();
         let accept = s.uniform();
         let p = &self.at(now).workforce.pools()[pool as usize];
-        let ratio = leaving_rate(p, state.load(pool)) / self.turnover_max[pool as usize];
+        let ratio = leaving_rate(p, state.load(pool)) / (CANDIDATES_PER_YEAR / YEAR);
         if accept >= ratio {
             self.schedule_leaving(now, pool, worker, k + 1, out);
             return;
