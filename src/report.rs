@@ -15,6 +15,7 @@
 
 use std::fmt::Write as _;
 
+use crate::projection::StaffAtEnd;
 use crate::summary::{thousands, Summary};
 
 /// Colours, in series order (colour-blind safe, Okabe-Ito).
@@ -786,48 +787,35 @@ pub fn html(
         ],
         false,
     ));
-    let pools: Vec<Series> = s
-        .workforce
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.fte > 0.0)
-        .map(|(i, p)| Series {
-            name: p.pool.clone(),
-            values: col(&|m| {
-                m.staff_at_end
-                    .map(|st| f64::from(st[i].permanent + st[i].agency))
-            }),
-        })
-        .collect();
+    // One line per staff pool that has posts, of a figure of its month-end people.
+    let per_pool = |f: fn(&StaffAtEnd) -> Option<f64>| -> Vec<Series> {
+        s.workforce
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.fte > 0.0)
+            .map(|(i, p)| Series {
+                name: p.pool.clone(),
+                values: col(&|m| m.staff_at_end.and_then(|st| f(&st[i]))),
+            })
+            .collect()
+    };
     o.push_str(&month_chart(
         "staff",
         "Staff in post by pool, permanent and agency (month end)",
         "workers in post",
         &months,
-        &pools,
+        &per_pool(|st| Some(f64::from(st.permanent + st.agency))),
         false,
     ));
-    let caseloads: Vec<Series> = s
-        .workforce
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.fte > 0.0)
-        .map(|(i, p)| Series {
-            name: p.pool.clone(),
-            values: col(&|m| {
-                m.staff_at_end.and_then(|st| {
-                    let in_post = st[i].permanent + st[i].agency;
-                    (in_post > 0).then(|| f64::from(st[i].cases) / f64::from(in_post))
-                })
-            }),
-        })
-        .collect();
     o.push_str(&month_chart(
         "caseloads",
         "Cases per worker in post by pool (month end)",
         "cases per worker",
         &months,
-        &caseloads,
+        &per_pool(|st| {
+            let n = st.permanent + st.agency;
+            (n > 0).then(|| f64::from(st.cases) / f64::from(n))
+        }),
         false,
     ));
     o.push_str(&month_chart(
@@ -835,20 +823,10 @@ pub fn html(
         "Agency share of workers in post by pool (month end)",
         "% of workers",
         &months,
-        &s.workforce
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.fte > 0.0)
-            .map(|(i, p)| Series {
-                name: p.pool.clone(),
-                values: col(&|m| {
-                    m.staff_at_end.and_then(|st| {
-                        let in_post = st[i].permanent + st[i].agency;
-                        (in_post > 0).then(|| 100.0 * f64::from(st[i].agency) / f64::from(in_post))
-                    })
-                }),
-            })
-            .collect::<Vec<_>>(),
+        &per_pool(|st| {
+            let n = st.permanent + st.agency;
+            (n > 0).then(|| 100.0 * f64::from(st.agency) / f64::from(n))
+        }),
         false,
     ));
     o.push_str(&spend_chart(s));
