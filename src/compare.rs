@@ -119,7 +119,7 @@ impl Milestone {
             Milestone::Proceedings => "plan ended in care proceedings",
             Milestone::FamilyLedPlan => "family-led plan (FGDM)",
             Milestone::SupportPackage => "support package paid",
-            Milestone::EnteredCare => "came into care",
+            Milestone::EnteredCare => "in care (came in, or on the first day)",
             Milestone::PlacedWithKin => "placed with kin",
             Milestone::LeftCare => "left care",
             Milestone::ReReferred => "referred again",
@@ -146,7 +146,10 @@ impl Milestone {
             } => Milestone::Proceedings,
             Event::FgdmHeld { .. } => Milestone::FamilyLedPlan,
             Event::FnspPaid { .. } => Milestone::SupportPackage,
-            Event::EnteredCare { .. } => Milestone::EnteredCare,
+            Event::EnteredCare { .. }
+            | Event::FamilyOpened {
+                placement: Some(_), ..
+            } => Milestone::EnteredCare,
             Event::LeftCare { .. } => Milestone::LeftCare,
             Event::FamilyReReferred { .. } => Milestone::ReReferred,
             _ => return None,
@@ -213,7 +216,15 @@ impl EventSink for PathSink {
         if let Some(m) = Milestone::of(event) {
             p.milestones |= m.bit();
         }
-        if let Event::EnteredCare { placement, .. } = event {
+        let placed = match event {
+            Event::EnteredCare { placement, .. } => Some(placement),
+            Event::FamilyOpened {
+                placement: Some((placement, _)),
+                ..
+            } => Some(placement),
+            _ => None,
+        };
+        if let Some(placement) = placed {
             if p.first_placement.is_none() {
                 p.first_placement = Some(*placement);
                 if *placement == Placement::Kinship {
@@ -385,9 +396,9 @@ impl Counterfactual {
     /// The counts as `(category, count)` rows, for CSV and text.
     pub fn rows(&self) -> Vec<(String, u64)> {
         let mut r = vec![
-            ("families referred under A".to_string(), self.families_a),
-            ("families referred under B".to_string(), self.families_b),
-            ("families referred under both".to_string(), self.in_both),
+            ("families in the run under A".to_string(), self.families_a),
+            ("families in the run under B".to_string(), self.families_b),
+            ("families in both runs".to_string(), self.in_both),
             ("  identical event histories".to_string(), self.identical),
             ("  histories that differ".to_string(), self.diverged),
         ];
@@ -655,7 +666,17 @@ pub fn paired(a: &Table, b: &Table, b_indep: &Table) -> Vec<MetricDiff> {
                 Stats::of(&v.iter().flatten().copied().collect::<Vec<_>>()).mean
             };
             let (sd, se) = (Stats::of(&d), Stats::of(&e));
-            let (vd, ve) = (sd.sd * sd.sd, se.sd * se.sd);
+            // Differences that vary only in their last bits (figures the
+            // summary rounds) have no variance.
+            let noise = |s: &Stats, v: &[f64]| {
+                let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+                if s.sd <= 1e-9 * scale {
+                    0.0
+                } else {
+                    s.sd * s.sd
+                }
+            };
+            let (vd, ve) = (noise(&sd, &d), noise(&se, &e));
             let factor = if vd > 0.0 {
                 ve / vd
             } else if ve > 0.0 {
@@ -741,6 +762,15 @@ pub fn compare(
         .iter()
         .map(|p| ScenarioInput::load(p))
         .collect::<Result<Vec<_>, _>>()?;
+    for (path, input) in scenarios.iter().zip(&inputs).skip(1) {
+        if let Some(key) = inputs[0].scenario.differs_in_population(&input.scenario) {
+            return Err(CommandError::Failed(format!(
+                "{}: its `{key}` differs from {}'s: compared scenarios must share the calendar, the families and the starting caseload (families are matched by id)",
+                path.display(),
+                scenarios[0].display()
+            )));
+        }
+    }
     let threads = worker_threads(opts.threads)?;
     let keep = opts.family.map(FamilyId);
     let r = opts.replications;

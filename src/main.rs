@@ -53,8 +53,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
         /// Also write DIR/report.html, an HTML report of the run (needs --out;
-        /// with --replications, the first replication with every replication's 95% CIs).
-        #[arg(long, requires = "out")]
+        /// with --replications, the first replication with every replication's 95% CIs;
+        /// not with --warm-up).
+        #[arg(long, requires = "out", conflicts_with = "warm_up")]
         report: bool,
         /// Also write a snapshot of the run at the start of this day
         /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
@@ -113,8 +114,9 @@ timeline apply.")]
         /// No progress bar or timing on stderr.
         #[arg(long)]
         quiet: bool,
-        /// Also write DIR/report.html (with A's first replication as the run shown; needs --out).
-        #[arg(long, requires = "out")]
+        /// Also write DIR/report.html (with A's first replication as the run shown; needs --out;
+        /// not with --warm-up).
+        #[arg(long, requires = "out", conflicts_with = "warm_up")]
         report: bool,
     },
     /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.

@@ -303,10 +303,13 @@ fn flatten(prefix: &str, v: &Node, out: &mut MetricValues) {
         }
         Node::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let label = ["what", "period"].iter().find_map(|k| match item.get(k) {
-                    Some(Node::Text(l)) => Some((*k, l.as_str())),
-                    _ => None,
-                });
+                let label =
+                    ["what", "period", "pool", "line"]
+                        .iter()
+                        .find_map(|k| match item.get(k) {
+                            Some(Node::Text(l)) => Some((*k, l.as_str())),
+                            _ => None,
+                        });
                 match (label, item) {
                     (Some((key, label)), Node::Object(fields)) => {
                         let name = join(prefix, &slug(label));
@@ -432,6 +435,17 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
         (
             "s47_per_10k_children_per_year",
             total("s47_enquiries") / years / children * 10_000.0,
+        ),
+        (
+            "plans_started_per_10k_children_per_year",
+            total("plans_started") / years / children * 10_000.0,
+        ),
+        (
+            "at_home_12_months_after_referral_pct",
+            pct(
+                total("at_home_12_months_later"),
+                total("followed_up_12_months"),
+            ),
         ),
         (
             "care_entries_per_10k_children_per_year",

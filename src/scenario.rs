@@ -1349,6 +1349,25 @@ impl Scenario {
         }
     }
 
+    /// The first of the settings two scenarios must share for their runs to
+    /// meet the same families on the same calendar (`start`, `years`,
+    /// `bank_holidays`, `seven_day_week`, `families`, `starting_caseload`):
+    /// compared and branched runs match families by id.
+    pub fn differs_in_population(&self, other: &Scenario) -> Option<&'static str> {
+        let table = |s: &Scenario| toml::Table::try_from(s).unwrap_or_default();
+        let (a, b) = (table(self), table(other));
+        [
+            "start",
+            "years",
+            "bank_holidays",
+            "seven_day_week",
+            "families",
+            "starting_caseload",
+        ]
+        .into_iter()
+        .find(|key| a.get(*key) != b.get(*key))
+    }
+
     /// Funded FTE and caseload cap of each staff pool, in
     /// [`crate::event::Pool::ALL`] order.
     pub fn staffing(&self) -> [(f64, u32); 5] {

@@ -447,23 +447,12 @@ fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
 
 /// A branch must keep what cannot change during a run.
 fn check_compatible(original: &Scenario, branch: &Scenario) -> Result<(), BranchError> {
-    let table = |s: &Scenario| toml::Table::try_from(s).unwrap_or_default();
-    let (a, b) = (table(original), table(branch));
-    for key in [
-        "start",
-        "years",
-        "bank_holidays",
-        "seven_day_week",
-        "families",
-        "starting_caseload",
-    ] {
-        if a.get(key) != b.get(key) {
-            return Err(BranchError::Mismatch(format!(
-                "the branch scenario's `{key}` differs from the snapshot's: a branch keeps the run's calendar and families"
-            )));
-        }
+    match original.differs_in_population(branch) {
+        Some(key) => Err(BranchError::Mismatch(format!(
+            "the branch scenario's `{key}` differs from the snapshot's: a branch keeps the run's calendar and families"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 struct Reader<R: Read> {

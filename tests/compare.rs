@@ -421,3 +421,96 @@ fn help_of_compare_and_replications_has_examples() {
         assert!(text.contains("--replications"), "{text}");
     }
 }
+
+#[test]
+fn children_in_care_on_the_first_day_count_as_in_care_under_both() {
+    use familyflow::compare::{Milestone, PathSink};
+    use familyflow::scenario::StartingCaseload;
+    let run = |path: &str| {
+        let mut input = ScenarioInput::load(Path::new(path)).unwrap();
+        input.scenario.starting_caseload = Some(StartingCaseload {
+            looked_after: 300,
+            ..StartingCaseload::default()
+        });
+        let model = Model::new(input.scenario.clone(), 5);
+        let mut sink = PathSink::new(None);
+        engine::simulate(&model, &mut sink).unwrap();
+        sink.paths
+    };
+    let (a, b) = (
+        run("scenarios/default.toml"),
+        run("scenarios/ffc-reform.toml"),
+    );
+    for i in 0..300 {
+        assert!(a[i].reached(Milestone::EnteredCare) && b[i].reached(Milestone::EnteredCare));
+    }
+    let c = counterfactual(5, &a, &b);
+    // Every child in care on day one is "in care" under both, never "stayed at home".
+    let home_after_opened = (0..300)
+        .filter(|&i| a[i].reached(Milestone::EnteredCare) != b[i].reached(Milestone::EnteredCare))
+        .count();
+    assert_eq!(home_after_opened, 0);
+    assert!(
+        c.care_a_home_b + c.care_b_home_a > 0,
+        "the lever still moves others"
+    );
+}
+
+#[test]
+fn scenarios_with_different_families_or_calendars_are_not_compared() {
+    let dir = TempDir::new("compare-population");
+    let other = variant(
+        &dir,
+        "open.toml",
+        "[starting_caseload]\nwaiting_for_help = 0\nin_family_help = 0\nin_enquiry = 0\nawaiting_conference = 0\non_plan = 0\nlooked_after = 1",
+    );
+    let err = commands::compare(
+        &[tiny_path(), other],
+        &compare_opts(2, 1, None),
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`starting_caseload` differs"), "{err}");
+    let later = variant(&dir, "later.toml", "start = 2024-05-01");
+    let err = commands::compare(
+        &[tiny_path(), later],
+        &compare_opts(2, 1, None),
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`start` differs"), "{err}");
+}
+
+#[test]
+fn rounded_figures_do_not_give_huge_variance_reduction_factors() {
+    let dir = TempDir::new("compare-vrf");
+    let out = dir.path().join("cmp");
+    commands::compare(
+        &[
+            PathBuf::from("scenarios/default.toml"),
+            PathBuf::from("scenarios/ffc-reform.toml"),
+        ],
+        &compare_opts(2, 2, Some(&out)),
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    for m in json["comparisons"][0]["metrics"].as_array().unwrap() {
+        if let Some(f) = m["variance_reduction_factor"].as_f64() {
+            assert!(f < 1e12, "{}: {f}", m["metric"]);
+        }
+    }
+    // Rows of the workforce and the budget are named by their pool and line.
+    let text = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(text.contains("workforce.family_help.fte"), "pools by name");
+    assert!(
+        text.contains("budget.placements.spent_pence"),
+        "lines by name"
+    );
+}
