@@ -177,11 +177,7 @@ pub fn run_with_checkpoint(
         secs,
         finished.summary.events as f64 / secs.max(1e-9) / 1e6
     );
-    let text = if json {
-        finished.summary.to_json()
-    } else {
-        finished.summary.to_text()
-    };
+    let text = finished.summary.render(json);
     out.write_all(text.as_bytes())
         .map_err(file_error(Path::new("<stdout>")))
 }
@@ -190,11 +186,7 @@ pub fn run_with_checkpoint(
 pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), CommandError> {
     let replayed = engine::replay(open_log(log)?).map_err(with_log_path(log))?;
     let summary = &replayed.finished.summary;
-    let text = if json {
-        summary.to_json()
-    } else {
-        summary.to_text()
-    };
+    let text = summary.render(json);
     out.write_all(text.as_bytes())
         .map_err(file_error(Path::new("<stdout>")))?;
     let rebuilt = replayed.finished.state.hash();
@@ -227,11 +219,7 @@ pub fn replay_from(
     let (finished, stored) = snap
         .replay_tail(open_log(log)?)
         .map_err(|e| CommandError::Failed(format!("{}: {e}", log.display())))?;
-    let text = if json {
-        finished.summary.to_json()
-    } else {
-        finished.summary.to_text()
-    };
+    let text = finished.summary.render(json);
     out.write_all(text.as_bytes())
         .map_err(file_error(Path::new("<stdout>")))?;
     let rebuilt = finished.state.hash();
@@ -317,11 +305,7 @@ pub fn branch(
                 path.display()
             );
         }
-        let text = if json {
-            finished.summary.to_json()
-        } else {
-            finished.summary.to_text()
-        };
+        let text = finished.summary.render(json);
         out.write_all(text.as_bytes())
             .map_err(file_error(Path::new("<stdout>")))?;
         if !json && i + 1 < scenarios.len() {
@@ -620,7 +604,7 @@ pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
 /// --report`: writes the first replication's summary (of A, for a
 /// comparison: the run the family-by-family counts come from) beside the
 /// statistics, and the report.
-pub fn compare_report(
+pub fn first_replication_report(
     a: Option<&Path>,
     base_seed: u64,
     dir: &Path,

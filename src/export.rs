@@ -179,6 +179,22 @@ pub struct CinEpisode {
     pub closure: Option<(CivilDate, &'static str)>,
 }
 
+impl CinEpisode {
+    /// A referral of `child` on `referral`, with nothing after it yet.
+    fn new(child: FamilyId, dob: CivilDate, referral: CivilDate) -> Self {
+        CinEpisode {
+            child,
+            dob,
+            referral,
+            nfa: false,
+            assessments: Vec::new(),
+            enquiries: Vec::new(),
+            plans: Vec::new(),
+            closure: None,
+        }
+    }
+}
+
 /// Everything the returns need, gathered from a log.
 #[derive(Clone, Debug, Default)]
 pub struct Returns {
@@ -266,16 +282,7 @@ impl Returns {
                     let dob = date_of_birth(day, attributes.youngest_age, family);
                     o.dob = Some(dob);
                     o.cin = Some(r.cin.len());
-                    r.cin.push(CinEpisode {
-                        child: family,
-                        dob,
-                        referral: day,
-                        nfa: false,
-                        assessments: Vec::new(),
-                        enquiries: Vec::new(),
-                        plans: Vec::new(),
-                        closure: None,
-                    });
+                    r.cin.push(CinEpisode::new(family, dob, day));
                     if let Event::FamilyOpened {
                         stage, placement, ..
                     } = t.event
@@ -318,16 +325,8 @@ impl Returns {
                 }
                 Event::FamilyReReferred { .. } => {
                     o.cin = Some(r.cin.len());
-                    r.cin.push(CinEpisode {
-                        child: family,
-                        dob: o.dob.unwrap_or(day),
-                        referral: day,
-                        nfa: false,
-                        assessments: Vec::new(),
-                        enquiries: Vec::new(),
-                        plans: Vec::new(),
-                        closure: None,
-                    });
+                    r.cin
+                        .push(CinEpisode::new(family, o.dob.unwrap_or(day), day));
                 }
                 Event::TriageDecided { decision, .. } => {
                     if let Some(i) = o.cin {

@@ -255,7 +255,7 @@ fn main() -> ExitCode {
         )
         .and_then(|()| match (report, dir) {
             (true, Some(dir)) => {
-                commands::compare_report(scenario.as_deref(), *seed, dir, &mut *note)
+                commands::first_replication_report(scenario.as_deref(), *seed, dir, &mut *note)
             }
             _ => Ok(()),
         }),
@@ -320,7 +320,7 @@ fn main() -> ExitCode {
         )
         .and_then(|()| match (report, dir) {
             (true, Some(dir)) => {
-                commands::compare_report(Some(&scenarios[0]), *seed, dir, &mut *note)
+                commands::first_replication_report(Some(&scenarios[0]), *seed, dir, &mut *note)
             }
             _ => Ok(()),
         }),

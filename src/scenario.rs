@@ -888,7 +888,7 @@ impl Scenario {
                     line,
                     column,
                     field,
-                    message: with_found_value(e.message().trim(), text, &span),
+                    message: missing_field_hint(&with_found_value(e.message().trim(), text, &span)),
                     file: None,
                 }],
             }
@@ -1455,6 +1455,18 @@ fn with_found_value(message: &str, text: &str, span: &Range<usize>) -> String {
     match found {
         Some(f) if !message.contains(f) => format!("{message}: found `{f}`"),
         _ => message.to_string(),
+    }
+}
+
+/// A missing field's message with where to find it: every field, with its
+/// source, is in the built-in scenario.
+fn missing_field_hint(message: &str) -> String {
+    if message.starts_with("missing field") {
+        format!(
+            "{message}: every field is required; scenarios/default.toml has each one with its source (or write `extends = \"default.toml\"` to take the rest from it)"
+        )
+    } else {
+        message.to_string()
     }
 }
 

@@ -819,13 +819,12 @@ impl State {
                 if usize::from(change) >= self.terms.len() {
                     return Err(bad(format!("the scenario has no policy change {change}")));
                 }
-                self.ledger.accrue(at);
                 self.version = usize::from(change);
                 // Fewer posts: agency workers go first, down to the new establishment.
                 for pool in Pool::ALL {
                     self.limit_agency(pool);
                 }
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::FamilyOpened {
                 family,
@@ -921,8 +920,7 @@ impl State {
                 s.recruiting = agency;
                 s.next_vacancy = agency;
                 s.next_worker = permanent;
-                self.ledger.accrue(at);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::StaffLeft { pool } => {
                 let s = &mut self.staff[pool as usize];
@@ -933,16 +931,14 @@ impl State {
                     )));
                 }
                 s.permanent -= 1;
-                self.ledger.accrue(at);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::RecruitmentStarted { pool, agency_cover } => {
                 let s = &mut self.staff[pool as usize];
                 s.recruiting += 1;
                 s.next_vacancy += 1;
                 s.agency += u32::from(agency_cover);
-                self.ledger.accrue(at);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::StaffJoined { pool } => {
                 let s = &mut self.staff[pool as usize];
@@ -955,9 +951,8 @@ impl State {
                 s.recruiting -= 1;
                 s.permanent += 1;
                 s.next_worker += 1;
-                self.ledger.accrue(at);
                 self.limit_agency(pool);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::RecruitmentCancelled { pool } => {
                 let s = &mut self.staff[pool as usize];
@@ -968,16 +963,14 @@ impl State {
                     )));
                 }
                 s.recruiting -= 1;
-                self.ledger.accrue(at);
                 self.limit_agency(pool);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::ApprenticesStarted { pool, count } => {
                 let s = &mut self.staff[pool as usize];
                 s.apprentices += count;
                 s.next_apprentice += count;
-                self.ledger.accrue(at);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::ApprenticeQualified { pool } | Event::ApprenticeWithdrew { pool } => {
                 let s = &mut self.staff[pool as usize];
@@ -989,10 +982,9 @@ impl State {
                     s.permanent += 1;
                     s.next_worker += 1;
                 }
-                self.ledger.accrue(at);
                 // A qualified apprentice fills a vacancy an agency worker covered.
                 self.limit_agency(pool);
-                self.staff_changed();
+                self.staff_changed(at);
             }
             Event::Spent { line, pence } => {
                 self.roll_year(at);
@@ -1020,7 +1012,8 @@ impl State {
     }
 
     /// Agency workers cover only vacancies: posts under recruitment that no
-    /// permanent worker holds (costs must have been accrued up to now first).
+    /// permanent worker holds (call before `staff_changed`, which settles
+    /// costs up to now at the old rates first).
     fn limit_agency(&mut self, pool: Pool) {
         let posts = self.terms[self.version][pool as usize].posts;
         let s = &mut self.staff[pool as usize];
@@ -1040,9 +1033,10 @@ impl State {
         }
     }
 
-    /// Recomputes what follows from the staff in post: capacities and
-    /// staff cost rates (costs must have been accrued up to now first).
-    fn staff_changed(&mut self) {
+    /// Recomputes what follows from the staff in post at `at`: capacities and
+    /// staff cost rates (costs up to `at` accrue at the old rates first).
+    fn staff_changed(&mut self, at: Minute) {
+        self.ledger.accrue(at);
         let terms = self.terms[self.version];
         self.family_help.capacity = terms[Pool::FamilyHelp as usize]
             .capacity(self.staff[Pool::FamilyHelp as usize].in_post());

@@ -568,6 +568,15 @@ impl Summary {
         }
     }
 
+    /// The summary as JSON (`json`) or as text: what `run`, `replay` and `branch` print.
+    pub fn render(&self, json: bool) -> String {
+        if json {
+            self.to_json()
+        } else {
+            self.to_text()
+        }
+    }
+
     /// The summary as pretty JSON (with a final newline).
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("a summary always serialises");

@@ -28,8 +28,13 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
         &mut std::io::sink(),
     )
     .unwrap();
-    familyflow::commands::compare_report(Some(&scenarios[0]), 1, &out, &mut std::io::sink())
-        .unwrap();
+    familyflow::commands::first_replication_report(
+        Some(&scenarios[0]),
+        1,
+        &out,
+        &mut std::io::sink(),
+    )
+    .unwrap();
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for needle in [
         "<h2>Headline outcomes</h2>",

@@ -250,3 +250,16 @@ fn values_too_large_to_simulate_are_located_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_missing_table_says_where_to_find_its_fields() {
+    let text = familyflow::scenario::DEFAULT_SCENARIO;
+    let i = text.find("[budget]").unwrap();
+    let j = text.find("[rereferral]").unwrap();
+    let without = format!("{}{}", &text[..i], &text[j..]);
+    let err = Scenario::parse(&without, "old.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `budget`"), "{err}");
+    assert!(err.contains("scenarios/default.toml"), "{err}");
+}

@@ -26,11 +26,6 @@ const SETTLED: [BudgetLine; 4] = [
 ];
 
 impl Model {
-    /// The minute each financial year after the run's first starts.
-    pub(super) fn year_starts(&self) -> Vec<Minute> {
-        self.calendar.financial_year_starts()
-    }
-
     /// Puts the end of the month after `now` (the last minute of the month,
     /// or of the run) on the agenda.
     pub(super) fn schedule_month_end(&self, now: Minute, out: &mut Decisions) {

@@ -154,7 +154,7 @@ impl Model {
         }
         self.schedule_arrival(0, 0, out);
         self.schedule_month_end(0, out);
-        for at in self.year_starts() {
+        for at in self.calendar.financial_year_starts() {
             out.schedule.push((at, Happening::YearStart));
         }
     }
