@@ -54,6 +54,24 @@ pub enum Happening {
     /// Family help may have more room (staff joined, or a policy changed):
     /// families waiting start while there is room.
     FamilyHelpRoom,
+    /// A family waiting for family help since the minute given escalates
+    /// or disengages, if still waiting (family, episode, minute queued).
+    WaitEnds(FamilyId, u16, Minute),
+    /// Pre-proceedings come to their end: proceedings issued or not (episode).
+    PreProceedingsEnd(FamilyId, u16),
+    /// Care proceedings come to their final order (episode).
+    ProceedingsEnd(FamilyId, u16),
+    /// Police protection or an emergency protection order runs out:
+    /// proceedings, section 20 or home (episode).
+    EmergencyEnds(FamilyId, u16),
+    /// The next unaccompanied asylum-seeking child arrives, with the exact
+    /// time in millionths of a minute and the arrival's index.
+    UnaccompaniedArrival(u64, u32),
+    /// The burn-in ends: the measured run starts.
+    MeasurementStart,
+    /// A family of the starting caseload in pre-proceedings: family group
+    /// decision-making is offered as the letter before proceedings goes.
+    LetterSent(FamilyId),
 }
 
 /// Bits of a key that hold the insertion sequence; the minute sits above them.

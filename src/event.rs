@@ -189,11 +189,17 @@ pub enum ClosureReason {
     Adopted,
     /// Left care: turned 18.
     Aged18,
+    /// The child went to live with kin outside care (a child arrangements
+    /// or special guardianship order, or an arrangement agreed with the
+    /// family, instead of proceedings or at their end).
+    KinshipArrangement,
+    /// The family left the family help waiting list without help.
+    Disengaged,
 }
 
 impl ClosureReason {
     /// All reasons, in order.
-    pub const ALL: [ClosureReason; 10] = [
+    pub const ALL: [ClosureReason; 12] = [
         ClosureReason::NoFurtherAction,
         ClosureReason::UniversalServices,
         ClosureReason::NotInNeed,
@@ -204,10 +210,12 @@ impl ClosureReason {
         ClosureReason::SpecialGuardianship,
         ClosureReason::Adopted,
         ClosureReason::Aged18,
+        ClosureReason::KinshipArrangement,
+        ClosureReason::Disengaged,
     ];
 
     /// Number of variants (including retired ones), for count arrays.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 14;
 
     /// Words for tables.
     pub fn label(self) -> &'static str {
@@ -224,6 +232,8 @@ impl ClosureReason {
             ClosureReason::SpecialGuardianship => "left care: special guardianship",
             ClosureReason::Adopted => "left care: adopted",
             ClosureReason::Aged18 => "left care: turned 18",
+            ClosureReason::KinshipArrangement => "living with kin outside care",
+            ClosureReason::Disengaged => "left the family help waiting list",
         }
     }
 }
@@ -269,6 +279,129 @@ pub enum CareRoute {
     /// An emergency at the end of a section 47 enquiry (police protection,
     /// emergency protection order or accommodation).
     Emergency,
+    /// Accommodated with the parents' agreement (section 20, Children Act
+    /// 1989) from family help or a plan.
+    Voluntary,
+    /// An unaccompanied asylum-seeking child, accommodated on arrival.
+    Unaccompanied,
+}
+
+impl CareRoute {
+    /// All routes, in order.
+    pub const ALL: [CareRoute; 4] = [
+        CareRoute::Proceedings,
+        CareRoute::Emergency,
+        CareRoute::Voluntary,
+        CareRoute::Unaccompanied,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            CareRoute::Proceedings => "care proceedings",
+            CareRoute::Emergency => "emergency after an enquiry",
+            CareRoute::Voluntary => "section 20 (voluntary)",
+            CareRoute::Unaccompanied => "unaccompanied asylum-seeking child",
+        }
+    }
+}
+
+/// A looked-after child's legal status, as the SSDA903 return codes it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum LegalStatus {
+    /// Police protection (L1).
+    PoliceProtection,
+    /// Emergency protection order (L2).
+    EmergencyProtection,
+    /// Interim care order (C1).
+    InterimCareOrder,
+    /// Full care order (C2).
+    CareOrder,
+    /// Accommodated under section 20 (V2).
+    Section20,
+    /// Placement order granted (E1).
+    PlacementOrder,
+}
+
+impl LegalStatus {
+    /// All statuses, in order.
+    pub const ALL: [LegalStatus; 6] = [
+        LegalStatus::PoliceProtection,
+        LegalStatus::EmergencyProtection,
+        LegalStatus::InterimCareOrder,
+        LegalStatus::CareOrder,
+        LegalStatus::Section20,
+        LegalStatus::PlacementOrder,
+    ];
+
+    /// The SSDA903 `LS` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            LegalStatus::PoliceProtection => "L1",
+            LegalStatus::EmergencyProtection => "L2",
+            LegalStatus::InterimCareOrder => "C1",
+            LegalStatus::CareOrder => "C2",
+            LegalStatus::Section20 => "V2",
+            LegalStatus::PlacementOrder => "E1",
+        }
+    }
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            LegalStatus::PoliceProtection => "police protection",
+            LegalStatus::EmergencyProtection => "emergency protection order",
+            LegalStatus::InterimCareOrder => "interim care order",
+            LegalStatus::CareOrder => "care order",
+            LegalStatus::Section20 => "section 20",
+            LegalStatus::PlacementOrder => "placement order",
+        }
+    }
+}
+
+/// How care proceedings ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum FinalOrder {
+    /// A full care order: the child is (or stays) looked after.
+    CareOrder,
+    /// A placement order: the child is to be adopted.
+    PlacementOrder,
+    /// A special guardianship order to kin.
+    SpecialGuardianship,
+    /// A child arrangements order to kin.
+    ChildArrangements,
+    /// A supervision order, or no order: the child lives at home.
+    Supervision,
+}
+
+impl FinalOrder {
+    /// All orders, in order.
+    pub const ALL: [FinalOrder; 5] = [
+        FinalOrder::CareOrder,
+        FinalOrder::PlacementOrder,
+        FinalOrder::SpecialGuardianship,
+        FinalOrder::ChildArrangements,
+        FinalOrder::Supervision,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            FinalOrder::CareOrder => "care order",
+            FinalOrder::PlacementOrder => "placement order",
+            FinalOrder::SpecialGuardianship => "special guardianship order",
+            FinalOrder::ChildArrangements => "child arrangements order",
+            FinalOrder::Supervision => "supervision order or no order",
+        }
+    }
+
+    /// Whether the child goes to live with kin under this order.
+    pub fn to_kin(self) -> bool {
+        matches!(
+            self,
+            FinalOrder::SpecialGuardianship | FinalOrder::ChildArrangements
+        )
+    }
 }
 
 /// How a child left care.
@@ -311,17 +444,21 @@ pub enum OpenStage {
     OnPlan,
     /// Looked after.
     LookedAfter,
+    /// In pre-proceedings: the local authority has sent the letter before
+    /// proceedings (Public Law Outline).
+    PreProceedings,
 }
 
 impl OpenStage {
     /// All stages, in order.
-    pub const ALL: [OpenStage; 6] = [
+    pub const ALL: [OpenStage; 7] = [
         OpenStage::WaitingForHelp,
         OpenStage::InHelp,
         OpenStage::InEnquiry,
         OpenStage::AwaitingConference,
         OpenStage::OnPlan,
         OpenStage::LookedAfter,
+        OpenStage::PreProceedings,
     ];
 }
 
@@ -669,6 +806,73 @@ pub enum Event {
         /// The family.
         family: FamilyId,
     },
+    /// The burn-in is over: the measured part of the run starts here
+    /// (the scenario's start date). Metrics count from this event on.
+    MeasurementStarted,
+    /// A family's latent risk of significant harm changed (its needs went
+    /// unmet, or a crisis came while it waited), in parts per 10,000.
+    RiskChanged {
+        /// The family.
+        family: FamilyId,
+        /// The new latent risk.
+        risk: u16,
+    },
+    /// Concerns about a family waiting for family help escalated: a new
+    /// contact to the front door, as a new referral (episode).
+    Escalated {
+        /// The family.
+        family: FamilyId,
+        /// Which referral this is for the family.
+        episode: u16,
+    },
+    /// A family left the family help waiting list without help.
+    Disengaged {
+        /// The family.
+        family: FamilyId,
+    },
+    /// The local authority sent the letter before proceedings: the family
+    /// is in pre-proceedings (Public Law Outline).
+    PreProceedingsStarted {
+        /// The family.
+        family: FamilyId,
+    },
+    /// Care proceedings were issued (from pre-proceedings, or after an
+    /// emergency entry to care).
+    ProceedingsIssued {
+        /// The family.
+        family: FamilyId,
+    },
+    /// Care proceedings ended with a final order.
+    ProceedingsEnded {
+        /// The family.
+        family: FamilyId,
+        /// The order.
+        order: FinalOrder,
+    },
+    /// A looked-after child's legal status: at entry (right after
+    /// `EnteredCare`) and whenever it changes.
+    LegalStatusChanged {
+        /// The family.
+        family: FamilyId,
+        /// The new status.
+        legal: LegalStatus,
+    },
+    /// The child went to live with kin outside care (the case closes next).
+    KinshipArrangementMade {
+        /// The family.
+        family: FamilyId,
+        /// The order that secures it (`Supervision` for an arrangement
+        /// agreed with the family without an order).
+        order: FinalOrder,
+    },
+    /// An unaccompanied asylum-seeking child arrived and is accommodated
+    /// (a new family; `EnteredCare` follows).
+    UnaccompaniedChildArrived {
+        /// The new family (the child).
+        family: FamilyId,
+        /// Its attributes.
+        attributes: Attributes,
+    },
 }
 
 impl Event {
@@ -698,7 +902,16 @@ impl Event {
             | Event::LeadPractitionerAssigned { family }
             | Event::FgdmUnavailable { family }
             | Event::FamilyOpened { family, .. }
-            | Event::FgdmCoordinationEnded { family } => family,
+            | Event::FgdmCoordinationEnded { family }
+            | Event::RiskChanged { family, .. }
+            | Event::Escalated { family, .. }
+            | Event::Disengaged { family }
+            | Event::PreProceedingsStarted { family }
+            | Event::ProceedingsIssued { family }
+            | Event::ProceedingsEnded { family, .. }
+            | Event::LegalStatusChanged { family, .. }
+            | Event::KinshipArrangementMade { family, .. }
+            | Event::UnaccompaniedChildArrived { family, .. } => family,
             Event::PolicyApplied { .. }
             | Event::StaffStarted { .. }
             | Event::StaffLeft { .. }
@@ -709,7 +922,8 @@ impl Event {
             | Event::ApprenticeWithdrew { .. }
             | Event::Spent { .. }
             | Event::RecruitmentCancelled { .. }
-            | Event::BudgetExhausted { .. } => return None,
+            | Event::BudgetExhausted { .. }
+            | Event::MeasurementStarted => return None,
         };
         Some(family)
     }
@@ -752,6 +966,16 @@ impl Event {
             Event::FamilyOpened { .. } => "FamilyOpened",
             Event::RecruitmentCancelled { .. } => "RecruitmentCancelled",
             Event::FgdmCoordinationEnded { .. } => "FgdmCoordinationEnded",
+            Event::MeasurementStarted => "MeasurementStarted",
+            Event::RiskChanged { .. } => "RiskChanged",
+            Event::Escalated { .. } => "Escalated",
+            Event::Disengaged { .. } => "Disengaged",
+            Event::PreProceedingsStarted { .. } => "PreProceedingsStarted",
+            Event::ProceedingsIssued { .. } => "ProceedingsIssued",
+            Event::ProceedingsEnded { .. } => "ProceedingsEnded",
+            Event::LegalStatusChanged { .. } => "LegalStatusChanged",
+            Event::KinshipArrangementMade { .. } => "KinshipArrangementMade",
+            Event::UnaccompaniedChildArrived { .. } => "UnaccompaniedChildArrived",
         }
     }
 }
@@ -764,7 +988,8 @@ impl fmt::Display for Event {
             None => write!(f, "{:<20}", self.name())?,
         }
         match self {
-            Event::FamilyReferred { attributes: a, .. } => {
+            Event::FamilyReferred { attributes: a, .. }
+            | Event::UnaccompaniedChildArrived { attributes: a, .. } => {
                 write!(
                     f,
                     " children={} youngest={} need={:?} risk={}/10000 network={}/10000 factors=[",
@@ -873,6 +1098,18 @@ impl fmt::Display for Event {
                 }
                 Ok(())
             }
+            Event::RiskChanged { risk, .. } => write!(f, " risk={risk}/10000"),
+            Event::Escalated { episode, .. } => write!(f, " episode={episode}"),
+            Event::ProceedingsEnded { order, .. } | Event::KinshipArrangementMade { order, .. } => {
+                write!(f, " order={}", order.label())
+            }
+            Event::LegalStatusChanged { legal, .. } => {
+                write!(f, " legal_status={} ({})", legal.code(), legal.label())
+            }
+            Event::MeasurementStarted
+            | Event::Disengaged { .. }
+            | Event::PreProceedingsStarted { .. }
+            | Event::ProceedingsIssued { .. } => Ok(()),
             Event::FamilyHelpQueued { .. }
             | Event::FgdmUnavailable { .. }
             | Event::FgdmCoordinationEnded { .. }

@@ -31,7 +31,7 @@ use std::io::Read;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::calendar::{Calendar, CivilDate, Minute};
+use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::event::{
     CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Timed,
     TriageDecision,
@@ -126,6 +126,9 @@ pub struct CareEpisode {
     pub dob: CivilDate,
     /// Start (`DECOM`).
     pub start: CivilDate,
+    /// Why the episode started (`RNE`): `S` a new period of care, `L` a
+    /// change of legal status.
+    pub reason_new: &'static str,
     /// Legal status (`LS`).
     pub legal_status: &'static str,
     /// Placement (`PLACE`).
@@ -217,9 +220,13 @@ struct Open {
 
 /// A derived date of birth: the youngest child's age at the first referral,
 /// on a day of the year fixed by the family id.
-fn date_of_birth(first: CivilDate, age: u8, family: FamilyId) -> CivilDate {
-    let days = i64::from(age) * 365 + i64::from(family.0 % 365);
-    first.plus_days(-days).unwrap_or(first)
+/// The youngest child's date of birth, as the model counts ages: a family
+/// first known at minute `at` of the calendar whose run starts on `start`.
+fn date_of_birth(start: CivilDate, at: Minute, age: u8, family: FamilyId) -> CivilDate {
+    let born = at as i64 - crate::state::minutes_since_birth(family, age) as i64;
+    start
+        .plus_days(born.div_euclid(DAY as i64))
+        .unwrap_or(start)
 }
 
 fn place(p: Placement) -> (&'static str, &'static str) {
@@ -248,10 +255,11 @@ fn closure_code(r: ClosureReason) -> &'static str {
         }
         ClosureReason::UniversalServices => "RC9",
         ClosureReason::Adopted => "RC1",
-        ClosureReason::SpecialGuardianship => "RC4",
+        ClosureReason::SpecialGuardianship | ClosureReason::KinshipArrangement => "RC4",
         ClosureReason::Aged18 => "RC6",
         ClosureReason::NeedMet
         | ClosureReason::NeedUnmet
+        | ClosureReason::Disengaged
         | ClosureReason::Reunified
         | ClosureReason::ToChildProtection
         | ClosureReason::ToCareProceedings => "RC7",
@@ -277,9 +285,17 @@ impl Returns {
             };
             let o = open.entry(family).or_default();
             match t.event {
+                Event::UnaccompaniedChildArrived { attributes, .. } => {
+                    o.dob = Some(date_of_birth(
+                        cal.start(),
+                        t.at,
+                        attributes.youngest_age,
+                        family,
+                    ));
+                }
                 Event::FamilyReferred { attributes, .. }
                 | Event::FamilyOpened { attributes, .. } => {
-                    let dob = date_of_birth(day, attributes.youngest_age, family);
+                    let dob = date_of_birth(cal.start(), t.at, attributes.youngest_age, family);
                     o.dob = Some(dob);
                     o.cin = Some(r.cin.len());
                     r.cin.push(CinEpisode::new(family, dob, day));
@@ -302,7 +318,9 @@ impl Returns {
                                 previous: 0,
                             }),
                             OpenStage::InHelp => cin.assessments.push((day, Some(day))),
-                            OpenStage::WaitingForHelp | OpenStage::LookedAfter => {}
+                            OpenStage::WaitingForHelp
+                            | OpenStage::LookedAfter
+                            | OpenStage::PreProceedings => {}
                         }
                         if stage == OpenStage::OnPlan {
                             o.plans_before += 1;
@@ -315,6 +333,7 @@ impl Returns {
                                 child: family,
                                 dob,
                                 start: day,
+                                reason_new: "S",
                                 legal_status: "C2",
                                 place: pl,
                                 provider,
@@ -323,7 +342,12 @@ impl Returns {
                         }
                     }
                 }
-                Event::FamilyReReferred { .. } => {
+                Event::FamilyReReferred { .. } | Event::Escalated { .. } => {
+                    // An escalation from the waiting list closes the open
+                    // episode (closed, a new referral made) and opens another.
+                    if let Some(i) = o.cin {
+                        r.cin[i].closure.get_or_insert((day, "RC7"));
+                    }
                     o.cin = Some(r.cin.len());
                     r.cin
                         .push(CinEpisode::new(family, o.dob.unwrap_or(day), day));
@@ -387,14 +411,36 @@ impl Returns {
                         child: family,
                         dob: o.dob.unwrap_or(day),
                         start: day,
+                        reason_new: "S",
+                        // Set by the `LegalStatusChanged` that follows.
                         legal_status: match route {
-                            CareRoute::Proceedings => "C2",
-                            CareRoute::Emergency => "V2",
+                            CareRoute::Proceedings => "C1",
+                            CareRoute::Emergency => "L1",
+                            CareRoute::Voluntary | CareRoute::Unaccompanied => "V2",
                         },
                         place: pl,
                         provider,
                         end: None,
                     });
+                }
+                Event::LegalStatusChanged { legal, .. } => {
+                    if let Some(i) = o.care {
+                        if r.care[i].start == day {
+                            r.care[i].legal_status = legal.code();
+                        } else if r.care[i].legal_status != legal.code() {
+                            // A new episode: same placement, new legal status.
+                            r.care[i].end = Some((day, "X1"));
+                            let next = CareEpisode {
+                                start: day,
+                                reason_new: "L",
+                                legal_status: legal.code(),
+                                end: None,
+                                ..r.care[i].clone()
+                            };
+                            o.care = Some(r.care.len());
+                            r.care.push(next);
+                        }
+                    }
                 }
                 Event::LeftCare { exit, .. } => {
                     if let Some(i) = o.care.take() {
@@ -495,7 +541,7 @@ impl Returns {
             let _ = eps.write_record([
                 e.child.0.to_string(),
                 dmy(e.start),
-                "S".into(),
+                e.reason_new.into(),
                 e.legal_status.into(),
                 "N1".into(),
                 e.place.into(),

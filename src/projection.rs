@@ -13,6 +13,21 @@ use crate::event::{
     BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Pool,
     TriageDecision,
 };
+
+/// Age bands at entry to care, as England publishes them: under 1, 1 to 4,
+/// 5 to 9, 10 to 15, 16 and over.
+pub const AGE_BANDS: [&str; 5] = ["under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"];
+
+/// The age band (index into [`AGE_BANDS`]) of a child of `age` whole years.
+pub fn age_band(age: u8) -> usize {
+    match age {
+        0 => 0,
+        1..=4 => 1,
+        5..=9 => 2,
+        10..=15 => 3,
+        _ => 4,
+    }
+}
 use crate::state::{Inconsistent, Stage, State};
 
 /// Twelve months, as the re-referral measure counts them.
@@ -95,6 +110,30 @@ pub struct PeriodCounts {
     pub followed_up_12_months: u64,
     /// Of those, referrals whose child was not looked after 12 months later.
     pub at_home_12_months_later: u64,
+    /// Families waiting for family help whose concerns escalated (a new referral).
+    pub escalations: u64,
+    /// Families who left the family help waiting list without help.
+    pub disengaged: u64,
+    /// Working minutes from the strategy discussion to the initial
+    /// conference, summed over the conferences held.
+    pub conference_working_minutes: u64,
+    /// Letters before proceedings (pre-proceedings started).
+    pub pre_proceedings_started: u64,
+    /// Care proceedings issued.
+    pub proceedings_issued: u64,
+    /// Final orders, in [`crate::event::FinalOrder::ALL`] order.
+    pub final_orders: [u64; 5],
+    /// Children who went to live with kin outside care.
+    pub kinship_arrangements: u64,
+    /// Children who came into care, by route in [`crate::event::CareRoute::ALL`] order.
+    pub care_entries_by_route: [u64; 4],
+    /// Children who came into care, by legal status at entry in
+    /// [`crate::event::LegalStatus::ALL`] order.
+    pub care_entries_by_legal_status: [u64; 6],
+    /// Children who came into care, by age band at entry ([`AGE_BANDS`]).
+    pub care_entries_by_age: [u64; 5],
+    /// Children who left care, by way out in [`CareExit`] order.
+    pub care_exits_by_reason: [u64; 4],
 }
 
 /// A staff pool's people and cases at a moment.
@@ -166,6 +205,39 @@ impl PeriodCounts {
         self.fgdm_unavailable += o.fgdm_unavailable;
         self.followed_up_12_months += o.followed_up_12_months;
         self.at_home_12_months_later += o.at_home_12_months_later;
+        self.escalations += o.escalations;
+        self.disengaged += o.disengaged;
+        self.conference_working_minutes += o.conference_working_minutes;
+        self.pre_proceedings_started += o.pre_proceedings_started;
+        self.proceedings_issued += o.proceedings_issued;
+        self.kinship_arrangements += o.kinship_arrangements;
+        for (a, b) in self.final_orders.iter_mut().zip(o.final_orders) {
+            *a += b;
+        }
+        for (a, b) in self
+            .care_entries_by_route
+            .iter_mut()
+            .zip(o.care_entries_by_route)
+        {
+            *a += b;
+        }
+        for (a, b) in self
+            .care_entries_by_legal_status
+            .iter_mut()
+            .zip(o.care_entries_by_legal_status)
+        {
+            *a += b;
+        }
+        for (a, b) in self.care_entries_by_age.iter_mut().zip(o.care_entries_by_age) {
+            *a += b;
+        }
+        for (a, b) in self
+            .care_exits_by_reason
+            .iter_mut()
+            .zip(o.care_exits_by_reason)
+        {
+            *a += b;
+        }
         for (a, b) in [
             (&mut self.spend_pence, o.spend_pence),
             (&mut self.budget_exhausted, o.budget_exhausted),
@@ -252,6 +324,17 @@ pub struct Metrics {
     pub care_exits: [u64; 4],
     /// Referrals waiting for their 12-month mark: (mark, family, month of referral).
     followups: VecDeque<(Minute, FamilyId, usize)>,
+    /// Families who started family help after waiting on the list.
+    pub help_started_after_waiting: u64,
+    /// Integral over time of children looked after (child-minutes).
+    pub in_care_minutes: u128,
+    /// Unaccompanied asylum-seeking children who arrived.
+    pub unaccompanied_arrivals: u64,
+    /// Where the measured run starts (after a burn-in; 0 without one).
+    pub measured_from: Minute,
+    /// The family whose entry to care was the last event, until its
+    /// legal status at entry is seen.
+    entering: Option<FamilyId>,
 }
 
 impl Metrics {
@@ -289,7 +372,32 @@ impl Metrics {
             in_care: [0; 4],
             care_exits: [0; 4],
             followups: VecDeque::new(),
+            help_started_after_waiting: 0,
+            in_care_minutes: 0,
+            unaccompanied_arrivals: 0,
+            measured_from: 0,
+            entering: None,
         }
+    }
+
+    /// The burn-in is over at `at`: every count starts again from here
+    /// (stocks — families waiting, in help, on a plan, children in care —
+    /// carry on), and months are counted from the month of `at`.
+    fn start_measuring(&mut self, at: Minute) {
+        let mut fresh = Metrics::new(&self.calendar);
+        let d = self.calendar.date(at);
+        fresh.first_month = CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
+        fresh.next_month_at = self.calendar.next_month_start(at);
+        fresh.events = self.events;
+        fresh.opened = self.opened;
+        fresh.active = self.active;
+        fresh.waiting = self.waiting;
+        fresh.max_waiting = self.waiting;
+        fresh.on_plan = self.on_plan;
+        fresh.in_care = self.in_care;
+        fresh.last = at;
+        fresh.measured_from = at;
+        *self = fresh;
     }
 
     /// The current month's counts (`close_months` has brought it up to the event's time).
@@ -339,11 +447,15 @@ impl Metrics {
         &mut self.months[i]
     }
 
+    #[inline]
     fn advance(&mut self, at: Minute) {
         let dt = u128::from(at.saturating_sub(self.last));
-        self.active_minutes += u128::from(self.active) * dt;
-        self.waiting_minutes += u128::from(self.waiting) * dt;
-        self.last = self.last.max(at);
+        if dt > 0 {
+            self.active_minutes += u128::from(self.active) * dt;
+            self.waiting_minutes += u128::from(self.waiting) * dt;
+            self.in_care_minutes += u128::from(self.in_care.iter().sum::<u64>()) * dt;
+            self.last = at;
+        }
     }
 
     /// Shows one event to the metrics, with the state as it was before it.
@@ -351,6 +463,8 @@ impl Metrics {
         self.events += 1;
         self.close_months(at, before);
         self.follow_up(at, before);
+        self.advance(at);
+        let entering = self.entering.take();
         match *event {
             Event::FamilyReferred { family, .. } => {
                 self.new_families += 1;
@@ -386,6 +500,7 @@ impl Metrics {
                 self.advance(at);
                 if let Some(f) = before.family(family) {
                     if f.stage == Stage::WaitingForHelp {
+                        self.help_started_after_waiting += 1;
                         let waited = at.saturating_sub(f.stage_since);
                         self.wait_minutes += waited;
                         self.max_wait = self.max_wait.max(waited);
@@ -420,16 +535,54 @@ impl Metrics {
                     .family(family)
                     .and_then(|f| f.enquiry_started)
                     .unwrap_or(at);
-                let timely = self.calendar.working_minutes_between(started, at) <= 15 * DAY;
+                let working = self.calendar.working_minutes_between(started, at);
                 let y = self.month();
                 y.conferences += 1;
-                y.conferences_within_15_working_days += u64::from(timely);
+                y.conferences_within_15_working_days += u64::from(working <= 15 * DAY);
+                y.conference_working_minutes += working;
             }
-            Event::EnteredCare { placement, .. } => {
+            Event::EnteredCare {
+                family,
+                placement,
+                route,
+                ..
+            } => {
                 self.in_care[placement as usize] += 1;
-                self.month().care_entries[placement as usize] += 1;
+                let age = before
+                    .family(family)
+                    .map_or(0, |f| f.whole_age_at(family, at));
+                let m = self.month();
+                m.care_entries[placement as usize] += 1;
+                m.care_entries_by_route[route as usize] += 1;
+                m.care_entries_by_age[age_band(age)] += 1;
+                self.entering = Some(family);
             }
+            Event::LegalStatusChanged { family, legal } => {
+                if entering == Some(family) {
+                    self.month().care_entries_by_legal_status[legal as usize] += 1;
+                }
+            }
+            Event::MeasurementStarted => self.start_measuring(at),
+            Event::RiskChanged { .. } | Event::ProceedingsEnded { .. } => {
+                if let Event::ProceedingsEnded { order, .. } = *event {
+                    self.month().final_orders[order as usize] += 1;
+                }
+            }
+            // A new contact on an open case: not a new referral.
+            Event::Escalated { .. } => {
+                self.waiting = self.waiting.saturating_sub(1);
+                self.month().escalations += 1;
+            }
+            Event::Disengaged { .. } => {
+                self.waiting = self.waiting.saturating_sub(1);
+                self.month().disengaged += 1;
+            }
+            Event::PreProceedingsStarted { .. } => self.month().pre_proceedings_started += 1,
+            Event::ProceedingsIssued { .. } => self.month().proceedings_issued += 1,
+            Event::KinshipArrangementMade { .. } => self.month().kinship_arrangements += 1,
+            Event::UnaccompaniedChildArrived { .. } => self.unaccompanied_arrivals += 1,
             Event::LeftCare { family, exit } => {
+                self.month().care_exits_by_reason[exit as usize] += 1;
                 if let Some(p) = before.family(family).and_then(|f| f.placement) {
                     self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
                 }
@@ -468,7 +621,9 @@ impl Metrics {
                             self.in_care[p as usize] += 1;
                         }
                     }
-                    OpenStage::InEnquiry | OpenStage::AwaitingConference => {}
+                    OpenStage::InEnquiry
+                    | OpenStage::AwaitingConference
+                    | OpenStage::PreProceedings => {}
                 }
             }
             Event::StaffLeft { pool } => self.month().staff_left[pool as usize] += 1,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CivilDate};
+use crate::calendar::{Calendar, CivilDate, Minute};
 
 /// The built-in default scenario (also shipped as `scenarios/default.toml`).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
@@ -130,6 +130,20 @@ impl<'de> Deserialize<'de> for CivilDate {
     }
 }
 
+impl Default for NonNegative {
+    /// Zero.
+    fn default() -> Self {
+        NonNegative(0.0)
+    }
+}
+
+impl Default for Probability {
+    /// Zero.
+    fn default() -> Self {
+        Probability(0.0)
+    }
+}
+
 /// A whole scenario: an area, its families, and how each route works.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +157,12 @@ pub struct Scenario {
     pub start: CivilDate,
     /// Length of the run in years (1 to 50); each year is 365 days.
     pub years: u32,
+    /// Years simulated before `start` with the scenario's own parameters
+    /// (optional, default 0, at most 50), so that the measured run starts
+    /// from a settled state: stocks of open cases, children in care, staff
+    /// and families who will come back. Nothing before `start` is counted.
+    #[serde(default)]
+    pub burn_in_years: u32,
     /// Bank holidays: not working days (optional).
     #[serde(default)]
     pub bank_holidays: Vec<CivilDate>,
@@ -172,6 +192,13 @@ pub struct Scenario {
     pub budget: Budget,
     /// Coming back after a case closed.
     pub rereferral: ReReferral,
+    /// What happens to families waiting for family help (optional; without
+    /// it nobody escalates or disengages while waiting and unmet needs do
+    /// not raise risk).
+    #[serde(default)]
+    pub escalation: Escalation,
+    /// Pre-proceedings and care proceedings.
+    pub proceedings: Proceedings,
     /// Families already open on the first day, by stage (optional; without
     /// it a run starts with no open cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -386,9 +413,20 @@ pub struct Care {
     /// Probability that a child at risk of significant harm comes into care
     /// in an emergency at the end of a section 47 enquiry.
     pub emergency_probability_at_risk: Probability,
-    /// Probability that care proceedings (a plan that did not step down)
-    /// end in care; the rest step down to family help.
-    pub care_order_probability: Probability,
+    /// Probability that a family whose family help ended with needs unmet
+    /// has its child accommodated under section 20, by the child's age
+    /// (optional, default none).
+    #[serde(default)]
+    pub voluntary_when_needs_unmet: AgeShares,
+    /// Mean years in care (exponential) of a child accommodated under
+    /// section 20, unless the child turns 18 first (optional, default
+    /// `years_in_care_mean`); they leave by returning home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voluntary_years_in_care_mean: Option<Positive>,
+    /// Unaccompanied asylum-seeking children accommodated on arrival, per
+    /// 10,000 children a year (optional, default 0); aged 14 to 17.
+    #[serde(default)]
+    pub unaccompanied_per_10k_children_per_year: NonNegative,
     /// Relative shares of placements for children under 13. The kinship
     /// share is scaled by the family's network strength (x2 at a full
     /// network, x0 with none).
@@ -403,6 +441,102 @@ pub struct Care {
     pub exit: ExitShares,
     /// Children older than this (years, at entry) are not adopted.
     pub adoption_max_age: u8,
+}
+
+/// A probability for younger children and for teenagers (13 and over).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgeShares {
+    /// Children under 13.
+    pub under_13: Probability,
+    /// Children of 13 and over.
+    pub teenagers: Probability,
+}
+
+/// What happens to families waiting for family help, and to families whose
+/// needs went unmet. All rates 0 by default.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Hazard, per year, that concerns about a waiting family escalate (a
+    /// new contact to the front door at the significant-harm threshold),
+    /// for a family whose latent risk is at the threshold; proportional to
+    /// latent risk.
+    pub per_year_while_waiting: NonNegative,
+    /// How much that hazard rises for each month already waited (0.5: 50%
+    /// higher after one month, twice as high after two).
+    pub rise_per_month_waited: NonNegative,
+    /// Hazard, per year, that a waiting family leaves the list without
+    /// help (its needs unmet).
+    pub disengagement_per_year: NonNegative,
+    /// When a family's needs go unmet (family help ended with needs unmet,
+    /// or it left the waiting list), its latent risk rises by up to twice
+    /// this share of the distance to certainty (uniformly; this share on average).
+    pub risk_rise_when_needs_unmet: Probability,
+}
+
+/// Pre-proceedings (Public Law Outline) and care proceedings.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Proceedings {
+    /// Mean weeks from the letter before proceedings to the decision to
+    /// issue or not (exponential).
+    pub pre_proceedings_weeks_mean: Positive,
+    /// Probability that proceedings are issued at the end of pre-proceedings
+    /// (before any family-led plan's effect); otherwise the family steps
+    /// down to family help.
+    pub issue_probability: Probability,
+    /// Probability that a child living at home is removed into care (interim
+    /// care order) when proceedings are issued.
+    pub removal_at_issue: Probability,
+    /// Mean weeks from issue to the final order (exponential).
+    pub weeks_mean: Positive,
+    /// Final orders for a child in care during proceedings (relative shares).
+    pub orders_in_care: OrderShares,
+    /// Final orders for a child living at home during proceedings (relative shares).
+    pub orders_at_home: OrderShares,
+    /// Mean days of police protection or an emergency protection order
+    /// after an emergency entry (exponential), before proceedings, section
+    /// 20 or home.
+    pub emergency_days_mean: Positive,
+    /// Share of emergency entries under an emergency protection order (the
+    /// rest under police protection).
+    pub emergency_protection_order_share: Probability,
+    /// After an emergency entry: probability that proceedings are issued
+    /// (the child stays in care under an interim care order).
+    pub issue_after_emergency: Probability,
+    /// Otherwise, probability that the child stays accommodated under
+    /// section 20 (else the child goes home).
+    pub section20_after_emergency: Probability,
+}
+
+/// Relative shares of final orders (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderShares {
+    /// Full care order.
+    pub care_order: NonNegative,
+    /// Placement order (adoption; young children only).
+    pub placement_order: NonNegative,
+    /// Special guardianship order to kin.
+    pub special_guardianship: NonNegative,
+    /// Child arrangements order to kin.
+    pub child_arrangements: NonNegative,
+    /// Supervision order or no order: the child lives at home.
+    pub supervision: NonNegative,
+}
+
+impl OrderShares {
+    /// The shares in [`crate::event::FinalOrder::ALL`] order.
+    pub fn weights(&self) -> [f64; 5] {
+        [
+            self.care_order.get(),
+            self.placement_order.get(),
+            self.special_guardianship.get(),
+            self.child_arrangements.get(),
+            self.supervision.get(),
+        ]
+    }
 }
 
 /// Lead child protection practitioners: a pool that takes section 47
@@ -449,11 +583,16 @@ pub struct FamilyNetwork {
     /// Probability that a family-led plan names kinship carers, at a full
     /// network (scaled by the family's network strength).
     pub kin_named_probability: Probability,
-    /// Share by which a family-led plan lowers the chance that a plan ends
-    /// in proceedings (0.3: 30% fewer).
+    /// Share by which a family-led plan lowers the chance that
+    /// pre-proceedings end in care proceedings (0.3: 30% fewer).
     pub proceedings_reduction: Probability,
     /// Probability that a child who comes into care, with kin named, is placed with them.
     pub kinship_when_kin_named: Probability,
+    /// Probability that a child whose proceedings a family-led plan
+    /// diverted, with kin named, goes to live with them outside care
+    /// (optional, default 0; the rest stay at home with family help).
+    #[serde(default)]
+    pub kin_care_when_diverted: Probability,
     /// Share of family-led plans that ask for a support package.
     pub fnsp_probability: Probability,
     /// Mean package, in pounds (exponential).
@@ -571,11 +710,15 @@ pub struct StartingCaseload {
     pub on_plan: u32,
     /// Looked after, placed by the scenario's placement shares.
     pub looked_after: u32,
+    /// In pre-proceedings: the letter before proceedings was sent today
+    /// (optional, default 0).
+    #[serde(default)]
+    pub pre_proceedings: u32,
 }
 
 impl StartingCaseload {
     /// The counts in [`crate::event::OpenStage::ALL`] order.
-    pub fn counts(&self) -> [u32; 6] {
+    pub fn counts(&self) -> [u32; 7] {
         [
             self.waiting_for_help,
             self.in_family_help,
@@ -583,6 +726,7 @@ impl StartingCaseload {
             self.awaiting_conference,
             self.on_plan,
             self.looked_after,
+            self.pre_proceedings,
         ]
     }
 }
@@ -938,6 +1082,15 @@ impl Scenario {
                 format!("{} is not allowed here: expected 1 to 50", self.years),
             );
         }
+        if self.burn_in_years > 50 {
+            bad(
+                "burn_in_years",
+                format!(
+                    "{} is not allowed here: expected 0 to 50",
+                    self.burn_in_years
+                ),
+            );
+        }
         if self.start.year() < 1900 || self.start.year() > 2200 {
             bad(
                 "start",
@@ -1219,6 +1372,18 @@ impl Scenario {
                 "all shares are 0: at least one must be greater than 0".into(),
             );
         }
+        let pr = &self.proceedings;
+        for (field, w) in [
+            ("orders_in_care", pr.orders_in_care.weights()),
+            ("orders_at_home", pr.orders_at_home.weights()),
+        ] {
+            if w.iter().sum::<f64>() <= 0.0 {
+                bad(
+                    &format!("proceedings.{field}"),
+                    "all shares are 0: at least one must be greater than 0".into(),
+                );
+            }
+        }
         if c.adoption_max_age > 17 {
             bad(
                 "care.adoption_max_age",
@@ -1262,11 +1427,12 @@ impl Scenario {
     /// its start, then one version per change (changes accumulate). Problems
     /// come as `(field path, message)`.
     pub fn timeline(&self) -> Result<Vec<(CivilDate, Scenario)>, Problems> {
-        const FIXED: [&str; 9] = [
+        const FIXED: [&str; 10] = [
             "name",
             "description",
             "start",
             "years",
+            "burn_in_years",
             "bank_holidays",
             "seven_day_week",
             "families",
@@ -1359,6 +1525,7 @@ impl Scenario {
         [
             "start",
             "years",
+            "burn_in_years",
             "bank_holidays",
             "seven_day_week",
             "families",
@@ -1389,19 +1556,29 @@ impl Scenario {
         ]
     }
 
-    /// Days the run lasts.
+    /// Days the run lasts, burn-in included.
     pub fn horizon_days(&self) -> u64 {
-        u64::from(self.years) * 365
+        u64::from(self.years + self.burn_in_years) * 365
     }
 
-    /// The run's calendar.
+    /// The run's calendar: minute 0 is the start of the burn-in (the
+    /// scenario's `start` when it has none).
     pub fn calendar(&self) -> Calendar {
+        let first = self
+            .start
+            .plus_days(-(i64::from(self.burn_in_years) * 365))
+            .unwrap_or(self.start);
         Calendar::with_week(
-            self.start,
+            first,
             self.horizon_days(),
             &self.bank_holidays,
             self.seven_day_week,
         )
+    }
+
+    /// The minute the measured run starts (the end of the burn-in).
+    pub fn measured_from(&self) -> Minute {
+        u64::from(self.burn_in_years) * 365 * crate::calendar::DAY
     }
 }
 

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Minute, DAY, WEEK};
 use crate::codec;
 use crate::event::{
-    Attributes, BudgetLine, Event, FamilyId, OpenStage, Placement, Pool, TriageDecision,
+    Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
+    TriageDecision,
 };
 use crate::scenario::{Scenario, WhenSpent};
 
@@ -42,11 +43,34 @@ pub enum Stage {
     OnPlan,
     /// Looked after (in care).
     InCare,
+    /// In pre-proceedings: the letter before proceedings was sent.
+    PreProceedings,
+    /// Care proceedings are under way and the child lives at home.
+    InProceedings,
 }
 
 impl Stage {
     /// Number of stages, for count arrays.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 11;
+}
+
+/// A year of 365.25 days, in minutes: ages count in these.
+pub const AGE_YEAR: Minute = 525_960;
+
+/// Minutes from the youngest child's birth to the family's first
+/// referral, for family `id` whose youngest was `age` (whole years) then.
+pub fn minutes_since_birth(id: FamilyId, age: u8) -> Minute {
+    u64::from(age) * AGE_YEAR + birthday_offset(id)
+}
+
+/// Where in its year of age a family's youngest child was when first
+/// referred, in minutes (0 to a year): spread evenly over families by id
+/// (a Weyl sequence), so that birthdays need no random draw and a replay
+/// knows them.
+fn birthday_offset(id: FamilyId) -> Minute {
+    // Fractional part of id x (golden ratio - 1), in 2^-32 steps.
+    let frac = u64::from(id.0).wrapping_mul(2_654_435_769) & 0xFFFF_FFFF;
+    frac * AGE_YEAR >> 32
 }
 
 /// One family known to the run.
@@ -86,6 +110,68 @@ pub struct Family {
     pub fnsp_paid: bool,
     /// A lead child protection practitioner holds the family's case.
     pub lead: bool,
+    /// A looked-after child's legal status.
+    pub legal: Option<LegalStatus>,
+    /// Care proceedings are under way.
+    pub proceedings: bool,
+}
+
+impl Family {
+    /// A family first known at `at`, in `stage`.
+    pub fn new(attributes: Attributes, stage: Stage, at: Minute) -> Family {
+        Family {
+            attributes,
+            episode: 0,
+            stage,
+            stage_since: at,
+            referred_at: at,
+            previous_referral_at: None,
+            triage: None,
+            load_at_start: 0,
+            assessed: false,
+            enquiry_started: None,
+            first_referred_at: at,
+            placement: None,
+            weekly_pence: 0,
+            fgdm_held: false,
+            kin_named: false,
+            fnsp_paid: false,
+            lead: false,
+            legal: None,
+            proceedings: false,
+        }
+    }
+
+    /// The minute the youngest child (family `id`) turns 18.
+    pub fn turns_18_at(&self, id: FamilyId) -> Minute {
+        let years = 18u64.saturating_sub(u64::from(self.attributes.youngest_age));
+        (self.first_referred_at + years * AGE_YEAR).saturating_sub(birthday_offset(id))
+    }
+
+    /// The youngest child's age at `at`, in years (fractional).
+    pub fn age_at(&self, id: FamilyId, at: Minute) -> f64 {
+        18.0 - (self.turns_18_at(id) as f64 - at as f64) / AGE_YEAR as f64
+    }
+
+    /// A new referral (episode) of a known family at `at`.
+    fn referred_again(&mut self, episode: u16, at: Minute) {
+        self.episode = episode;
+        self.previous_referral_at = Some(self.referred_at);
+        self.referred_at = at;
+        self.stage = Stage::AwaitingTriage;
+        self.stage_since = at;
+        self.triage = None;
+        self.assessed = false;
+        self.enquiry_started = None;
+        self.fgdm_held = false;
+        self.kin_named = false;
+        self.fnsp_paid = false;
+    }
+
+    /// The youngest child's age at `at`, in whole years.
+    pub fn whole_age_at(&self, id: FamilyId, at: Minute) -> u8 {
+        self.age_at(id, at).clamp(0.0, 255.0).floor() as u8
+    }
 }
 
 /// A pool that holds cases up to a cap: lead practitioners, FGDM coordinators.
@@ -240,6 +326,13 @@ pub struct FamilyHelpTeam {
 }
 
 impl FamilyHelpTeam {
+    /// Takes a family off the waiting list (wherever it is in the queue).
+    fn leave_waiting_list(&mut self, family: FamilyId) {
+        if let Some(i) = self.waiting.iter().position(|&f| f == family) {
+            self.waiting.remove(i);
+        }
+    }
+
     /// Caseload as parts per 10,000 of `capacity`, with `active` families held.
     pub fn load_of(active: u32, capacity: u32) -> u16 {
         if capacity == 0 {
@@ -425,6 +518,8 @@ impl State {
                 self.in_stage(Stage::InEnquiry)
                     + self.in_stage(Stage::AwaitingConference)
                     + self.in_stage(Stage::OnPlan)
+                    + self.in_stage(Stage::PreProceedings)
+                    + self.in_stage(Stage::InProceedings)
             }
             Pool::LeadPractitioners => self.leads.active,
             Pool::FgdmCoordinators => self.coordinators.active,
@@ -545,6 +640,8 @@ impl State {
                         Stage::InEnquiry
                             | Stage::AwaitingConference
                             | Stage::OnPlan
+                            | Stage::PreProceedings
+                            | Stage::InProceedings
                             | Stage::Between
                     )
                 {
@@ -571,28 +668,8 @@ impl State {
                     )));
                 }
                 self.next_family += 1;
-                self.families.insert(
-                    family,
-                    Family {
-                        attributes,
-                        episode: 0,
-                        stage: Stage::AwaitingTriage,
-                        stage_since: at,
-                        referred_at: at,
-                        previous_referral_at: None,
-                        triage: None,
-                        load_at_start: 0,
-                        assessed: false,
-                        enquiry_started: None,
-                        first_referred_at: at,
-                        placement: None,
-                        weekly_pence: 0,
-                        fgdm_held: false,
-                        kin_named: false,
-                        fnsp_paid: false,
-                        lead: false,
-                    },
-                );
+                self.families
+                    .insert(family, Family::new(attributes, Stage::AwaitingTriage, at));
             }
             Event::FamilyReReferred { family, episode } => {
                 let f = self.family_mut(family, at, event)?;
@@ -602,18 +679,89 @@ impl State {
                         f.stage, f.episode
                     )));
                 }
-                f.episode = episode;
-                f.previous_referral_at = Some(f.referred_at);
-                f.referred_at = at;
-                f.stage = Stage::AwaitingTriage;
-                f.stage_since = at;
-                f.triage = None;
-                f.assessed = false;
-                f.enquiry_started = None;
-                f.fgdm_held = false;
-                f.kin_named = false;
-                f.fnsp_paid = false;
+                f.referred_again(episode, at);
             }
+            Event::Escalated { family, episode } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::WaitingForHelp || episode != f.episode.wrapping_add(1) {
+                    return Err(bad(format!(
+                        "family {family} is {:?} at episode {}, not waiting before episode {episode}",
+                        f.stage, f.episode
+                    )));
+                }
+                f.referred_again(episode, at);
+                self.family_help.leave_waiting_list(family);
+            }
+            Event::Disengaged { family } => {
+                self.move_family(family, at, event, Stage::WaitingForHelp, Stage::Between)?;
+                self.family_help.leave_waiting_list(family);
+            }
+            Event::RiskChanged { family, risk } => {
+                if risk > 10_000 {
+                    return Err(bad(format!("risk {risk} is over 10,000 parts")));
+                }
+                self.family_mut(family, at, event)?.attributes.risk = risk;
+            }
+            Event::PreProceedingsStarted { family } => {
+                self.move_family(family, at, event, Stage::Between, Stage::PreProceedings)?;
+            }
+            Event::ProceedingsIssued { family } => {
+                let f = self.family_mut(family, at, event)?;
+                match f.stage {
+                    Stage::PreProceedings => {
+                        f.stage = Stage::InProceedings;
+                        f.stage_since = at;
+                    }
+                    Stage::InCare => {}
+                    s => return Err(bad(format!("family {family} is {s:?}"))),
+                }
+                if f.proceedings {
+                    return Err(bad(format!("family {family} is already in proceedings")));
+                }
+                f.proceedings = true;
+            }
+            Event::ProceedingsEnded { family, .. } => {
+                let f = self.family_mut(family, at, event)?;
+                if !f.proceedings {
+                    return Err(bad(format!("family {family} is not in proceedings")));
+                }
+                f.proceedings = false;
+                if f.stage == Stage::InProceedings {
+                    f.stage = Stage::Between;
+                    f.stage_since = at;
+                }
+            }
+            Event::LegalStatusChanged { family, legal } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::InCare {
+                    return Err(bad(format!("family {family} is {:?}, not in care", f.stage)));
+                }
+                f.legal = Some(legal);
+            }
+            Event::KinshipArrangementMade { family, .. } => {
+                let f = self.family_mut(family, at, event)?;
+                if !matches!(
+                    f.stage,
+                    Stage::Between | Stage::PreProceedings | Stage::InProceedings
+                ) || f.proceedings
+                {
+                    return Err(bad(format!("family {family} is {:?}", f.stage)));
+                }
+                f.stage = Stage::Between;
+                f.stage_since = at;
+            }
+            Event::UnaccompaniedChildArrived { family, attributes } => {
+                if family.0 != self.next_family {
+                    return Err(bad(format!(
+                        "new family {family} is out of sequence (expected {})",
+                        self.next_family
+                    )));
+                }
+                self.next_family += 1;
+                self.families
+                    .insert(family, Family::new(attributes, Stage::Between, at));
+            }
+            Event::MeasurementStarted => {}
             Event::TriageDecided { family, decision } => {
                 let f = self.family_mut(family, at, event)?;
                 if f.stage != Stage::AwaitingTriage || f.triage.is_some() {
@@ -623,7 +771,10 @@ impl State {
             }
             Event::FamilyHelpQueued { family } => {
                 let f = self.family_mut(family, at, event)?;
-                if !matches!(f.stage, Stage::AwaitingTriage | Stage::Between) {
+                if !matches!(
+                    f.stage,
+                    Stage::AwaitingTriage | Stage::Between | Stage::PreProceedings
+                ) {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::WaitingForHelp;
@@ -644,7 +795,7 @@ impl State {
                     .get_mut(&family)
                     .ok_or_else(|| bad(format!("family {family} is not known")))?;
                 match f.stage {
-                    Stage::AwaitingTriage | Stage::Between => {}
+                    Stage::AwaitingTriage | Stage::Between | Stage::PreProceedings => {}
                     Stage::WaitingForHelp if team.waiting.front() == Some(&family) => {
                         team.waiting.pop_front();
                     }
@@ -683,8 +834,13 @@ impl State {
                 let f = self.family_mut(family, at, event)?;
                 if matches!(
                     f.stage,
-                    Stage::Closed | Stage::WaitingForHelp | Stage::InHelp
-                ) {
+                    Stage::Closed
+                        | Stage::WaitingForHelp
+                        | Stage::InHelp
+                        | Stage::PreProceedings
+                        | Stage::InProceedings
+                ) || f.proceedings
+                {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 match rereferral_due {
@@ -751,7 +907,10 @@ impl State {
                 ..
             } => {
                 let f = self.family_mut(family, at, event)?;
-                if !matches!(f.stage, Stage::Between | Stage::InEnquiry) {
+                if !matches!(
+                    f.stage,
+                    Stage::Between | Stage::InEnquiry | Stage::InProceedings
+                ) {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::InCare;
@@ -765,6 +924,8 @@ impl State {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
                 if let Some(f) = self.families.get_mut(&family) {
                     f.placement = None;
+                    f.legal = None;
+                    f.proceedings = false;
                     self.ledger.accrue(at);
                     self.ledger.rate[BudgetLine::Placements as usize] -=
                         u128::from(std::mem::take(&mut f.weekly_pence));
@@ -857,6 +1018,7 @@ impl State {
                     OpenStage::InEnquiry => Stage::InEnquiry,
                     OpenStage::AwaitingConference => Stage::AwaitingConference,
                     OpenStage::OnPlan => Stage::OnPlan,
+                    OpenStage::PreProceedings => Stage::PreProceedings,
                     OpenStage::LookedAfter => {
                         let Some((_, pence)) = placement else {
                             return Err(bad(format!(
@@ -869,30 +1031,13 @@ impl State {
                     }
                 };
                 self.next_family += 1;
-                self.families.insert(
-                    family,
-                    Family {
-                        attributes,
-                        episode: 0,
-                        stage,
-                        stage_since: at,
-                        referred_at: at,
-                        previous_referral_at: None,
-                        triage: None,
-                        load_at_start: 0,
-                        assessed: stage == Stage::InHelp,
-                        enquiry_started: (stage == Stage::InEnquiry
-                            || stage == Stage::AwaitingConference)
-                            .then_some(at),
-                        first_referred_at: at,
-                        placement: placement.map(|(p, _)| p),
-                        weekly_pence: placement.map_or(0, |(_, pence)| pence),
-                        fgdm_held: false,
-                        kin_named: false,
-                        fnsp_paid: false,
-                        lead: false,
-                    },
-                );
+                let mut f = Family::new(attributes, stage, at);
+                f.assessed = stage == Stage::InHelp;
+                f.enquiry_started = matches!(stage, Stage::InEnquiry | Stage::AwaitingConference)
+                    .then_some(at);
+                f.placement = placement.map(|(p, _)| p);
+                f.weekly_pence = placement.map_or(0, |(_, pence)| pence);
+                self.families.insert(family, f);
             }
             Event::FgdmUnavailable { family } => {
                 self.family_mut(family, at, event)?;

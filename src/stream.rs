@@ -60,6 +60,22 @@ pub enum Purpose {
     /// A family open when the run starts: the time left in its stage
     /// (entity = family, occasion 0).
     StartingCaseload = 17,
+    /// A family waiting for family help: when it would escalate or
+    /// disengage, and a risk rise after needs went unmet (entity = family,
+    /// occasion = episode).
+    Escalation = 18,
+    /// Pre-proceedings and care proceedings: their lengths, whether
+    /// proceedings are issued, removal at issue, and the final order
+    /// (entity = family, occasion = episode).
+    Proceedings = 19,
+    /// Times between unaccompanied asylum-seeking children's arrivals
+    /// (entity 0, occasion = arrival index).
+    UnaccompaniedArrivals = 20,
+    /// An unaccompanied child's age (entity = family, occasion 0).
+    Unaccompanied = 21,
+    /// Section 20 accommodation from family help or a plan (entity =
+    /// family, occasion = episode).
+    Voluntary = 22,
 }
 
 /// The factory of a run's streams: the key derived from the seed.

@@ -8,10 +8,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::DAY;
-use crate::event::{
-    BudgetLine, CareExit, ClosureReason, HelpOutcome, Placement, Pool, TriageDecision,
-};
-use crate::projection::{Metrics, PeriodCounts, StaffAtEnd};
+use crate::event::{BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus, Placement, Pool, TriageDecision};
+use crate::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
 use crate::scenario::{Scenario, WhenSpent};
 use crate::state::State;
 
@@ -59,8 +57,17 @@ pub struct FamilyHelp {
     pub queued: u64,
     /// Families who started help.
     pub started: u64,
-    /// Mean wait before help started, days (0 for those who did not wait).
+    /// Mean wait before help started, days (0 for those who did not wait),
+    /// rounded to 0.01 day; `wait_minutes_total` is exact.
     pub mean_wait_days: f64,
+    /// Total minutes waited by the families who started help (exact).
+    pub wait_minutes_total: u64,
+    /// Families who started help after waiting on the list.
+    pub started_after_waiting: u64,
+    /// Families on the waiting list whose concerns escalated: a new referral.
+    pub escalated: u64,
+    /// Families who left the waiting list without help.
+    pub disengaged: u64,
     /// Longest wait, days.
     pub max_wait_days: f64,
     /// Mean families on the waiting list.
@@ -100,6 +107,8 @@ pub struct ChildProtection {
     pub plans_to_proceedings: u64,
     /// Enquiries led by a lead child protection practitioner.
     pub enquiries_led_by_lead_practitioners: u64,
+    /// Mean working days from the strategy discussion to the initial conference.
+    pub mean_working_days_to_conference: f64,
 }
 
 /// Care over the run.
@@ -123,6 +132,26 @@ pub struct Care {
     pub referrals_followed_up_12_months: u64,
     /// Share of them whose child was not looked after 12 months after the referral, %.
     pub at_home_12_months_after_referral_pct: f64,
+    /// Letters before proceedings sent (pre-proceedings started).
+    pub pre_proceedings_started: u64,
+    /// Care proceedings issued.
+    pub proceedings_issued: u64,
+    /// Final orders of care proceedings, by order.
+    pub final_orders: Vec<Count>,
+    /// Children who went to live with kin outside care (a child
+    /// arrangements or special guardianship order, or an arrangement agreed
+    /// with the family), not counting children leaving care to kin.
+    pub kinship_arrangements_outside_care: u64,
+    /// Children who came into care, by route.
+    pub entries_by_route: Vec<Count>,
+    /// Children who came into care, by legal status at entry.
+    pub entries_by_legal_status: Vec<Count>,
+    /// Children who came into care, by age band at entry.
+    pub entries_by_age: Vec<Count>,
+    /// Unaccompanied asylum-seeking children who arrived.
+    pub unaccompanied_arrivals: u64,
+    /// Days in care over the run, summed over children (exact, in days).
+    pub child_days_in_care: f64,
 }
 
 /// Family networks over the run.
@@ -219,6 +248,10 @@ pub struct AtEnd {
     pub on_plan: u64,
     /// Looked after (in care).
     pub in_care: u64,
+    /// In pre-proceedings.
+    pub pre_proceedings: u64,
+    /// In care proceedings, the child at home.
+    pub in_proceedings_at_home: u64,
 }
 
 /// Everything a run reports.
@@ -296,14 +329,15 @@ impl Summary {
         let cal = metrics.calendar();
         let end_day = cal.date(metrics.end.saturating_sub(1));
         let referrals = metrics.new_families + metrics.rereferrals;
-        let years = metrics.end as f64 / (365.0 * DAY as f64);
+        let measured = metrics.end.saturating_sub(metrics.measured_from);
+        let years = measured as f64 / (365.0 * DAY as f64);
         let decided: u64 = TriageDecision::ALL
             .iter()
             .map(|d| metrics.triage_total(*d))
             .sum();
         let started = metrics.total(|y| y.family_help_started);
         let assessments = metrics.total(|y| y.assessments);
-        let span = metrics.end.max(1) as f64;
+        let span = measured.max(1) as f64;
         let mean_active = metrics.active_minutes as f64 / span;
         let stages = state.stage_counts();
         let per_10k_year =
@@ -320,7 +354,7 @@ impl Summary {
             scenario: scenario.name.clone(),
             scenario_source: source.to_string(),
             seed,
-            start: cal.start().to_string(),
+            start: cal.date(metrics.measured_from).to_string(),
             end: end_day.to_string(),
             children: scenario.area.children,
             policy: scenario
@@ -368,6 +402,10 @@ impl Summary {
                 mean_wait_days: round2(
                     metrics.wait_minutes as f64 / started.max(1) as f64 / DAY as f64,
                 ),
+                wait_minutes_total: metrics.wait_minutes,
+                started_after_waiting: metrics.help_started_after_waiting,
+                escalated: metrics.total(|y| y.escalations),
+                disengaged: metrics.total(|y| y.disengaged),
                 max_wait_days: round2(metrics.max_wait as f64 / DAY as f64),
                 mean_waiting: round2(metrics.waiting_minutes as f64 / span),
                 max_waiting: metrics.max_waiting,
@@ -405,6 +443,15 @@ impl Summary {
                 plans_stepped_down: metrics.plans_stepped_down,
                 plans_to_proceedings: metrics.plans_to_proceedings,
                 enquiries_led_by_lead_practitioners: metrics.total(|y| y.lead_enquiries),
+                mean_working_days_to_conference: if conferences > 0 {
+                    round2(
+                        metrics.total(|y| y.conference_working_minutes) as f64
+                            / conferences as f64
+                            / DAY as f64,
+                    )
+                } else {
+                    0.0
+                },
             },
             family_network: FamilyNetwork {
                 fgdm_offered: metrics.total(|y| y.fgdm_offered),
@@ -457,6 +504,42 @@ impl Summary {
                         metrics.total(|y| y.at_home_12_months_later),
                         metrics.total(|y| y.followed_up_12_months),
                     ),
+                    pre_proceedings_started: metrics.total(|y| y.pre_proceedings_started),
+                    proceedings_issued: metrics.total(|y| y.proceedings_issued),
+                    final_orders: FinalOrder::ALL
+                        .iter()
+                        .map(|o| Count {
+                            what: o.label().into(),
+                            count: metrics.total(|y| y.final_orders[*o as usize]),
+                        })
+                        .collect(),
+                    kinship_arrangements_outside_care: metrics
+                        .total(|y| y.kinship_arrangements),
+                    entries_by_route: CareRoute::ALL
+                        .iter()
+                        .map(|r| Count {
+                            what: r.label().into(),
+                            count: metrics.total(|y| y.care_entries_by_route[*r as usize]),
+                        })
+                        .collect(),
+                    entries_by_legal_status: LegalStatus::ALL
+                        .iter()
+                        .map(|l| Count {
+                            what: l.label().into(),
+                            count: metrics
+                                .total(|y| y.care_entries_by_legal_status[*l as usize]),
+                        })
+                        .collect(),
+                    entries_by_age: AGE_BANDS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, band)| Count {
+                            what: (*band).into(),
+                            count: metrics.total(|y| y.care_entries_by_age[i]),
+                        })
+                        .collect(),
+                    unaccompanied_arrivals: metrics.unaccompanied_arrivals,
+                    child_days_in_care: metrics.in_care_minutes as f64 / DAY as f64,
                 }
             },
             closures: ClosureReason::ALL
@@ -475,6 +558,8 @@ impl Summary {
                 awaiting_conference: stages[6],
                 on_plan: stages[7],
                 in_care: stages[8],
+                pre_proceedings: stages[9],
+                in_proceedings_at_home: stages[10],
             },
             workforce: {
                 let now = StaffAtEnd::of(state);

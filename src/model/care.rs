@@ -1,41 +1,68 @@
-//! Care: entry to care, placement, and the way out.
+//! Care: entry to care, placement, legal status, and the way out.
 //!
-//! A child comes into care in an emergency at the end of a section 47
-//! enquiry, or through care proceedings after a child protection plan that
-//! did not step down. The placement is drawn from the scenario's shares (one
-//! table for children under 13, one for teenagers), with the kinship share
-//! scaled by the strength of the family's network; its weekly cost is
-//! recorded in the `EnteredCare` event so spending is a projection. Time in
-//! care is exponential; the way out (reunification, special guardianship,
-//! adoption for young children) is drawn at entry, unless the child turns 18
-//! first. Kin named by a family-led plan take the child with the scenario's
-//! probability. Every care draw of one referral comes from (Care, family, episode)
-//! in a fixed order: emergency, placement, time in care, way out, kin.
+//! A child comes into care by one of the routes England records: in an
+//! emergency at the end of a section 47 enquiry (police protection or an
+//! emergency protection order), when care proceedings are issued (interim
+//! care order) or end in a care or placement order, accommodated under
+//! section 20 when family help could not meet the family's needs, or as an
+//! unaccompanied asylum-seeking child on arrival. Each entry records its
+//! legal status (`LegalStatusChanged`, the SSDA903 `LS` code). Nobody comes
+//! into care within a day of turning 18, and every child leaves care on
+//! the 18th birthday at the latest.
+//!
+//! The placement is drawn from the scenario's shares (one table for
+//! children under 13, one for teenagers), with the kinship share scaled by
+//! the strength of the family's network; its weekly cost is recorded in the
+//! `EnteredCare` event so spending is a projection. Time in care is
+//! exponential; the way out (reunification, special guardianship, adoption
+//! for young children) is drawn at entry; a child under a placement order
+//! is adopted, a child accommodated under section 20 returns home. Kin named
+//! by a family-led plan take the child with the scenario's probability.
+//! Every care draw of one referral comes from (Care, family, episode) in a
+//! fixed order: emergency, placement, time in care, way out, kin.
 
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
-use crate::event::{Attributes, CareExit, CareRoute, Event, FamilyId, Placement};
-use crate::state::{Family, Stage, State};
+use crate::event::{
+    Attributes, CareExit, CareRoute, Event, FamilyId, LegalStatus, Need, Placement,
+};
+use crate::state::{Family, Stage, State, AGE_YEAR};
 use crate::stream::Purpose;
 
-const YEAR: f64 = 365.25 * DAY as f64;
+const YEAR: f64 = AGE_YEAR as f64;
+
+/// Exact arrival times are kept in millionths of a minute.
+const EXACT: f64 = 1_000_000.0;
 
 /// Every care draw of one referral, in stream order.
-struct CareDraws {
+pub(super) struct CareDraws {
     /// Uniform for the emergency decision at the end of an enquiry.
-    emergency: f64,
+    pub(super) emergency: f64,
     placement: Placement,
     /// Minutes until the child would leave care, if not 18 first.
-    stay: Minute,
+    pub(super) stay: Minute,
     exit: CareExit,
     /// Uniform for placing with kin named by a family-led plan.
     kin: f64,
 }
 
 impl Model {
-    fn care_draws(&self, now: Minute, family: FamilyId, episode: u16, f: &Family) -> CareDraws {
-        self.care_draws_at_age(now, family, episode, &f.attributes, self.age_at(now, f))
+    /// The care draws of family `family`'s referral `episode` at `now`.
+    pub(super) fn care_draws(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        f: &Family,
+    ) -> CareDraws {
+        self.care_draws_at_age(
+            now,
+            family,
+            episode,
+            &f.attributes,
+            f.whole_age_at(family, now),
+        )
     }
 
     /// The care draws of a child of `age` with these family attributes.
@@ -62,7 +89,7 @@ impl Model {
             weights[1] = 1.0; // no kin and no other share: in-house foster care
         }
         let placement = Placement::ALL[s.pick(&weights)];
-        let stay = (s.exponential(c.years_in_care_mean.get() * YEAR) as Minute).max(1);
+        let stay = (s.exponential(c.years_in_care_mean.get() * YEAR) as Minute).max(DAY);
         let mut exits = [
             c.exit.reunification.get(),
             c.exit.special_guardianship.get(),
@@ -88,10 +115,9 @@ impl Model {
         }
     }
 
-    /// The youngest child's age in whole years at `now`.
-    fn age_at(&self, now: Minute, f: &Family) -> u8 {
-        let years = now.saturating_sub(f.first_referred_at) as f64 / YEAR;
-        (f64::from(f.attributes.youngest_age) + years).min(255.0) as u8
+    /// Whether the child may come into care now: not within a day of 18.
+    pub(super) fn may_enter_care(&self, now: Minute, family: FamilyId, f: &Family) -> bool {
+        now + DAY < f.turns_18_at(family)
     }
 
     /// Whether a child at risk comes into care in an emergency at the end of an enquiry.
@@ -103,19 +129,25 @@ impl Model {
         f: &Family,
     ) -> bool {
         self.at_risk_of_significant_harm(&f.attributes)
+            && self.may_enter_care(now, family, f)
             && self.care_draws(now, family, episode, f).emergency
                 < self.at(now).care.emergency_probability_at_risk.get()
     }
 
-    /// The child comes into care now and is placed (with kin, when a
-    /// family-led plan named them and they can take the child); its way out
-    /// is scheduled.
+    /// The child comes into care now by `route` under `legal`, and is
+    /// placed (with kin, when a family-led plan named them and they can take
+    /// the child). A child accommodated voluntarily has its way out
+    /// scheduled now; one under police protection, an emergency protection
+    /// order or an interim care order has it scheduled by the proceedings
+    /// route.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn enter_care(
         &self,
         now: Minute,
         family: FamilyId,
         f: &Family,
         route: CareRoute,
+        legal: LegalStatus,
         kin_named: bool,
         out: &mut Decisions,
     ) {
@@ -135,21 +167,53 @@ impl Model {
             placement,
             weekly_pence,
         });
-        self.schedule_leaving_care(now, family, episode, self.age_at(now, f), d.stay, out);
+        out.events
+            .push(Event::LegalStatusChanged { family, legal });
+        match legal {
+            // Unaccompanied children stay until they are 18.
+            LegalStatus::Section20 if route == CareRoute::Unaccompanied => {
+                self.schedule_leaving_care(now, family, episode, f, Minute::MAX / 4, out);
+            }
+            LegalStatus::Section20 => {
+                let stay = self.voluntary_stay(now, d.stay);
+                self.schedule_leaving_care(now, family, episode, f, stay, out);
+            }
+            LegalStatus::CareOrder | LegalStatus::PlacementOrder => {
+                self.schedule_leaving_care(now, family, episode, f, d.stay, out);
+            }
+            LegalStatus::PoliceProtection | LegalStatus::EmergencyProtection => {
+                self.schedule_emergency_end(now, family, episode, f, out);
+            }
+            // Proceedings have their final order scheduled already.
+            LegalStatus::InterimCareOrder => {}
+        }
     }
 
-    /// Puts a child's way out of care on the agenda: after `stay`, or at 18.
-    fn schedule_leaving_care(
+    /// A section 20 stay: the scenario's own mean if it sets one, else the
+    /// drawn stay (which has the mean of all children in care).
+    pub(super) fn voluntary_stay(&self, now: Minute, stay: Minute) -> Minute {
+        let c = &self.at(now).care;
+        match c.voluntary_years_in_care_mean {
+            Some(mean) => {
+                let scale = mean.get() / c.years_in_care_mean.get();
+                ((stay as f64 * scale) as Minute).max(DAY)
+            }
+            None => stay,
+        }
+    }
+
+    /// Puts a child's way out of care on the agenda: after `stay`, or on
+    /// the 18th birthday if that comes first.
+    pub(super) fn schedule_leaving_care(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
-        age: u8,
+        f: &Family,
         stay: Minute,
         out: &mut Decisions,
     ) {
-        let until_18 = ((18.0 - f64::from(age)).max(0.0) * YEAR) as Minute;
-        let leaves = now + stay.min(until_18.max(1));
+        let leaves = (now + stay.max(DAY)).min(f.turns_18_at(family).max(now + 1));
         out.schedule
             .push((leaves, Happening::LeavesCare(family, episode)));
     }
@@ -164,14 +228,16 @@ impl Model {
         attributes: &Attributes,
         out: &mut Decisions,
     ) -> (Placement, u64) {
-        let age = attributes.youngest_age;
+        let f = Family::new(*attributes, Stage::InCare, now);
+        let age = f.whole_age_at(family, now);
         let d = self.care_draws_at_age(now, family, 0, attributes, age);
         let weekly = self.at(now).care.weekly_cost_pounds.pence()[d.placement as usize];
-        self.schedule_leaving_care(now, family, 0, age, d.stay, out);
+        self.schedule_leaving_care(now, family, 0, &f, d.stay, out);
         (d.placement, weekly)
     }
 
-    /// The child leaves care: the way drawn at entry, or turning 18 if that came first.
+    /// The child leaves care: on the 18th birthday, adopted under a
+    /// placement order, home from section 20, or the way drawn at entry.
     pub(super) fn leaves_care(
         &self,
         now: Minute,
@@ -183,13 +249,95 @@ impl Model {
         let Some(f) = state.family_at(family, Stage::InCare, episode) else {
             return;
         };
-        let d = self.care_draws(f.stage_since, family, episode, f);
-        let exit = if self.age_at(now, f) >= 18 || d.stay > now - f.stage_since {
+        // Proceedings decide the way out of a child under an interim order.
+        if f.proceedings {
+            return;
+        }
+        let exit = if now >= f.turns_18_at(family) {
             CareExit::Aged18
         } else {
-            d.exit
+            match f.legal {
+                Some(LegalStatus::PlacementOrder) => CareExit::Adopted,
+                Some(LegalStatus::Section20) => CareExit::Reunified,
+                _ => self.care_draws(f.stage_since, family, episode, f).exit,
+            }
         };
         out.events.push(Event::LeftCare { family, exit });
-        self.close(now, family, episode, exit.closure(), out);
+        self.close(now, family, episode, exit.closure(), state, out);
+    }
+
+    /// Puts the arrival of unaccompanied child number `index` on the
+    /// agenda, after the exact time `from` (millionths of a minute): a
+    /// Poisson process at the scenario's rate, redrawn at policy changes.
+    pub(super) fn schedule_unaccompanied(&self, from: u64, index: u32, out: &mut Decisions) {
+        let mut stream = self
+            .streams
+            .stream(Purpose::UnaccompaniedArrivals, 0, index);
+        let mut t = from as f64 / EXACT;
+        while (t as Minute) < self.calendar.horizon() {
+            let minute = t as Minute;
+            let s = self.at(minute);
+            let per_year = s.area.children as f64 / 10_000.0
+                * s.care.unaccompanied_per_10k_children_per_year.get();
+            let rate = per_year / (365.0 * DAY as f64);
+            let boundary = self
+                .next_change(minute)
+                .unwrap_or(self.calendar.horizon());
+            if rate > 0.0 {
+                let next = t + stream.exponential(1.0 / rate);
+                if next < boundary as f64 {
+                    let exact = libm::round(next * EXACT) as u64;
+                    out.schedule.push((
+                        exact / EXACT as u64,
+                        Happening::UnaccompaniedArrival(exact, index),
+                    ));
+                    return;
+                }
+            }
+            t = boundary as f64;
+        }
+    }
+
+    /// An unaccompanied asylum-seeking child arrives (aged 14 to 17, from
+    /// (Unaccompanied, family, 0)) and is accommodated under section 20.
+    pub(super) fn unaccompanied_arrival(
+        &self,
+        now: Minute,
+        exact: u64,
+        index: u32,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        self.schedule_unaccompanied(exact, index.saturating_add(1), out);
+        let family = state.next_family_id();
+        let mut attributes = self.draw_attributes(family);
+        let age = self
+            .streams
+            .stream(Purpose::Unaccompanied, u64::from(family.0), 0)
+            .uniform();
+        attributes.children = 1;
+        attributes.youngest_age = 14 + (age * 4.0).min(3.0) as u8;
+        attributes.need = Need::High;
+        // No family network here to place the child with.
+        attributes.network = 0;
+        out.events.push(Event::UnaccompaniedChildArrived { family, attributes });
+        let f = Family::new(attributes, Stage::Between, now);
+        if !self.may_enter_care(now, family, &f) {
+            out.events.push(Event::CaseClosed {
+                family,
+                reason: crate::event::ClosureReason::Aged18,
+                rereferral_due: None,
+            });
+            return;
+        }
+        self.enter_care(
+            now,
+            family,
+            &f,
+            CareRoute::Unaccompanied,
+            LegalStatus::Section20,
+            false,
+            out,
+        );
     }
 }

@@ -5,10 +5,12 @@
 //! An enquiry is more likely to lead to a conference when the child really
 //! is at risk of significant harm. Enquiries, and the wait for a conference,
 //! take longer the more families each child protection social worker holds. A plan's length is drawn from the
-//! scenario's published length bands; it ends by stepping down to family help
-//! or in pre-proceedings / care proceedings. Enquiries and conferences that go
-//! no further send families with moderate or high needs to family help and
-//! close the rest.
+//! scenario's published length bands (and ends on the child's 18th birthday
+//! at the latest); it ends by stepping down to family help or in the letter
+//! before proceedings (see [`super::proceedings`]). No plan starts for a
+//! child within a day of 18. Enquiries and conferences that go no further
+//! send families with moderate or high needs to family help and close the
+//! rest.
 
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
@@ -116,7 +118,8 @@ impl Model {
                 family,
                 conference: false,
             });
-            self.enter_care(now, family, f, CareRoute::Emergency, f.kin_named, out);
+            let legal = self.emergency_status(now, family, episode);
+            self.enter_care(now, family, f, CareRoute::Emergency, legal, f.kin_named, out);
             return;
         }
         let conference = u < p;
@@ -157,7 +160,7 @@ impl Model {
             episode,
             cp.conference_working_days_mean.get(),
         );
-        let plan = u < cp.plan_probability.get();
+        let plan = u < cp.plan_probability.get() && now + DAY < f.turns_18_at(family);
         out.events.push(Event::ConferenceHeld { family, plan });
         if !plan {
             self.after_enquiry(now, family, episode, f.attributes.need, state, out);
@@ -165,19 +168,21 @@ impl Model {
         }
         out.events.push(Event::PlanStarted { family });
         self.offer_fgdm(now, family, f, OfferPoint::PlanStart, state, out);
-        self.schedule_plan(now, family, episode, 0.0, out);
+        self.schedule_plan(now, family, episode, 0.0, f.turns_18_at(family), out);
     }
 
     /// Puts a plan's review conferences (3 months after it started, then
     /// every 6 months) and its end on the agenda. Its length is drawn from
     /// the scenario's bands; `elapsed` (0 to 1) is the share of that length
-    /// already past (for plans open when the run starts).
+    /// already past (for plans open when the run starts). A plan lasts at
+    /// least a day and ends by `adult_at` (the 18th birthday).
     pub(super) fn schedule_plan(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
         elapsed: f64,
+        adult_at: Minute,
         out: &mut Decisions,
     ) {
         let cp = &self.at(now).child_protection;
@@ -187,7 +192,7 @@ impl Model {
         let (lo, hi) = BANDS[s.pick(&cp.plan_length.weights())];
         let length = (lo + (hi - lo) * s.uniform()) * MONTH;
         let past = length * elapsed;
-        let ends = now + ((length - past) as Minute).max(1);
+        let ends = (now + ((length - past) as Minute).max(DAY)).min(adult_at.max(now + 1));
         let mut review = 3.0 * MONTH;
         while review < length {
             let at = now + (review - past).max(0.0) as Minute;
@@ -260,26 +265,22 @@ impl Model {
         let _band = s.pick(&self.at(now).child_protection.plan_length.weights());
         let _within = s.uniform();
         let step_down = s.chance(self.at(now).child_protection.step_down_probability.get());
-        let care_order = s.chance(self.at(now).care.care_order_probability.get());
-        let (diverted, kept_home, led) = (s.uniform(), s.uniform(), s.uniform());
+        // Three draws that decided proceedings here before pre-proceedings
+        // had their own stream; skipped so that `led` keeps its place.
+        for _ in 0..3 {
+            s.uniform();
+        }
+        let led = s.uniform();
         let step_down = step_down
             || (f.lead && led < self.at(now).lead_practitioners.proceedings_reduction.get());
         out.events.push(Event::PlanEnded { family, step_down });
-        if step_down {
+        if now + DAY >= f.turns_18_at(family) {
+            // The child is 18: child protection ends.
+            self.close(now, family, episode, ClosureReason::AfterEnquiry, state, out);
+        } else if step_down {
             self.enter_family_help(now, family, episode, state, out);
-            return;
-        }
-        // Before proceedings: a family-led plan diverts some families, and a
-        // support package keeps some children at home.
-        let n = &self.at(now).family_network;
-        let plan = self.offer_fgdm(now, family, f, OfferPoint::BeforeProceedings, state, out);
-        let care = care_order
-            && !(plan.held && diverted < n.proceedings_reduction.get())
-            && !(plan.fnsp_paid && kept_home < n.fnsp_care_avoided.get());
-        if care {
-            self.enter_care(now, family, f, CareRoute::Proceedings, plan.kin_named, out);
         } else {
-            self.enter_family_help(now, family, episode, state, out);
+            self.start_pre_proceedings(now, family, f, state, out);
         }
     }
 
@@ -297,7 +298,7 @@ impl Model {
         if need >= Need::Moderate {
             self.enter_family_help(now, family, episode, state, out);
         } else {
-            self.close(now, family, episode, ClosureReason::AfterEnquiry, out);
+            self.close(now, family, episode, ClosureReason::AfterEnquiry, state, out);
         }
     }
 }

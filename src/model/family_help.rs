@@ -10,14 +10,35 @@
 //! The assessment finds families sent here in error: those with no need for
 //! help are closed, and those at risk of significant harm may be stepped up
 //! to a section 47 enquiry.
+//!
+//! Waiting has consequences: a family on the waiting list carries a hazard
+//! that concerns escalate — proportional to its latent risk and rising with
+//! each month waited — and then comes back to the front door as a new
+//! referral at the significant-harm threshold (`Escalated`); it may also
+//! leave the list without help (`Disengaged`). Both times are drawn when the
+//! family joins the list, from (Escalation, family, episode). When support
+//! ends with needs unmet, a child may be accommodated under section 20.
 
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
+use crate::event::{CareRoute, ClosureReason, Event, FamilyId, HelpOutcome, LegalStatus, Need};
 use crate::state::{FamilyHelpTeam, Stage, State};
 use crate::stream::Purpose;
+
+/// An average month, in minutes (365.25 / 12 days).
+const MONTH: f64 = 365.25 / 12.0 * DAY as f64;
+
+/// The draws of a family's wait for family help, in stream order.
+pub(super) struct EscalationDraws {
+    /// Unit exponential for the escalation time (integrated hazard).
+    escalation: f64,
+    /// Unit exponential for the disengagement time.
+    disengagement: f64,
+    /// Uniform for the risk rise if the family's needs go unmet.
+    pub(super) risk_rise: f64,
+}
 
 impl Model {
     /// A family sent to family help: started now, or put on the waiting list.
@@ -34,6 +55,108 @@ impl Model {
             self.start_help(now, family, episode, team.active, team.capacity, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
+            let risk = state.family(family).map_or(0, |f| f.attributes.risk);
+            if let Some(at) = self.wait_end(now, family, episode, risk).map(|(at, _)| at) {
+                out.schedule
+                    .push((at, Happening::WaitEnds(family, episode, now)));
+            }
+        }
+    }
+
+    /// The draws of a family's wait, from (Escalation, family, episode).
+    pub(super) fn escalation_draws(&self, family: FamilyId, episode: u16) -> EscalationDraws {
+        let mut s = self
+            .streams
+            .stream(Purpose::Escalation, u64::from(family.0), u32::from(episode));
+        EscalationDraws {
+            escalation: s.exponential(1.0),
+            disengagement: s.exponential(1.0),
+            risk_rise: s.uniform(),
+        }
+    }
+
+    /// When a family queued at `queued` with latent `risk` would leave the
+    /// waiting list if still on it, and whether by escalating (true) or
+    /// disengaging; None if neither comes within the run.
+    fn wait_end(
+        &self,
+        queued: Minute,
+        family: FamilyId,
+        episode: u16,
+        risk: u16,
+    ) -> Option<(Minute, bool)> {
+        let e = &self.at(queued).escalation;
+        let d = self.escalation_draws(family, episode);
+        // Hazard per month: a (1 + b t) with t in months since queueing, so
+        // the integrated hazard a (t + b t^2 / 2) equals the unit exponential.
+        let a = e.per_year_while_waiting.get() / 12.0 * f64::from(risk)
+            / f64::from(self.significant_harm_risk().max(1));
+        let b = e.rise_per_month_waited.get();
+        let escalate = if a <= 0.0 {
+            f64::INFINITY
+        } else if b <= 0.0 {
+            d.escalation / a
+        } else {
+            ((1.0 + 2.0 * b * d.escalation / a).sqrt() - 1.0) / b
+        };
+        let dis = e.disengagement_per_year.get() / 12.0;
+        let disengage = if dis <= 0.0 {
+            f64::INFINITY
+        } else {
+            d.disengagement / dis
+        };
+        let months = escalate.min(disengage);
+        let minutes = months * MONTH;
+        if !minutes.is_finite() || minutes >= self.calendar.horizon() as f64 {
+            return None;
+        }
+        Some((queued + (minutes as Minute).max(1), escalate <= disengage))
+    }
+
+    /// A family's time on the waiting list runs out: concerns escalate (a
+    /// new referral at the significant-harm threshold) or it disengages.
+    pub(super) fn wait_ends(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        queued: Minute,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family_at(family, Stage::WaitingForHelp, episode) else {
+            return;
+        };
+        if f.stage_since != queued {
+            return;
+        }
+        let Some((_, escalate)) = self.wait_end(queued, family, episode, f.attributes.risk) else {
+            return;
+        };
+        if now >= f.turns_18_at(family) {
+            out.events.push(Event::Disengaged { family });
+            self.close(now, family, episode, ClosureReason::Disengaged, state, out);
+            return;
+        }
+        if escalate {
+            let Some(next) = episode.checked_add(1) else {
+                return;
+            };
+            let threshold = self.significant_harm_risk();
+            if f.attributes.risk < threshold {
+                out.events.push(Event::RiskChanged {
+                    family,
+                    risk: threshold,
+                });
+            }
+            out.events.push(Event::Escalated {
+                family,
+                episode: next,
+            });
+            self.schedule_triage(now, family, next, state, out);
+        } else {
+            out.events.push(Event::Disengaged { family });
+            self.close(now, family, episode, ClosureReason::Disengaged, state, out);
         }
     }
 
@@ -162,11 +285,15 @@ impl Model {
         out.events.push(Event::FamilyHelpEnded { family, outcome });
         match outcome {
             HelpOutcome::NotInNeed => {
-                self.close(now, family, episode, ClosureReason::NotInNeed, out)
+                self.close(now, family, episode, ClosureReason::NotInNeed, state, out)
             }
-            HelpOutcome::NeedMet => self.close(now, family, episode, ClosureReason::NeedMet, out),
+            HelpOutcome::NeedMet => {
+                self.close(now, family, episode, ClosureReason::NeedMet, state, out)
+            }
             HelpOutcome::NeedUnmet => {
-                self.close(now, family, episode, ClosureReason::NeedUnmet, out)
+                if !self.accommodate_voluntarily(now, family, episode, state, out) {
+                    self.close(now, family, episode, ClosureReason::NeedUnmet, state, out)
+                }
             }
             HelpOutcome::SteppedUp => self.start_enquiry(now, family, episode, state, out),
         }
@@ -178,5 +305,47 @@ impl Model {
                 self.start_help(now, next, next_episode, active, team.capacity, out);
             }
         }
+    }
+
+    /// After family help ended with needs unmet: the child may be
+    /// accommodated under section 20 (by age, from (Voluntary, family,
+    /// episode)). Returns whether the child came into care.
+    fn accommodate_voluntarily(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) -> bool {
+        let Some(f) = state.family(family) else {
+            return false;
+        };
+        let shares = &self.at(now).care.voluntary_when_needs_unmet;
+        let p = if f.whole_age_at(family, now) >= 13 {
+            shares.teenagers.get()
+        } else {
+            shares.under_13.get()
+        };
+        if p <= 0.0 || !self.may_enter_care(now, family, f) {
+            return false;
+        }
+        let u = self
+            .streams
+            .stream(Purpose::Voluntary, u64::from(family.0), u32::from(episode))
+            .uniform();
+        if u >= p {
+            return false;
+        }
+        self.enter_care(
+            now,
+            family,
+            f,
+            CareRoute::Voluntary,
+            LegalStatus::Section20,
+            f.kin_named,
+            out,
+        );
+        true
     }
 }

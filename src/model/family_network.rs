@@ -33,31 +33,9 @@ pub(super) enum OfferPoint {
     FamilyHelp = 2,
 }
 
-/// What a family has from FGDM on its current referral, this decision included.
-#[derive(Copy, Clone, Debug, Default)]
-pub(super) struct NetworkPlan {
-    /// A family-led plan was made.
-    pub held: bool,
-    /// It names kinship carers.
-    pub kin_named: bool,
-    /// A support package was paid.
-    pub fnsp_paid: bool,
-}
-
-impl NetworkPlan {
-    /// What the family already had before this decision.
-    pub(super) fn of(f: &Family) -> Self {
-        NetworkPlan {
-            held: f.fgdm_held,
-            kin_named: f.kin_named,
-            fnsp_paid: f.fnsp_paid,
-        }
-    }
-}
-
 impl Model {
     /// Offers FGDM at `point` (unless the family already had it on this
-    /// referral) and returns what the family has afterwards. Draws come from
+    /// referral). Draws come from
     /// (FamilyNetwork, family, episode x 4 + point) in a fixed order: offer,
     /// acceptance, kin, package, amount.
     pub(super) fn offer_fgdm(
@@ -68,10 +46,9 @@ impl Model {
         point: OfferPoint,
         state: &State,
         out: &mut Decisions,
-    ) -> NetworkPlan {
-        let had = NetworkPlan::of(f);
-        if had.held {
-            return had;
+    ) {
+        if f.fgdm_held {
+            return;
         }
         let n = &self.at(now).family_network;
         let mut s = self.streams.stream(
@@ -87,16 +64,16 @@ impl Model {
         let (offer, accept, kin, package) = (s.uniform(), s.uniform(), s.uniform(), s.uniform());
         let amount_pounds = s.exponential(n.fnsp_mean_pounds.get().max(f64::MIN_POSITIVE));
         if offer >= offer_p {
-            return had;
+            return;
         }
         if state.coordinators.active >= state.coordinators.capacity {
             out.events.push(Event::FgdmUnavailable { family });
-            return had;
+            return;
         }
         let accepted = accept < n.acceptance_probability.get();
         out.events.push(Event::FgdmOffered { family, accepted });
         if !accepted {
-            return had;
+            return;
         }
         let network = f64::from(f.attributes.network) / 10_000.0;
         let kin_named = kin < n.kin_named_probability.get() * network;
@@ -106,11 +83,6 @@ impl Model {
             now + (weeks as Minute).max(1),
             Happening::CoordinationEnds(family, f.episode),
         ));
-        let mut plan = NetworkPlan {
-            held: true,
-            kin_named,
-            fnsp_paid: false,
-        };
         let line = &self.at(now).budget.fnsp;
         let budget = line.pence();
         // No money on the line at all: there is no package scheme to ask.
@@ -120,7 +92,6 @@ impl Model {
             let fits = spent + pence <= budget;
             if fits || line.when_spent == WhenSpent::Overspend {
                 out.events.push(Event::FnspPaid { family, pence });
-                plan.fnsp_paid = true;
             } else {
                 out.events.push(Event::FnspRefused { family });
             }
@@ -130,6 +101,5 @@ impl Model {
                 });
             }
         }
-        plan
     }
 }

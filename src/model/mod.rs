@@ -9,7 +9,9 @@
 //! * [`family_help`] — the team, its waiting list, assessment and support;
 //! * [`family_network`] — family group decision-making and support packages;
 //! * [`child_protection`] — section 47 enquiries, conferences and plans;
-//! * [`care`] — entry to care, placements and the way out;
+//! * [`proceedings`] — pre-proceedings, care proceedings, emergency
+//!   protection and the final order;
+//! * [`care`] — entry to care (and by which legal route), placements and the way out;
 //! * [`closure`] — closing a case and the hazard of coming back;
 //! * [`starting_caseload`] — families already open when the run starts;
 //! * [`policy`] — dated changes of parameters taking effect;
@@ -23,6 +25,7 @@ pub mod family_help;
 pub mod family_network;
 pub mod ledger;
 pub mod policy;
+pub mod proceedings;
 pub mod referral;
 pub mod starting_caseload;
 pub mod triage;
@@ -153,6 +156,11 @@ impl Model {
             out.schedule.push((v.from, Happening::Policy(i as u16)));
         }
         self.schedule_arrival(0, 0, out);
+        self.schedule_unaccompanied(0, 0, out);
+        let from = self.scenario.measured_from();
+        if from > 0 {
+            out.schedule.push((from, Happening::MeasurementStart));
+        }
         self.schedule_month_end(0, out);
         for at in self.calendar.financial_year_starts() {
             out.schedule.push((at, Happening::YearStart));
@@ -201,6 +209,23 @@ impl Model {
             Happening::CoordinationEnds(family, _) => {
                 out.events.push(Event::FgdmCoordinationEnded { family })
             }
+            Happening::WaitEnds(family, episode, queued) => {
+                self.wait_ends(now, family, episode, queued, state, out)
+            }
+            Happening::PreProceedingsEnd(family, episode) => {
+                self.pre_proceedings_end(now, family, episode, state, out)
+            }
+            Happening::ProceedingsEnd(family, episode) => {
+                self.proceedings_end(now, family, episode, state, out)
+            }
+            Happening::EmergencyEnds(family, episode) => {
+                self.emergency_ends(now, family, episode, state, out)
+            }
+            Happening::UnaccompaniedArrival(exact, index) => {
+                self.unaccompanied_arrival(now, exact, index, state, out)
+            }
+            Happening::LetterSent(family) => self.letter_sent(now, family, state, out),
+            Happening::MeasurementStart => out.events.push(Event::MeasurementStarted),
         }
     }
 }

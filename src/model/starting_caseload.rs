@@ -11,12 +11,14 @@
 //! (support, enquiry, wait for conference, time in care) is drawn as if the
 //! stage had just started; a plan's time left is its drawn length less a
 //! uniformly drawn share already past (from (StartingCaseload, family, 0)).
+//! A family in pre-proceedings had its letter today: FGDM may be offered,
+//! and its pre-proceedings run their full course.
 
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, WEEK};
 use crate::event::{Event, FamilyId, Need, OpenStage};
-use crate::state::State;
+use crate::state::{Family, Stage, State};
 use crate::stream::Purpose;
 
 impl Model {
@@ -70,7 +72,15 @@ impl Model {
                             .streams
                             .stream(Purpose::StartingCaseload, u64::from(family.0), 0)
                             .uniform();
-                        self.schedule_plan(now, family, 0, past, out);
+                        let adult_at =
+                            Family::new(attributes, Stage::OnPlan, now).turns_18_at(family);
+                        self.schedule_plan(now, family, 0, past, adult_at, out);
+                    }
+                    // FGDM may be offered as the letter goes; then the
+                    // pre-proceedings run their course.
+                    OpenStage::PreProceedings => {
+                        out.schedule.push((now, Happening::LetterSent(family)));
+                        self.schedule_pre_proceedings_end(now, family, 0, out);
                     }
                     // Its way out was scheduled with the placement.
                     OpenStage::LookedAfter => {}

@@ -87,10 +87,10 @@ impl Model {
         out.events.push(Event::TriageDecided { family, decision });
         match decision {
             TriageDecision::NoFurtherAction => {
-                self.close(now, family, episode, ClosureReason::NoFurtherAction, out)
+                self.close(now, family, episode, ClosureReason::NoFurtherAction, state, out)
             }
             TriageDecision::UniversalServices => {
-                self.close(now, family, episode, ClosureReason::UniversalServices, out)
+                self.close(now, family, episode, ClosureReason::UniversalServices, state, out)
             }
             TriageDecision::FamilyHelp => self.enter_family_help(now, family, episode, state, out),
             TriageDecision::StrategyDiscussion => {
