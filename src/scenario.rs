@@ -255,6 +255,43 @@ pub struct Families {
     pub significant_harm_threshold: Probability,
     /// Mean strength of a family's network (0 none, 1 strong).
     pub network_strength_mean: Probability,
+    /// Shares of referred families by the age of the youngest child
+    /// (optional; without it ages are spread evenly over 0 to 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_of_youngest: Option<AgeBandShares>,
+    /// How much a youngest child under 1 raises latent risk, as a risk
+    /// factor does (optional, default 0).
+    #[serde(default)]
+    pub infant_risk_weight: Probability,
+}
+
+/// Relative shares by age band (they need not sum to 1).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgeBandShares {
+    /// Under 1 (including babies referred before birth, counted from birth).
+    pub under_1: NonNegative,
+    /// 1 to 4.
+    pub from_1_to_4: NonNegative,
+    /// 5 to 9.
+    pub from_5_to_9: NonNegative,
+    /// 10 to 15.
+    pub from_10_to_15: NonNegative,
+    /// 16 and 17.
+    pub from_16_to_17: NonNegative,
+}
+
+impl AgeBandShares {
+    /// The bands as (first age, number of ages, share).
+    pub fn bands(&self) -> [(u8, u8, f64); 5] {
+        [
+            (0, 1, self.under_1.get()),
+            (1, 4, self.from_1_to_4.get()),
+            (5, 5, self.from_5_to_9.get()),
+            (10, 6, self.from_10_to_15.get()),
+            (16, 2, self.from_16_to_17.get()),
+        ]
+    }
 }
 
 /// Relative shares of levels of need (they need not sum to 1).
@@ -508,6 +545,11 @@ pub struct Proceedings {
     /// Otherwise, probability that the child stays accommodated under
     /// section 20 (else the child goes home).
     pub section20_after_emergency: Probability,
+    /// Probability that an enquiry about a baby under 1 at risk of
+    /// significant harm ends in proceedings issued at once, the baby
+    /// removed under an interim care order (optional, default 0).
+    #[serde(default)]
+    pub urgent_issue_for_babies: Probability,
 }
 
 /// Relative shares of final orders (they need not sum to 1).
@@ -1371,6 +1413,14 @@ impl Scenario {
                 "care.exit",
                 "all shares are 0: at least one must be greater than 0".into(),
             );
+        }
+        if let Some(a) = &self.families.age_of_youngest {
+            if a.bands().iter().map(|b| b.2).sum::<f64>() <= 0.0 {
+                bad(
+                    "families.age_of_youngest",
+                    "all shares are 0: at least one must be greater than 0".into(),
+                );
+            }
         }
         let pr = &self.proceedings;
         for (field, w) in [

@@ -708,7 +708,9 @@ impl State {
             Event::ProceedingsIssued { family } => {
                 let f = self.family_mut(family, at, event)?;
                 match f.stage {
-                    Stage::PreProceedings => {
+                    // Urgent proceedings at the end of an enquiry come
+                    // without pre-proceedings.
+                    Stage::PreProceedings | Stage::Between => {
                         f.stage = Stage::InProceedings;
                         f.stage_since = at;
                     }

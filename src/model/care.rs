@@ -298,8 +298,10 @@ impl Model {
         }
     }
 
-    /// An unaccompanied asylum-seeking child arrives (aged 14 to 17, from
-    /// (Unaccompanied, family, 0)) and is accommodated under section 20.
+    /// An unaccompanied asylum-seeking child arrives (aged 16 or 17 with
+    /// probability 0.87, else 14 or 15: England 2022, 13% of unaccompanied
+    /// children in care were under 16; from (Unaccompanied, family, 0)) and
+    /// is accommodated under section 20.
     pub(super) fn unaccompanied_arrival(
         &self,
         now: Minute,
@@ -316,7 +318,11 @@ impl Model {
             .stream(Purpose::Unaccompanied, u64::from(family.0), 0)
             .uniform();
         attributes.children = 1;
-        attributes.youngest_age = 14 + (age * 4.0).min(3.0) as u8;
+        attributes.youngest_age = if age < 0.13 {
+            14 + (age / 0.13 * 2.0).min(1.0) as u8
+        } else {
+            16 + ((age - 0.13) / 0.87 * 2.0).min(1.0) as u8
+        };
         attributes.need = Need::High;
         // No family network here to place the child with.
         attributes.network = 0;

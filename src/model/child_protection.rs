@@ -113,6 +113,9 @@ impl Model {
         } else {
             cp.conference_probability_not_at_risk.get()
         };
+        if self.urgent_proceedings(now, family, f, out) {
+            return;
+        }
         if self.emergency_care(now, family, episode, f) {
             out.events.push(Event::S47Completed {
                 family,

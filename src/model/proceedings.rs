@@ -54,6 +54,8 @@ struct ProceedingsDraws {
     after_emergency: f64,
     /// Uniform for an emergency protection order rather than police protection.
     epo: f64,
+    /// Uniform for urgent proceedings about a baby at the end of an enquiry.
+    urgent: f64,
 }
 
 impl Model {
@@ -80,7 +82,51 @@ impl Model {
                 .max(60),
             after_emergency: s.uniform(),
             epo: s.uniform(),
+            urgent: s.uniform(),
         }
+    }
+
+    /// At the end of an enquiry about a baby (under 1) at risk of
+    /// significant harm: whether proceedings are issued at once, with the
+    /// baby removed under an interim care order (as after a pre-birth
+    /// assessment). If so, records it and returns true.
+    pub(super) fn urgent_proceedings(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        f: &Family,
+        out: &mut Decisions,
+    ) -> bool {
+        let p = self.at(now).proceedings.urgent_issue_for_babies.get();
+        if p <= 0.0
+            || f.whole_age_at(family, now) > 0
+            || !self.at_risk_of_significant_harm(&f.attributes)
+            || !self.may_enter_care(now, family, f)
+        {
+            return false;
+        }
+        let d = self.proceedings_draws(now, family, f.episode);
+        if d.urgent >= p {
+            return false;
+        }
+        out.events.push(Event::S47Completed {
+            family,
+            conference: false,
+        });
+        out.events.push(Event::ProceedingsIssued { family });
+        let ends = (now + d.length).min(f.turns_18_at(family).max(now + 1));
+        out.schedule
+            .push((ends, Happening::ProceedingsEnd(family, f.episode)));
+        self.enter_care(
+            now,
+            family,
+            f,
+            CareRoute::Proceedings,
+            LegalStatus::InterimCareOrder,
+            f.kin_named,
+            out,
+        );
+        true
     }
 
     /// The letter before proceedings: pre-proceedings start, FGDM may be

@@ -10,7 +10,7 @@ use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY};
 use crate::event::{Attributes, Event, FamilyId, Need, RiskFactors};
-use crate::scenario::Scenario;
+use crate::scenario::{AgeBandShares, Scenario};
 use crate::state::{Stage, State};
 use crate::stream::Purpose;
 
@@ -132,14 +132,17 @@ impl Model {
         while children < 12 && s.chance(more) {
             children += 1;
         }
-        let youngest_age = (s.uniform() * 18.0) as u8;
+        let youngest_age = youngest_age(fs.age_of_youngest.as_ref(), s.uniform());
         let mut factors = 0u8;
         for (i, prevalence) in p.prevalence.iter().enumerate() {
             if s.chance(*prevalence) {
                 factors |= 1 << i;
             }
         }
-        let keep = (1.0 - fs.risk_factor_weight.get()).powi(factors.count_ones() as i32);
+        let mut keep = (1.0 - fs.risk_factor_weight.get()).powi(factors.count_ones() as i32);
+        if youngest_age == 0 {
+            keep *= 1.0 - fs.infant_risk_weight.get();
+        }
         let risk = 1.0 - (1.0 - s.uniform()) * keep;
         let need = Need::ALL[s.pick(&p.need)];
         // Network strength with the scenario's mean: U^((1-m)/m) has mean m.
@@ -164,6 +167,25 @@ impl Model {
     pub fn significant_harm_risk(&self) -> u16 {
         per_10k(self.scenario.families.significant_harm_threshold.get())
     }
+}
+
+/// The youngest child's age in whole years from one uniform `u`: evenly
+/// over 0 to 17, or by the scenario's age bands (the band picked by `u`,
+/// the age within it by where `u` fell in the band's share).
+fn youngest_age(bands: Option<&AgeBandShares>, u: f64) -> u8 {
+    let Some(bands) = bands else {
+        return (u * 18.0) as u8;
+    };
+    let bands = bands.bands();
+    let total: f64 = bands.iter().map(|b| b.2).sum();
+    let mut x = u * total;
+    for (first, ages, share) in bands {
+        if share > 0.0 && x < share {
+            return first + ((x / share * f64::from(ages)) as u8).min(ages - 1);
+        }
+        x -= share;
+    }
+    17
 }
 
 /// A share as parts per 10,000 (rounded down, at most 10,000).
