@@ -712,9 +712,9 @@ impl Metrics {
 
     /// Gives metrics read back from a snapshot their calendar.
     pub fn set_calendar(&mut self, calendar: &Calendar) {
-        let fresh = Metrics::new(calendar);
-        self.calendar = fresh.calendar;
-        self.first_month = fresh.first_month;
+        let d = calendar.date(self.measured_from);
+        self.first_month = CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
+        self.calendar = calendar.clone();
     }
 
     /// The calendar the metrics count working days and years on.

@@ -11,7 +11,7 @@ use familyflow::engine::{self, ScenarioInput};
 use familyflow::export::{events_csv, events_jsonl, Returns};
 
 fn run_default(seed: u64) -> (Vec<u8>, familyflow::summary::Summary) {
-    let input = ScenarioInput::builtin();
+    let input = common::builtin_cold();
     let mut log = Vec::new();
     let finished = engine::run(&input, seed, Some(&mut log)).unwrap();
     (log, finished.summary)
@@ -59,25 +59,31 @@ fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
         for row in rows.records() {
             let row = row.unwrap();
             let start = dmy(&row[1]);
-            // Each period of care starts with RNE S.
-            assert_eq!(&row[2], "S");
-            assert!(["C2", "V2"].contains(&&row[3]), "LS {}", &row[3]);
+            // A period of care starts with RNE S; a change of legal status
+            // starts a new episode with RNE L.
+            assert!(["S", "L"].contains(&&row[2]), "RNE {}", &row[2]);
+            assert!(
+                ["L1", "L2", "C1", "C2", "V2", "E1"].contains(&&row[3]),
+                "LS {}",
+                &row[3]
+            );
             assert!(["U1", "U4", "K2"].contains(&&row[5]), "PLACE {}", &row[5]);
             assert!(["PR1", "PR4"].contains(&&row[6]));
             let end = (!row[7].is_empty()).then(|| dmy(&row[7]));
             if let Some(e) = end {
                 assert!(e >= start && e <= *last);
                 assert!(
-                    ["E4A", "E45", "E46", "E11", "E8"].contains(&&row[8]),
+                    ["E4A", "E45", "E46", "E11", "E8", "X1"].contains(&&row[8]),
                     "REC {}",
                     &row[8]
                 );
-                ended += 1;
+                // X1: the episode ended and another began (legal status changed).
+                ended += u64::from(&row[8] != "X1");
             } else {
                 assert!(row[8].is_empty());
             }
             assert!(start <= *last && end.is_none_or(|e| e >= *first));
-            started += u64::from(start >= *first);
+            started += u64::from(start >= *first && &row[2] == "S");
             by_child
                 .entry(row[0].parse().unwrap())
                 .or_default()
@@ -224,7 +230,7 @@ fn the_export_command_writes_every_year() {
 
 #[test]
 fn a_branchs_log_is_not_exported_as_returns() {
-    let input = ScenarioInput::builtin();
+    let input = common::builtin_cold();
     let at = input
         .scenario
         .calendar()

@@ -5,7 +5,7 @@
 //! * every single-bit flip is refused;
 //! * dropped, repeated and swapped event records (each with a good checksum)
 //!   are refused;
-//! * a hand-built golden log fixes the bytes (`tests/golden/v2.ffl`).
+//! * a hand-built golden log fixes the bytes (`tests/golden/v3.ffl`).
 //!
 //! Re-bless the golden file with `FAMILYFLOW_BLESS=1 cargo test --test log_format`
 //! — but only together with a `FORMAT_VERSION` bump.
@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use familyflow::codec::CODEC;
 use familyflow::engine::{simulate, ScenarioInput};
 use familyflow::event::{
-    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, Need, Placement, RiskFactors,
+    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus, Need,
+    Placement, RiskFactors,
     Timed, TriageDecision,
 };
 use familyflow::log::{
@@ -439,7 +440,7 @@ fn other_whole_record_damage_is_refused() {
 // ---------------------------------------------------------------- golden
 
 fn golden_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v2.ffl")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v3.ffl")
 }
 
 fn golden_header() -> Header {
@@ -528,9 +529,9 @@ fn golden_bytes() -> Vec<u8> {
 fn golden_log_fixes_the_byte_format() {
     let bytes = golden_bytes();
     assert_eq!(&bytes[..8], b"\x89FFLOG\r\n");
-    assert_eq!(&bytes[8..12], &2u32.to_le_bytes());
+    assert_eq!(&bytes[8..12], &3u32.to_le_bytes());
     assert_eq!(
-        FORMAT_VERSION, 2,
+        FORMAT_VERSION, 3,
         "FORMAT_VERSION changed: add tests/golden/v{FORMAT_VERSION}.ffl and point this test at it"
     );
 
@@ -569,7 +570,7 @@ fn golden_log_fixes_the_byte_format() {
 
 #[test]
 fn golden_log_reads_back() {
-    let golden = std::fs::read(golden_path()).expect("tests/golden/v2.ffl exists");
+    let golden = std::fs::read(golden_path()).expect("tests/golden/v3.ffl exists");
     let read = strict_read(&golden).expect("the golden log reads");
     assert_eq!(read.header, golden_header());
     assert_eq!(read.events(), golden_events());
@@ -636,4 +637,57 @@ fn golden_log_reads_back() {
             _ => unreachable!(),
         })
     );
+}
+
+/// Format 3's new events (escalation, proceedings, legal status, the end of
+/// a burn-in, unaccompanied children) are written and read back unchanged.
+#[test]
+fn format_3_events_round_trip() {
+    let family = FamilyId(3);
+    let events = vec![
+        Timed {
+            at: 1_439,
+            event: Event::RiskChanged { family, risk: 7300 },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::Escalated { family, episode: 1 },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::ProceedingsEnded {
+                family: FamilyId(7),
+                order: FinalOrder::SpecialGuardianship,
+            },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::LegalStatusChanged {
+                family: FamilyId(7),
+                legal: LegalStatus::InterimCareOrder,
+            },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::MeasurementStarted,
+        },
+        Timed {
+            at: 1_439,
+            event: Event::Disengaged { family },
+        },
+        Timed {
+            at: 1_439,
+            event: Event::KinshipArrangementMade {
+                family,
+                order: FinalOrder::ChildArrangements,
+            },
+        },
+    ];
+    let mut w = LogWriter::new(Vec::new(), &golden_header()).unwrap();
+    for t in &events {
+        w.event(t.at, &t.event).unwrap();
+    }
+    let bytes = w.finish(GOLDEN_END, GOLDEN_STATE_HASH, true).unwrap();
+    let read = strict_read(&bytes).expect("reads");
+    assert_eq!(read.events(), events);
 }

@@ -236,7 +236,7 @@ fn values_too_large_to_simulate_are_located_errors() {
         );
     }
     let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(
-        "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 0.12",
+        "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 0.11",
         "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 3",
         1,
     );

@@ -8,6 +8,8 @@
 //! deterministic and replay to the same state. Lever comparisons use common
 //! random numbers (the same seed).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use familyflow::calendar::{CivilDate, Minute, WEEK};
@@ -54,7 +56,7 @@ fn family_help_in_post(state: &State) -> u32 {
 
 #[test]
 fn staff_are_conserved_and_posts_never_overfilled() {
-    let input = ScenarioInput::builtin();
+    let input = common::builtin_cold();
     let (events, _, end) = run(&input, 3);
     let mut state = State::new(&input.scenario);
     // Counts from the events alone, per pool.
@@ -210,8 +212,10 @@ fn higher_family_help_attrition_means_more_leavers_and_longer_waits() {
     // Without agency cover, a leaver's post stays empty until the hire
     // arrives. (At the default 93% cover nearly every post is covered, and
     // tripled attrition moves waits by less than the run's own noise.)
+    // A settled area (with its burn-in) whose team runs close to its cap.
     let mut base = ScenarioInput::builtin();
     base.scenario.workforce.family_help.agency_cover = Probability(0.0);
+    base.scenario.family_help.fte = NonNegative(80.0);
     let mut churn = base.clone();
     let p = &mut churn.scenario.workforce.family_help;
     p.attrition_per_year = NonNegative(p.attrition_per_year.get() * 3.0);
@@ -221,7 +225,7 @@ fn higher_family_help_attrition_means_more_leavers_and_longer_waits() {
     let (_, b, _) = run(&churn, 2);
     let (la, lb) = (left(&a, Pool::FamilyHelp), left(&b, Pool::FamilyHelp));
     assert!(la > 10);
-    assert!(lb > la * 2, "family help leavers {lb} vs {la}");
+    assert!(lb * 2 > la * 3, "family help leavers {lb} vs {la}");
     let (ia, ib) = (
         mean_staff(&a, Pool::FamilyHelp, 0, true),
         mean_staff(&b, Pool::FamilyHelp, 0, true),
@@ -245,7 +249,7 @@ fn higher_family_help_attrition_means_more_leavers_and_longer_waits() {
 
 #[test]
 fn a_lightly_loaded_team_loses_fewer_staff() {
-    let mut loaded = ScenarioInput::builtin();
+    let mut loaded = common::builtin_cold();
     let p = &mut loaded.scenario.workforce.family_help;
     p.attrition_per_year = NonNegative(0.10);
     p.attrition_per_year_at_full_caseload = NonNegative(0.40);
@@ -279,7 +283,7 @@ fn a_lightly_loaded_team_loses_fewer_staff() {
 
 #[test]
 fn apprentices_start_each_april_and_qualify_into_the_pool() {
-    let base = ScenarioInput::builtin();
+    let base = common::builtin_cold();
     let mut input = base.clone();
     let p = &mut input.scenario.workforce.family_help;
     p.apprentices_per_year = 10;
@@ -363,7 +367,7 @@ fn apprentices_start_each_april_and_qualify_into_the_pool() {
 /// apprentice filled is cancelled, so hires never overfill the establishment.
 #[test]
 fn apprentices_fill_vacancies_without_overfilling_posts() {
-    let mut input = ScenarioInput::builtin();
+    let mut input = common::builtin_cold();
     let p = &mut input.scenario.workforce.family_help;
     p.apprentices_per_year = 10;
     p.apprentice_years = Positive(1.0);
@@ -403,7 +407,7 @@ fn with_family_help_fte_from(date: &str, fte: u32) -> ScenarioInput {
 
 #[test]
 fn new_posts_from_a_policy_change_are_recruited_to_at_once() {
-    let input = with_family_help_fte_from("2024-07-01", 85);
+    let input = with_family_help_fte_from("2024-07-01", 109);
     let (events, _, _) = run(&input, 3);
     let at = minute_of(&input, 2024, 7, 1);
     let now: Vec<&Event> = events
@@ -428,7 +432,7 @@ fn new_posts_from_a_policy_change_are_recruited_to_at_once() {
         let posts = state.terms()[Pool::FamilyHelp as usize].posts;
         assert!(s.permanent + s.agency <= posts, "minute {}", t.at);
     }
-    assert_eq!(state.terms()[Pool::FamilyHelp as usize].posts, 85);
+    assert_eq!(state.terms()[Pool::FamilyHelp as usize].posts, 109);
 }
 
 /// A cut in posts: agency workers go first, then posts go as permanent
@@ -508,7 +512,9 @@ fn assert_freeze(input: &ScenarioInput, events: &[Timed]) -> BTreeSet<u32> {
 }
 
 fn rationed(pounds: f64) -> (ScenarioInput, ScenarioInput) {
-    let mut ration = ScenarioInput::builtin();
+    let mut ration = common::builtin_cold();
+    // A team of 75, which costs about £4.1m a year at the starting mix.
+    ration.scenario.family_help.fte = NonNegative(75.0);
     ration.scenario.budget.family_help.pounds_per_year = NonNegative(pounds);
     ration.scenario.budget.family_help.when_spent = WhenSpent::Ration;
     let mut overspend = ration.clone();
@@ -577,8 +583,8 @@ fn a_freeze_lasts_until_april_even_when_leavers_cut_the_forecast() {
 /// more than its budget in a financial year.
 #[test]
 fn a_rationed_staff_line_stays_within_its_budget() {
-    // The default budget, £4.1m, just covers the team at its starting mix.
-    let (ration, _) = rationed(4_100_000.0);
+    // £3.95m falls just short of the team of 75 at its starting mix.
+    let (ration, _) = rationed(3_950_000.0);
     let budget = ration.scenario.budget.family_help.pence();
     let (events, m, _) = run(&ration, 1);
     let cal = calendar_state(&ration);
@@ -606,7 +612,7 @@ fn a_rationed_staff_line_stays_within_its_budget() {
 
 #[test]
 fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
-    let mut input = ScenarioInput::builtin();
+    let mut input = common::builtin_cold();
     let n = &mut input.scenario.family_network;
     n.offer_at_plan = Probability(1.0);
     n.offer_before_proceedings = Probability(1.0);
@@ -693,7 +699,7 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
 /// The staff lines settle the integral of each pool's cost over time.
 #[test]
 fn staff_lines_settle_the_cost_of_the_people_in_post() {
-    let mut input = ScenarioInput::builtin();
+    let mut input = common::builtin_cold();
     let p = &mut input.scenario.workforce.family_help;
     p.apprentices_per_year = 5;
     let (events, _, _) = run(&input, 7);
@@ -745,7 +751,7 @@ fn staff_lines_settle_the_cost_of_the_people_in_post() {
 
 #[test]
 fn fgdm_needs_a_coordinator_with_room() {
-    let mut none = ScenarioInput::builtin();
+    let mut none = common::builtin_cold();
     let n = &mut none.scenario.family_network;
     n.offer_at_plan = Probability(1.0);
     n.acceptance_probability = Probability(1.0);
@@ -793,7 +799,7 @@ fn share(timely: u64, all: u64) -> f64 {
 
 #[test]
 fn smaller_front_door_and_child_protection_teams_are_slower() {
-    let base = ScenarioInput::builtin();
+    let base = common::builtin_cold();
     let mut small_cp = base.clone();
     small_cp.scenario.child_protection.fte =
         NonNegative(base.scenario.child_protection.fte.get() / 4.0);
@@ -895,7 +901,7 @@ fn runs_with_every_new_event_repeat_and_replay_to_the_same_state() {
     );
     let text = text
         .replace(
-            "family_help = { pounds_per_year = 4_100_000, when_spent = \"overspend\" }",
+            "family_help = { pounds_per_year = 5_400_000, when_spent = \"overspend\" }",
             "family_help = { pounds_per_year = 3_000_000, when_spent = \"ration\" }",
         )
         .replace(
