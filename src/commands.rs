@@ -495,6 +495,8 @@ pub use log::FORMAT_VERSION;
 pub use crate::compare::{compare, CompareOptions};
 /// `familyflow run --replications` (in [`crate::replications`]).
 pub use crate::replications::{run_replications, ReplicationOptions, WarmUp};
+/// `familyflow validate` (in [`crate::validate`]).
+pub use crate::validate::{validate, ValidateOptions};
 
 /// What `familyflow export` writes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -27,6 +27,7 @@ pub mod snapshot;
 pub mod state;
 pub mod stream;
 pub mod summary;
+pub mod validate;
 
 /// This build's version, recorded in every log header and summary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

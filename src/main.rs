@@ -184,6 +184,25 @@ timeline apply.")]
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Run the model's validation suite: queueing theory, lever directions,
+    /// stationarity and calibration against published figures.
+    #[command(
+        after_help = "Examples:\n  familyflow validate --quick\n  familyflow validate --threads 2 --out validation\n\nEach check is a row: target, the model's value with its 95% CI over replications,\nthe source of the target, PASS or FAIL; the exit status is non-zero if any fails.\n--quick: M/M/c at two loads, the levers, stationarity of the default scenario (no England runs).\nThe output is the same, byte for byte, for any number of threads."
+    )]
+    Validate {
+        /// The reduced set (under 2 minutes): no England runs, fewer queueing loads.
+        #[arg(long)]
+        quick: bool,
+        /// Worker threads (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Folder for validation.csv and validation.json.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Work with scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -223,7 +242,9 @@ fn main() -> ExitCode {
     let mut err = io::stderr();
     let quiet = matches!(
         &cli.command,
-        Command::Run { quiet: true, .. } | Command::Compare { quiet: true, .. }
+        Command::Run { quiet: true, .. }
+            | Command::Compare { quiet: true, .. }
+            | Command::Validate { quiet: true, .. }
     );
     let mut silent = io::sink();
     let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
@@ -352,6 +373,21 @@ fn main() -> ExitCode {
             },
             dir,
             &mut out,
+        ),
+        Command::Validate {
+            quick,
+            threads,
+            out: dir,
+            quiet,
+        } => commands::validate(
+            &commands::ValidateOptions {
+                quick: *quick,
+                threads: *threads,
+                out_dir: dir.clone(),
+                progress: !*quiet && io::stderr().is_terminal(),
+            },
+            &mut out,
+            &mut *note,
         ),
         Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
         Command::Scenario(ScenarioCommand::Check { file }) => {
