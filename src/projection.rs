@@ -228,7 +228,11 @@ impl PeriodCounts {
         {
             *a += b;
         }
-        for (a, b) in self.care_entries_by_age.iter_mut().zip(o.care_entries_by_age) {
+        for (a, b) in self
+            .care_entries_by_age
+            .iter_mut()
+            .zip(o.care_entries_by_age)
+        {
             *a += b;
         }
         for (a, b) in self
@@ -386,7 +390,8 @@ impl Metrics {
     fn start_measuring(&mut self, at: Minute) {
         let mut fresh = Metrics::new(&self.calendar);
         let d = self.calendar.date(at);
-        fresh.first_month = CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
+        fresh.first_month =
+            CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
         fresh.next_month_at = self.calendar.next_month_start(at);
         fresh.events = self.events;
         fresh.opened = self.opened;
@@ -713,7 +718,8 @@ impl Metrics {
     /// Gives metrics read back from a snapshot their calendar.
     pub fn set_calendar(&mut self, calendar: &Calendar) {
         let d = calendar.date(self.measured_from);
-        self.first_month = CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
+        self.first_month =
+            CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
         self.calendar = calendar.clone();
     }
 

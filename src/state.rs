@@ -70,7 +70,7 @@ pub fn minutes_since_birth(id: FamilyId, age: u8) -> Minute {
 fn birthday_offset(id: FamilyId) -> Minute {
     // Fractional part of id x (golden ratio - 1), in 2^-32 steps.
     let frac = u64::from(id.0).wrapping_mul(2_654_435_769) & 0xFFFF_FFFF;
-    frac * AGE_YEAR >> 32
+    (frac * AGE_YEAR) >> 32
 }
 
 /// One family known to the run.
@@ -736,7 +736,10 @@ impl State {
             Event::LegalStatusChanged { family, legal } => {
                 let f = self.family_mut(family, at, event)?;
                 if f.stage != Stage::InCare {
-                    return Err(bad(format!("family {family} is {:?}, not in care", f.stage)));
+                    return Err(bad(format!(
+                        "family {family} is {:?}, not in care",
+                        f.stage
+                    )));
                 }
                 f.legal = Some(legal);
             }
@@ -1035,8 +1038,8 @@ impl State {
                 self.next_family += 1;
                 let mut f = Family::new(attributes, stage, at);
                 f.assessed = stage == Stage::InHelp;
-                f.enquiry_started = matches!(stage, Stage::InEnquiry | Stage::AwaitingConference)
-                    .then_some(at);
+                f.enquiry_started =
+                    matches!(stage, Stage::InEnquiry | Stage::AwaitingConference).then_some(at);
                 f.placement = placement.map(|(p, _)| p);
                 f.weekly_pence = placement.map_or(0, |(_, pence)| pence);
                 self.families.insert(family, f);

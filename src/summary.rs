@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::DAY;
-use crate::event::{BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus, Placement, Pool, TriageDecision};
+use crate::event::{
+    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
+    Placement, Pool, TriageDecision,
+};
 use crate::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
 use crate::scenario::{Scenario, WhenSpent};
 use crate::state::State;
@@ -513,8 +516,7 @@ impl Summary {
                             count: metrics.total(|y| y.final_orders[*o as usize]),
                         })
                         .collect(),
-                    kinship_arrangements_outside_care: metrics
-                        .total(|y| y.kinship_arrangements),
+                    kinship_arrangements_outside_care: metrics.total(|y| y.kinship_arrangements),
                     entries_by_route: CareRoute::ALL
                         .iter()
                         .map(|r| Count {
@@ -526,8 +528,7 @@ impl Summary {
                         .iter()
                         .map(|l| Count {
                             what: l.label().into(),
-                            count: metrics
-                                .total(|y| y.care_entries_by_legal_status[*l as usize]),
+                            count: metrics.total(|y| y.care_entries_by_legal_status[*l as usize]),
                         })
                         .collect(),
                     entries_by_age: AGE_BANDS

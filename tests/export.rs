@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use familyflow::calendar::CivilDate;
-use familyflow::engine::{self, ScenarioInput};
+use familyflow::engine;
 use familyflow::export::{events_csv, events_jsonl, Returns};
 
 fn run_default(seed: u64) -> (Vec<u8>, familyflow::summary::Summary) {

@@ -17,8 +17,7 @@ use familyflow::codec::CODEC;
 use familyflow::engine::{simulate, ScenarioInput};
 use familyflow::event::{
     Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus, Need,
-    Placement, RiskFactors,
-    Timed, TriageDecision,
+    Placement, RiskFactors, Timed, TriageDecision,
 };
 use familyflow::log::{
     recover, Checkpoint, Header, Item, LogError, LogReader, LogWriter, Trailer, FORMAT_VERSION,

@@ -167,8 +167,7 @@ impl Model {
             placement,
             weekly_pence,
         });
-        out.events
-            .push(Event::LegalStatusChanged { family, legal });
+        out.events.push(Event::LegalStatusChanged { family, legal });
         match legal {
             // Unaccompanied children stay until they are 18.
             LegalStatus::Section20 if route == CareRoute::Unaccompanied => {
@@ -280,9 +279,7 @@ impl Model {
             let per_year = s.area.children as f64 / 10_000.0
                 * s.care.unaccompanied_per_10k_children_per_year.get();
             let rate = per_year / (365.0 * DAY as f64);
-            let boundary = self
-                .next_change(minute)
-                .unwrap_or(self.calendar.horizon());
+            let boundary = self.next_change(minute).unwrap_or(self.calendar.horizon());
             if rate > 0.0 {
                 let next = t + stream.exponential(1.0 / rate);
                 if next < boundary as f64 {
@@ -326,7 +323,8 @@ impl Model {
         attributes.need = Need::High;
         // No family network here to place the child with.
         attributes.network = 0;
-        out.events.push(Event::UnaccompaniedChildArrived { family, attributes });
+        out.events
+            .push(Event::UnaccompaniedChildArrived { family, attributes });
         let f = Family::new(attributes, Stage::Between, now);
         if !self.may_enter_care(now, family, &f) {
             out.events.push(Event::CaseClosed {

@@ -122,7 +122,15 @@ impl Model {
                 conference: false,
             });
             let legal = self.emergency_status(now, family, episode);
-            self.enter_care(now, family, f, CareRoute::Emergency, legal, f.kin_named, out);
+            self.enter_care(
+                now,
+                family,
+                f,
+                CareRoute::Emergency,
+                legal,
+                f.kin_named,
+                out,
+            );
             return;
         }
         let conference = u < p;
@@ -279,7 +287,14 @@ impl Model {
         out.events.push(Event::PlanEnded { family, step_down });
         if now + DAY >= f.turns_18_at(family) {
             // The child is 18: child protection ends.
-            self.close(now, family, episode, ClosureReason::AfterEnquiry, state, out);
+            self.close(
+                now,
+                family,
+                episode,
+                ClosureReason::AfterEnquiry,
+                state,
+                out,
+            );
         } else if step_down {
             self.enter_family_help(now, family, episode, state, out);
         } else {
@@ -301,7 +316,14 @@ impl Model {
         if need >= Need::Moderate {
             self.enter_family_help(now, family, episode, state, out);
         } else {
-            self.close(now, family, episode, ClosureReason::AfterEnquiry, state, out);
+            self.close(
+                now,
+                family,
+                episode,
+                ClosureReason::AfterEnquiry,
+                state,
+                out,
+            );
         }
     }
 }

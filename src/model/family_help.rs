@@ -65,9 +65,9 @@ impl Model {
 
     /// The draws of a family's wait, from (Escalation, family, episode).
     pub(super) fn escalation_draws(&self, family: FamilyId, episode: u16) -> EscalationDraws {
-        let mut s = self
-            .streams
-            .stream(Purpose::Escalation, u64::from(family.0), u32::from(episode));
+        let mut s =
+            self.streams
+                .stream(Purpose::Escalation, u64::from(family.0), u32::from(episode));
         EscalationDraws {
             escalation: s.exponential(1.0),
             disengagement: s.exponential(1.0),

@@ -24,9 +24,7 @@ use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{
-    CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus,
-};
+use crate::event::{CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus};
 use crate::state::{Family, Stage, State};
 use crate::stream::Purpose;
 
@@ -61,9 +59,11 @@ struct ProceedingsDraws {
 impl Model {
     fn proceedings_draws(&self, now: Minute, family: FamilyId, episode: u16) -> ProceedingsDraws {
         let p = &self.at(now).proceedings;
-        let mut s = self
-            .streams
-            .stream(Purpose::Proceedings, u64::from(family.0), u32::from(episode));
+        let mut s = self.streams.stream(
+            Purpose::Proceedings,
+            u64::from(family.0),
+            u32::from(episode),
+        );
         ProceedingsDraws {
             pre_length: s
                 .exponential_minutes(p.pre_proceedings_weeks_mean.get() * WEEK as f64)
@@ -268,8 +268,7 @@ impl Model {
                 } else {
                     LegalStatus::PlacementOrder
                 };
-                out.events
-                    .push(Event::LegalStatusChanged { family, legal });
+                out.events.push(Event::LegalStatusChanged { family, legal });
                 // Time in care counts from entry; at least a day after the order.
                 let stay = self.care_draws(f.stage_since, family, episode, f).stay;
                 let leaves = (f.stage_since + stay).max(now + DAY);
@@ -348,9 +347,20 @@ impl Model {
     }
 
     /// The legal status an emergency entry starts under.
-    pub(super) fn emergency_status(&self, now: Minute, family: FamilyId, episode: u16) -> LegalStatus {
+    pub(super) fn emergency_status(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+    ) -> LegalStatus {
         let d = self.proceedings_draws(now, family, episode);
-        if d.epo < self.at(now).proceedings.emergency_protection_order_share.get() {
+        if d.epo
+            < self
+                .at(now)
+                .proceedings
+                .emergency_protection_order_share
+                .get()
+        {
             LegalStatus::EmergencyProtection
         } else {
             LegalStatus::PoliceProtection

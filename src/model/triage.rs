@@ -86,12 +86,22 @@ impl Model {
         };
         out.events.push(Event::TriageDecided { family, decision });
         match decision {
-            TriageDecision::NoFurtherAction => {
-                self.close(now, family, episode, ClosureReason::NoFurtherAction, state, out)
-            }
-            TriageDecision::UniversalServices => {
-                self.close(now, family, episode, ClosureReason::UniversalServices, state, out)
-            }
+            TriageDecision::NoFurtherAction => self.close(
+                now,
+                family,
+                episode,
+                ClosureReason::NoFurtherAction,
+                state,
+                out,
+            ),
+            TriageDecision::UniversalServices => self.close(
+                now,
+                family,
+                episode,
+                ClosureReason::UniversalServices,
+                state,
+                out,
+            ),
             TriageDecision::FamilyHelp => self.enter_family_help(now, family, episode, state, out),
             TriageDecision::StrategyDiscussion => {
                 self.start_enquiry(now, family, episode, state, out)

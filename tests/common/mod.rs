@@ -46,7 +46,9 @@ impl Drop for TempDir {
 /// taking up posts, the first April's apprentices, a cold start's caseload).
 pub fn builtin_cold() -> familyflow::engine::ScenarioInput {
     let builtin = familyflow::engine::ScenarioInput::builtin();
-    let text = builtin.text.replace("burn_in_years = 20", "burn_in_years = 0");
+    let text = builtin
+        .text
+        .replace("burn_in_years = 20", "burn_in_years = 0");
     assert_ne!(text, builtin.text, "the built-in scenario has a burn-in");
     familyflow::engine::ScenarioInput::from_text(&text, &builtin.source).expect("valid")
 }

@@ -1,0 +1,260 @@
+//! The routes issue 11 added, checked event by event on a settled area:
+//! children are children (nobody 18 or over referred, on a plan or in
+//! care; care ends on the 18th birthday), every entry to care records its
+//! legal status, unaccompanied children arrive aged 14 to 17, kin take
+//! children outside care, and waiting for family help escalates.
+
+mod common;
+
+use familyflow::calendar::DAY;
+use familyflow::engine::{simulate, ScenarioInput};
+use familyflow::event::{CareExit, CareRoute, ClosureReason, Event, FamilyId, LegalStatus, Timed};
+use familyflow::model::Model;
+use familyflow::projection::Metrics;
+use familyflow::scenario::NonNegative;
+use familyflow::state::State;
+use std::collections::BTreeMap;
+
+fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
+    let model = Model::new(input.scenario.clone(), seed);
+    let mut events = Vec::new();
+    let (_, metrics) = simulate(&model, &mut events).expect("the scenario runs");
+    (events, metrics)
+}
+
+#[test]
+fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
+    let input = ScenarioInput::builtin();
+    let (events, _) = events_of(&input, 5);
+    let mut state = State::new(&input.scenario);
+    let mut plan_start: BTreeMap<FamilyId, u64> = BTreeMap::new();
+    let mut care_start: BTreeMap<FamilyId, (u64, Option<LegalStatus>)> = BTreeMap::new();
+    let (mut aged_out, mut plans, mut entries) = (0, 0, 0);
+    for t in &events {
+        if let Some(id) = t.event.family() {
+            if let Some(f) = state.family(id) {
+                let adult = f.turns_18_at(id);
+                match t.event {
+                    Event::FamilyReReferred { .. } | Event::Escalated { .. } => {
+                        assert!(t.at < adult, "{id} referred at 18 or over")
+                    }
+                    Event::PlanStarted { .. } => {
+                        assert!(t.at + DAY <= adult, "{id}: a plan at 18");
+                        plan_start.insert(id, t.at);
+                        plans += 1;
+                    }
+                    Event::PlanEnded { .. } => {
+                        let start = plan_start.remove(&id).unwrap_or(0);
+                        // A plan lasts at least a day, unless the child turned 18.
+                        assert!(
+                            t.at - start >= DAY || t.at >= adult,
+                            "{id}: a plan of under a day"
+                        );
+                    }
+                    Event::EnteredCare { .. } => {
+                        assert!(t.at + DAY <= adult, "{id}: into care at 18");
+                        care_start.insert(id, (t.at, None));
+                        entries += 1;
+                    }
+                    Event::LegalStatusChanged { legal, .. } => {
+                        if let Some((_, first)) = care_start.get_mut(&id) {
+                            first.get_or_insert(legal);
+                        }
+                    }
+                    Event::LeftCare { exit, .. } => {
+                        assert!(t.at <= adult, "{id} left care after turning 18");
+                        if exit == CareExit::Aged18 {
+                            assert_eq!(t.at, adult, "{id} leaves care on the 18th birthday");
+                            aged_out += 1;
+                        }
+                        // Under a day only after police protection or an
+                        // emergency protection order (up to 72 hours / 8 days).
+                        if let Some((start, legal)) = care_start.remove(&id) {
+                            if t.at - start < DAY {
+                                assert!(
+                                    matches!(
+                                        legal,
+                                        Some(
+                                            LegalStatus::PoliceProtection
+                                                | LegalStatus::EmergencyProtection
+                                        )
+                                    ),
+                                    "{id}: a care episode of under a day under {legal:?}"
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        state.apply(t.at, &t.event).expect("consistent");
+    }
+    // Every child still in care at the end is under 18.
+    let end = input.scenario.calendar().horizon();
+    for (&id, _) in care_start.iter() {
+        if let Some(f) = state.family(id) {
+            assert!(end <= f.turns_18_at(id), "{id} still in care at 18");
+        }
+    }
+    assert!(aged_out > 10 && plans > 100 && entries > 100);
+}
+
+#[test]
+fn every_entry_to_care_records_its_legal_status_by_route() {
+    let input = ScenarioInput::builtin();
+    let (events, m) = events_of(&input, 6);
+    let mut seen = [0u64; 4];
+    for w in events.windows(2) {
+        if let Event::EnteredCare { family, route, .. } = w[0].event {
+            let Event::LegalStatusChanged { family: f, legal } = w[1].event else {
+                panic!("EnteredCare without its legal status: {:?}", w[1]);
+            };
+            assert_eq!(f, family);
+            assert_eq!(w[1].at, w[0].at);
+            let ok = match route {
+                CareRoute::Voluntary | CareRoute::Unaccompanied => legal == LegalStatus::Section20,
+                CareRoute::Emergency => matches!(
+                    legal,
+                    LegalStatus::PoliceProtection | LegalStatus::EmergencyProtection
+                ),
+                CareRoute::Proceedings => matches!(
+                    legal,
+                    LegalStatus::InterimCareOrder
+                        | LegalStatus::CareOrder
+                        | LegalStatus::PlacementOrder
+                ),
+            };
+            assert!(ok, "{route:?} entered under {legal:?}");
+            seen[route as usize] += 1;
+        }
+    }
+    assert!(seen.iter().all(|&n| n > 0), "every route used: {seen:?}");
+    // The projection counts the same.
+    let by_legal: u64 = m.total(|y| y.care_entries_by_legal_status.iter().sum());
+    assert_eq!(by_legal, m.total(|y| y.care_entries_total()));
+}
+
+#[test]
+fn unaccompanied_children_arrive_aged_14_to_17_and_are_never_referred() {
+    let input = ScenarioInput::builtin();
+    let (events, m) = events_of(&input, 7);
+    let mut arrived = 0;
+    let mut uasc = std::collections::BTreeSet::new();
+    for t in &events {
+        match t.event {
+            Event::UnaccompaniedChildArrived { family, attributes } => {
+                assert!((14..=17).contains(&attributes.youngest_age));
+                uasc.insert(family);
+                arrived += 1;
+            }
+            Event::FamilyReReferred { family, .. } => {
+                assert!(
+                    !uasc.contains(&family),
+                    "an unaccompanied child re-referred"
+                )
+            }
+            _ => {}
+        }
+    }
+    // About 5.7 per 10,000 children a year: 57 a year in the default area;
+    // arrivals in the burn-in are not counted.
+    let measured = m.total(|y| y.care_entries_by_route[CareRoute::Unaccompanied as usize]);
+    assert_eq!(m.unaccompanied_arrivals, measured);
+    assert!(arrived > measured * 5);
+    assert!((100..=250).contains(&measured), "{measured} in three years");
+}
+
+#[test]
+fn kin_who_take_a_child_outside_care_close_the_case() {
+    let input = ScenarioInput::builtin();
+    let (events, m) = events_of(&input, 8);
+    let mut made = 0;
+    for w in events.windows(2) {
+        if let Event::KinshipArrangementMade { family, .. } = w[0].event {
+            assert!(
+                matches!(
+                    w[1].event,
+                    Event::CaseClosed {
+                        family: f,
+                        reason: ClosureReason::KinshipArrangement,
+                        ..
+                    } if f == family
+                ),
+                "{:?}",
+                w[1]
+            );
+            made += 1;
+        }
+    }
+    assert!(made > 0);
+    assert!(m.total(|y| y.kinship_arrangements) > 0);
+}
+
+#[test]
+fn waiting_escalates_with_risk_and_the_hazard_is_a_lever() {
+    // A team too small for its area: a waiting list forms.
+    let mut input = ScenarioInput::builtin();
+    input.scenario.family_help.fte = NonNegative(70.0);
+    let (events, m) = events_of(&input, 9);
+    let threshold = (input.scenario.families.significant_harm_threshold.get() * 10_000.0) as u16;
+    let mut state = State::new(&input.scenario);
+    let (mut escalated, mut disengaged) = (0u64, 0u64);
+    for t in &events {
+        match t.event {
+            Event::Escalated { family, .. } => {
+                let f = state.family(family).expect("known");
+                // Escalation comes at the significant-harm threshold.
+                assert!(f.attributes.risk >= threshold);
+                escalated += 1;
+            }
+            Event::Disengaged { .. } => disengaged += 1,
+            _ => {}
+        }
+        state.apply(t.at, &t.event).expect("consistent");
+    }
+    assert!(
+        escalated > 50 && disengaged > 50,
+        "{escalated} / {disengaged}"
+    );
+    assert!(m.total(|y| y.escalations) > 0);
+
+    // Without the hazard nobody escalates, and fewer enquiries follow.
+    let mut calm = input.clone();
+    calm.scenario.escalation.per_year_while_waiting = NonNegative(0.0);
+    let (_, c) = events_of(&calm, 9);
+    assert_eq!(c.total(|y| y.escalations), 0);
+    assert!(
+        c.total(|y| y.s47_enquiries) < m.total(|y| y.s47_enquiries),
+        "{} vs {}",
+        c.total(|y| y.s47_enquiries),
+        m.total(|y| y.s47_enquiries)
+    );
+}
+
+#[test]
+fn a_burn_in_is_not_counted_and_its_state_carries_on() {
+    let warm = ScenarioInput::builtin();
+    let cold = common::builtin_cold();
+    let (events, m) = events_of(&warm, 10);
+    let (_, c) = events_of(&cold, 10);
+    let start = warm.scenario.measured_from();
+    assert!(events.iter().any(|t| t.at < start));
+    assert!(events
+        .iter()
+        .any(|t| t.at == start && t.event == Event::MeasurementStarted));
+    assert_eq!(m.measured_from, start);
+    // The same three financial years are reported.
+    let years = |m: &Metrics| m.years.iter().map(|y| y.period.clone()).collect::<Vec<_>>();
+    assert_eq!(years(&m), years(&c));
+    assert_eq!(m.years[0].period, "2024-25");
+    // A settled area has children in care from the first month; an empty
+    // start has far fewer at the end of its first year.
+    let cla = |m: &Metrics, i: usize| m.years[i].looked_after_at_end.unwrap().iter().sum::<u64>();
+    assert!(
+        cla(&m, 0) > cla(&c, 0) * 2,
+        "{} vs {}",
+        cla(&m, 0),
+        cla(&c, 0)
+    );
+}
