@@ -26,6 +26,10 @@
 //! 4. **Calibration** ([`calibration`]): the England baseline at a tenth of
 //!    its size, last full financial year with a 31 March figure, against
 //!    the published 2024/25 figures in [`PUBLISHED`].
+//! 5. **A published trial** ([`fgc_trial`]): the family group conference at
+//!    pre-proceedings RCT (Taylor et al. 2024), reproduced by the scenario
+//!    pair `scenarios/validation/fgc-trial-*.toml` on common random
+//!    numbers: each arm's levels and the paired effects against the trial's.
 //!
 //! Metrics are looked up by their key in the flattened summary
 //! ([`crate::replications::metrics`]); a key that is missing makes its row
@@ -214,6 +218,10 @@ pub fn suite(quick: bool) -> Vec<Check> {
         Check {
             name: "stationarity (default)",
             run: stationarity_default,
+        },
+        Check {
+            name: "FGC trial",
+            run: fgc_trial,
         },
     ];
     if !quick {
@@ -1058,6 +1066,21 @@ fn per_10k(values: &MetricValues, period: &str, field: &str, children: f64) -> R
     Ok(need(values, period, field)? / children * 10_000.0)
 }
 
+/// The share of a year's entries to care in the given parts of an
+/// indexed entry count (`care_entries_by_legal_status.4`, …), %.
+fn entry_share(
+    values: &MetricValues,
+    period: &str,
+    field: &str,
+    parts: &[usize],
+) -> Result<f64, String> {
+    let mut part = 0.0;
+    for i in parts {
+        part += need(values, period, &format!("{field}.{i}"))?;
+    }
+    Ok(part / need(values, period, "care_entries")? * 100.0)
+}
+
 /// Social workers: the family help and child protection pools.
 const SOCIAL_WORKERS: [Pool; 2] = [Pool::FamilyHelp, Pool::ChildProtection];
 
@@ -1134,6 +1157,60 @@ pub const PUBLISHED: &[Figure] = &[
         model: |v, p, c| per_10k(v, p, "care_exits", c),
         published: Published::CountPer10k(34_450.0, 0.10),
         source: "England 2024/25: 34,450; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries under section 20, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_legal_status", &[4]),
+        published: Published::PercentPoints(56.5, 5.0),
+        source: "England 2024/25: 18,240 of 32,270 (with unaccompanied children); DfE Children looked after",
+    },
+    Figure {
+        measure: "entries under an interim or full care order or placement order, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_legal_status", &[2, 3, 5]),
+        published: Published::PercentPoints(31.7, 5.0),
+        source: "England 2024/25: 10,030 interim, 190 full care orders, about 10 placement orders of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries under police protection or an emergency protection order, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_legal_status", &[0, 1]),
+        published: Published::PercentPoints(10.2, 5.0),
+        source: "England 2024/25: 2,920 police protection, 370 emergency protection orders of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries aged under 1, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_age", &[0]),
+        published: Published::PercentPoints(15.9, 5.0),
+        source: "England 2024/25: 5,140 of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries aged 1 to 4, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_age", &[1]),
+        published: Published::PercentPoints(13.7, 5.0),
+        source: "England 2024/25: 4,430 of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries aged 5 to 9, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_age", &[2]),
+        published: Published::PercentPoints(15.2, 5.0),
+        source: "England 2024/25: 4,920 of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries aged 10 to 15, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_age", &[3]),
+        published: Published::PercentPoints(26.8, 5.0),
+        source: "England 2024/25: 8,660 of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries aged 16 and over, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_age", &[4]),
+        published: Published::PercentPoints(28.2, 5.0),
+        source: "England 2024/25: 9,110 of 32,270; DfE Children looked after",
+    },
+    Figure {
+        measure: "entries of unaccompanied asylum-seeking children, % of entries",
+        model: |v, p, _| entry_share(v, p, "care_entries_by_route", &[3]),
+        published: Published::PercentPoints(21.5, 5.0),
+        source: "England 2024/25: 6,950 of 32,270; DfE Children looked after",
     },
     Figure {
         measure: "looked after at 31 March per 10,000 children",
@@ -1278,7 +1355,7 @@ pub fn calibration(ctx: &Context) -> Result<Vec<Row>, CommandError> {
             value: stats.mean,
             ci95_low: stats.ci95_low,
             ci95_high: stats.ci95_high,
-            unit: if fig.measure.ends_with('%') { "%" } else { "per 10,000" },
+            unit: if fig.measure.contains('%') { "%" } else { "per 10,000" },
             replications: stats.n,
             source: fig.source.to_string(),
             pass,
@@ -1289,6 +1366,163 @@ pub fn calibration(ctx: &Context) -> Result<Vec<Row>, CommandError> {
             ),
         });
     }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------------------
+// A published trial
+
+/// The usual-practice arm of the family group conference trial.
+pub const FGC_USUAL: &str = "scenarios/validation/fgc-trial-usual.toml";
+/// The family group conference arm.
+pub const FGC_ARM: &str = "scenarios/validation/fgc-trial-fgc.toml";
+/// Where the trial is published.
+const FGC_SOURCE: &str =
+    "Taylor et al. 2024, British Journal of Social Work, doi:10.1093/bjsw/bcae035 (21 councils, 1,511 families)";
+
+/// One replication of a trial arm: shares of the cohort and days in care
+/// per family over the 12 months after the letter before proceedings.
+fn fgc_outcomes(values: &MetricValues) -> Result<[f64; 3], String> {
+    let get = |key: &str| {
+        lookup(values, key).ok_or_else(|| format!("metric `{key}` is not in the summary"))
+    };
+    let cohort = get("starting_caseload")?;
+    if cohort <= 0.0 {
+        return Err("the trial scenario has no cohort (starting_caseload.pre_proceedings)".into());
+    }
+    let looked_after: f64 = values
+        .iter()
+        .filter(|(k, _)| k.starts_with("care.looked_after_at_end."))
+        .map(|(_, x)| *x)
+        .sum();
+    Ok([
+        get("care.proceedings_issued")? / cohort * 100.0,
+        looked_after / cohort * 100.0,
+        get("care.child_days_in_care")? / cohort,
+    ])
+}
+
+/// The family group conference at pre-proceedings trial (Taylor et al.
+/// 2024): the scenario pair [`FGC_USUAL`] and [`FGC_ARM`] on common random
+/// numbers. Each arm's proceedings issued, looked after 12 months after the
+/// letter (±5 points) and days in care (±20%) against the trial's, and the
+/// paired effects: differences within ±4 points of the published ones and
+/// the ratio of days in care within ±20% of 87 / 115. The effect comes only
+/// from the model's family-network parameters (see the scenario files).
+pub fn fgc_trial(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+    let usual = scenario_file(FGC_USUAL)?;
+    let fgc = scenario_file(FGC_ARM)?;
+    let reps = if ctx.quick { 10 } else { LEVER_REPLICATIONS };
+    let runs = ctx.jobs("FGC trial", reps * 2, |j| {
+        let input = if j % 2 == 0 { &usual } else { &fgc };
+        crate::replications::run_one(input, replication_seed(BASE_SEED, (j / 2) as u64), None)
+    })?;
+    let mut arms: [Vec<[f64; 3]>; 2] = [Vec::new(), Vec::new()];
+    for (j, values) in runs.iter().enumerate() {
+        match fgc_outcomes(values) {
+            Ok(o) => arms[j % 2].push(o),
+            Err(e) => {
+                return Ok(vec![Row::missing(
+                    "published trial",
+                    "FGC trial outcomes".into(),
+                    "the trial's outcomes".into(),
+                    FGC_SOURCE,
+                    e,
+                )])
+            }
+        }
+    }
+    let column = |arm: usize, k: usize| arms[arm].iter().map(|o| o[k]).collect::<Vec<f64>>();
+    let mut rows = Vec::new();
+    let mut row = |check: String,
+                   target: String,
+                   stats: Stats,
+                   unit: &'static str,
+                   pass: bool,
+                   note: String| {
+        rows.push(Row {
+            group: "published trial",
+            check,
+            target,
+            value: stats.mean,
+            ci95_low: stats.ci95_low,
+            ci95_high: stats.ci95_high,
+            unit,
+            replications: stats.n,
+            source: FGC_SOURCE.to_string(),
+            pass,
+            note,
+        })
+    };
+    // Levels of each arm.
+    let published = [[71.7, 44.8, 115.0], [59.2, 36.2, 87.0]];
+    let names = [
+        "care proceedings issued, %",
+        "looked after 12 months after the letter, %",
+        "days in care in the 12 months, per family",
+    ];
+    for (arm, label) in [(0, "usual practice"), (1, "FGC")] {
+        for k in 0..3 {
+            let stats = Stats::of(&column(arm, k));
+            let target = published[arm][k];
+            let (text, pass) = if k == 2 {
+                (
+                    format!("{} ± 20%", fixed(target)),
+                    (stats.mean / target - 1.0).abs() <= 0.20,
+                )
+            } else {
+                (
+                    format!("{} ± 5 pp", fixed(target)),
+                    (stats.mean - target).abs() <= 5.0,
+                )
+            };
+            row(
+                format!("{label} arm: {}", names[k]),
+                text,
+                stats,
+                if k == 2 { "days" } else { "%" },
+                pass,
+                "a cohort of 5,000 families sent the letter before proceedings, followed 12 months"
+                    .into(),
+            );
+        }
+    }
+    // Paired effects.
+    for k in 0..2 {
+        let d: Vec<f64> = arms[1]
+            .iter()
+            .zip(&arms[0])
+            .map(|(b, a)| b[k] - a[k])
+            .collect();
+        let stats = Stats::of(&d);
+        let target = published[1][k] - published[0][k];
+        row(
+            format!(
+                "effect of FGC: {} (FGC − usual), pp",
+                names[k].trim_end_matches(", %")
+            ),
+            format!("{target:+.1} ± 4 pp"),
+            stats,
+            "pp",
+            (stats.mean - target).abs() <= 4.0,
+            "paired on common random numbers".into(),
+        );
+    }
+    let ratios: Vec<f64> = arms[1]
+        .iter()
+        .zip(&arms[0])
+        .map(|(b, a)| b[2] / a[2])
+        .collect();
+    let stats = Stats::of(&ratios);
+    let target = 87.0 / 115.0;
+    row(
+        "effect of FGC: days in care, FGC / usual".into(),
+        format!("{} ± 20%", fixed(target)),
+        stats,
+        "ratio",
+        (stats.mean / target - 1.0).abs() <= 0.20,
+        "paired on common random numbers; the trial's window for days in care is taken as the 12 months after the letter".into(),
+    );
     Ok(rows)
 }
 
