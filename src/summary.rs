@@ -766,6 +766,16 @@ impl Summary {
         for c in &h.outcomes {
             row(&mut o, format!("ended: {}", c.what), thousands(c.count));
         }
+        row(
+            &mut o,
+            "left the waiting list: concerns escalated",
+            thousands(h.escalated),
+        );
+        row(
+            &mut o,
+            "left the waiting list: disengaged",
+            thousands(h.disengaged),
+        );
         let _ = writeln!(o);
         let c = &self.child_protection;
         let _ = writeln!(o, "Child protection");
@@ -785,6 +795,11 @@ impl Summary {
             &mut o,
             "  within 15 working days of strategy discussion",
             format!("{}%", fixed(c.conferences_within_15_working_days_pct, 1)),
+        );
+        row(
+            &mut o,
+            "  mean working days from strategy discussion",
+            fixed(c.mean_working_days_to_conference, 1),
         );
         let _ = writeln!(
             o,
@@ -856,9 +871,40 @@ impl Summary {
         for c in &k.entries {
             row(&mut o, format!("  placed: {}", c.what), thousands(c.count));
         }
+        for c in &k.entries_by_route {
+            row(&mut o, format!("  by: {}", c.what), thousands(c.count));
+        }
+        for c in &k.entries_by_legal_status {
+            row(
+                &mut o,
+                format!("  legal status: {}", c.what),
+                thousands(c.count),
+            );
+        }
+        for c in &k.entries_by_age {
+            row(&mut o, format!("  aged {}", c.what), thousands(c.count));
+        }
         for c in &k.exits {
             row(&mut o, format!("left care: {}", c.what), thousands(c.count));
         }
+        row(
+            &mut o,
+            "letters before proceedings",
+            thousands(k.pre_proceedings_started),
+        );
+        row(
+            &mut o,
+            "care proceedings issued",
+            thousands(k.proceedings_issued),
+        );
+        for c in &k.final_orders {
+            row(&mut o, format!("  ended: {}", c.what), thousands(c.count));
+        }
+        row(
+            &mut o,
+            "went to live with kin outside care",
+            thousands(k.kinship_arrangements_outside_care),
+        );
         let looked_after: u64 = k.looked_after_at_end.iter().map(|c| c.count).sum();
         let _ = writeln!(
             o,
@@ -979,6 +1025,12 @@ impl Summary {
             thousands(e.awaiting_conference),
         );
         row(&mut o, "on a child protection plan", thousands(e.on_plan));
+        row(&mut o, "in pre-proceedings", thousands(e.pre_proceedings));
+        row(
+            &mut o,
+            "in care proceedings, living at home",
+            thousands(e.in_proceedings_at_home),
+        );
         row(&mut o, "looked after", thousands(e.in_care));
         let _ = writeln!(o);
         let _ = writeln!(o, "By financial year");
