@@ -60,7 +60,7 @@ type Draw = fn(&mut SplitMix) -> u64;
 fn filled(pending: usize, rng: &mut SplitMix, draw: Draw) -> Agenda {
     let mut a = Agenda::new();
     for i in 0..pending {
-        a.push(draw(rng), Happening::HelpEnds(FamilyId(i as u32), 0));
+        a.push(draw(rng), Happening::HelpEnds(FamilyId(i as u32), 0, 0));
     }
     a
 }

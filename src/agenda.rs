@@ -18,10 +18,11 @@ pub enum Happening {
     ReReferral(FamilyId),
     /// The front door's decision on a family's referral (episode).
     TriageDue(FamilyId, u16),
-    /// A family help assessment comes due (episode).
-    AssessmentDue(FamilyId, u16),
-    /// A spell of family help comes to its end (episode).
-    HelpEnds(FamilyId, u16),
+    /// A family help assessment comes due (episode, minute the spell started).
+    AssessmentDue(FamilyId, u16, Minute),
+    /// A spell of family help comes to its end (episode, minute the spell
+    /// started: a family can be helped twice on one referral).
+    HelpEnds(FamilyId, u16, Minute),
     /// A section 47 enquiry comes to its end (episode).
     S47Ends(FamilyId, u16),
     /// An initial child protection conference comes due (episode).
@@ -228,7 +229,7 @@ mod tests {
     #[test]
     fn ties_resolve_in_insertion_order() {
         let mut a = Agenda::new();
-        a.push(10, Happening::HelpEnds(FamilyId(1), 0));
+        a.push(10, Happening::HelpEnds(FamilyId(1), 0, 0));
         a.push(5, Happening::Arrival(5_000_000));
         a.push(10, Happening::TriageDue(FamilyId(2), 0));
         a.push(10, Happening::ReReferral(FamilyId(0)));
@@ -238,7 +239,7 @@ mod tests {
             order,
             vec![
                 (5, Happening::Arrival(5_000_000)),
-                (10, Happening::HelpEnds(FamilyId(1), 0)),
+                (10, Happening::HelpEnds(FamilyId(1), 0, 0)),
                 (10, Happening::TriageDue(FamilyId(2), 0)),
                 (10, Happening::ReReferral(FamilyId(0))),
                 (LAST_MINUTE, Happening::MonthEnd),

@@ -195,11 +195,14 @@ pub enum ClosureReason {
     KinshipArrangement,
     /// The family left the family help waiting list without help.
     Disengaged,
+    /// The youngest child turned 18 while the case was open outside care:
+    /// children's services close it.
+    Adult,
 }
 
 impl ClosureReason {
     /// All reasons, in order.
-    pub const ALL: [ClosureReason; 12] = [
+    pub const ALL: [ClosureReason; 13] = [
         ClosureReason::NoFurtherAction,
         ClosureReason::UniversalServices,
         ClosureReason::NotInNeed,
@@ -212,10 +215,11 @@ impl ClosureReason {
         ClosureReason::Aged18,
         ClosureReason::KinshipArrangement,
         ClosureReason::Disengaged,
+        ClosureReason::Adult,
     ];
 
     /// Number of variants (including retired ones), for count arrays.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
 
     /// Words for tables.
     pub fn label(self) -> &'static str {
@@ -234,6 +238,7 @@ impl ClosureReason {
             ClosureReason::Aged18 => "left care: turned 18",
             ClosureReason::KinshipArrangement => "living with kin outside care",
             ClosureReason::Disengaged => "left the family help waiting list",
+            ClosureReason::Adult => "the child turned 18 (not in care)",
         }
     }
 }

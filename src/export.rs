@@ -216,10 +216,10 @@ struct Open {
     care: Option<usize>,
     plans_before: u32,
     placement: Option<Placement>,
+    /// A period of care just started: the next legal status is its first.
+    entering: bool,
 }
 
-/// A derived date of birth: the youngest child's age at the first referral,
-/// on a day of the year fixed by the family id.
 /// The youngest child's date of birth, as the model counts ages: a family
 /// first known at minute `at` of the calendar whose run starts on `start`.
 fn date_of_birth(start: CivilDate, at: Minute, age: u8, family: FamilyId) -> CivilDate {
@@ -260,6 +260,7 @@ fn closure_code(r: ClosureReason) -> &'static str {
         ClosureReason::NeedMet
         | ClosureReason::NeedUnmet
         | ClosureReason::Disengaged
+        | ClosureReason::Adult
         | ClosureReason::Reunified
         | ClosureReason::ToChildProtection
         | ClosureReason::ToCareProceedings => "RC7",
@@ -407,6 +408,7 @@ impl Returns {
                     let (pl, provider) = place(placement);
                     o.care = Some(r.care.len());
                     o.placement = Some(placement);
+                    o.entering = true;
                     r.care.push(CareEpisode {
                         child: family,
                         dob: o.dob.unwrap_or(day),
@@ -425,7 +427,8 @@ impl Returns {
                 }
                 Event::LegalStatusChanged { legal, .. } => {
                     if let Some(i) = o.care {
-                        if r.care[i].start == day {
+                        if std::mem::take(&mut o.entering) {
+                            // The status the period of care starts under.
                             r.care[i].legal_status = legal.code();
                         } else if r.care[i].legal_status != legal.code() {
                             // A new episode: same placement, new legal status.
@@ -467,7 +470,8 @@ impl Returns {
                 _ => {}
             }
         }
-        let mut fy = cal.start().financial_year();
+        // Collection years from the measured start (none for a burn-in).
+        let mut fy = scenario.start.financial_year();
         let last = cal.date(cal.horizon().saturating_sub(1)).financial_year();
         while fy <= last {
             let first = fy.first_day();

@@ -686,10 +686,21 @@ impl Metrics {
         self.close_months(end, state);
         self.follow_up(end, state);
         self.end = end;
-        // Every month of the run has a row, even a quiet one.
+        // Every month of the run has a row, even a quiet one; a month the
+        // run ends inside (365-day years end before 31 March after a 29
+        // February) takes its end-of-month stocks from the run's end.
         if end > 0 {
             let last = self.month_index(end - 1);
-            self.row(last);
+            let (waiting, active, on_plan, in_care) =
+                (self.waiting, self.active, self.on_plan, self.in_care);
+            let row = self.row(last);
+            if row.staff_at_end.is_none() {
+                row.waiting_for_help_at_end = Some(waiting);
+                row.in_family_help_at_end = Some(active);
+                row.on_plan_at_end = Some(on_plan);
+                row.looked_after_at_end = Some(in_care);
+                row.staff_at_end = Some(StaffAtEnd::of(state));
+            }
         }
         // Financial years are sums of their months; end-of-year figures are March's.
         self.years.clear();

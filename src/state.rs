@@ -661,15 +661,8 @@ impl State {
         };
         match *event {
             Event::FamilyReferred { family, attributes } => {
-                if family.0 != self.next_family {
-                    return Err(bad(format!(
-                        "new family {family} is out of sequence (expected {})",
-                        self.next_family
-                    )));
-                }
-                self.next_family += 1;
-                self.families
-                    .insert(family, Family::new(attributes, Stage::AwaitingTriage, at));
+                self.new_family(family, attributes, Stage::AwaitingTriage, at)
+                    .map_err(bad)?;
             }
             Event::FamilyReReferred { family, episode } => {
                 let f = self.family_mut(family, at, event)?;
@@ -756,15 +749,8 @@ impl State {
                 f.stage_since = at;
             }
             Event::UnaccompaniedChildArrived { family, attributes } => {
-                if family.0 != self.next_family {
-                    return Err(bad(format!(
-                        "new family {family} is out of sequence (expected {})",
-                        self.next_family
-                    )));
-                }
-                self.next_family += 1;
-                self.families
-                    .insert(family, Family::new(attributes, Stage::Between, at));
+                self.new_family(family, attributes, Stage::Between, at)
+                    .map_err(bad)?;
             }
             Event::MeasurementStarted => {}
             Event::TriageDecided { family, decision } => {
@@ -839,11 +825,7 @@ impl State {
                 let f = self.family_mut(family, at, event)?;
                 if matches!(
                     f.stage,
-                    Stage::Closed
-                        | Stage::WaitingForHelp
-                        | Stage::InHelp
-                        | Stage::PreProceedings
-                        | Stage::InProceedings
+                    Stage::Closed | Stage::WaitingForHelp | Stage::InHelp | Stage::InProceedings
                 ) || f.proceedings
                 {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
@@ -1158,6 +1140,26 @@ impl State {
                 self.ledger.exhausted[line as usize] = true;
             }
         }
+        Ok(())
+    }
+
+    /// A family the run meets for the first time: it must take the next id.
+    fn new_family(
+        &mut self,
+        family: FamilyId,
+        attributes: Attributes,
+        stage: Stage,
+        at: Minute,
+    ) -> Result<(), String> {
+        if family.0 != self.next_family {
+            return Err(format!(
+                "new family {family} is out of sequence (expected {})",
+                self.next_family
+            ));
+        }
+        self.next_family += 1;
+        self.families
+            .insert(family, Family::new(attributes, stage, at));
         Ok(())
     }
 

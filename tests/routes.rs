@@ -35,8 +35,15 @@ fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
             if let Some(f) = state.family(id) {
                 let adult = f.turns_18_at(id);
                 match t.event {
-                    Event::FamilyReReferred { .. } | Event::Escalated { .. } => {
-                        assert!(t.at < adult, "{id} referred at 18 or over")
+                    Event::FamilyReReferred { .. }
+                    | Event::Escalated { .. }
+                    | Event::S47Started { .. }
+                    | Event::FamilyHelpQueued { .. }
+                    | Event::FamilyHelpStarted { .. }
+                    | Event::PreProceedingsStarted { .. }
+                    | Event::ProceedingsIssued { .. }
+                    | Event::KinshipArrangementMade { .. } => {
+                        assert!(t.at < adult, "{id}: {} at 18 or over", t.event.name())
                     }
                     Event::PlanStarted { .. } => {
                         assert!(t.at + DAY <= adult, "{id}: a plan at 18");
@@ -257,4 +264,69 @@ fn a_burn_in_is_not_counted_and_its_state_carries_on() {
         cla(&m, 0),
         cla(&c, 0)
     );
+}
+
+#[test]
+fn a_second_spell_of_help_on_one_referral_runs_its_own_course() {
+    // A family helped, stepped up, enquired into and sent back to family
+    // help on the same referral: the first spell's end must not end the
+    // second. Every spell that ends with needs met or unmet was assessed.
+    let input = ScenarioInput::builtin();
+    let (events, _) = events_of(&input, 11);
+    let mut assessed: BTreeMap<FamilyId, bool> = BTreeMap::new();
+    let mut second_spells = 0;
+    let mut helped_on_referral: BTreeMap<FamilyId, u16> = BTreeMap::new();
+    for t in &events {
+        match t.event {
+            Event::FamilyReferred { family, .. } | Event::FamilyReReferred { family, .. } => {
+                helped_on_referral.remove(&family);
+            }
+            Event::FamilyHelpStarted { family } => {
+                assessed.insert(family, false);
+                let n = helped_on_referral.entry(family).or_default();
+                *n += 1;
+                second_spells += u64::from(*n == 2);
+            }
+            Event::AssessmentCompleted { family } => {
+                assessed.insert(family, true);
+            }
+            Event::FamilyHelpEnded { family, outcome } => {
+                if matches!(
+                    outcome,
+                    familyflow::event::HelpOutcome::NeedMet
+                        | familyflow::event::HelpOutcome::NeedUnmet
+                ) {
+                    assert_eq!(
+                        assessed.get(&family),
+                        Some(&true),
+                        "{family}: help ended at {} before its assessment",
+                        t.at
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(second_spells > 50, "{second_spells} second spells");
+}
+
+#[test]
+fn families_waiting_on_the_first_day_can_escalate_or_disengage_too() {
+    let mut input = common::builtin_cold();
+    input.scenario.family_help.fte = NonNegative(20.0);
+    input.scenario.starting_caseload = Some(familyflow::scenario::StartingCaseload {
+        waiting_for_help: 300,
+        ..Default::default()
+    });
+    let (events, _) = events_of(&input, 12);
+    let left = events
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.event,
+                Event::Escalated { family, .. } | Event::Disengaged { family } if family.0 < 300
+            )
+        })
+        .count();
+    assert!(left > 50, "{left} of the first day's 300 left the list");
 }

@@ -65,6 +65,9 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
+        if self.closed_as_adult(now, family, episode, state, out) {
+            return;
+        }
         let cp = &self.at(now).child_protection;
         let (mut length, _) = self.stage_draws(
             Purpose::Enquiry,
@@ -287,14 +290,7 @@ impl Model {
         out.events.push(Event::PlanEnded { family, step_down });
         if now + DAY >= f.turns_18_at(family) {
             // The child is 18: child protection ends.
-            self.close(
-                now,
-                family,
-                episode,
-                ClosureReason::AfterEnquiry,
-                state,
-                out,
-            );
+            self.close(now, family, episode, ClosureReason::Adult, state, out);
         } else if step_down {
             self.enter_family_help(now, family, episode, state, out);
         } else {

@@ -56,7 +56,8 @@ impl Model {
             | ClosureReason::ToCareProceedings
             | ClosureReason::SpecialGuardianship
             | ClosureReason::Adopted
-            | ClosureReason::Aged18 => 0.0,
+            | ClosureReason::Aged18
+            | ClosureReason::Adult => 0.0,
         };
         let mut rereferral_due = None;
         if within_year > 0.0 && within_year < 1.0 {
@@ -77,6 +78,26 @@ impl Model {
             reason,
             rereferral_due,
         });
+    }
+
+    /// Whether the family's youngest child is 18 at `now`; if so, its case
+    /// is closed (`Adult`) and true returned: children's services do not
+    /// go on with a family whose children are adults.
+    pub(super) fn closed_as_adult(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) -> bool {
+        let adult = state
+            .family(family)
+            .is_some_and(|f| now >= f.turns_18_at(family));
+        if adult {
+            self.close(now, family, episode, ClosureReason::Adult, state, out);
+        }
+        adult
     }
 
     /// Raises a family's latent risk after its needs went unmet: by up to

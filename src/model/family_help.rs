@@ -50,17 +50,48 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
+        if self.closed_as_adult(now, family, episode, state, out) {
+            return;
+        }
         let team = &state.family_help;
         if team.active < team.capacity && team.waiting.is_empty() {
             self.start_help(now, family, episode, team.active, team.capacity, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
             let risk = state.family(family).map_or(0, |f| f.attributes.risk);
-            if let Some(at) = self.wait_end(now, family, episode, risk).map(|(at, _)| at) {
-                out.schedule
-                    .push((at, Happening::WaitEnds(family, episode, now)));
-            }
+            self.schedule_wait_end(now, family, episode, risk, out);
         }
+    }
+
+    /// Puts the end of a family's wait (joined the list at `now`) on the
+    /// agenda, if it escalates or disengages within the run.
+    pub(super) fn schedule_wait_end(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        risk: u16,
+        out: &mut Decisions,
+    ) {
+        if let Some((at, _)) = self.wait_end(now, family, episode, risk) {
+            out.schedule
+                .push((at, Happening::WaitEnds(family, episode, now)));
+        }
+    }
+
+    /// The family, if it is in the spell of help on referral `episode` that
+    /// started at `started` (a family can be helped twice on one referral:
+    /// the first spell's happenings must not end the second).
+    fn in_help_since<'s>(
+        &self,
+        family: FamilyId,
+        episode: u16,
+        started: Minute,
+        state: &'s State,
+    ) -> Option<&'s crate::state::Family> {
+        state
+            .family_at(family, Stage::InHelp, episode)
+            .filter(|f| f.stage_since == started)
     }
 
     /// The draws of a family's wait, from (Escalation, family, episode).
@@ -186,9 +217,9 @@ impl Model {
         let ends_at = assessed_at.max(now + support);
         out.events.push(Event::FamilyHelpStarted { family });
         out.schedule
-            .push((assessed_at, Happening::AssessmentDue(family, episode)));
+            .push((assessed_at, Happening::AssessmentDue(family, episode, now)));
         out.schedule
-            .push((ends_at, Happening::HelpEnds(family, episode)));
+            .push((ends_at, Happening::HelpEnds(family, episode, now)));
     }
 
     /// The assessment is complete: it may find the family not in need, or at
@@ -198,10 +229,11 @@ impl Model {
         now: Minute,
         family: FamilyId,
         episode: u16,
+        started: Minute,
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family_at(family, Stage::InHelp, episode) else {
+        let Some(f) = self.in_help_since(family, episode, started, state) else {
             return;
         };
         if f.assessed {
@@ -231,10 +263,11 @@ impl Model {
         now: Minute,
         family: FamilyId,
         episode: u16,
+        started: Minute,
         state: &State,
         out: &mut Decisions,
     ) {
-        let Some(f) = state.family_at(family, Stage::InHelp, episode) else {
+        let Some(f) = self.in_help_since(family, episode, started, state) else {
             return;
         };
         let fh = &self.at(now).family_help;

@@ -173,11 +173,11 @@ impl Model {
             Happening::Arrival(exact) => self.arrival(now, exact, state, out),
             Happening::ReReferral(family) => self.rereferral(now, family, state, out),
             Happening::TriageDue(family, episode) => self.triage(now, family, episode, state, out),
-            Happening::AssessmentDue(family, episode) => {
-                self.assessment(now, family, episode, state, out)
+            Happening::AssessmentDue(family, episode, started) => {
+                self.assessment(now, family, episode, started, state, out)
             }
-            Happening::HelpEnds(family, episode) => {
-                self.help_ends(now, family, episode, state, out)
+            Happening::HelpEnds(family, episode, started) => {
+                self.help_ends(now, family, episode, started, state, out)
             }
             Happening::S47Ends(family, episode) => {
                 self.enquiry_ends(now, family, episode, state, out)

@@ -86,6 +86,35 @@ impl Model {
         }
     }
 
+    /// Care proceedings are issued now; their final order is put on the
+    /// agenda (by the 18th birthday), and with `remove` the child comes
+    /// into care under an interim care order.
+    fn issue_proceedings(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        f: &Family,
+        length: Minute,
+        remove: bool,
+        out: &mut Decisions,
+    ) {
+        out.events.push(Event::ProceedingsIssued { family });
+        let ends = (now + length).min(f.turns_18_at(family).max(now + 1));
+        out.schedule
+            .push((ends, Happening::ProceedingsEnd(family, f.episode)));
+        if remove {
+            self.enter_care(
+                now,
+                family,
+                f,
+                CareRoute::Proceedings,
+                LegalStatus::InterimCareOrder,
+                f.kin_named,
+                out,
+            );
+        }
+    }
+
     /// At the end of an enquiry about a baby (under 1) at risk of
     /// significant harm: whether proceedings are issued at once, with the
     /// baby removed under an interim care order (as after a pre-birth
@@ -113,19 +142,7 @@ impl Model {
             family,
             conference: false,
         });
-        out.events.push(Event::ProceedingsIssued { family });
-        let ends = (now + d.length).min(f.turns_18_at(family).max(now + 1));
-        out.schedule
-            .push((ends, Happening::ProceedingsEnd(family, f.episode)));
-        self.enter_care(
-            now,
-            family,
-            f,
-            CareRoute::Proceedings,
-            LegalStatus::InterimCareOrder,
-            f.kin_named,
-            out,
-        );
+        self.issue_proceedings(now, family, f, d.length, true, out);
         true
     }
 
@@ -141,22 +158,22 @@ impl Model {
     ) {
         out.events.push(Event::PreProceedingsStarted { family });
         self.offer_fgdm(now, family, f, OfferPoint::BeforeProceedings, state, out);
-        self.schedule_pre_proceedings_end(now, family, f.episode, out);
+        self.schedule_pre_proceedings_end(now, family, f, out);
     }
 
-    /// Puts the end of a family's pre-proceedings on the agenda.
+    /// Puts the end of a family's pre-proceedings on the agenda (by the
+    /// youngest child's 18th birthday).
     pub(super) fn schedule_pre_proceedings_end(
         &self,
         now: Minute,
         family: FamilyId,
-        episode: u16,
+        f: &Family,
         out: &mut Decisions,
     ) {
-        let d = self.proceedings_draws(now, family, episode);
-        out.schedule.push((
-            now + d.pre_length,
-            Happening::PreProceedingsEnd(family, episode),
-        ));
+        let d = self.proceedings_draws(now, family, f.episode);
+        let ends = (now + d.pre_length).min(f.turns_18_at(family).max(now + 1));
+        out.schedule
+            .push((ends, Happening::PreProceedingsEnd(family, f.episode)));
     }
 
     /// A family of the starting caseload in pre-proceedings: FGDM is
@@ -186,6 +203,9 @@ impl Model {
         let Some(f) = state.family_at(family, Stage::PreProceedings, episode) else {
             return;
         };
+        if self.closed_as_adult(now, family, episode, state, out) {
+            return;
+        }
         let d = self.proceedings_draws(now, family, episode);
         let s = self.at(now);
         let n = &s.family_network;
@@ -196,21 +216,8 @@ impl Model {
             && !kept_home
             && self.may_enter_care(now, family, f);
         if issue {
-            out.events.push(Event::ProceedingsIssued { family });
-            let ends = (now + d.length).min(f.turns_18_at(family).max(now + 1));
-            out.schedule
-                .push((ends, Happening::ProceedingsEnd(family, episode)));
-            if d.removal < s.proceedings.removal_at_issue.get() {
-                self.enter_care(
-                    now,
-                    family,
-                    f,
-                    CareRoute::Proceedings,
-                    LegalStatus::InterimCareOrder,
-                    f.kin_named,
-                    out,
-                );
-            }
+            let remove = d.removal < s.proceedings.removal_at_issue.get();
+            self.issue_proceedings(now, family, f, d.length, remove, out);
         } else if diverted && f.kin_named && d.kin < n.kin_care_when_diverted.get() {
             out.events.push(Event::KinshipArrangementMade {
                 family,
@@ -391,14 +398,12 @@ impl Model {
         let adult = now + DAY >= f.turns_18_at(family);
         let u = d.after_emergency;
         if !adult && u < p.issue_after_emergency.get() {
-            out.events.push(Event::ProceedingsIssued { family });
+            // Already in care: the interim order replaces the emergency one.
+            self.issue_proceedings(now, family, f, d.length, false, out);
             out.events.push(Event::LegalStatusChanged {
                 family,
                 legal: LegalStatus::InterimCareOrder,
             });
-            let ends = (now + d.length).min(f.turns_18_at(family).max(now + 1));
-            out.schedule
-                .push((ends, Happening::ProceedingsEnd(family, episode)));
         } else if !adult
             && (u - p.issue_after_emergency.get())
                 < (1.0 - p.issue_after_emergency.get()) * p.section20_after_emergency.get()
@@ -411,7 +416,7 @@ impl Model {
             let stay = self.voluntary_stay(now, stay);
             self.schedule_leaving_care(now, family, episode, f, stay, out);
         } else {
-            let exit = if adult {
+            let exit = if now >= f.turns_18_at(family) {
                 CareExit::Aged18
             } else {
                 CareExit::Reunified

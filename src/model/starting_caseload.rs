@@ -49,8 +49,11 @@ impl Model {
                     placement,
                 });
                 match stage {
-                    // Started by `FamilyHelpRoom` as the team has room.
-                    OpenStage::WaitingForHelp => {}
+                    // Started by `FamilyHelpRoom` as the team has room;
+                    // meanwhile it may escalate or disengage like any family waiting.
+                    OpenStage::WaitingForHelp => {
+                        self.schedule_wait_end(now, family, 0, attributes.risk, out)
+                    }
                     OpenStage::InHelp => {
                         let fh = &self.at(now).family_help;
                         let left = self
@@ -58,7 +61,7 @@ impl Model {
                             .stream(Purpose::StartingCaseload, u64::from(family.0), 0)
                             .exponential_minutes(fh.support_weeks_mean.get() * WEEK as f64);
                         out.schedule
-                            .push((now + left, Happening::HelpEnds(family, 0)));
+                            .push((now + left, Happening::HelpEnds(family, 0, now)));
                     }
                     OpenStage::InEnquiry | OpenStage::AwaitingConference => self
                         .already_in_child_protection(
@@ -80,7 +83,8 @@ impl Model {
                     // pre-proceedings run their course.
                     OpenStage::PreProceedings => {
                         out.schedule.push((now, Happening::LetterSent(family)));
-                        self.schedule_pre_proceedings_end(now, family, 0, out);
+                        let f = Family::new(attributes, Stage::PreProceedings, now);
+                        self.schedule_pre_proceedings_end(now, family, &f, out);
                     }
                     // Its way out was scheduled with the placement.
                     OpenStage::LookedAfter => {}
