@@ -343,12 +343,10 @@ impl Returns {
                         }
                     }
                 }
-                Event::FamilyReReferred { .. } | Event::Escalated { .. } => {
-                    // An escalation from the waiting list closes the open
-                    // episode (closed, a new referral made) and opens another.
-                    if let Some(i) = o.cin {
-                        r.cin[i].closure.get_or_insert((day, "RC7"));
-                    }
+                // An escalation from the waiting list is a new contact on the
+                // open case, not a new referral (as the summary counts it):
+                // its enquiry belongs to the open CIN episode.
+                Event::FamilyReReferred { .. } => {
                     o.cin = Some(r.cin.len());
                     r.cin
                         .push(CinEpisode::new(family, o.dob.unwrap_or(day), day));
