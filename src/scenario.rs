@@ -635,6 +635,11 @@ pub struct FamilyNetwork {
     /// (optional, default 0; the rest stay at home with family help).
     #[serde(default)]
     pub kin_care_when_diverted: Probability,
+    /// Share by which a support package lowers the chance that a child
+    /// living with kin outside care comes back to children's services
+    /// within 12 months (optional, default 0).
+    #[serde(default)]
+    pub fnsp_sustains_kinship: Probability,
     /// Share of family-led plans that ask for a support package.
     pub fnsp_probability: Probability,
     /// Mean package, in pounds (exponential).

@@ -330,3 +330,39 @@ fn families_waiting_on_the_first_day_can_escalate_or_disengage_too() {
         .count();
     assert!(left > 50, "{left} of the first day's 300 left the list");
 }
+
+#[test]
+fn a_support_package_helps_a_kinship_arrangement_hold() {
+    // A pilot area: FGDM before every proceedings, packages paid.
+    let mut base = ScenarioInput::builtin();
+    let n = &mut base.scenario.family_network;
+    n.offer_before_proceedings = familyflow::scenario::Probability(1.0);
+    n.offer_at_plan = familyflow::scenario::Probability(0.9);
+    n.coordinators_fte = NonNegative(20.0);
+    n.fnsp_sustains_kinship = familyflow::scenario::Probability(0.0);
+    base.scenario.budget.fnsp.pounds_per_year = NonNegative(500_000.0);
+    let mut sustained = base.clone();
+    sustained.scenario.family_network.fnsp_sustains_kinship =
+        familyflow::scenario::Probability(0.9);
+    let returning = |input: &ScenarioInput| {
+        events_of(input, 13)
+            .0
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.event,
+                    Event::CaseClosed {
+                        reason: ClosureReason::KinshipArrangement,
+                        rereferral_due: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    let (a, b) = (returning(&base), returning(&sustained));
+    assert!(
+        b < a,
+        "kinship arrangements coming back: {b} with packages sustaining them, {a} without"
+    );
+}

@@ -50,8 +50,16 @@ impl Model {
             ClosureReason::NeedUnmet | ClosureReason::Reunified | ClosureReason::Disengaged => {
                 rr.within_12_months_after_needs_unmet.get()
             }
-            // Living with kin under an order or a family arrangement: like needs met.
-            ClosureReason::KinshipArrangement => rr.within_12_months_after_needs_met.get(),
+            // Living with kin under an order or a family arrangement: like
+            // needs met; a support package makes the arrangement likelier to hold.
+            ClosureReason::KinshipArrangement => {
+                let sustain = if f.is_some_and(|f| f.fnsp_paid) {
+                    self.at(now).family_network.fnsp_sustains_kinship.get()
+                } else {
+                    0.0
+                };
+                rr.within_12_months_after_needs_met.get() * (1.0 - sustain)
+            }
             ClosureReason::ToChildProtection
             | ClosureReason::ToCareProceedings
             | ClosureReason::SpecialGuardianship
