@@ -1697,6 +1697,10 @@ fn missing_field_hint(message: &str) -> String {
         format!(
             "{message}: every field is required; scenarios/default.toml has each one with its source (or write `extends = \"default.toml\"` to take the rest from it)"
         )
+    } else if message.starts_with("unknown field `care_order_probability`") {
+        format!(
+            "{message}; care_order_probability was replaced by the [proceedings] table (issue_probability, removal_at_issue, orders_in_care, orders_at_home): see scenarios/default.toml"
+        )
     } else {
         message.to_string()
     }

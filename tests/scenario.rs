@@ -263,3 +263,18 @@ fn a_missing_table_says_where_to_find_its_fields() {
     assert!(err.contains("missing field `budget`"), "{err}");
     assert!(err.contains("scenarios/default.toml"), "{err}");
 }
+
+#[test]
+fn a_retired_field_says_what_replaced_it() {
+    let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(
+        "[care]\n",
+        "[care]\ncare_order_probability = 0.8\n",
+        1,
+    );
+    let err = Scenario::parse(&text, "old.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("care.care_order_probability")
+            && err.contains("replaced by the [proceedings] table"),
+        "{err}"
+    );
+}
