@@ -1428,6 +1428,59 @@ impl Scenario {
             }
         }
         let pr = &self.proceedings;
+        let e = &self.escalation;
+        // Rates and lengths beyond these are not a scenario but a typo: they
+        // would stall a run or overflow its clock.
+        for (field, v, most) in [
+            (
+                "area.new_referrals_per_10k_children",
+                self.area.new_referrals_per_10k_children.get(),
+                100_000.0,
+            ),
+            (
+                "care.unaccompanied_per_10k_children_per_year",
+                c.unaccompanied_per_10k_children_per_year.get(),
+                100_000.0,
+            ),
+            (
+                "care.voluntary_years_in_care_mean",
+                c.voluntary_years_in_care_mean.map_or(0.0, |m| m.get()),
+                100.0,
+            ),
+            (
+                "proceedings.pre_proceedings_weeks_mean",
+                pr.pre_proceedings_weeks_mean.get(),
+                5_200.0,
+            ),
+            ("proceedings.weeks_mean", pr.weeks_mean.get(), 5_200.0),
+            (
+                "proceedings.emergency_days_mean",
+                pr.emergency_days_mean.get(),
+                36_500.0,
+            ),
+            (
+                "escalation.per_year_while_waiting",
+                e.per_year_while_waiting.get(),
+                1_000.0,
+            ),
+            (
+                "escalation.rise_per_month_waited",
+                e.rise_per_month_waited.get(),
+                1_000.0,
+            ),
+            (
+                "escalation.disengagement_per_year",
+                e.disengagement_per_year.get(),
+                1_000.0,
+            ),
+        ] {
+            if v > most {
+                bad(
+                    field,
+                    format!("{v} is not allowed here: expected at most {most}"),
+                );
+            }
+        }
         for (field, w) in [
             ("orders_in_care", pr.orders_in_care.weights()),
             ("orders_at_home", pr.orders_at_home.weights()),

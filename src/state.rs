@@ -321,16 +321,35 @@ pub struct FamilyHelpTeam {
     pub capacity: u32,
     /// Families it holds now.
     pub active: u32,
-    /// Families waiting, first come first served.
-    pub waiting: VecDeque<FamilyId>,
+    /// The waiting list, first come first served: each family with the
+    /// minute it joined. A family that leaves the list other than by
+    /// starting help (escalating, disengaging) stays in it as a stale entry
+    /// until it reaches the front, so leaving costs O(1) however long the
+    /// list; the front entry is always a family still waiting.
+    waiting: VecDeque<(FamilyId, Minute)>,
+    /// Stale entries in `waiting`.
+    left: u32,
 }
 
 impl FamilyHelpTeam {
-    /// Takes a family off the waiting list (wherever it is in the queue).
-    fn leave_waiting_list(&mut self, family: FamilyId) {
-        if let Some(i) = self.waiting.iter().position(|&f| f == family) {
-            self.waiting.remove(i);
+    /// An empty team.
+    fn new() -> Self {
+        FamilyHelpTeam {
+            capacity: 0,
+            active: 0,
+            waiting: VecDeque::new(),
+            left: 0,
         }
+    }
+
+    /// Families waiting now.
+    pub fn waiting_count(&self) -> u32 {
+        (self.waiting.len() as u32).saturating_sub(self.left)
+    }
+
+    /// The family first in the queue, if any.
+    pub fn next_waiting(&self) -> Option<FamilyId> {
+        self.waiting.front().map(|&(f, _)| f)
     }
 
     /// Caseload as parts per 10,000 of `capacity`, with `active` families held.
@@ -415,11 +434,7 @@ impl State {
         State {
             families: FxHashMap::default(),
             next_family: 0,
-            family_help: FamilyHelpTeam {
-                capacity: 0,
-                active: 0,
-                waiting: VecDeque::new(),
-            },
+            family_help: FamilyHelpTeam::new(),
             leads: LeadPool {
                 capacity: 0,
                 active: 0,
@@ -683,11 +698,11 @@ impl State {
                     )));
                 }
                 f.referred_again(episode, at);
-                self.family_help.leave_waiting_list(family);
+                self.left_waiting_list();
             }
             Event::Disengaged { family } => {
                 self.move_family(family, at, event, Stage::WaitingForHelp, Stage::Between)?;
-                self.family_help.leave_waiting_list(family);
+                self.left_waiting_list();
             }
             Event::RiskChanged { family, risk } => {
                 if risk > 10_000 {
@@ -770,7 +785,7 @@ impl State {
                 }
                 f.stage = Stage::WaitingForHelp;
                 f.stage_since = at;
-                self.family_help.waiting.push_back(family);
+                self.family_help.waiting.push_back((family, at));
             }
             Event::FamilyHelpStarted { family } => {
                 let team = &mut self.family_help;
@@ -785,18 +800,22 @@ impl State {
                     .families
                     .get_mut(&family)
                     .ok_or_else(|| bad(format!("family {family} is not known")))?;
-                match f.stage {
-                    Stage::AwaitingTriage | Stage::Between | Stage::PreProceedings => {}
-                    Stage::WaitingForHelp if team.waiting.front() == Some(&family) => {
+                let from_list = match f.stage {
+                    Stage::AwaitingTriage | Stage::Between | Stage::PreProceedings => false,
+                    Stage::WaitingForHelp if team.next_waiting() == Some(family) => {
                         team.waiting.pop_front();
+                        true
                     }
                     s => return Err(bad(format!("family {family} is {s:?}, not next for help"))),
-                }
+                };
                 team.active += 1;
                 f.stage = Stage::InHelp;
                 f.stage_since = at;
                 f.load_at_start = load;
                 f.assessed = false;
+                if from_list {
+                    self.prune_waiting_list();
+                }
             }
             Event::AssessmentCompleted { family } => {
                 let f = self.family_mut(family, at, event)?;
@@ -988,7 +1007,7 @@ impl State {
                 }
                 let stage = match stage {
                     OpenStage::WaitingForHelp => {
-                        self.family_help.waiting.push_back(family);
+                        self.family_help.waiting.push_back((family, at));
                         Stage::WaitingForHelp
                     }
                     OpenStage::InHelp => {
@@ -1141,6 +1160,43 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// A family left the waiting list other than by starting help: its entry
+    /// goes stale (see [`FamilyHelpTeam`]).
+    fn left_waiting_list(&mut self) {
+        self.family_help.left += 1;
+        self.prune_waiting_list();
+    }
+
+    /// Drops stale entries from the front of the waiting list, so that the
+    /// front is a family still waiting (the one that joined at that minute).
+    fn prune_waiting_list(&mut self) {
+        let team = &mut self.family_help;
+        while let Some(&(family, queued)) = team.waiting.front() {
+            let waiting = self
+                .families
+                .get(&family)
+                .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since == queued);
+            if waiting {
+                break;
+            }
+            team.waiting.pop_front();
+            team.left = team.left.saturating_sub(1);
+        }
+    }
+
+    /// The families waiting for help, first in the queue first.
+    pub fn waiting_families(&self) -> impl Iterator<Item = FamilyId> + '_ {
+        self.family_help
+            .waiting
+            .iter()
+            .filter(|&&(family, queued)| {
+                self.families
+                    .get(&family)
+                    .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since == queued)
+            })
+            .map(|&(family, _)| family)
     }
 
     /// A family the run meets for the first time: it must take the next id.

@@ -77,7 +77,7 @@ fn every_family_is_in_exactly_one_place_and_caseloads_respect_caps() {
             assert_eq!(stages[Stage::InHelp as usize], u64::from(team.active));
             assert_eq!(
                 stages[Stage::WaitingForHelp as usize],
-                team.waiting.len() as u64
+                u64::from(team.waiting_count())
             );
             // "Between" exists only inside one decision.
             let next_at = events.get(i + 1).map(|n| n.at);

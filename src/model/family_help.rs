@@ -54,7 +54,7 @@ impl Model {
             return;
         }
         let team = &state.family_help;
-        if team.active < team.capacity && team.waiting.is_empty() {
+        if team.active < team.capacity && team.waiting_count() == 0 {
             self.start_help(now, family, episode, team.active, team.capacity, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
@@ -298,7 +298,7 @@ impl Model {
     /// Starts families off the waiting list while the team has room.
     pub(super) fn family_help_room(&self, now: Minute, state: &State, out: &mut Decisions) {
         let team = &state.family_help;
-        for (active, &family) in (team.active..team.capacity).zip(team.waiting.iter()) {
+        for (active, family) in (team.active..team.capacity).zip(state.waiting_families()) {
             let episode = state.family(family).map_or(0, |f| f.episode);
             self.start_help(now, family, episode, active, team.capacity, out);
         }
@@ -333,7 +333,7 @@ impl Model {
         let team = &state.family_help;
         let active = team.active - 1;
         if active < team.capacity {
-            if let Some(&next) = team.waiting.front() {
+            if let Some(next) = team.next_waiting() {
                 let next_episode = state.family(next).map_or(0, |f| f.episode);
                 self.start_help(now, next, next_episode, active, team.capacity, out);
             }
