@@ -221,6 +221,26 @@ fn values_too_large_to_simulate_are_located_errors() {
             "caseload_cap = 4000000000",
             "family_help.caseload_cap",
         ),
+        (
+            "pre_proceedings_weeks_mean = 18",
+            "pre_proceedings_weeks_mean = 1e300",
+            "proceedings.pre_proceedings_weeks_mean",
+        ),
+        (
+            "unaccompanied_per_10k_children_per_year = 5.7",
+            "unaccompanied_per_10k_children_per_year = 1e300",
+            "care.unaccompanied_per_10k_children_per_year",
+        ),
+        (
+            "new_referrals_per_10k_children = 217",
+            "new_referrals_per_10k_children = 1e300",
+            "area.new_referrals_per_10k_children",
+        ),
+        (
+            "per_year_while_waiting = 1.0",
+            "per_year_while_waiting = 1e300",
+            "escalation.per_year_while_waiting",
+        ),
     ] {
         let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(line, value, 1);
         assert_ne!(text, familyflow::scenario::DEFAULT_SCENARIO, "{line}");
