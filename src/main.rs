@@ -185,9 +185,9 @@ timeline apply.")]
         out: PathBuf,
     },
     /// Run the model's validation suite: queueing theory, lever directions,
-    /// stationarity and calibration against published figures.
+    /// stationarity, calibration against published figures, a published trial.
     #[command(
-        after_help = "Examples:\n  familyflow validate --quick\n  familyflow validate --threads 2 --out validation\n\nEach check is a row: target, the model's value with its 95% CI over replications,\nthe source of the target, PASS or FAIL; the exit status is non-zero if any fails.\n--quick: M/M/c at two loads, the levers, stationarity of the default scenario (no England runs).\nThe output is the same, byte for byte, for any number of threads."
+        after_help = "Examples:\n  familyflow validate --quick\n  familyflow validate --threads 2 --out validation\n\nEach check is a row: target, the model's value with its 95% CI over replications,\nthe source of the target, PASS or FAIL; the exit status is non-zero if any fails.\n--quick: M/M/c at two loads, the levers, stationarity of the default scenario and the FGC trial\n(no England runs).\nThe output is the same, byte for byte, for any number of threads."
     )]
     Validate {
         /// The reduced set (under 2 minutes): no England runs, fewer queueing loads.
