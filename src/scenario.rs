@@ -455,6 +455,11 @@ pub struct Care {
     /// (optional, default none).
     #[serde(default)]
     pub voluntary_when_needs_unmet: AgeShares,
+    /// Probability that a child whose plan ends without stepping down is
+    /// accommodated under section 20 instead of the letter before
+    /// proceedings, by the child's age (optional, default none).
+    #[serde(default)]
+    pub voluntary_at_plan_end: AgeShares,
     /// Mean years in care (exponential) of a child accommodated under
     /// section 20, unless the child turns 18 first (optional, default
     /// `years_in_care_mean`); they leave by returning home.

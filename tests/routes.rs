@@ -366,3 +366,31 @@ fn a_support_package_helps_a_kinship_arrangement_hold() {
         "kinship arrangements coming back: {b} with packages sustaining them, {a} without"
     );
 }
+
+#[test]
+fn section_20_comes_from_family_help_and_from_plans_that_do_not_step_down() {
+    let input = ScenarioInput::builtin();
+    let (events, _) = events_of(&input, 14);
+    let (mut after_help, mut after_plan) = (0, 0);
+    for w in events.windows(2) {
+        if let Event::EnteredCare {
+            family,
+            route: CareRoute::Voluntary,
+            ..
+        } = w[1].event
+        {
+            match w[0].event {
+                Event::FamilyHelpEnded { family: f, .. } if f == family => after_help += 1,
+                Event::PlanEnded {
+                    family: f,
+                    step_down: false,
+                } if f == family => after_plan += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        after_help > 10 && after_plan > 10,
+        "{after_help} / {after_plan}"
+    );
+}

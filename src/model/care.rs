@@ -27,6 +27,7 @@ use crate::calendar::{Minute, DAY};
 use crate::event::{
     Attributes, CareExit, CareRoute, Event, FamilyId, LegalStatus, Need, Placement,
 };
+use crate::scenario::AgeShares;
 use crate::state::{Family, Stage, State, AGE_YEAR};
 use crate::stream::Purpose;
 
@@ -34,6 +35,16 @@ const YEAR: f64 = AGE_YEAR as f64;
 
 /// Exact arrival times are kept in millionths of a minute.
 const EXACT: f64 = 1_000_000.0;
+
+/// Where parents may agree to their child being accommodated under section 20.
+#[derive(Copy, Clone, Debug)]
+pub(super) enum VoluntaryPoint {
+    /// Family help ended with the family's needs unmet.
+    NeedsUnmet = 0,
+    /// A child protection plan ended without stepping down, instead of the
+    /// letter before proceedings.
+    PlanEnd = 1,
+}
 
 /// Every care draw of one referral, in stream order.
 pub(super) struct CareDraws {
@@ -343,5 +354,52 @@ impl Model {
             false,
             out,
         );
+    }
+
+    /// The child may be accommodated under section 20 at `point`, with the
+    /// probability `shares` gives for its age (the `point`-th uniform of
+    /// (Voluntary, family, episode)). Returns whether the child came into care.
+    pub(super) fn accommodate_voluntarily(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        shares: &AgeShares,
+        point: VoluntaryPoint,
+        state: &State,
+        out: &mut Decisions,
+    ) -> bool {
+        let Some(f) = state.family(family) else {
+            return false;
+        };
+        let p = if f.whole_age_at(family, now) >= 13 {
+            shares.teenagers.get()
+        } else {
+            shares.under_13.get()
+        };
+        if p <= 0.0 || !self.may_enter_care(now, family, f) {
+            return false;
+        }
+        let mut s = self.streams.stream(
+            Purpose::Voluntary,
+            u64::from(family.0),
+            u32::from(f.episode),
+        );
+        let mut u = s.uniform();
+        for _ in 0..point as u8 {
+            u = s.uniform();
+        }
+        if u >= p {
+            return false;
+        }
+        self.enter_care(
+            now,
+            family,
+            f,
+            CareRoute::Voluntary,
+            LegalStatus::Section20,
+            f.kin_named,
+            out,
+        );
+        true
     }
 }

@@ -12,6 +12,7 @@
 //! send families with moderate or high needs to family help and close the
 //! rest.
 
+use super::care::VoluntaryPoint;
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
@@ -294,7 +295,19 @@ impl Model {
         } else if step_down {
             self.enter_family_help(now, family, episode, state, out);
         } else {
-            self.start_pre_proceedings(now, family, f, state, out);
+            // Parents may agree to accommodation instead of the letter
+            // before proceedings.
+            let shares = &self.at(now).care.voluntary_at_plan_end;
+            if !self.accommodate_voluntarily(
+                now,
+                family,
+                shares,
+                VoluntaryPoint::PlanEnd,
+                state,
+                out,
+            ) {
+                self.start_pre_proceedings(now, family, f, state, out);
+            }
         }
     }
 

@@ -19,11 +19,12 @@
 //! family joins the list, from (Escalation, family, episode). When support
 //! ends with needs unmet, a child may be accommodated under section 20.
 
+use super::care::VoluntaryPoint;
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::agenda::Happening;
 use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{CareRoute, ClosureReason, Event, FamilyId, HelpOutcome, LegalStatus, Need};
+use crate::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
 use crate::state::{FamilyHelpTeam, Stage, State};
 use crate::stream::Purpose;
 
@@ -324,7 +325,15 @@ impl Model {
                 self.close(now, family, episode, ClosureReason::NeedMet, state, out)
             }
             HelpOutcome::NeedUnmet => {
-                if !self.accommodate_voluntarily(now, family, episode, state, out) {
+                let shares = &self.at(now).care.voluntary_when_needs_unmet;
+                if !self.accommodate_voluntarily(
+                    now,
+                    family,
+                    shares,
+                    VoluntaryPoint::NeedsUnmet,
+                    state,
+                    out,
+                ) {
                     self.close(now, family, episode, ClosureReason::NeedUnmet, state, out)
                 }
             }
@@ -338,47 +347,5 @@ impl Model {
                 self.start_help(now, next, next_episode, active, team.capacity, out);
             }
         }
-    }
-
-    /// After family help ended with needs unmet: the child may be
-    /// accommodated under section 20 (by age, from (Voluntary, family,
-    /// episode)). Returns whether the child came into care.
-    fn accommodate_voluntarily(
-        &self,
-        now: Minute,
-        family: FamilyId,
-        episode: u16,
-        state: &State,
-        out: &mut Decisions,
-    ) -> bool {
-        let Some(f) = state.family(family) else {
-            return false;
-        };
-        let shares = &self.at(now).care.voluntary_when_needs_unmet;
-        let p = if f.whole_age_at(family, now) >= 13 {
-            shares.teenagers.get()
-        } else {
-            shares.under_13.get()
-        };
-        if p <= 0.0 || !self.may_enter_care(now, family, f) {
-            return false;
-        }
-        let u = self
-            .streams
-            .stream(Purpose::Voluntary, u64::from(family.0), u32::from(episode))
-            .uniform();
-        if u >= p {
-            return false;
-        }
-        self.enter_care(
-            now,
-            family,
-            f,
-            CareRoute::Voluntary,
-            LegalStatus::Section20,
-            f.kin_named,
-            out,
-        );
-        true
     }
 }
