@@ -400,6 +400,18 @@ impl FinalOrder {
         }
     }
 
+    /// The legal status a looked-after child holds under this order (None:
+    /// the order does not keep the child in care).
+    pub fn legal_status(self) -> Option<LegalStatus> {
+        match self {
+            FinalOrder::CareOrder => Some(LegalStatus::CareOrder),
+            FinalOrder::PlacementOrder => Some(LegalStatus::PlacementOrder),
+            FinalOrder::SpecialGuardianship
+            | FinalOrder::ChildArrangements
+            | FinalOrder::Supervision => None,
+        }
+    }
+
     /// Whether the child goes to live with kin under this order.
     pub fn to_kin(self) -> bool {
         matches!(

@@ -468,6 +468,8 @@ impl Metrics {
         self.events += 1;
         self.close_months(at, before);
         self.follow_up(at, before);
+        // The time integrals (families in help and waiting, children in
+        // care) run up to this event, at the stocks before it.
         self.advance(at);
         let entering = self.entering.take();
         match *event {
@@ -496,13 +498,11 @@ impl Metrics {
                 y.triage_within_1_working_day += u64::from(prompt);
             }
             Event::FamilyHelpQueued { .. } => {
-                self.advance(at);
                 self.help_queued += 1;
                 self.waiting += 1;
                 self.max_waiting = self.max_waiting.max(self.waiting);
             }
             Event::FamilyHelpStarted { family } => {
-                self.advance(at);
                 if let Some(f) = before.family(family) {
                     if f.stage == Stage::WaitingForHelp {
                         self.help_started_after_waiting += 1;
@@ -523,7 +523,6 @@ impl Metrics {
                 y.assessments_within_45_working_days += u64::from(timely);
             }
             Event::FamilyHelpEnded { outcome, .. } => {
-                self.advance(at);
                 self.active = self.active.saturating_sub(1);
                 self.help_ended[outcome as usize] += 1;
             }
@@ -568,10 +567,9 @@ impl Metrics {
                 }
             }
             Event::MeasurementStarted => self.start_measuring(at),
-            Event::RiskChanged { .. } | Event::ProceedingsEnded { .. } => {
-                if let Event::ProceedingsEnded { order, .. } = *event {
-                    self.month().final_orders[order as usize] += 1;
-                }
+            Event::RiskChanged { .. } => {}
+            Event::ProceedingsEnded { order, .. } => {
+                self.month().final_orders[order as usize] += 1;
             }
             // A new contact on an open case: not a new referral.
             Event::Escalated { .. } => {
@@ -613,7 +611,6 @@ impl Metrics {
                 stage, placement, ..
             } => {
                 self.opened += 1;
-                self.advance(at);
                 match stage {
                     OpenStage::WaitingForHelp => {
                         self.waiting += 1;

@@ -199,7 +199,7 @@ fn kin_who_take_a_child_outside_care_close_the_case() {
 }
 
 #[test]
-fn waiting_escalates_with_risk_and_the_hazard_is_a_lever() {
+fn waiting_escalates_at_the_threshold_and_the_hazard_is_a_lever() {
     // A team too small for its area: a waiting list forms.
     let mut input = ScenarioInput::builtin();
     input.scenario.family_help.fte = NonNegative(70.0);
@@ -393,4 +393,58 @@ fn section_20_comes_from_family_help_and_from_plans_that_do_not_step_down() {
         after_help > 10 && after_plan > 10,
         "{after_help} / {after_plan}"
     );
+}
+
+/// Each new parameter a modeller can pull moves its outcome the right way:
+/// the scenario with the parameter turned down against the built-in one,
+/// on common random numbers, summed over two seeds.
+#[test]
+fn the_new_route_parameters_move_their_outcomes_the_right_way() {
+    use familyflow::scenario::{AgeShares, Probability, Scenario};
+    type Edit = fn(&mut Scenario);
+    type Outcome = fn(&Metrics) -> u64;
+    let cases: [(&str, Edit, Outcome); 6] = [
+        (
+            "fewer proceedings issued after pre-proceedings ⇒ fewer proceedings",
+            |s| s.proceedings.issue_probability = Probability(0.3),
+            |m| m.total(|y| y.proceedings_issued),
+        ),
+        (
+            "no removal when proceedings are issued ⇒ fewer interim care order entries",
+            |s| s.proceedings.removal_at_issue = Probability(0.0),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::InterimCareOrder as usize]),
+        ),
+        (
+            "no urgent proceedings for babies ⇒ fewer babies come into care",
+            |s| s.proceedings.urgent_issue_for_babies = Probability(0.0),
+            |m| m.total(|y| y.care_entries_by_age[0]),
+        ),
+        (
+            "no section 20 at a plan's end ⇒ fewer section 20 entries",
+            |s| s.care.voluntary_at_plan_end = AgeShares::default(),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20 as usize]),
+        ),
+        (
+            "no unaccompanied children ⇒ fewer entries",
+            |s| s.care.unaccompanied_per_10k_children_per_year = NonNegative(0.0),
+            |m| m.total(|y| y.care_entries_total()),
+        ),
+        (
+            "named kin never take a diverted child ⇒ fewer kinship arrangements",
+            |s| s.family_network.kin_care_when_diverted = Probability(0.0),
+            |m| m.total(|y| y.kinship_arrangements),
+        ),
+    ];
+    let base = ScenarioInput::builtin();
+    let base_runs: Vec<Metrics> = (20..22).map(|seed| events_of(&base, seed).1).collect();
+    for (what, edit, outcome) in cases {
+        let mut lower = base.clone();
+        edit(&mut lower.scenario);
+        let (mut a, mut b) = (0, 0);
+        for (seed, m) in (20..22).zip(&base_runs) {
+            a += outcome(m);
+            b += outcome(&events_of(&lower, seed).1);
+        }
+        assert!(b < a, "{what}: {b} against {a}");
+    }
 }

@@ -270,11 +270,7 @@ impl Model {
         out.events.push(Event::ProceedingsEnded { family, order });
         match (order, in_care) {
             (FinalOrder::CareOrder | FinalOrder::PlacementOrder, true) => {
-                let legal = if order == FinalOrder::CareOrder {
-                    LegalStatus::CareOrder
-                } else {
-                    LegalStatus::PlacementOrder
-                };
+                let legal = order.legal_status().expect("a care or placement order");
                 out.events.push(Event::LegalStatusChanged { family, legal });
                 // Time in care counts from entry; at least a day after the order.
                 let stay = self.care_draws(f.stage_since, family, episode, f).stay;
@@ -282,11 +278,7 @@ impl Model {
                 self.schedule_leaving_care(now, family, episode, f, leaves - now, out);
             }
             (FinalOrder::CareOrder | FinalOrder::PlacementOrder, false) => {
-                let legal = if order == FinalOrder::CareOrder {
-                    LegalStatus::CareOrder
-                } else {
-                    LegalStatus::PlacementOrder
-                };
+                let legal = order.legal_status().expect("a care or placement order");
                 self.enter_care(
                     now,
                     family,
