@@ -73,6 +73,8 @@ pub enum Happening {
     /// A family of the starting caseload in pre-proceedings: family group
     /// decision-making is offered as the letter before proceedings goes.
     LetterSent(FamilyId),
+    /// An older brother or sister in care turns 18 (episode).
+    SiblingTurns18(FamilyId, u16),
 }
 
 /// Bits of a key that hold the insertion sequence; the minute sits above them.

@@ -76,6 +76,10 @@ pub struct Attributes {
     pub children: u8,
     /// Age in years of the youngest child (0 to 17).
     pub youngest_age: u8,
+    /// Age in years of the eldest child (the youngest's for an only child;
+    /// 18 or more for an adult son or daughter at home, who is not counted).
+    /// The children between are spread evenly from youngest to eldest.
+    pub eldest_age: u8,
     /// Level of need.
     pub need: Need,
     /// Latent risk of significant harm, in parts per 10,000.
@@ -84,6 +88,19 @@ pub struct Attributes {
     pub risk_factors: RiskFactors,
     /// Strength of the family's network of relatives and friends, parts per 10,000.
     pub network: u16,
+}
+
+impl Attributes {
+    /// How many years older than the youngest child number `k` is (0 the
+    /// youngest, `children - 1` the eldest).
+    pub fn sibling_offset(&self, k: u8) -> u8 {
+        let n = u32::from(self.children.max(1));
+        if n <= 1 {
+            return 0;
+        }
+        let span = u32::from(self.eldest_age.saturating_sub(self.youngest_age));
+        (span * u32::from(k).min(n - 1) / (n - 1)) as u8
+    }
 }
 
 /// The front door's decision on a referral.
@@ -685,16 +702,25 @@ pub enum Event {
         /// Which change, counting the scenario's `[[policy]]` entries from 1.
         change: u16,
     },
-    /// The child came into care and was placed.
+    /// The child, or the family's children together, came into care and were placed.
     EnteredCare {
-        /// The family (the child, in the care route).
+        /// The family.
         family: FamilyId,
         /// How.
         route: CareRoute,
-        /// Where the child lives.
+        /// Where the children live.
         placement: Placement,
-        /// What the placement costs a week, in pence.
+        /// What the placement costs a week for each child, in pence.
         weekly_pence: u64,
+        /// How many of the family's children came into care: the youngest
+        /// this many (a sibling group), 1 or more.
+        children: u8,
+    },
+    /// The eldest child of a sibling group in care turned 18 and left care;
+    /// the younger ones stay.
+    SiblingLeftCare {
+        /// The family.
+        family: FamilyId,
     },
     /// The child left care.
     LeftCare {
@@ -912,6 +938,7 @@ impl Event {
             | Event::PlanEnded { family, .. }
             | Event::EnteredCare { family, .. }
             | Event::LeftCare { family, .. }
+            | Event::SiblingLeftCare { family }
             | Event::FgdmOffered { family, .. }
             | Event::FgdmHeld { family, .. }
             | Event::FnspPaid { family, .. }
@@ -965,6 +992,7 @@ impl Event {
             Event::PolicyApplied { .. } => "PolicyApplied",
             Event::EnteredCare { .. } => "EnteredCare",
             Event::LeftCare { .. } => "LeftCare",
+            Event::SiblingLeftCare { .. } => "SiblingLeftCare",
             Event::FgdmOffered { .. } => "FgdmOffered",
             Event::FgdmHeld { .. } => "FgdmHeld",
             Event::FnspPaid { .. } => "FnspPaid",
@@ -1009,8 +1037,8 @@ impl fmt::Display for Event {
             | Event::UnaccompaniedChildArrived { attributes: a, .. } => {
                 write!(
                     f,
-                    " children={} youngest={} need={:?} risk={}/10000 network={}/10000 factors=[",
-                    a.children, a.youngest_age, a.need, a.risk, a.network
+                    " children={} youngest={} eldest={} need={:?} risk={}/10000 network={}/10000 factors=[",
+                    a.children, a.youngest_age, a.eldest_age, a.need, a.risk, a.network
                 )?;
                 let mut first = true;
                 for (i, name) in RiskFactors::NAMES.iter().enumerate() {
@@ -1051,10 +1079,11 @@ impl fmt::Display for Event {
                 route,
                 placement,
                 weekly_pence,
+                children,
                 ..
             } => write!(
                 f,
-                " route={route:?} placement={} weekly_cost=£{}.{:02}",
+                " route={route:?} children={children} placement={} weekly_cost=£{}.{:02}",
                 placement.label(),
                 weekly_pence / 100,
                 weekly_pence % 100
@@ -1101,8 +1130,8 @@ impl fmt::Display for Event {
             } => {
                 write!(
                     f,
-                    " stage={stage:?} children={} youngest={} need={:?} risk={}/10000 network={}/10000",
-                    a.children, a.youngest_age, a.need, a.risk, a.network
+                    " stage={stage:?} children={} youngest={} eldest={} need={:?} risk={}/10000 network={}/10000",
+                    a.children, a.youngest_age, a.eldest_age, a.need, a.risk, a.network
                 )?;
                 if let Some((p, pence)) = placement {
                     write!(
@@ -1126,7 +1155,8 @@ impl fmt::Display for Event {
             Event::MeasurementStarted
             | Event::Disengaged { .. }
             | Event::PreProceedingsStarted { .. }
-            | Event::ProceedingsIssued { .. } => Ok(()),
+            | Event::ProceedingsIssued { .. }
+            | Event::SiblingLeftCare { .. } => Ok(()),
             Event::FamilyHelpQueued { .. }
             | Event::FgdmUnavailable { .. }
             | Event::FgdmCoordinationEnded { .. }

@@ -32,7 +32,7 @@ use crate::event::{Event, Timed};
 /// The file signature.
 pub const SIGNATURE: [u8; 8] = *b"\x89FFLOG\r\n";
 /// The byte format's version; bumped whenever the bytes of a log would change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The largest header record (it carries the scenario text).
 pub const MAX_HEADER_RECORD: u32 = 16 * 1024 * 1024;
 /// The largest record of any other type.

@@ -28,7 +28,15 @@ pub fn age_band(age: u8) -> usize {
         _ => 4,
     }
 }
-use crate::state::{Inconsistent, Stage, State};
+use crate::state::{Family, Inconsistent, Stage, State};
+
+/// How many of a known family's children are under 18 at `at` (the
+/// children a per-child count counts; 1 if the family is unknown).
+fn children(state: &State, family: FamilyId, at: Minute) -> u64 {
+    state
+        .family(family)
+        .map_or(1, |f| u64::from(f.children_under_18(family, at)))
+}
 
 /// Twelve months, as the re-referral measure counts them.
 const YEAR: Minute = 365 * DAY;
@@ -288,6 +296,8 @@ pub struct Metrics {
     pub rereferrals: u64,
     /// Families already open when the run started (the starting caseload).
     pub opened: u64,
+    /// Their children under 18 when opened.
+    pub opened_children: u64,
     /// Per calendar month.
     pub months: Vec<PeriodCounts>,
     /// Per financial year (made from the months by [`Metrics::finish`]).
@@ -336,9 +346,9 @@ pub struct Metrics {
     pub unaccompanied_arrivals: u64,
     /// Where the measured run starts (after a burn-in; 0 without one).
     pub measured_from: Minute,
-    /// The family whose entry to care was the last event, until its
-    /// legal status at entry is seen.
-    entering: Option<FamilyId>,
+    /// The family whose entry to care was the last event and how many
+    /// children came in, until their legal status at entry is seen.
+    entering: Option<(FamilyId, u64)>,
 }
 
 impl Metrics {
@@ -354,6 +364,7 @@ impl Metrics {
             new_families: 0,
             rereferrals: 0,
             opened: 0,
+            opened_children: 0,
             months: Vec::new(),
             years: Vec::new(),
             help_queued: 0,
@@ -395,6 +406,7 @@ impl Metrics {
         fresh.next_month_at = self.calendar.next_month_start(at);
         fresh.events = self.events;
         fresh.opened = self.opened;
+        fresh.opened_children = self.opened_children;
         fresh.active = self.active;
         fresh.waiting = self.waiting;
         fresh.max_waiting = self.waiting;
@@ -473,9 +485,11 @@ impl Metrics {
         self.advance(at);
         let entering = self.entering.take();
         match *event {
-            Event::FamilyReferred { family, .. } => {
+            Event::FamilyReferred { family, attributes } => {
                 self.new_families += 1;
-                self.month().referrals += 1;
+                let children = Family::new(attributes, Stage::AwaitingTriage, at)
+                    .children_under_18(family, at);
+                self.month().referrals += u64::from(children);
                 self.followups
                     .push_back((at + YEAR, family, self.current_month));
             }
@@ -484,10 +498,11 @@ impl Metrics {
                     .push_back((at + YEAR, family, self.current_month));
                 self.rereferrals += 1;
                 let previous = before.family(family).map(|f| f.referred_at);
+                let children = children(before, family, at);
                 let y = self.month();
-                y.referrals += 1;
+                y.referrals += children;
                 if previous.is_some_and(|p| at.saturating_sub(p) <= YEAR) {
-                    y.rereferrals_within_12_months += 1;
+                    y.rereferrals_within_12_months += children;
                 }
             }
             Event::TriageDecided { family, decision } => {
@@ -530,7 +545,9 @@ impl Metrics {
                 self.closures[reason as usize] += 1;
                 self.month().closures += 1;
             }
-            Event::S47Started { .. } => self.month().s47_enquiries += 1,
+            Event::S47Started { family } => {
+                self.month().s47_enquiries += children(before, family, at)
+            }
             Event::S47Completed { .. }
             | Event::PlanReviewed { .. }
             | Event::PolicyApplied { .. } => {}
@@ -540,31 +557,49 @@ impl Metrics {
                     .and_then(|f| f.enquiry_started)
                     .unwrap_or(at);
                 let working = self.calendar.working_minutes_between(started, at);
+                let children = children(before, family, at);
                 let y = self.month();
-                y.conferences += 1;
-                y.conferences_within_15_working_days += u64::from(working <= 15 * DAY);
-                y.conference_working_minutes += working;
+                y.conferences += children;
+                y.conferences_within_15_working_days += children * u64::from(working <= 15 * DAY);
+                y.conference_working_minutes += children * working;
             }
             Event::EnteredCare {
                 family,
                 placement,
                 route,
+                children,
                 ..
             } => {
-                self.in_care[placement as usize] += 1;
-                let age = before
-                    .family(family)
-                    .map_or(0, |f| f.whole_age_at(family, at));
+                let n = u64::from(children);
+                self.in_care[placement as usize] += n;
+                let mut bands = [0u64; 5];
+                if let Some(f) = before.family(family) {
+                    for k in 0..children {
+                        bands[age_band(f.child_whole_age_at(family, k, at))] += 1;
+                    }
+                }
                 let m = self.month();
-                m.care_entries[placement as usize] += 1;
-                m.care_entries_by_route[route as usize] += 1;
-                m.care_entries_by_age[age_band(age)] += 1;
-                self.entering = Some(family);
+                m.care_entries[placement as usize] += n;
+                m.care_entries_by_route[route as usize] += n;
+                for (a, b) in m.care_entries_by_age.iter_mut().zip(bands) {
+                    *a += b;
+                }
+                self.entering = Some((family, n));
             }
             Event::LegalStatusChanged { family, legal } => {
-                if entering == Some(family) {
-                    self.month().care_entries_by_legal_status[legal as usize] += 1;
+                if let Some((entered, n)) = entering.filter(|e| e.0 == family) {
+                    debug_assert_eq!(entered, family);
+                    self.month().care_entries_by_legal_status[legal as usize] += n;
                 }
+            }
+            Event::SiblingLeftCare { family } => {
+                if let Some(p) = before.family(family).and_then(|f| f.placement) {
+                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
+                }
+                self.care_exits[CareExit::Aged18 as usize] += 1;
+                let m = self.month();
+                m.care_exits_by_reason[CareExit::Aged18 as usize] += 1;
+                m.care_exits += 1;
             }
             Event::MeasurementStarted => self.start_measuring(at),
             Event::RiskChanged { .. } => {}
@@ -582,15 +617,21 @@ impl Metrics {
             }
             Event::PreProceedingsStarted { .. } => self.month().pre_proceedings_started += 1,
             Event::ProceedingsIssued { .. } => self.month().proceedings_issued += 1,
-            Event::KinshipArrangementMade { .. } => self.month().kinship_arrangements += 1,
+            Event::KinshipArrangementMade { family, .. } => {
+                self.month().kinship_arrangements += children(before, family, at)
+            }
             Event::UnaccompaniedChildArrived { .. } => self.unaccompanied_arrivals += 1,
             Event::LeftCare { family, exit } => {
-                self.month().care_exits_by_reason[exit as usize] += 1;
-                if let Some(p) = before.family(family).and_then(|f| f.placement) {
-                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
+                let (placement, n) = before
+                    .family(family)
+                    .map_or((None, 1), |f| (f.placement, u64::from(f.in_care.max(1))));
+                if let Some(p) = placement {
+                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(n);
                 }
-                self.care_exits[exit as usize] += 1;
-                self.month().care_exits += 1;
+                self.care_exits[exit as usize] += n;
+                let m = self.month();
+                m.care_exits_by_reason[exit as usize] += n;
+                m.care_exits += n;
             }
             Event::FgdmOffered { .. } => self.month().fgdm_offered += 1,
             Event::FgdmHeld { kin_named, .. } => {
@@ -608,19 +649,25 @@ impl Metrics {
             Event::BudgetExhausted { line } => self.month().budget_exhausted[line as usize] += 1,
             Event::FgdmUnavailable { .. } => self.month().fgdm_unavailable += 1,
             Event::FamilyOpened {
-                stage, placement, ..
+                family,
+                attributes,
+                stage,
+                placement,
             } => {
                 self.opened += 1;
+                let f = Family::new(attributes, Stage::Between, at);
+                self.opened_children += u64::from(f.children_under_18(family, at));
                 match stage {
                     OpenStage::WaitingForHelp => {
                         self.waiting += 1;
                         self.max_waiting = self.max_waiting.max(self.waiting);
                     }
                     OpenStage::InHelp => self.active += 1,
-                    OpenStage::OnPlan => self.on_plan += 1,
+                    OpenStage::OnPlan => self.on_plan += u64::from(f.children_under_18(family, at)),
                     OpenStage::LookedAfter => {
                         if let Some((p, _)) = placement {
-                            self.in_care[p as usize] += 1;
+                            self.in_care[p as usize] +=
+                                u64::from(f.looked_after_when_opened(family, at));
                         }
                     }
                     OpenStage::InEnquiry
@@ -643,12 +690,19 @@ impl Metrics {
             | Event::FgdmCoordinationEnded { .. } => {}
             Event::FnspRefused { .. } => self.month().fnsp_refused += 1,
             Event::LeadPractitionerAssigned { .. } => self.month().lead_enquiries += 1,
-            Event::PlanStarted { .. } => {
-                self.on_plan += 1;
-                self.month().plans_started += 1;
+            Event::PlanStarted { family } => {
+                let children = children(before, family, at);
+                self.on_plan += children;
+                self.month().plans_started += children;
             }
-            Event::PlanEnded { step_down, .. } => {
-                self.on_plan = self.on_plan.saturating_sub(1);
+            Event::PlanEnded {
+                family, step_down, ..
+            } => {
+                // The children counted when the plan started (its stage's start).
+                let children = before
+                    .family(family)
+                    .map_or(1, |f| u64::from(f.children_under_18(family, f.stage_since)));
+                self.on_plan = self.on_plan.saturating_sub(children);
                 if step_down {
                     self.plans_stepped_down += 1;
                 } else {
@@ -759,6 +813,11 @@ impl Metrics {
     /// Children in care now (at the end, once finished), by placement.
     pub fn in_care(&self) -> [u64; 4] {
         self.in_care
+    }
+
+    /// Children on a child protection plan now (at the end, once finished).
+    pub fn on_plan(&self) -> u64 {
+        self.on_plan
     }
 
     /// Cases closed for `r`.

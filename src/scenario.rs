@@ -130,6 +130,11 @@ impl<'de> Deserialize<'de> for CivilDate {
     }
 }
 
+/// The default mean gap between siblings' births, in years.
+fn three_years() -> Positive {
+    Positive(3.0)
+}
+
 impl Default for NonNegative {
     /// Zero.
     fn default() -> Self {
@@ -244,6 +249,11 @@ pub struct Area {
 pub struct Families {
     /// Mean number of children in a referred household (1 or more).
     pub children_mean: Positive,
+    /// Mean whole years between siblings' births (optional, default 3):
+    /// each gap is uniform on 1 to twice this less 1. Children of 18 and
+    /// over are adults at home and are not counted.
+    #[serde(default = "three_years")]
+    pub sibling_gap_years_mean: Positive,
     /// Shares of levels of need among families below the significant-harm threshold.
     pub need: NeedShares,
     /// Prevalence of each risk factor among referred families.
@@ -460,6 +470,11 @@ pub struct Care {
     /// proceedings, by the child's age (optional, default none).
     #[serde(default)]
     pub voluntary_at_plan_end: AgeShares,
+    /// Probability that a child accommodated under section 20 comes into
+    /// care with its brothers and sisters under 18 (optional, default 0:
+    /// alone); every other route takes the sibling group together.
+    #[serde(default)]
+    pub voluntary_siblings_together: Probability,
     /// Mean years in care (exponential) of a child accommodated under
     /// section 20, unless the child turns 18 first (optional, default
     /// `years_in_care_mean`); they leave by returning home.
@@ -1178,6 +1193,13 @@ impl Scenario {
                     "{} is not allowed here: expected 1 or more (every referred household has a child)",
                     self.families.children_mean.get()
                 ),
+            );
+        }
+        let gap = self.families.sibling_gap_years_mean.get();
+        if !(1.0..=15.0).contains(&gap) {
+            bad(
+                "families.sibling_gap_years_mean",
+                format!("{gap} is not allowed here: expected from 1 to 15 (years between births)"),
             );
         }
         let n = &self.families.need;

@@ -41,7 +41,7 @@ use crate::summary::Summary;
 /// The file signature.
 pub const SIGNATURE: [u8; 8] = *b"\x89FFSNP\r\n";
 /// The byte format's version.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 /// The largest record.
 pub const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /// Families or happenings per chunk record.

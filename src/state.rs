@@ -114,6 +114,8 @@ pub struct Family {
     pub legal: Option<LegalStatus>,
     /// Care proceedings are under way.
     pub proceedings: bool,
+    /// How many of its children are looked after (0 when not in care).
+    pub in_care: u8,
 }
 
 impl Family {
@@ -139,6 +141,7 @@ impl Family {
             lead: false,
             legal: None,
             proceedings: false,
+            in_care: 0,
         }
     }
 
@@ -146,6 +149,33 @@ impl Family {
     pub fn turns_18_at(&self, id: FamilyId) -> Minute {
         let years = 18u64.saturating_sub(u64::from(self.attributes.youngest_age));
         (self.first_referred_at + years * AGE_YEAR).saturating_sub(birthday_offset(id))
+    }
+
+    /// The minute child `k` (0 the youngest) of family `id` turns 18:
+    /// siblings share the youngest's birthday, whole years apart.
+    pub fn child_turns_18_at(&self, id: FamilyId, k: u8) -> Minute {
+        let older = u64::from(self.attributes.sibling_offset(k)) * AGE_YEAR;
+        self.turns_18_at(id).saturating_sub(older)
+    }
+
+    /// How many of the family's children are under 18 at `at` (the
+    /// youngest ones; 0 once the youngest is 18).
+    pub fn children_under_18(&self, id: FamilyId, at: Minute) -> u8 {
+        (0..self.attributes.children.max(1))
+            .take_while(|&k| at < self.child_turns_18_at(id, k))
+            .count() as u8
+    }
+
+    /// Whole years of age of child `k` (0 the youngest) at `at`.
+    pub fn child_whole_age_at(&self, id: FamilyId, k: u8, at: Minute) -> u8 {
+        self.whole_age_at(id, at)
+            .saturating_add(self.attributes.sibling_offset(k))
+    }
+
+    /// Children looked after in a family already in care when the run
+    /// starts: all its children under 18 (at least the youngest).
+    pub fn looked_after_when_opened(&self, id: FamilyId, at: Minute) -> u8 {
+        self.children_under_18(id, at).max(1)
     }
 
     /// The youngest child's age at `at`, in years (fractional).
@@ -910,6 +940,7 @@ impl State {
                 family,
                 placement,
                 weekly_pence,
+                children,
                 ..
             } => {
                 let f = self.family_mut(family, at, event)?;
@@ -919,12 +950,33 @@ impl State {
                 ) {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
+                if children == 0 || children > f.attributes.children.max(1) {
+                    return Err(bad(format!(
+                        "{children} children of family {family}'s {} came into care",
+                        f.attributes.children
+                    )));
+                }
                 f.stage = Stage::InCare;
                 f.stage_since = at;
                 f.placement = Some(placement);
                 f.weekly_pence = weekly_pence;
+                f.in_care = children;
                 self.ledger.accrue(at);
-                self.ledger.rate[BudgetLine::Placements as usize] += u128::from(weekly_pence);
+                self.ledger.rate[BudgetLine::Placements as usize] +=
+                    u128::from(weekly_pence) * u128::from(children);
+            }
+            Event::SiblingLeftCare { family } => {
+                let f = self.family_mut(family, at, event)?;
+                if f.stage != Stage::InCare || f.in_care < 2 {
+                    return Err(bad(format!(
+                        "family {family} is {:?} with {} children in care",
+                        f.stage, f.in_care
+                    )));
+                }
+                f.in_care -= 1;
+                let weekly = f.weekly_pence;
+                self.ledger.accrue(at);
+                self.ledger.rate[BudgetLine::Placements as usize] -= u128::from(weekly);
             }
             Event::LeftCare { family, .. } => {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
@@ -932,9 +984,10 @@ impl State {
                     f.placement = None;
                     f.legal = None;
                     f.proceedings = false;
+                    let children = u128::from(std::mem::take(&mut f.in_care));
                     self.ledger.accrue(at);
                     self.ledger.rate[BudgetLine::Placements as usize] -=
-                        u128::from(std::mem::take(&mut f.weekly_pence));
+                        u128::from(std::mem::take(&mut f.weekly_pence)) * children;
                 }
             }
             Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
@@ -1031,13 +1084,19 @@ impl State {
                                 "looked-after family {family} has no placement"
                             )));
                         };
+                        let children = Family::new(attributes, Stage::InCare, at)
+                            .looked_after_when_opened(family, at);
                         self.ledger.accrue(at);
-                        self.ledger.rate[BudgetLine::Placements as usize] += u128::from(pence);
+                        self.ledger.rate[BudgetLine::Placements as usize] +=
+                            u128::from(pence) * u128::from(children);
                         Stage::InCare
                     }
                 };
                 self.next_family += 1;
                 let mut f = Family::new(attributes, stage, at);
+                if stage == Stage::InCare {
+                    f.in_care = f.looked_after_when_opened(family, at);
+                }
                 f.assessed = stage == Stage::InHelp;
                 f.enquiry_started =
                     matches!(stage, Stage::InEnquiry | Stage::AwaitingConference).then_some(at);

@@ -28,11 +28,12 @@ pub struct Count {
 /// Referrals over the run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Referrals {
-    /// All referrals.
+    /// All referrals, counted as England counts them: one for each child
+    /// under 18 in the family referred.
     pub total: u64,
-    /// First referrals of new families.
+    /// First referrals of new families (families, not children).
     pub new_families: u64,
-    /// Referrals of families referred before.
+    /// Referrals of families referred before (families, not children).
     pub rereferrals: u64,
     /// Referrals per 10,000 children per year.
     pub per_10k_children_per_year: f64,
@@ -255,6 +256,11 @@ pub struct AtEnd {
     pub pre_proceedings: u64,
     /// In care proceedings, the child at home.
     pub in_proceedings_at_home: u64,
+    /// Children on a child protection plan (the families' children under
+    /// 18 when the plans started).
+    pub children_on_plan: u64,
+    /// Children looked after (a family's sibling group counts each child).
+    pub children_looked_after: u64,
 }
 
 /// Everything a run reports.
@@ -278,6 +284,8 @@ pub struct Summary {
     pub policy: Vec<String>,
     /// Families already open when the run started.
     pub starting_caseload: u64,
+    /// Their children under 18 (a per-child denominator for a cohort).
+    pub starting_caseload_children: u64,
     /// Events in the run.
     pub events: u64,
     /// Hash of the final state (hex).
@@ -331,7 +339,7 @@ impl Summary {
     ) -> Summary {
         let cal = metrics.calendar();
         let end_day = cal.date(metrics.end.saturating_sub(1));
-        let referrals = metrics.new_families + metrics.rereferrals;
+        let referrals = metrics.total(|y| y.referrals);
         let measured = metrics.end.saturating_sub(metrics.measured_from);
         let years = measured as f64 / (365.0 * DAY as f64);
         let decided: u64 = TriageDecision::ALL
@@ -372,6 +380,7 @@ impl Summary {
                 })
                 .collect(),
             starting_caseload: metrics.opened,
+            starting_caseload_children: metrics.opened_children,
             events: metrics.events,
             state_hash: format!("{:016x}", state.hash()),
             referrals: Referrals {
@@ -561,6 +570,8 @@ impl Summary {
                 in_care: stages[8],
                 pre_proceedings: stages[9],
                 in_proceedings_at_home: stages[10],
+                children_on_plan: metrics.on_plan(),
+                children_looked_after: metrics.in_care().iter().sum(),
             },
             workforce: {
                 let now = StaffAtEnd::of(state);
@@ -690,8 +701,9 @@ impl Summary {
         if self.starting_caseload > 0 {
             let _ = writeln!(
                 o,
-                "started with {} families already open",
-                thousands(self.starting_caseload)
+                "started with {} families ({} children) already open",
+                thousands(self.starting_caseload),
+                thousands(self.starting_caseload_children)
             );
         }
         for change in &self.policy {
@@ -702,14 +714,18 @@ impl Summary {
         let _ = writeln!(
             o,
             "  {:<44}{:>12}   ({} per 10,000 children a year)",
-            "referrals",
+            "referrals (children)",
             thousands(r.total),
             fixed(r.per_10k_children_per_year, 0)
         );
-        row(&mut o, "  of new families", thousands(r.new_families));
         row(
             &mut o,
-            "  of families referred before",
+            "  families referred for the first time",
+            thousands(r.new_families),
+        );
+        row(
+            &mut o,
+            "  families referred before",
             thousands(r.rereferrals),
         );
         row(
@@ -1006,7 +1022,7 @@ impl Summary {
         }
         let _ = writeln!(o);
         let e = &self.at_end;
-        let _ = writeln!(o, "At the end of the run");
+        let _ = writeln!(o, "At the end of the run (families; children where said)");
         row(
             &mut o,
             "awaiting a front-door decision",
@@ -1025,6 +1041,7 @@ impl Summary {
             thousands(e.awaiting_conference),
         );
         row(&mut o, "on a child protection plan", thousands(e.on_plan));
+        row(&mut o, "  children", thousands(e.children_on_plan));
         row(&mut o, "in pre-proceedings", thousands(e.pre_proceedings));
         row(
             &mut o,
@@ -1032,6 +1049,7 @@ impl Summary {
             thousands(e.in_proceedings_at_home),
         );
         row(&mut o, "looked after", thousands(e.in_care));
+        row(&mut o, "  children", thousands(e.children_looked_after));
         let _ = writeln!(o);
         let _ = writeln!(o, "By financial year");
         let _ = writeln!(

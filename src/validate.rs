@@ -1381,13 +1381,16 @@ const FGC_SOURCE: &str =
     "Taylor et al. 2024, British Journal of Social Work, doi:10.1093/bjsw/bcae035 (21 councils, 1,511 families)";
 
 /// One replication of a trial arm: shares of the cohort and days in care
-/// per family over the 12 months after the letter before proceedings.
+/// per child over the 12 months after the letter before proceedings.
 fn fgc_outcomes(values: &MetricValues) -> Result<[f64; 3], String> {
     let get = |key: &str| {
         lookup(values, key).ok_or_else(|| format!("metric `{key}` is not in the summary"))
     };
+    // Proceedings are issued for a family; the trial counts children
+    // looked after and their days in care.
     let cohort = get("starting_caseload")?;
-    if cohort <= 0.0 {
+    let children = get("starting_caseload_children")?;
+    if cohort <= 0.0 || children <= 0.0 {
         return Err("the trial scenario has no cohort (starting_caseload.pre_proceedings)".into());
     }
     let looked_after: f64 = values
@@ -1397,8 +1400,8 @@ fn fgc_outcomes(values: &MetricValues) -> Result<[f64; 3], String> {
         .sum();
     Ok([
         get("care.proceedings_issued")? / cohort * 100.0,
-        looked_after / cohort * 100.0,
-        get("care.child_days_in_care")? / cohort,
+        looked_after / children * 100.0,
+        get("care.child_days_in_care")? / children,
     ])
 }
 
@@ -1459,7 +1462,7 @@ pub fn fgc_trial(ctx: &Context) -> Result<Vec<Row>, CommandError> {
     let names = [
         "care proceedings issued, %",
         "looked after 12 months after the letter, %",
-        "days in care in the 12 months, per family",
+        "days in care in the 12 months, per child",
     ];
     for (arm, label) in [(0, "usual practice"), (1, "FGC")] {
         for k in 0..3 {

@@ -358,6 +358,7 @@ fn first_referrals_of_a_fixed_scenario_are_pinned() {
             Attributes {
                 children: 1,
                 youngest_age: 2,
+                eldest_age: 2,
                 need: Need::Moderate,
                 risk: 6373,
                 risk_factors: RiskFactors(RiskFactors::DOMESTIC_ABUSE),
@@ -370,6 +371,7 @@ fn first_referrals_of_a_fixed_scenario_are_pinned() {
             Attributes {
                 children: 1,
                 youngest_age: 4,
+                eldest_age: 4,
                 need: Need::Low,
                 risk: 9122,
                 risk_factors: RiskFactors(RiskFactors::NEGLECT),
@@ -382,6 +384,7 @@ fn first_referrals_of_a_fixed_scenario_are_pinned() {
             Attributes {
                 children: 1,
                 youngest_age: 5,
+                eldest_age: 5,
                 need: Need::Low,
                 risk: 4075,
                 risk_factors: RiskFactors(0),

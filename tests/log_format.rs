@@ -5,7 +5,7 @@
 //! * every single-bit flip is refused;
 //! * dropped, repeated and swapped event records (each with a good checksum)
 //!   are refused;
-//! * a hand-built golden log fixes the bytes (`tests/golden/v3.ffl`).
+//! * a hand-built golden log fixes the bytes (`tests/golden/v4.ffl`).
 //!
 //! Re-bless the golden file with `FAMILYFLOW_BLESS=1 cargo test --test log_format`
 //! — but only together with a `FORMAT_VERSION` bump.
@@ -439,7 +439,7 @@ fn other_whole_record_damage_is_refused() {
 // ---------------------------------------------------------------- golden
 
 fn golden_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v3.ffl")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v4.ffl")
 }
 
 fn golden_header() -> Header {
@@ -464,6 +464,7 @@ fn golden_events() -> Vec<Timed> {
                 attributes: Attributes {
                     children: 2,
                     youngest_age: 5,
+                    eldest_age: 8,
                     need: Need::Moderate,
                     risk: 4321,
                     risk_factors: RiskFactors(RiskFactors::DOMESTIC_ABUSE | RiskFactors::NEGLECT),
@@ -501,6 +502,7 @@ fn golden_events() -> Vec<Timed> {
                 route: CareRoute::Emergency,
                 placement: Placement::Kinship,
                 weekly_pence: 30_000,
+                children: 1,
             },
         },
         Timed {
@@ -528,9 +530,9 @@ fn golden_bytes() -> Vec<u8> {
 fn golden_log_fixes_the_byte_format() {
     let bytes = golden_bytes();
     assert_eq!(&bytes[..8], b"\x89FFLOG\r\n");
-    assert_eq!(&bytes[8..12], &3u32.to_le_bytes());
+    assert_eq!(&bytes[8..12], &4u32.to_le_bytes());
     assert_eq!(
-        FORMAT_VERSION, 3,
+        FORMAT_VERSION, 4,
         "FORMAT_VERSION changed: add tests/golden/v{FORMAT_VERSION}.ffl and point this test at it"
     );
 
@@ -569,7 +571,7 @@ fn golden_log_fixes_the_byte_format() {
 
 #[test]
 fn golden_log_reads_back() {
-    let golden = std::fs::read(golden_path()).expect("tests/golden/v3.ffl exists");
+    let golden = std::fs::read(golden_path()).expect("tests/golden/v4.ffl exists");
     let read = strict_read(&golden).expect("the golden log reads");
     assert_eq!(read.header, golden_header());
     assert_eq!(read.events(), golden_events());

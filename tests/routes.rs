@@ -12,7 +12,7 @@ use familyflow::event::{CareExit, CareRoute, ClosureReason, Event, FamilyId, Leg
 use familyflow::model::Model;
 use familyflow::projection::Metrics;
 use familyflow::scenario::NonNegative;
-use familyflow::state::State;
+use familyflow::state::{Family, Stage, State};
 use std::collections::BTreeMap;
 
 fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
@@ -25,18 +25,33 @@ fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
 #[test]
 fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
     let input = ScenarioInput::builtin();
-    let (events, _) = events_of(&input, 5);
+    let (events, m) = events_of(&input, 5);
+    let measured_from = input.scenario.measured_from();
     let mut state = State::new(&input.scenario);
     let mut plan_start: BTreeMap<FamilyId, u64> = BTreeMap::new();
     let mut care_start: BTreeMap<FamilyId, (u64, Option<LegalStatus>)> = BTreeMap::new();
     let (mut aged_out, mut plans, mut entries) = (0, 0, 0);
+    // Children counted one by one, independently of the projection.
+    let (mut referred_children, mut groups, mut siblings_18) = (0u64, 0u64, 0u64);
     for t in &events {
+        let measured = t.at >= measured_from;
+        if let Event::FamilyReferred { family, attributes } = t.event {
+            let f = Family::new(attributes, Stage::AwaitingTriage, t.at);
+            let n = f.children_under_18(family, t.at);
+            assert!(n >= 1 && n <= attributes.children);
+            assert!(attributes.eldest_age >= attributes.youngest_age);
+            referred_children += u64::from(n) * u64::from(measured);
+        }
         if let Some(id) = t.event.family() {
             if let Some(f) = state.family(id) {
                 let adult = f.turns_18_at(id);
                 match t.event {
-                    Event::FamilyReReferred { .. }
-                    | Event::Escalated { .. }
+                    Event::FamilyReReferred { .. } => {
+                        assert!(t.at < adult, "{id}: re-referred at 18 or over");
+                        referred_children +=
+                            u64::from(f.children_under_18(id, t.at)) * u64::from(measured);
+                    }
+                    Event::Escalated { .. }
                     | Event::S47Started { .. }
                     | Event::FamilyHelpQueued { .. }
                     | Event::FamilyHelpStarted { .. }
@@ -58,8 +73,17 @@ fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
                             "{id}: a plan of under a day"
                         );
                     }
-                    Event::EnteredCare { .. } => {
+                    Event::EnteredCare {
+                        route, children, ..
+                    } => {
                         assert!(t.at + DAY <= adult, "{id}: into care at 18");
+                        // A sibling group comes together, but under section 20.
+                        let under_18 = f.children_under_18(id, t.at);
+                        assert!(children >= 1 && children <= under_18);
+                        if route != CareRoute::Voluntary {
+                            assert_eq!(children, under_18, "{id}: siblings left behind");
+                        }
+                        groups += u64::from(children > 1);
                         care_start.insert(id, (t.at, None));
                         entries += 1;
                     }
@@ -67,6 +91,12 @@ fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
                         if let Some((_, first)) = care_start.get_mut(&id) {
                             first.get_or_insert(legal);
                         }
+                    }
+                    Event::SiblingLeftCare { .. } => {
+                        // The eldest child in care, on the 18th birthday.
+                        assert!(f.in_care >= 2);
+                        assert_eq!(t.at, f.child_turns_18_at(id, f.in_care - 1));
+                        siblings_18 += 1;
                     }
                     Event::LeftCare { exit, .. } => {
                         assert!(t.at <= adult, "{id} left care after turning 18");
@@ -102,9 +132,19 @@ fn children_are_children_nobody_18_or_over_is_referred_on_a_plan_or_in_care() {
     for (&id, _) in care_start.iter() {
         if let Some(f) = state.family(id) {
             assert!(end <= f.turns_18_at(id), "{id} still in care at 18");
+            assert!(
+                f.in_care <= f.children_under_18(id, end),
+                "{id}: an adult in care"
+            );
         }
     }
     assert!(aged_out > 10 && plans > 100 && entries > 100);
+    assert!(
+        groups > 10 && siblings_18 > 10,
+        "{groups} sibling groups, {siblings_18} left at 18"
+    );
+    assert_eq!(m.total(|y| y.referrals), referred_children);
+    assert!(referred_children > m.new_families + m.rereferrals);
 }
 
 #[test]
@@ -146,14 +186,33 @@ fn every_entry_to_care_records_its_legal_status_by_route() {
 fn unaccompanied_children_arrive_aged_14_to_17_and_are_never_referred() {
     let input = ScenarioInput::builtin();
     let (events, m) = events_of(&input, 7);
-    let mut arrived = 0;
+    let measured_from = input.scenario.measured_from();
+    let (mut arrived, mut arrived_measured, mut turned_18_on_arrival) = (0, 0, 0);
     let mut uasc = std::collections::BTreeSet::new();
+    let mut entered = std::collections::BTreeSet::new();
     for t in &events {
         match t.event {
             Event::UnaccompaniedChildArrived { family, attributes } => {
                 assert!((14..=17).contains(&attributes.youngest_age));
+                assert_eq!(attributes.children, 1, "an unaccompanied child comes alone");
                 uasc.insert(family);
                 arrived += 1;
+                if t.at >= measured_from {
+                    arrived_measured += 1;
+                }
+            }
+            Event::EnteredCare {
+                family, children, ..
+            } if uasc.contains(&family) => {
+                assert_eq!(children, 1);
+                entered.insert(family);
+            }
+            Event::CaseClosed {
+                family,
+                reason: ClosureReason::Aged18,
+                ..
+            } if uasc.contains(&family) && !entered.contains(&family) && t.at >= measured_from => {
+                turned_18_on_arrival += 1
             }
             Event::FamilyReReferred { family, .. } => {
                 assert!(
@@ -166,8 +225,11 @@ fn unaccompanied_children_arrive_aged_14_to_17_and_are_never_referred() {
     }
     // About 5.7 per 10,000 children a year: 57 a year in the default area;
     // arrivals in the burn-in are not counted.
+    // Every arrival comes into care, unless within a day of 18 (then the case closes).
     let measured = m.total(|y| y.care_entries_by_route[CareRoute::Unaccompanied as usize]);
-    assert_eq!(m.unaccompanied_arrivals, measured);
+    assert_eq!(m.unaccompanied_arrivals, arrived_measured);
+    assert!(turned_18_on_arrival <= arrived_measured / 20);
+    assert_eq!(arrived_measured, measured + turned_18_on_arrival);
     assert!(arrived > measured * 5);
     assert!((100..=250).contains(&measured), "{measured} in three years");
 }
@@ -400,10 +462,25 @@ fn section_20_comes_from_family_help_and_from_plans_that_do_not_step_down() {
 /// on common random numbers, summed over two seeds.
 #[test]
 fn the_new_route_parameters_move_their_outcomes_the_right_way() {
-    use familyflow::scenario::{AgeShares, Probability, Scenario};
+    use familyflow::scenario::{AgeShares, Positive, Probability, Scenario};
     type Edit = fn(&mut Scenario);
     type Outcome = fn(&Metrics) -> u64;
-    let cases: [(&str, Edit, Outcome); 6] = [
+    let cases: [(&str, Edit, Outcome); 9] = [
+        (
+            "a child accommodated under section 20 always alone ⇒ fewer section 20 entries",
+            |s| s.care.voluntary_siblings_together = Probability(0.0),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20 as usize]),
+        ),
+        (
+            "only children ⇒ fewer children come into care",
+            |s| s.families.children_mean = Positive(1.0),
+            |m| m.total(|y| y.care_entries_total()),
+        ),
+        (
+            "wider gaps between brothers and sisters ⇒ fewer children under 18 referred",
+            |s| s.families.sibling_gap_years_mean = Positive(8.0),
+            |m| m.total(|y| y.referrals),
+        ),
         (
             "fewer proceedings issued after pre-proceedings ⇒ fewer proceedings",
             |s| s.proceedings.issue_probability = Probability(0.3),

@@ -217,7 +217,7 @@ fn values_too_large_to_simulate_are_located_errors() {
             "family_network.coordinator_weeks",
         ),
         (
-            "caseload_cap = 18",
+            "caseload_cap = 12",
             "caseload_cap = 4000000000",
             "family_help.caseload_cap",
         ),
@@ -232,7 +232,7 @@ fn values_too_large_to_simulate_are_located_errors() {
             "care.unaccompanied_per_10k_children_per_year",
         ),
         (
-            "new_referrals_per_10k_children = 212",
+            "new_referrals_per_10k_children = 140",
             "new_referrals_per_10k_children = 1e300",
             "area.new_referrals_per_10k_children",
         ),

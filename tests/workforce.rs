@@ -639,23 +639,34 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
     assert!(m.total(|y| y.fnsp_refused) > 0, "the budget ran out");
 
     // Placements: the settled spend is the integral of weekly costs.
-    let mut weekly = BTreeMap::<u32, (Minute, u64)>::new(); // family -> (since, pence a week)
+    // family -> (since, pence a week for each child, children in care)
+    let mut weekly = BTreeMap::<u32, (Minute, u64, u64)>::new();
     let mut pence_minutes: u128 = 0; // closed stays
     let mut settled: u64 = 0;
     let mut settlements: u64 = 0;
     let mut last_settlement: Minute = 0;
+    let mut siblings_left = 0;
     for t in &events {
         match t.event {
             Event::EnteredCare {
                 family,
                 weekly_pence,
+                children,
                 ..
             } => {
-                assert!(weekly.insert(family.0, (t.at, weekly_pence)).is_none());
+                let stay = (t.at, weekly_pence, u64::from(children));
+                assert!(weekly.insert(family.0, stay).is_none());
+            }
+            Event::SiblingLeftCare { family } => {
+                let (since, w, n) = weekly.get_mut(&family.0).expect("entered care");
+                pence_minutes += u128::from(*w * *n) * u128::from(t.at - *since);
+                *since = t.at;
+                *n -= 1;
+                siblings_left += 1;
             }
             Event::LeftCare { family, .. } => {
-                let (since, w) = weekly.remove(&family.0).expect("entered care");
-                pence_minutes += u128::from(w) * u128::from(t.at - since);
+                let (since, w, n) = weekly.remove(&family.0).expect("entered care");
+                pence_minutes += u128::from(w * n) * u128::from(t.at - since);
             }
             Event::Spent {
                 line: BudgetLine::Placements,
@@ -676,9 +687,13 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
     );
     // Stays still open are counted up to the last settlement; every
     // EnteredCare and LeftCare is before it or at it.
-    for (since, w) in weekly.values() {
-        pence_minutes += u128::from(*w) * u128::from(last_settlement.saturating_sub(*since));
+    for (since, w, n) in weekly.values() {
+        pence_minutes += u128::from(*w * *n) * u128::from(last_settlement.saturating_sub(*since));
     }
+    assert!(
+        siblings_left > 0,
+        "older brothers and sisters leave care on turning 18"
+    );
     let exact = pence_minutes / u128::from(WEEK);
     let diff = (i128::try_from(exact).unwrap() - i128::from(settled)).abs();
     assert!(settled > 0);

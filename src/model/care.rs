@@ -19,7 +19,14 @@
 //! is adopted, a child accommodated under section 20 returns home. Kin named
 //! by a family-led plan take the child with the scenario's probability.
 //! Every care draw of one referral comes from (Care, family, episode) in a
-//! fixed order: emergency, placement, time in care, way out, kin.
+//! fixed order: emergency, placement, time in care, way out, kin, siblings.
+//!
+//! Brothers and sisters come into care together (the family's children
+//! under 18: Cafcass's care applications concern 1.65 children each),
+//! except under section 20, where a child comes alone unless the
+//! scenario's `voluntary_siblings_together` says otherwise, and
+//! unaccompanied children, who come alone. Each older sibling leaves care
+//! on the 18th birthday (`SiblingLeftCare`); the rest leave together.
 
 use super::{Decisions, Model};
 use crate::agenda::Happening;
@@ -56,6 +63,9 @@ pub(super) struct CareDraws {
     exit: CareExit,
     /// Uniform for placing with kin named by a family-led plan.
     kin: f64,
+    /// Uniform for brothers and sisters coming with a child accommodated
+    /// under section 20.
+    together: f64,
 }
 
 impl Model {
@@ -123,6 +133,7 @@ impl Model {
             stay,
             exit,
             kin: s.uniform(),
+            together: s.uniform(),
         }
     }
 
@@ -172,12 +183,26 @@ impl Model {
             d.placement
         };
         let weekly_pence = self.at(now).care.weekly_cost_pounds.pence()[placement as usize];
+        let alone = match route {
+            CareRoute::Unaccompanied => true,
+            CareRoute::Voluntary => {
+                d.together >= self.at(now).care.voluntary_siblings_together.get()
+            }
+            _ => false,
+        };
+        let children = if alone {
+            1
+        } else {
+            f.children_under_18(family, now).max(1)
+        };
         out.events.push(Event::EnteredCare {
             family,
             route,
             placement,
             weekly_pence,
+            children,
         });
+        self.schedule_siblings_turning_18(now, family, episode, f, children, out);
         out.events.push(Event::LegalStatusChanged { family, legal });
         match legal {
             // Unaccompanied children stay until they are 18.
@@ -228,6 +253,44 @@ impl Model {
             .push((leaves, Happening::LeavesCare(family, episode)));
     }
 
+    /// Puts on the agenda the 18th birthday of each older child of the
+    /// `children` in care (the youngest's ends the stay, see
+    /// [`Model::schedule_leaving_care`]).
+    fn schedule_siblings_turning_18(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        f: &Family,
+        children: u8,
+        out: &mut Decisions,
+    ) {
+        for k in 1..children {
+            let at = f.child_turns_18_at(family, k);
+            if at > now && at < f.turns_18_at(family) {
+                out.schedule
+                    .push((at, Happening::SiblingTurns18(family, episode)));
+            }
+        }
+    }
+
+    /// An older child in care turns 18 and leaves; the younger ones stay.
+    pub(super) fn sibling_turns_18(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        state: &State,
+        out: &mut Decisions,
+    ) {
+        let Some(f) = state.family_at(family, Stage::InCare, episode) else {
+            return;
+        };
+        if f.in_care > 1 && f.children_under_18(family, now) < f.in_care {
+            out.events.push(Event::SiblingLeftCare { family });
+        }
+    }
+
     /// A child already looked after when the run starts: a placement drawn
     /// as at entry, and the way out scheduled. Returns the placement and its
     /// weekly cost in pence.
@@ -243,6 +306,8 @@ impl Model {
         let d = self.care_draws_at_age(now, family, 0, attributes, age);
         let weekly = self.at(now).care.weekly_cost_pounds.pence()[d.placement as usize];
         self.schedule_leaving_care(now, family, 0, &f, d.stay, out);
+        let children = f.looked_after_when_opened(family, now);
+        self.schedule_siblings_turning_18(now, family, 0, &f, children, out);
         (d.placement, weekly)
     }
 
@@ -331,6 +396,7 @@ impl Model {
         } else {
             16 + ((age - 0.13) / 0.87 * 2.0).min(1.0) as u8
         };
+        attributes.eldest_age = attributes.youngest_age;
         attributes.need = Need::High;
         // No family network here to place the child with.
         attributes.network = 0;

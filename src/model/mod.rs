@@ -195,6 +195,9 @@ impl Model {
             Happening::LeavesCare(family, episode) => {
                 self.leaves_care(now, family, episode, state, out)
             }
+            Happening::SiblingTurns18(family, episode) => {
+                self.sibling_turns_18(now, family, episode, state, out)
+            }
             Happening::Start => self.start_staff(now, state, out),
             Happening::MayLeave(pool, worker, k) => {
                 self.may_leave(now, pool, worker, k, state, out)

@@ -148,9 +148,18 @@ impl Model {
         // Network strength with the scenario's mean: U^((1-m)/m) has mean m.
         let m = fs.network_strength_mean.get().clamp(0.001, 0.999);
         let network = libm::pow(s.uniform(), (1.0 - m) / m);
+        // Older siblings: whole years between births, uniform on 1 to
+        // 2 x mean - 1 (drawn last, so the draws above keep their places).
+        let gaps = 2.0 * fs.sibling_gap_years_mean.get() - 1.0;
+        let mut eldest_age = youngest_age;
+        for _ in 1..children {
+            let gap = 1.0 + libm::floor(s.uniform() * gaps.max(0.0));
+            eldest_age = eldest_age.saturating_add(gap.min(30.0) as u8);
+        }
         Attributes {
             children,
             youngest_age,
+            eldest_age,
             need,
             risk: per_10k(risk),
             risk_factors: RiskFactors(factors),
