@@ -206,6 +206,21 @@ timeline apply.")]
     /// Work with scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Print a shell completion script for bash, zsh or fish.
+    #[command(
+        after_help = "Examples:\n  familyflow completions bash > ~/.local/share/bash-completion/completions/familyflow\n  familyflow completions zsh > ~/.zfunc/_familyflow\n  familyflow completions fish > ~/.config/fish/completions/familyflow.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: ShellArg,
+    },
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -390,6 +405,16 @@ fn main() -> ExitCode {
             &mut *note,
         ),
         Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let shell = match shell {
+                ShellArg::Bash => clap_complete::Shell::Bash,
+                ShellArg::Zsh => clap_complete::Shell::Zsh,
+                ShellArg::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "familyflow", &mut out);
+            Ok(())
+        }
         Command::Scenario(ScenarioCommand::Check { file }) => {
             commands::check_scenario(file, &mut out)
         }

@@ -448,3 +448,25 @@ fn care_and_family_network_values_are_located_and_explained() {
     );
     assert!(err.contains("from 0 to 1"), "{err}");
 }
+
+#[test]
+fn completions_cover_every_command_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = familyflow(&["completions", shell]);
+        assert!(o.status.success(), "{}", describe(&o));
+        let script = stdout(&o);
+        for command in [
+            "run",
+            "compare",
+            "validate",
+            "export",
+            "verify",
+            "completions",
+        ] {
+            assert!(script.contains(command), "{shell}: no {command}");
+        }
+    }
+    let o = familyflow(&["completions", "powershell-9"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bash"), "{}", describe(&o));
+}
