@@ -70,7 +70,7 @@ pub struct PeriodCounts {
     pub conferences_within_15_working_days: u64,
     /// Child protection plans started.
     pub plans_started: u64,
-    /// Child protection plans ended.
+    /// Child protection plans ended (children).
     pub plans_ended: u64,
     /// Families waiting for family help at the period's end (None when the run ended before).
     pub waiting_for_help_at_end: Option<u64>,
@@ -312,9 +312,9 @@ pub struct Metrics {
     pub help_ended: [u64; 4],
     /// Cases closed, by [`ClosureReason`] discriminant.
     pub closures: [u64; ClosureReason::COUNT],
-    /// Plans ended by stepping down to family help.
+    /// Plans ended by stepping down to family help (families).
     pub plans_stepped_down: u64,
-    /// Plans ended in proceedings.
+    /// Plans ended in proceedings (families).
     pub plans_to_proceedings: u64,
     on_plan: u64,
     /// The month events are being counted in (months before it are closed).
@@ -708,7 +708,7 @@ impl Metrics {
                 } else {
                     self.plans_to_proceedings += 1;
                 }
-                self.month().plans_ended += 1;
+                self.month().plans_ended += children;
             }
         }
     }

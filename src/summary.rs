@@ -826,12 +826,12 @@ impl Summary {
         );
         row(
             &mut o,
-            "plans ended: stepped down to family help",
+            "plans ended, stepped down (families)",
             thousands(c.plans_stepped_down),
         );
         row(
             &mut o,
-            "plans ended: to care proceedings",
+            "plans ended, not stepped down (families)",
             thousands(c.plans_to_proceedings),
         );
         row(
