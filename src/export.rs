@@ -3,20 +3,45 @@
 //! census) and every event as CSV or JSON lines.
 //!
 //! The returns are built by reading the log once, keeping each open
-//! family's current referral (CIN episode) and period of care, and writing
-//! one set of files per collection year (1 April to 31 March) holding every
-//! episode open at any time in it. What the model does not know is left
-//! blank rather than made up (sex, ethnicity, postcodes), and a few fields
-//! are derived and say so:
+//! family's current referral (one CIN episode per child) and its children's
+//! periods of care, and writing one set of files per collection year (1
+//! April to 31 March) holding every episode open at any time in it. What
+//! the model does not know is left blank rather than made up (sex,
+//! ethnicity, postcodes), and a few fields are derived and say so:
 //!
-//! * one family is one child (the model's referral unit), `CHILD` /
-//!   `LAchildID` is the family id;
-//! * a date of birth is derived from the youngest child's age at the first
-//!   referral (and a day of the year fixed by the family id);
+//! * the returns count children, as the run's summary does: a family's
+//!   children are numbered from the youngest (0) up, and the ones under 18
+//!   are the youngest few. Child `k` of family `f` has the id `f` when it
+//!   is the youngest and `f-k` otherwise (family 1234's children are
+//!   `1234`, `1234-1`, `1234-2`, …): stable for the whole run, never shared
+//!   (a family id has no `-`), and within SSDA903's `CHILD` and the CIN
+//!   census's `LAchildID` (strings of up to 10 characters) while family
+//!   ids have at most 7 digits (ten million families) and the model draws
+//!   at most 12 children a family;
+//! * a date of birth is derived from the child's age as the model counts
+//!   it (`Family::child_turns_18_at`: the youngest's age at the first
+//!   referral and a day of the year fixed by the family id, siblings whole
+//!   years of 365.25 days older): the day 18 calendar years before the day
+//!   the model has the child turn 18 (28 February for a 29 February), so a
+//!   child leaving care on its 18th birthday (`E8`) is 18 on that date;
+//! * every child under 18 at a referral has a CIN episode, and the
+//!   family's assessments, enquiries, conferences and plans are each
+//!   copied to the episodes of the children under 18 at the time (the
+//!   ones the summary counts; a plan ends for every child it began for).
+//!   The family's case closing closes them all, except that a child who
+//!   turned 18 while the case stayed open has its episode closed on its
+//!   18th birthday, or when a plan that went on past it ended (`RC7`, as
+//!   a case closed for the youngest turning 18; `RC6` for a child leaving
+//!   care then);
 //! * the model places a child once per period of care, so every period is
-//!   one episode with `RNE` = `S`;
-//! * legal status: `C2` (full care order) after proceedings, `V2` (section
-//!   20 accommodation) for an emergency entry;
+//!   one episode with `RNE` = `S` (a sibling group has one each, in the
+//!   same placement), and a change of legal status, which applies to every
+//!   child of the family in care, starts a new one (`RNE` = `L`);
+//! * an older child of a sibling group in care leaves on its 18th birthday
+//!   (`SiblingLeftCare`, `REC` = `E8`); the rest leave together;
+//! * legal status (`LS`): as the log records it (`LegalStatusChanged`),
+//!   and `C2` (full care order) for a child already looked after when the
+//!   run starts;
 //! * category of need `N1` (abuse or neglect) for children looked after; in
 //!   the CIN census, `N1` where a section 47 enquiry was held, else `N8`.
 //!
@@ -24,7 +49,6 @@
 //! 2024 to 2025 and the children in need census specification for 2024 to
 //! 2025 (a subset of their fields: those the model produces).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
 
@@ -33,11 +57,12 @@ use serde::Serialize;
 
 use crate::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::event::{
-    CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Timed,
+    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Timed,
     TriageDecision,
 };
 use crate::log::{LogError, LogReader};
 use crate::scenario::{Scenario, ScenarioError};
+use crate::state::{Family, Stage};
 
 /// An export that could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -117,11 +142,32 @@ pub fn events_jsonl<R: Read>(log: R) -> Result<String, ExportError> {
     Ok(out)
 }
 
-/// A period of care (one SSDA903 episode).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A child in the returns: child number `index` of a family, counting from
+/// the youngest (0). Written as the family id for the youngest and
+/// `family-index` for an older brother or sister (see the module notes).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChildId {
+    /// The family.
+    pub family: FamilyId,
+    /// Which of its children: 0 the youngest.
+    pub index: u8,
+}
+
+impl std::fmt::Display for ChildId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            0 => write!(f, "{}", self.family.0),
+            k => write!(f, "{}-{k}", self.family.0),
+        }
+    }
+}
+
+/// A period of care of one child, or part of one under one legal status
+/// (one SSDA903 episode).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct CareEpisode {
     /// The child.
-    pub child: FamilyId,
+    pub child: ChildId,
     /// Date of birth (derived).
     pub dob: CivilDate,
     /// Start (`DECOM`).
@@ -161,13 +207,18 @@ pub struct Plan {
     pub previous: u32,
 }
 
-/// One referral and what followed it (a CIN census `CINdetails`).
+/// One child's part in one referral and what followed it (a CIN census
+/// `CINdetails`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CinEpisode {
     /// The child.
-    pub child: FamilyId,
+    pub child: ChildId,
     /// Date of birth (derived).
     pub dob: CivilDate,
+    /// The day the child turns 18 as the model counts ages: the episode
+    /// closes then if its family's case is still open (or when a plan that
+    /// went on past it ends).
+    pub turns_18: CivilDate,
     /// Referral date.
     pub referral: CivilDate,
     /// True when the front door took no further action.
@@ -184,10 +235,11 @@ pub struct CinEpisode {
 
 impl CinEpisode {
     /// A referral of `child` on `referral`, with nothing after it yet.
-    fn new(child: FamilyId, dob: CivilDate, referral: CivilDate) -> Self {
+    fn new(child: Child, referral: CivilDate) -> Self {
         CinEpisode {
-            child,
-            dob,
+            child: child.id,
+            dob: child.dob,
+            turns_18: child.turns_18,
             referral,
             nfa: false,
             assessments: Vec::new(),
@@ -196,37 +248,177 @@ impl CinEpisode {
             closure: None,
         }
     }
+
+    /// When the child, 18 now, stops being a child in need while its
+    /// family's case stays open: on its 18th birthday, or when a child
+    /// protection plan that went on past it ended (None while it goes on).
+    fn adult_from(&self) -> Option<CivilDate> {
+        match self.plans.last() {
+            Some(p) => p.end.map(|end| end.max(self.turns_18)),
+            None => Some(self.turns_18),
+        }
+    }
+
+    /// Closes the episode on `day` for `reason`; its plans end with it at
+    /// the latest.
+    fn close(&mut self, day: CivilDate, reason: &'static str) {
+        self.closure = Some((day, reason));
+        for p in &mut self.plans {
+            p.end.get_or_insert(day);
+        }
+    }
 }
 
 /// Everything the returns need, gathered from a log.
 #[derive(Clone, Debug, Default)]
 pub struct Returns {
-    /// Periods of care, in the order they started.
+    /// Episodes of care, in the order they started (a sibling group's
+    /// youngest first).
     pub care: Vec<CareEpisode>,
-    /// CIN episodes, in the order the referrals came.
+    /// CIN episodes, in the order the referrals came (a family's youngest
+    /// child first).
     pub cin: Vec<CinEpisode>,
     /// The collection years the run covers (`2024-25` …), with their first and last days.
     pub years: Vec<(String, CivilDate, CivilDate)>,
 }
 
+/// Where an event falls: the run's first day, the event's minute and its date.
+#[derive(Copy, Clone)]
+struct Now {
+    start: CivilDate,
+    at: Minute,
+    day: CivilDate,
+}
+
+/// A child's id and the dates its age is counted from.
+#[derive(Copy, Clone)]
+struct Child {
+    id: ChildId,
+    dob: CivilDate,
+    turns_18: CivilDate,
+}
+
+/// What the export keeps of a family while its case is open. A family's
+/// episodes of one kind are pushed together, youngest child first, so a
+/// first index and a count find them all without a list.
 #[derive(Default)]
 struct Open {
-    dob: Option<CivilDate>,
-    cin: Option<usize>,
-    care: Option<usize>,
+    /// Its attributes and the minute it was first known (its children's
+    /// ages count from these, as [`Family`] counts them).
+    known: Option<(Attributes, Minute)>,
+    /// The current referral's CIN episodes: the youngest child's, and how
+    /// many (one for each child under 18 at the referral).
+    cin: Option<(usize, u8)>,
+    /// The youngest child's current episode of care; child `k` in care has
+    /// the one `k` after it.
+    care: usize,
+    /// Children in care now (the youngest ones).
+    in_care: u8,
     plans_before: u32,
     placement: Option<Placement>,
     /// A period of care just started: the next legal status is its first.
     entering: bool,
 }
 
-/// The youngest child's date of birth, as the model counts ages: a family
-/// first known at minute `at` of the calendar whose run starts on `start`.
-fn date_of_birth(start: CivilDate, at: Minute, age: u8, family: FamilyId) -> CivilDate {
-    let born = at as i64 - crate::state::minutes_since_birth(family, age) as i64;
-    start
-        .plus_days(born.div_euclid(DAY as i64))
-        .unwrap_or(start)
+impl Open {
+    /// The family as the model knows it (for its children's ages).
+    fn family(&self) -> Option<Family> {
+        self.known
+            .map(|(attributes, first)| Family::new(attributes, Stage::Between, first))
+    }
+
+    /// How many of the family's children are under 18 at `at` (the
+    /// youngest ones; 1 for a family not seen before, as the summary
+    /// counts it).
+    fn under_18(&self, id: FamilyId, at: Minute) -> u8 {
+        self.family().map_or(1, |f| f.children_under_18(id, at))
+    }
+
+    /// Child `k` of family `id` (born now if the family was not seen before).
+    fn child(&self, id: FamilyId, k: u8, now: Now) -> Child {
+        let (dob, turns_18) = match self.family() {
+            Some(f) => {
+                let turns_18 = now
+                    .start
+                    .plus_days((f.child_turns_18_at(id, k) / DAY) as i64)
+                    .unwrap_or(now.start);
+                (years_later(turns_18, -18), turns_18)
+            }
+            None => (now.day, years_later(now.day, 18)),
+        };
+        Child {
+            id: ChildId {
+                family: id,
+                index: k,
+            },
+            dob,
+            turns_18,
+        }
+    }
+
+    /// The current referral's CIN episodes of the children under 18 at `at`.
+    fn cin_under_18(&self, id: FamilyId, at: Minute) -> std::ops::Range<usize> {
+        self.cin.map_or(0..0, |(i, n)| {
+            i..i + usize::from(n.min(self.under_18(id, at)))
+        })
+    }
+
+    /// All the current referral's CIN episodes.
+    fn cin_all(&self) -> std::ops::Range<usize> {
+        self.cin.map_or(0..0, |(i, n)| i..i + usize::from(n))
+    }
+
+    /// The current episodes of the children in care, youngest first.
+    fn in_care(&self) -> std::ops::Range<usize> {
+        self.care..self.care + usize::from(self.in_care)
+    }
+
+    /// A referral: a CIN episode for each child under 18 now.
+    fn referred(&mut self, r: &mut Returns, id: FamilyId, now: Now) {
+        let n = self.under_18(id, now.at);
+        self.cin = (n > 0).then_some((r.cin.len(), n));
+        for k in 0..n {
+            r.cin.push(CinEpisode::new(self.child(id, k, now), now.day));
+        }
+    }
+
+    /// The youngest `n` children come into care now: an episode each.
+    fn entered_care(
+        &mut self,
+        r: &mut Returns,
+        id: FamilyId,
+        now: Now,
+        n: u8,
+        placement: Placement,
+        legal_status: &'static str,
+    ) {
+        let (place, provider) = place(placement);
+        self.care = r.care.len();
+        self.in_care = n;
+        self.placement = Some(placement);
+        for k in 0..n {
+            let child = self.child(id, k, now);
+            r.care.push(CareEpisode {
+                child: child.id,
+                dob: child.dob,
+                start: now.day,
+                reason_new: "S",
+                legal_status,
+                place,
+                provider,
+                end: None,
+            });
+        }
+    }
+}
+
+/// The same day `years` calendar years later (28 February for a 29
+/// February in a year without one).
+fn years_later(d: CivilDate, years: i32) -> CivilDate {
+    let y = d.year() + years;
+    CivilDate::new(y, d.month(), d.day())
+        .or_else(|| CivilDate::new(y, 2, 28))
+        .unwrap_or(d)
 }
 
 fn place(p: Placement) -> (&'static str, &'static str) {
@@ -268,7 +460,7 @@ fn closure_code(r: ClosureReason) -> &'static str {
 }
 
 impl Returns {
-    /// Reads a log and gathers every CIN episode and period of care.
+    /// Reads a log and gathers every CIN episode and episode of care.
     pub fn from_log<R: Read>(log: R) -> Result<Returns, ExportError> {
         let mut reader = LogReader::open(log)?;
         let scenario = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?;
@@ -280,31 +472,33 @@ impl Returns {
             if std::mem::take(&mut first) && t.at > 0 {
                 return Err(ExportError::NotWholeRun(t.at));
             }
-            let day = cal.date(t.at);
             let Some(family) = t.event.family() else {
                 continue;
+            };
+            let day = cal.date(t.at);
+            let now = Now {
+                start: cal.start(),
+                at: t.at,
+                day,
             };
             let o = open.entry(family).or_default();
             match t.event {
                 Event::UnaccompaniedChildArrived { attributes, .. } => {
-                    o.dob = Some(date_of_birth(
-                        cal.start(),
-                        t.at,
-                        attributes.youngest_age,
-                        family,
-                    ));
+                    o.known = Some((attributes, t.at));
                 }
-                Event::FamilyReferred { attributes, .. }
-                | Event::FamilyOpened { attributes, .. } => {
-                    let dob = date_of_birth(cal.start(), t.at, attributes.youngest_age, family);
-                    o.dob = Some(dob);
-                    o.cin = Some(r.cin.len());
-                    r.cin.push(CinEpisode::new(family, dob, day));
-                    if let Event::FamilyOpened {
-                        stage, placement, ..
-                    } = t.event
-                    {
-                        let cin = r.cin.last_mut().expect("just pushed");
+                Event::FamilyReferred { attributes, .. } => {
+                    o.known = Some((attributes, t.at));
+                    o.referred(&mut r, family, now);
+                }
+                Event::FamilyOpened {
+                    attributes,
+                    stage,
+                    placement,
+                    ..
+                } => {
+                    o.known = Some((attributes, t.at));
+                    o.referred(&mut r, family, now);
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
                         match stage {
                             OpenStage::InEnquiry | OpenStage::AwaitingConference => {
                                 cin.enquiries.push(Enquiry {
@@ -323,52 +517,40 @@ impl Returns {
                             | OpenStage::LookedAfter
                             | OpenStage::PreProceedings => {}
                         }
-                        if stage == OpenStage::OnPlan {
-                            o.plans_before += 1;
-                        }
-                        if let Some((p, _)) = placement {
-                            let (pl, provider) = place(p);
-                            o.care = Some(r.care.len());
-                            o.placement = Some(p);
-                            r.care.push(CareEpisode {
-                                child: family,
-                                dob,
-                                start: day,
-                                reason_new: "S",
-                                legal_status: "C2",
-                                place: pl,
-                                provider,
-                                end: None,
-                            });
-                        }
+                    }
+                    if stage == OpenStage::OnPlan {
+                        o.plans_before += 1;
+                    }
+                    if let Some((p, _)) = placement {
+                        let n = Family::new(attributes, Stage::InCare, t.at)
+                            .looked_after_when_opened(family, t.at);
+                        o.entered_care(&mut r, family, now, n, p, "C2");
                     }
                 }
                 // An escalation from the waiting list is a new contact on the
                 // open case, not a new referral (as the summary counts it):
-                // its enquiry belongs to the open CIN episode.
-                Event::FamilyReReferred { .. } => {
-                    o.cin = Some(r.cin.len());
-                    r.cin
-                        .push(CinEpisode::new(family, o.dob.unwrap_or(day), day));
-                }
+                // its enquiry belongs to the open CIN episodes.
+                Event::FamilyReReferred { .. } => o.referred(&mut r, family, now),
                 Event::TriageDecided { decision, .. } => {
-                    if let Some(i) = o.cin {
-                        r.cin[i].nfa = decision == TriageDecision::NoFurtherAction;
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.nfa = decision == TriageDecision::NoFurtherAction;
                     }
                 }
                 Event::FamilyHelpStarted { .. } => {
-                    if let Some(i) = o.cin {
-                        r.cin[i].assessments.push((day, None));
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.assessments.push((day, None));
                     }
                 }
                 Event::AssessmentCompleted { .. } => {
-                    if let Some(a) = o.cin.and_then(|i| r.cin[i].assessments.last_mut()) {
-                        a.1 = Some(day);
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        if let Some(a) = cin.assessments.last_mut() {
+                            a.1 = Some(day);
+                        }
                     }
                 }
                 Event::S47Started { .. } => {
-                    if let Some(i) = o.cin {
-                        r.cin[i].enquiries.push(Enquiry {
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.enquiries.push(Enquiry {
                             start: day,
                             conference: None,
                             conference_not_required: false,
@@ -376,18 +558,22 @@ impl Returns {
                     }
                 }
                 Event::S47Completed { conference, .. } => {
-                    if let Some(e) = o.cin.and_then(|i| r.cin[i].enquiries.last_mut()) {
-                        e.conference_not_required = !conference;
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        if let Some(e) = cin.enquiries.last_mut() {
+                            e.conference_not_required = !conference;
+                        }
                     }
                 }
                 Event::ConferenceHeld { .. } => {
-                    if let Some(e) = o.cin.and_then(|i| r.cin[i].enquiries.last_mut()) {
-                        e.conference = Some(day);
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        if let Some(e) = cin.enquiries.last_mut() {
+                            e.conference = Some(day);
+                        }
                     }
                 }
                 Event::PlanStarted { .. } => {
-                    if let Some(i) = o.cin {
-                        r.cin[i].plans.push(Plan {
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.plans.push(Plan {
                             start: day,
                             end: None,
                             previous: o.plans_before,
@@ -395,72 +581,92 @@ impl Returns {
                     }
                     o.plans_before += 1;
                 }
+                // The plan ends for every child it began for (as the
+                // summary counts them), 18 now or not.
                 Event::PlanEnded { .. } => {
-                    if let Some(p) = o.cin.and_then(|i| r.cin[i].plans.last_mut()) {
-                        p.end = Some(day);
+                    for cin in &mut r.cin[o.cin_all()] {
+                        if let Some(p) = cin.plans.last_mut().filter(|p| p.end.is_none()) {
+                            p.end = Some(day);
+                        }
                     }
                 }
                 Event::EnteredCare {
-                    route, placement, ..
+                    route,
+                    placement,
+                    children,
+                    ..
                 } => {
-                    let (pl, provider) = place(placement);
-                    o.care = Some(r.care.len());
-                    o.placement = Some(placement);
                     o.entering = true;
-                    r.care.push(CareEpisode {
-                        child: family,
-                        dob: o.dob.unwrap_or(day),
-                        start: day,
-                        reason_new: "S",
-                        // Set by the `LegalStatusChanged` that follows.
-                        legal_status: match route {
-                            CareRoute::Proceedings => "C1",
-                            CareRoute::Emergency => "L1",
-                            CareRoute::Voluntary | CareRoute::Unaccompanied => "V2",
-                        },
-                        place: pl,
-                        provider,
-                        end: None,
-                    });
+                    // Set by the `LegalStatusChanged` that follows.
+                    let legal_status = match route {
+                        CareRoute::Proceedings => "C1",
+                        CareRoute::Emergency => "L1",
+                        CareRoute::Voluntary | CareRoute::Unaccompanied => "V2",
+                    };
+                    o.entered_care(&mut r, family, now, children, placement, legal_status);
                 }
                 Event::LegalStatusChanged { legal, .. } => {
-                    if let Some(i) = o.care {
-                        if std::mem::take(&mut o.entering) {
-                            // The status the period of care starts under.
-                            r.care[i].legal_status = legal.code();
-                        } else if r.care[i].legal_status != legal.code() {
-                            // A new episode: same placement, new legal status.
+                    let code = legal.code();
+                    if std::mem::take(&mut o.entering) {
+                        // The status the period of care starts under.
+                        for e in &mut r.care[o.in_care()] {
+                            e.legal_status = code;
+                        }
+                    } else if o.in_care > 0 && r.care[o.care].legal_status != code {
+                        // New episodes: same placement, new legal status.
+                        let next = r.care.len();
+                        for i in o.in_care() {
                             r.care[i].end = Some((day, "X1"));
-                            let next = CareEpisode {
+                            r.care.push(CareEpisode {
                                 start: day,
                                 reason_new: "L",
-                                legal_status: legal.code(),
+                                legal_status: code,
                                 end: None,
-                                ..r.care[i].clone()
-                            };
-                            o.care = Some(r.care.len());
-                            r.care.push(next);
+                                ..r.care[i]
+                            });
+                        }
+                        o.care = next;
+                    }
+                }
+                // The eldest child in care turned 18 and left: its episode
+                // of care and its CIN episode end.
+                Event::SiblingLeftCare { .. } => {
+                    if let Some(k) = o.in_care.checked_sub(1) {
+                        o.in_care = k;
+                        r.care[o.care + usize::from(k)].end = Some((day, "E8"));
+                        if let Some(cin) = o
+                            .cin
+                            .filter(|&(_, n)| k < n)
+                            .map(|(i, _)| &mut r.cin[i + usize::from(k)])
+                        {
+                            cin.close(day, closure_code(ClosureReason::Aged18));
                         }
                     }
                 }
                 Event::LeftCare { exit, .. } => {
-                    if let Some(i) = o.care.take() {
-                        r.care[i].end = Some((day, reason_ceased(exit, o.placement)));
+                    let rec = reason_ceased(exit, o.placement);
+                    for e in &mut r.care[o.in_care()] {
+                        e.end = Some((day, rec));
                     }
+                    o.in_care = 0;
                 }
                 Event::CaseClosed {
                     reason,
                     rereferral_due,
                     ..
                 } => {
-                    if let Some(i) = o.cin.take() {
-                        let cin = &mut r.cin[i];
-                        cin.closure = Some((day, closure_code(reason)));
-                        // Plans end with the case at the latest.
-                        for p in &mut cin.plans {
-                            p.end.get_or_insert(day);
+                    for cin in &mut r.cin[o.cin_all()] {
+                        // Closed already if it left care at 18.
+                        if cin.closure.is_some() {
+                            continue;
+                        }
+                        match cin.adult_from() {
+                            // Turned 18 while the case stayed open.
+                            Some(d) if d < day => cin.close(d, closure_code(ClosureReason::Adult)),
+                            _ => cin.close(day, closure_code(reason)),
                         }
                     }
+                    o.cin = None;
                     if rereferral_due.is_none() {
                         open.remove(&family);
                     }
@@ -468,13 +674,20 @@ impl Returns {
                 _ => {}
             }
         }
+        // A child who turned 18 in a case still open at the end.
+        let end = cal.date(cal.horizon().saturating_sub(1));
+        for cin in r.cin.iter_mut().filter(|c| c.closure.is_none()) {
+            if let Some(d) = cin.adult_from().filter(|&d| d <= end) {
+                cin.close(d, closure_code(ClosureReason::Adult));
+            }
+        }
         // Collection years from the measured start (none for a burn-in).
         let mut fy = scenario.start.financial_year();
-        let last = cal.date(cal.horizon().saturating_sub(1)).financial_year();
-        while fy <= last {
+        let last_year = end.financial_year();
+        while fy <= last_year {
             let first = fy.first_day();
-            let end = CivilDate::new(fy.0 + 1, 3, 31).expect("31 March exists");
-            r.years.push((fy.to_string(), first, end));
+            let last = CivilDate::new(fy.0 + 1, 3, 31).expect("31 March exists");
+            r.years.push((fy.to_string(), first, last));
             fy = crate::calendar::FinancialYear(fy.0 + 1);
         }
         Ok(r)
@@ -498,18 +711,16 @@ impl Returns {
 
     /// SSDA903 `header.csv` and `episodes.csv` for a collection year.
     pub fn ssda903(&self, first: CivilDate, last: CivilDate) -> (String, String) {
-        let episodes = self.care_in(first, last);
+        // By child, each child's episodes in the order they started.
+        let mut episodes = self.care_in(first, last);
+        episodes.sort_by_key(|e| (e.child, e.start));
         let mut header = csv::Writer::from_writer(Vec::new());
         let _ = header.write_record(["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]);
-        let mut children: BTreeMap<u32, CivilDate> = BTreeMap::new();
-        for e in &episodes {
-            children.insert(e.child.0, e.dob);
-        }
-        for (child, dob) in &children {
+        for child in episodes.chunk_by(|a, b| a.child == b.child) {
             let _ = header.write_record([
-                child.to_string(),
+                child[0].child.to_string(),
                 String::new(),
-                dmy(*dob),
+                dmy(child[0].dob),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -532,16 +743,14 @@ impl Returns {
             "PL_POST",
             "URN",
         ]);
-        let mut sorted = episodes;
-        sorted.sort_by_key(|e| (e.child, e.start));
-        for e in sorted {
+        for e in episodes {
             // An episode still open on 31 March has no end in that year's return.
             let (dec, rec) = match e.end {
                 Some((d, rec)) if d <= last => (dmy(d), rec.to_string()),
                 _ => (String::new(), String::new()),
             };
             let _ = eps.write_record([
-                e.child.0.to_string(),
+                e.child.to_string(),
                 dmy(e.start),
                 e.reason_new.into(),
                 e.legal_status.into(),
@@ -564,10 +773,9 @@ impl Returns {
 
     /// The children in need census XML for a collection year.
     pub fn cin_xml(&self, year: &str, first: CivilDate, last: CivilDate) -> String {
-        let mut by_child: BTreeMap<u32, Vec<&CinEpisode>> = BTreeMap::new();
-        for e in self.cin_in(first, last) {
-            by_child.entry(e.child.0).or_default().push(e);
-        }
+        // By child, each child's episodes in the order the referrals came.
+        let mut episodes = self.cin_in(first, last);
+        episodes.sort_by_key(|e| e.child);
         let mut x = String::new();
         let _ = writeln!(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
         let _ = writeln!(x, "<Message>");
@@ -578,14 +786,15 @@ impl Returns {
             crate::VERSION
         );
         let _ = writeln!(x, "  <Children>");
-        for (child, episodes) in by_child {
+        for child in episodes.chunk_by(|a, b| a.child == b.child) {
             let _ = writeln!(x, "    <Child>");
             let _ = writeln!(
                 x,
-                "      <ChildIdentifiers>\n        <LAchildID>{child}</LAchildID>\n        <PersonBirthDate>{}</PersonBirthDate>\n      </ChildIdentifiers>",
-                episodes[0].dob
+                "      <ChildIdentifiers>\n        <LAchildID>{}</LAchildID>\n        <PersonBirthDate>{}</PersonBirthDate>\n      </ChildIdentifiers>",
+                child[0].child,
+                child[0].dob
             );
-            for e in episodes {
+            for e in child {
                 let need = if e.enquiries.is_empty() { "N8" } else { "N1" };
                 let _ = writeln!(x, "      <CINdetails>");
                 let _ = writeln!(

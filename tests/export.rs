@@ -1,14 +1,16 @@
 //! Data returns and raw exports of a log: SSDA903 episodes and the children
-//! in need census are structurally sound, use the published codes, and their
-//! counts equal the run's own summary.
+//! in need census are structurally sound, use the published codes, count
+//! children (each with its own id and date of birth), and their counts equal
+//! the run's own summary, which counts children too.
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use familyflow::calendar::CivilDate;
 use familyflow::engine;
-use familyflow::export::{events_csv, events_jsonl, Returns};
+use familyflow::event::FamilyId;
+use familyflow::export::{events_csv, events_jsonl, ChildId, Returns};
 
 /// The settled default area (burn-in included) with a family help team too
 /// small for it, so families wait and some escalate: the returns cover the
@@ -31,14 +33,88 @@ fn dmy(s: &str) -> CivilDate {
     .unwrap()
 }
 
+/// Whole years of age on `on` of a child born on `dob`.
+fn age(dob: CivilDate, on: CivilDate) -> i32 {
+    on.year() - dob.year() - i32::from((on.month(), on.day()) < (dob.month(), dob.day()))
+}
+
+/// True when a child born on `dob` is under 18 on `on`, or turns 18 that
+/// day: the model counts ages to the minute, so an event earlier on the
+/// 18th birthday finds the child 17 (and a birthday the model puts on 29
+/// February is written as one on 28 February).
+fn child_on(dob: CivilDate, on: CivilDate) -> bool {
+    let year = dob.year() + 18;
+    let birthday = CivilDate::new(year, dob.month(), dob.day())
+        .unwrap_or_else(|| CivilDate::new(year, 3, 1).unwrap());
+    let leap_day = CivilDate::new(year, 2, 29).filter(|_| (dob.month(), dob.day()) == (2, 28));
+    on <= leap_day.unwrap_or(birthday)
+}
+
+/// A child id as the returns write it: the family id for the youngest,
+/// `family-k` for child k (k from 1) of a sibling group; at most 10
+/// characters. Returns the family and k.
+fn child_id(id: &str) -> (u32, u8) {
+    assert!(!id.is_empty() && id.len() <= 10, "id {id:?}");
+    let (family, k) = match id.split_once('-') {
+        Some((f, k)) => {
+            assert!(!k.starts_with('0'), "id {id:?}");
+            (f, k.parse::<u8>().unwrap())
+        }
+        None => (id, 0),
+    };
+    assert!(family.bytes().all(|b| b.is_ascii_digit()), "id {id:?}");
+    assert!(family == "0" || !family.starts_with('0'), "id {id:?}");
+    (family.parse().unwrap(), k)
+}
+
 #[test]
-fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
+fn child_ids_are_the_family_id_for_the_youngest_and_family_k_for_siblings() {
+    let id = |family, index| {
+        ChildId {
+            family: FamilyId(family),
+            index,
+        }
+        .to_string()
+    };
+    assert_eq!(id(1234, 0), "1234");
+    assert_eq!(id(1234, 1), "1234-1");
+    assert_eq!(id(1234, 11), "1234-11");
+    // Within 10 characters for any family a run could have and any child the model draws.
+    assert_eq!(id(9_999_999, 11).len(), 10);
+    // Distinct children never share an id.
+    let mut seen = BTreeSet::new();
+    for family in [1, 12, 112, 121] {
+        for k in 0..12 {
+            assert!(seen.insert(id(family, k)));
+        }
+    }
+}
+
+#[test]
+fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
     let (log, summary) = run_default(2);
     let r = Returns::from_log(&log[..]).unwrap();
     assert_eq!(r.years.len(), 3);
     let mut checked = 0;
+    // Every child's date of birth, the same in every year.
+    let mut dobs: BTreeMap<String, CivilDate> = BTreeMap::new();
+    let (mut sibling_entries, mut sibling_e8) = (0u64, 0u64);
     for (k, (year, first, last)) in r.years.iter().enumerate() {
         let (header, episodes) = r.ssda903(*first, *last);
+        let mut header_ids = BTreeSet::new();
+        for row in csv::Reader::from_reader(header.as_bytes()).records() {
+            let row = row.unwrap();
+            child_id(&row[0]);
+            let dob = dmy(&row[2]);
+            // One header row for each child.
+            assert!(header_ids.insert(row[0].to_string()), "{year}: {}", &row[0]);
+            assert_eq!(
+                *dobs.entry(row[0].to_string()).or_insert(dob),
+                dob,
+                "{}",
+                &row[0]
+            );
+        }
         let mut rows = csv::Reader::from_reader(episodes.as_bytes());
         assert_eq!(
             rows.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -58,10 +134,12 @@ fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
                 "URN"
             ]
         );
-        let mut by_child: BTreeMap<u32, Vec<(CivilDate, Option<CivilDate>)>> = BTreeMap::new();
-        let (mut started, mut ended) = (0u64, 0u64);
+        let mut by_child: BTreeMap<String, Vec<(CivilDate, Option<CivilDate>)>> = BTreeMap::new();
+        let (mut started, mut ended, mut open_at_end) = (0u64, 0u64, 0u64);
         for row in rows.records() {
             let row = row.unwrap();
+            let (_, nth) = child_id(&row[0]);
+            let dob = dobs[&row[0]];
             let start = dmy(&row[1]);
             // A period of care starts with RNE S; a change of legal status
             // starts a new episode with RNE L.
@@ -73,6 +151,12 @@ fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
             );
             assert!(["U1", "U4", "K2"].contains(&&row[5]), "PLACE {}", &row[5]);
             assert!(["PR1", "PR4"].contains(&&row[6]));
+            // Every child is under 18 when its episode starts.
+            assert!(
+                age(dob, start) < 18,
+                "{}: born {dob}, in care {start}",
+                &row[0]
+            );
             let end = (!row[7].is_empty()).then(|| dmy(&row[7]));
             if let Some(e) = end {
                 assert!(e >= start && e <= *last);
@@ -81,15 +165,25 @@ fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
                     "REC {}",
                     &row[8]
                 );
+                if &row[8] == "E8" {
+                    // A child leaving care at 18 is 18 that day.
+                    assert_eq!(age(dob, e), 18, "{}: born {dob}, left {e}", &row[0]);
+                    sibling_e8 += u64::from(nth > 0);
+                } else {
+                    assert!(child_on(dob, e), "{}: born {dob}, left {e}", &row[0]);
+                }
                 // X1: the episode ended and another began (legal status changed).
                 ended += u64::from(&row[8] != "X1");
             } else {
                 assert!(row[8].is_empty());
+                open_at_end += 1;
             }
             assert!(start <= *last && end.is_none_or(|e| e >= *first));
-            started += u64::from(start >= *first && &row[2] == "S");
+            let entry = u64::from(start >= *first && &row[2] == "S");
+            started += entry;
+            sibling_entries += entry * u64::from(nth > 0);
             by_child
-                .entry(row[0].parse().unwrap())
+                .entry(row[0].to_string())
                 .or_default()
                 .push((start, end));
         }
@@ -100,27 +194,31 @@ fn ssda903_episodes_are_sound_and_count_what_the_summary_counts() {
                 assert!(prev_end <= w[1].0, "{spells:?}");
             }
         }
-        // Every child with an episode has one header row.
-        let header_rows = csv::Reader::from_reader(header.as_bytes())
-            .records()
-            .count();
-        assert_eq!(header_rows, by_child.len());
-        // Counts equal the summary's.
+        // Every child with an episode has one header row, and no other child has.
+        assert_eq!(header_ids, by_child.keys().cloned().collect());
+        // Counts of children equal the summary's.
         let y = &summary.by_financial_year[k];
         assert_eq!(&y.period, year);
         assert_eq!(started, y.care_entries_total(), "{year}: entries");
         assert_eq!(ended, y.care_exits, "{year}: exits");
+        let looked_after: u64 = y.looked_after_at_end.unwrap().iter().sum();
+        assert_eq!(open_at_end, looked_after, "{year}: looked after at the end");
         checked += started;
     }
     assert!(checked > 100);
+    // Brothers and sisters came into care, and some left on turning 18.
+    assert!(sibling_entries > 100, "{sibling_entries} sibling entries");
+    assert!(sibling_e8 > 10, "{sibling_e8} siblings left at 18");
 }
 
 #[test]
-fn the_cin_census_counts_what_the_summary_counts() {
+fn the_cin_census_counts_children_as_the_summary_does() {
     let (log, summary) = run_default(3);
     // Escalations from the waiting list are contacts, not referrals.
     assert!(summary.family_help.escalated > 0);
     let r = Returns::from_log(&log[..]).unwrap();
+    let mut siblings = 0;
+    let mut dobs: BTreeMap<String, CivilDate> = BTreeMap::new();
     for (k, (year, first, last)) in r.years.iter().enumerate() {
         let xml = r.cin_xml(year, *first, *last);
         assert!(xml.starts_with("<?xml"));
@@ -132,19 +230,57 @@ fn the_cin_census_counts_what_the_summary_counts() {
             xml.matches("<CINdetails>").count(),
             xml.matches("</CINdetails>").count()
         );
-        let dates = |tag: &str| -> Vec<CivilDate> {
+        let dates_in = |text: &str, tag: &str| -> Vec<CivilDate> {
             let open = format!("<{tag}>");
-            xml.split(&open)
+            text.split(&open)
                 .skip(1)
                 .map(|rest| CivilDate::parse(&rest[..10]).unwrap())
                 .collect()
         };
+        let dates = |tag: &str| dates_in(&xml, tag);
         let in_year = |tag: &str| {
             dates(tag)
                 .into_iter()
                 .filter(|d| d >= first && d <= last)
                 .count() as u64
         };
+        // Each child once, with its own id and date of birth, a child at
+        // every referral, enquiry, conference and plan start.
+        let mut ids = BTreeSet::new();
+        for child in xml.split("<Child>").skip(1) {
+            let id = child
+                .split("<LAchildID>")
+                .nth(1)
+                .and_then(|s| s.split_once("</LAchildID>"))
+                .unwrap()
+                .0;
+            let (_, nth) = child_id(id);
+            siblings += usize::from(nth > 0);
+            assert!(ids.insert(id.to_string()), "{year}: {id} twice");
+            let dob = dates_in(child, "PersonBirthDate")[0];
+            assert_eq!(*dobs.entry(id.to_string()).or_insert(dob), dob, "{id}");
+            for tag in [
+                "CINreferralDate",
+                "S47ActualStartDate",
+                "CPPstartDate",
+                "DateOfInitialCPC",
+            ] {
+                for d in dates_in(child, tag) {
+                    assert!(child_on(dob, d), "{id}: born {dob}, {tag} {d}");
+                }
+            }
+            // Closed by the 18th birthday, or when a plan that went on
+            // past it ended.
+            for episode in child.split("<CINdetails>").skip(1) {
+                for d in dates_in(episode, "CINclosureDate") {
+                    let plan_end = dates_in(episode, "CPPendDate").into_iter().max();
+                    assert!(
+                        child_on(dob, d) || plan_end == Some(d),
+                        "{id}: born {dob}, closed {d}"
+                    );
+                }
+            }
+        }
         let y = &summary.by_financial_year[k];
         assert_eq!(in_year("CINreferralDate"), y.referrals, "{year}: referrals");
         assert_eq!(
@@ -154,6 +290,7 @@ fn the_cin_census_counts_what_the_summary_counts() {
         );
         assert_eq!(in_year("DateOfInitialCPC"), y.conferences, "{year}: ICPCs");
         assert_eq!(in_year("CPPstartDate"), y.plans_started, "{year}: plans");
+        assert_eq!(in_year("CPPendDate"), y.plans_ended, "{year}: plans ended");
         for rc in xml.split("<ReasonForClosure>").skip(1) {
             let code = &rc[..3];
             assert!(
@@ -170,6 +307,8 @@ fn the_cin_census_counts_what_the_summary_counts() {
             assert!(dates(tag).iter().all(|d| d <= last), "{tag} after {last}");
         }
     }
+    // Brothers and sisters have episodes of their own.
+    assert!(siblings > 1000, "{siblings} siblings");
 }
 
 #[test]

@@ -190,10 +190,11 @@ impl Model {
             }
             _ => false,
         };
+        // Brothers and sisters within a day of 18 stay out, as the youngest would.
         let children = if alone {
             1
         } else {
-            f.children_under_18(family, now).max(1)
+            f.children_under_18(family, now + DAY).max(1)
         };
         out.events.push(Event::EnteredCare {
             family,
