@@ -18,6 +18,7 @@ pub mod engine;
 pub mod event;
 pub mod export;
 pub mod log;
+pub mod metric_registry;
 pub mod model;
 pub mod projection;
 pub mod replications;

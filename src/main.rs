@@ -206,6 +206,15 @@ timeline apply.")]
     /// Work with scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Print the data dictionary: every metric key with its unit, meaning and source events.
+    #[command(
+        after_help = "Examples:\n  familyflow metrics\n  familyflow metrics --json > metrics.json"
+    )]
+    Metrics {
+        /// As JSON (an array of objects: key, unit, meaning, sources).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script for bash, zsh or fish.
     #[command(
         after_help = "Examples:\n  familyflow completions bash > ~/.local/share/bash-completion/completions/familyflow\n  familyflow completions zsh > ~/.zfunc/_familyflow\n  familyflow completions fish > ~/.config/fish/completions/familyflow.fish"
@@ -405,6 +414,15 @@ fn main() -> ExitCode {
             &mut *note,
         ),
         Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
+        Command::Metrics { json } => {
+            let text = if *json {
+                familyflow::metric_registry::dictionary_json()
+            } else {
+                familyflow::metric_registry::dictionary_text()
+            };
+            out.write_all(text.as_bytes())
+                .map_err(|e| commands::CommandError::Failed(format!("cannot write to stdout: {e}")))
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let shell = match shell {

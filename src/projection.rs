@@ -76,7 +76,7 @@ pub struct PeriodCounts {
     pub waiting_for_help_at_end: Option<u64>,
     /// Families in family help at the period's end.
     pub in_family_help_at_end: Option<u64>,
-    /// Families on a child protection plan at the period's end.
+    /// Children on a child protection plan at the period's end.
     pub on_plan_at_end: Option<u64>,
     /// Children who came into care, by placement in [`crate::event::Placement::ALL`] order.
     pub care_entries: [u64; 4],

@@ -13,13 +13,15 @@
 //!
 //! # Metrics
 //!
-//! Every numeric leaf of a run's [`Summary`] as JSON is a metric, named by
-//! its path with dots (`care.placement_spend_pence`). In arrays of labelled
-//! rows the label names the row (`triage.decisions.family_help`,
-//! `by_financial_year.2024-25.referrals`); arrays of plain numbers use the
-//! index. Left out: `seed`, `children` (inputs, not results) and `by_month`
-//! (the monthly series is what `run --out` writes). A figure added to
-//! `Summary` later appears here by itself.
+//! A run's metrics are the figures of its [`Summary`], each under the
+//! stable key the [metric registry](crate::metric_registry) gives it
+//! (`care.placement_spend_pence`, `triage.decisions.family_help`,
+//! `by_financial_year.2024-25.referrals`), in the registry's order; the
+//! registry reads them from the summary's fields and also says what each
+//! one means (`familyflow metrics`, `docs/METRICS.md`). Not metrics: `seed`,
+//! `children` (inputs, not results) and `by_month` (the monthly series is
+//! what `run --out` writes). A figure added to `Summary` is reported once it
+//! has a registry entry.
 //!
 //! With a warm-up, the figures are recomputed from the monthly rows of the
 //! months that start on or after the end of the warm-up (see [`WarmUp`]).
@@ -41,7 +43,7 @@ use serde::Serialize;
 use crate::calendar::CivilDate;
 use crate::commands::CommandError;
 use crate::engine::{self, ScenarioInput};
-use crate::event::{Placement, TriageDecision};
+use crate::metric_registry;
 use crate::summary::Summary;
 
 /// The file of per-replication values `--out DIR` writes (one row per replication per metric).
@@ -175,175 +177,12 @@ impl WarmUp {
 /// One run's metrics, in a fixed order: `(name, value)`.
 pub type MetricValues = Vec<(String, f64)>;
 
-/// Top-level summary fields that are not metrics.
-const NOT_METRICS: [&str; 3] = ["seed", "children", "by_month"];
-
-/// `kinship (family and friends)` as `kinship_family_and_friends`.
-fn slug(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    out
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
-/// Names for the elements of fixed arrays of counts (in `PeriodCounts`).
-fn element_label(field: &str, i: usize) -> Option<String> {
-    match field {
-        "triage" => TriageDecision::ALL.get(i).map(|d| slug(d.label())),
-        "care_entries" | "looked_after_at_end" => Placement::ALL.get(i).map(|p| slug(p.label())),
-        _ => None,
-    }
-}
-
-/// A JSON value that keeps its objects' keys in document order (the order
-/// of the fields in the summary's types), so metrics come out in the order
-/// the summary reads.
-#[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Number(f64),
-    Text(String),
-    Object(Vec<(String, Node)>),
-    Array(Vec<Node>),
-    Other,
-}
-
-impl<'de> serde::Deserialize<'de> for Node {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Node;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
-                Ok(Node::Other)
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-                Ok(Node::Number(v as f64))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-                Ok(Node::Number(v as f64))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-                Ok(Node::Number(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-                Ok(Node::Text(v.to_string()))
-            }
-            fn visit_unit<E>(self) -> Result<Node, E> {
-                Ok(Node::Other)
-            }
-            fn visit_none<E>(self) -> Result<Node, E> {
-                Ok(Node::Other)
-            }
-            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-                serde::Deserialize::deserialize(d)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(x) = a.next_element()? {
-                    items.push(x);
-                }
-                Ok(Node::Array(items))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some((k, v)) = a.next_entry::<String, Node>()? {
-                    items.push((k, v));
-                }
-                Ok(Node::Object(items))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Node {
-    /// `value` as JSON, keys in the order it serialises them.
-    fn of<T: Serialize>(value: &T) -> Result<Node, String> {
-        let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
-        serde_json::from_str(&text).map_err(|e| e.to_string())
-    }
-
-    fn get(&self, key: &str) -> Option<&Node> {
-        match self {
-            Node::Object(items) => items.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-}
-
-/// Appends every numeric leaf of `v` under `prefix` (see the module docs).
-fn flatten(prefix: &str, v: &Node, out: &mut MetricValues) {
-    match v {
-        Node::Number(x) => out.push((prefix.to_string(), *x)),
-        Node::Object(items) => {
-            for (k, v) in items {
-                if prefix.is_empty() && NOT_METRICS.contains(&k.as_str()) {
-                    continue;
-                }
-                flatten(&join(prefix, k), v, out);
-            }
-        }
-        Node::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let label =
-                    ["what", "period", "pool", "line"]
-                        .iter()
-                        .find_map(|k| match item.get(k) {
-                            Some(Node::Text(l)) => Some((*k, l.as_str())),
-                            _ => None,
-                        });
-                match (label, item) {
-                    (Some((key, label)), Node::Object(fields)) => {
-                        let name = join(prefix, &slug(label));
-                        let rest: Vec<_> = fields.iter().filter(|(k, _)| k != key).collect();
-                        if let [(k, v)] = rest.as_slice() {
-                            if k == "count" {
-                                flatten(&name, v, out);
-                                continue;
-                            }
-                        }
-                        for (k, v) in rest {
-                            flatten(&join(&name, k), v, out);
-                        }
-                    }
-                    _ => {
-                        let field = prefix.rsplit('.').next().unwrap_or("");
-                        let label = element_label(field, i).unwrap_or_else(|| i.to_string());
-                        flatten(&join(prefix, &label), item, out)
-                    }
-                }
-            }
-        }
-        Node::Text(_) | Node::Other => {}
-    }
-}
-
-/// The metrics of one run: its summary flattened (see the module docs), or
-/// with a warm-up, the figures recomputed after it (see [`WarmUp`]).
+/// The metrics of one run, computed by the [metric registry](crate::metric_registry)
+/// from the summary's fields: every figure of the summary (see the module
+/// docs), or with a warm-up, the figures recomputed after it (see [`WarmUp`]).
 pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValues, String> {
-    let value = Node::of(summary)?;
-    let mut out = Vec::new();
     let Some(w) = warm_up else {
-        flatten("", &value, &mut out);
-        return Ok(out);
+        return metric_registry::summary_values(summary);
     };
     let start = CivilDate::parse(&summary.start)
         .ok_or_else(|| format!("the summary's start `{}` is not a date", summary.start))?;
@@ -352,14 +191,14 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
     let cut = w
         .end(start)
         .ok_or_else(|| format!("warm-up {w} goes past the calendar"))?;
-    let mut rows = Vec::new();
+    let mut months = Vec::new();
     let mut window_start = None;
     for m in &summary.by_month {
         let first = period_start(&m.period)
             .ok_or_else(|| format!("month `{}` in the summary is not YYYY-MM", m.period))?;
         if first >= cut {
             window_start.get_or_insert(first);
-            rows.push(Node::of(m)?);
+            months.push(m);
         }
     }
     let Some(window_start) = window_start else {
@@ -367,115 +206,12 @@ pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValu
             "a warm-up of {w} from {start} leaves no whole month of the run (which ends on {last}) to measure"
         ));
     };
-    // Sums of counts and means of end-of-month figures, per leaf, in the first row's order.
-    let mut names: Vec<String> = Vec::new();
-    let mut sums: Vec<(f64, u32)> = Vec::new();
-    for row in &rows {
-        let mut leaves = Vec::new();
-        flatten("", row, &mut leaves);
-        for (name, x) in leaves {
-            let i = match names.iter().position(|n| *n == name) {
-                Some(i) => i,
-                None => {
-                    names.push(name);
-                    sums.push((0.0, 0));
-                    names.len() - 1
-                }
-            };
-            sums[i].0 += x;
-            sums[i].1 += 1;
-        }
-    }
-    let total = |name: &str| {
-        names
-            .iter()
-            .position(|n| n == name)
-            .map_or(0.0, |i| sums[i].0)
+    let window = metric_registry::Window {
+        months,
+        years: (window_start.days_until(last) + 1) as f64 / 365.0,
+        children: summary.children.max(1) as f64,
     };
-    let years = (window_start.days_until(last) + 1) as f64 / 365.0;
-    let children = summary.children.max(1) as f64;
-    let pct = |part: f64, whole: f64| {
-        if whole > 0.0 {
-            part * 100.0 / whole
-        } else {
-            0.0
-        }
-    };
-    let decided: f64 = TriageDecision::ALL
-        .iter()
-        .map(|d| total(&format!("triage.{}", slug(d.label()))))
-        .sum();
-    let derived = [
-        (
-            "referrals_per_10k_children_per_year",
-            total("referrals") / years / children * 10_000.0,
-        ),
-        (
-            "rereferred_within_12_months_pct",
-            pct(total("rereferrals_within_12_months"), total("referrals")),
-        ),
-        (
-            "triage_within_1_working_day_pct",
-            pct(total("triage_within_1_working_day"), decided),
-        ),
-        (
-            "assessments_within_45_working_days_pct",
-            pct(
-                total("assessments_within_45_working_days"),
-                total("assessments"),
-            ),
-        ),
-        (
-            "conferences_within_15_working_days_pct",
-            pct(
-                total("conferences_within_15_working_days"),
-                total("conferences"),
-            ),
-        ),
-        (
-            "s47_per_10k_children_per_year",
-            total("s47_enquiries") / years / children * 10_000.0,
-        ),
-        (
-            "plans_started_per_10k_children_per_year",
-            total("plans_started") / years / children * 10_000.0,
-        ),
-        (
-            "at_home_12_months_after_referral_pct",
-            pct(
-                total("at_home_12_months_later"),
-                total("followed_up_12_months"),
-            ),
-        ),
-        (
-            "care_entries_per_10k_children_per_year",
-            Placement::ALL
-                .iter()
-                .map(|p| total(&format!("care_entries.{}", slug(p.label()))))
-                .sum::<f64>()
-                / years
-                / children
-                * 10_000.0,
-        ),
-    ];
-    for (name, (sum, n)) in names.iter().zip(&sums) {
-        let stock = name.contains("_at_end");
-        if stock {
-            out.push((
-                format!("after_warm_up.{name}.mean"),
-                sum / f64::from((*n).max(1)),
-            ));
-        } else {
-            out.push((format!("after_warm_up.{name}"), *sum));
-        }
-    }
-    for (name, x) in derived {
-        out.push((format!("after_warm_up.{name}"), x));
-    }
-    if let Some(at_end) = value.get("at_end") {
-        flatten("at_end", at_end, &mut out);
-    }
-    Ok(out)
+    metric_registry::warm_up_values(summary, &window)
 }
 
 /// The first day of a `YYYY-MM` period.
@@ -1281,39 +1017,5 @@ mod tests {
         for bad in ["", "2", "y", "2w", "-1m", "0d", "1.5y"] {
             assert!(bad.parse::<WarmUp>().is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn slugs_and_flattening() {
-        assert_eq!(
-            slug("kinship (family and friends)"),
-            "kinship_family_and_friends"
-        );
-        assert_eq!(
-            slug("special guardianship / CAO"),
-            "special_guardianship_cao"
-        );
-        let v: Node = serde_json::from_str(
-            r#"{"seed": 3, "z": 1.5,
-                "a": {"b": 1, "c": [{"what": "x y", "count": 2}], "d": [5, 6]},
-                "by_financial_year": [{"period": "2024-25", "n": 7, "o": null}],
-                "s": "text"}"#,
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        flatten("", &v, &mut out);
-        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
-        // In document order, not alphabetical.
-        assert_eq!(
-            names,
-            [
-                "z",
-                "a.b",
-                "a.c.x_y",
-                "a.d.0",
-                "a.d.1",
-                "by_financial_year.2024-25.n"
-            ]
-        );
     }
 }
