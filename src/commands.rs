@@ -85,7 +85,7 @@ pub fn run(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    run_with_checkpoint(scenario, seed, out_dir, None, json, out, note)
+    run_with_checkpoint(scenario, seed, out_dir, None, false, json, out, note)
 }
 
 /// The name of the snapshot `run --checkpoint-at DATE --out DIR` writes.
@@ -94,12 +94,15 @@ pub fn snapshot_file(date: CivilDate) -> String {
 }
 
 /// `familyflow run --checkpoint-at DATE`: as [`run`], and writes a snapshot
-/// of the run at the start of `checkpoint_at` into `out_dir`.
+/// of the run at the start of `checkpoint_at` into `out_dir`; with
+/// `progress`, shows progress on stderr when the run takes over a second.
+#[allow(clippy::too_many_arguments)]
 pub fn run_with_checkpoint(
     scenario: Option<&Path>,
     seed: u64,
     out_dir: Option<&Path>,
     checkpoint_at: Option<CivilDate>,
+    progress: bool,
     json: bool,
     out: &mut dyn Write,
     note: &mut dyn Write,
@@ -128,6 +131,8 @@ pub fn run_with_checkpoint(
         }
     };
     let started = Instant::now();
+    let bar = crate::replications::Progress::new("run", 1000, progress);
+    let mut report = |fraction: f64| bar.set_fraction(fraction);
     let finished = match out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(file_error(dir))?;
@@ -135,7 +140,7 @@ pub fn run_with_checkpoint(
             let file = File::create(&log_path).map_err(file_error(&log_path))?;
             let log = Some(BufWriter::with_capacity(1 << 20, file));
             let finished = match checkpoint {
-                None => engine::run(&input, seed, log)?,
+                None => engine::run_reporting(&input, seed, log, &mut report)?,
                 Some((date, at)) => {
                     let (finished, snapshot) =
                         crate::snapshot::run_with_snapshot(&input, seed, log, at)?;
@@ -167,7 +172,7 @@ pub fn run_with_checkpoint(
             );
             finished
         }
-        None => engine::run::<io::Sink>(&input, seed, None)?,
+        None => engine::run_reporting::<io::Sink>(&input, seed, None, &mut report)?,
     };
     let secs = started.elapsed().as_secs_f64();
     let _ = writeln!(

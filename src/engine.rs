@@ -212,16 +212,40 @@ impl Run {
 
     /// Runs to the horizon and closes the metrics.
     pub fn finish<S: EventSink>(
-        mut self,
+        self,
         model: &Model,
         sink: &mut S,
     ) -> Result<(State, Metrics), RunError> {
+        self.finish_reporting(model, sink, &mut |_| {})
+    }
+
+    /// As [`Run::finish`], telling `report` the share of simulated time
+    /// done every [`REPORT_EVERY`] events (for a progress bar; the run
+    /// itself never reads a clock).
+    pub fn finish_reporting<S: EventSink>(
+        mut self,
+        model: &Model,
+        sink: &mut S,
+        report: &mut dyn FnMut(f64),
+    ) -> Result<(State, Metrics), RunError> {
         let horizon = model.calendar.horizon();
-        self.advance(model, horizon, sink)?;
+        let mut next_report = self.metrics.events + REPORT_EVERY;
+        while self.agenda.next_time().is_some_and(|t| t < horizon) {
+            let (now, what) = self.agenda.pop().expect("a happening is pending");
+            self.step(model, now, what, sink)?;
+            if self.metrics.events >= next_report {
+                next_report = self.metrics.events + REPORT_EVERY;
+                report(now as f64 / horizon.max(1) as f64);
+            }
+        }
+        report(1.0);
         self.metrics.finish(horizon, &self.state);
         Ok((self.state, self.metrics))
     }
 }
+
+/// Events between two calls of a run's progress report.
+pub const REPORT_EVERY: u64 = 1 << 16;
 
 /// Runs `model` to its horizon, sending every event to `sink`.
 pub fn simulate<S: EventSink>(model: &Model, sink: &mut S) -> Result<(State, Metrics), RunError> {
@@ -234,15 +258,26 @@ pub fn run<W: Write>(
     seed: u64,
     log: Option<W>,
 ) -> Result<Finished, RunError> {
+    run_reporting(input, seed, log, &mut |_| {})
+}
+
+/// As [`run`], telling `report` the share of simulated time done as it goes.
+pub fn run_reporting<W: Write>(
+    input: &ScenarioInput,
+    seed: u64,
+    log: Option<W>,
+    report: &mut dyn FnMut(f64),
+) -> Result<Finished, RunError> {
     let model = Model::new(input.scenario.clone(), seed);
     let (state, metrics) = match log {
         Some(out) => {
             let mut writer = LogWriter::new(out, &input.header(seed))?;
-            let (state, metrics) = simulate(&model, &mut writer)?;
+            let (state, metrics) =
+                Run::start(&model).finish_reporting(&model, &mut writer, report)?;
             writer.finish(model.calendar.horizon(), state.hash(), true)?;
             (state, metrics)
         }
-        None => simulate(&model, &mut Discard)?,
+        None => Run::start(&model).finish_reporting(&model, &mut Discard, report)?,
     };
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     Ok(Finished {

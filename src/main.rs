@@ -1,6 +1,6 @@
 //! The `familyflow` command: a thin shell over the library's `commands`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -291,7 +291,7 @@ fn main() -> ExitCode {
                 seed: *seed,
                 threads: *threads,
                 warm_up: warm_up.clone(),
-                progress: !*quiet && io::stderr().is_terminal(),
+                progress: !*quiet,
                 out_dir: dir.clone(),
                 json: *json,
             },
@@ -312,12 +312,14 @@ fn main() -> ExitCode {
             replications: None,
             checkpoint_at,
             report,
+            quiet,
             ..
         } => commands::run_with_checkpoint(
             scenario.as_deref(),
             *seed,
             dir.as_deref(),
             *checkpoint_at,
+            !*quiet,
             *json,
             &mut out,
             &mut *note,
@@ -356,7 +358,7 @@ fn main() -> ExitCode {
                 seed: *seed,
                 threads: *threads,
                 warm_up: warm_up.clone(),
-                progress: !*quiet && io::stderr().is_terminal(),
+                progress: !*quiet,
                 out_dir: dir.clone(),
                 family: *family,
             },
@@ -408,7 +410,7 @@ fn main() -> ExitCode {
                 quick: *quick,
                 threads: *threads,
                 out_dir: dir.clone(),
-                progress: !*quiet && io::stderr().is_terminal(),
+                progress: !*quiet,
             },
             &mut out,
             &mut *note,
