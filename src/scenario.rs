@@ -19,6 +19,14 @@ use crate::calendar::{Calendar, CivilDate, Minute};
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
 /// How many scenario files may extend one another in a chain.
 pub const MAX_EXTENDS: usize = 8;
+/// The largest budget line a scenario may set, in pounds a year.
+pub const MAX_BUDGET_POUNDS: f64 = 1e12;
+/// The largest weekly placement cost or support package, in pounds.
+pub const MAX_WEEKLY_OR_ONE_OFF_POUNDS: f64 = 1e7;
+/// The largest salary, in pounds a year.
+pub const MAX_SALARY_POUNDS: f64 = 1e8;
+/// The largest agency premium (10: agency staff cost 11 times as much).
+pub const MAX_AGENCY_PREMIUM: f64 = 10.0;
 /// The name under which the built-in scenario is reported.
 pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
 
@@ -1455,6 +1463,81 @@ impl Scenario {
             }
         }
         let pr = &self.proceedings;
+        // Money: bounded so that a year's spending, in pence, cannot
+        // overflow the ledger (England's children's services spend about
+        // £13 billion a year).
+        let mut money: Vec<(String, f64, f64)> = vec![(
+            "family_network.fnsp_mean_pounds".into(),
+            self.family_network.fnsp_mean_pounds.get(),
+            MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+        )];
+        for (name, line) in ["family_help", "fgdm", "fnsp", "placements", "workforce"]
+            .iter()
+            .zip(self.budget.lines())
+        {
+            money.push((
+                format!("budget.{name}.pounds_per_year"),
+                line.pounds_per_year.get(),
+                MAX_BUDGET_POUNDS,
+            ));
+        }
+        let costs = &self.care.weekly_cost_pounds;
+        for (name, v) in [
+            ("kinship", costs.kinship.get()),
+            ("in_house_foster", costs.in_house_foster.get()),
+            ("agency_foster", costs.agency_foster.get()),
+            ("residential", costs.residential.get()),
+        ] {
+            money.push((
+                format!("care.weekly_cost_pounds.{name}"),
+                v,
+                MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+            ));
+        }
+        for (name, pool) in [
+            "front_door",
+            "family_help",
+            "child_protection",
+            "lead_practitioners",
+            "fgdm_coordinators",
+        ]
+        .iter()
+        .zip(self.workforce.pools())
+        {
+            for (field, v) in [
+                ("salary_pounds_per_year", pool.salary_pounds_per_year.get()),
+                (
+                    "apprentice_salary_pounds_per_year",
+                    pool.apprentice_salary_pounds_per_year.get(),
+                ),
+            ] {
+                money.push((format!("workforce.{name}.{field}"), v, MAX_SALARY_POUNDS));
+            }
+        }
+        for (name, pool) in [
+            "front_door",
+            "family_help",
+            "child_protection",
+            "lead_practitioners",
+            "fgdm_coordinators",
+        ]
+        .iter()
+        .zip(self.workforce.pools())
+        {
+            money.push((
+                format!("workforce.{name}.agency_premium"),
+                pool.agency_premium.get(),
+                MAX_AGENCY_PREMIUM,
+            ));
+        }
+        for (field, v, most) in money {
+            if v > most {
+                bad(
+                    &field,
+                    format!("{v} is not allowed here: expected at most {most}"),
+                );
+            }
+        }
         let e = &self.escalation;
         // Rates and lengths beyond these are not a scenario but a typo: they
         // would stall a run or overflow its clock.

@@ -241,6 +241,16 @@ fn values_too_large_to_simulate_are_located_errors() {
             "per_year_while_waiting = 1e300",
             "escalation.per_year_while_waiting",
         ),
+        (
+            "placements = { pounds_per_year = 40_000_000,",
+            "placements = { pounds_per_year = 1e19,",
+            "budget.placements.pounds_per_year",
+        ),
+        (
+            "residential = 6100 }",
+            "residential = 1e15 }",
+            "care.weekly_cost_pounds.residential",
+        ),
     ] {
         let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(line, value, 1);
         assert_ne!(text, familyflow::scenario::DEFAULT_SCENARIO, "{line}");

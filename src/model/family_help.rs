@@ -59,24 +59,32 @@ impl Model {
             self.start_help(now, family, episode, team.active, team.capacity, out);
         } else {
             out.events.push(Event::FamilyHelpQueued { family });
-            let risk = state.family(family).map_or(0, |f| f.attributes.risk);
-            self.schedule_wait_end(now, family, episode, risk, out);
+            let (risk, adult_at) = state.family(family).map_or((0, Minute::MAX), |f| {
+                (f.attributes.risk, f.turns_18_at(family))
+            });
+            self.schedule_wait_end(now, family, episode, risk, adult_at, out);
         }
     }
 
     /// Puts the end of a family's wait (joined the list at `now`) on the
-    /// agenda, if it escalates or disengages within the run.
+    /// agenda, if it escalates or disengages within the run, or its
+    /// youngest child turns 18 (`adult_at`) first.
     pub(super) fn schedule_wait_end(
         &self,
         now: Minute,
         family: FamilyId,
         episode: u16,
         risk: u16,
+        adult_at: Minute,
         out: &mut Decisions,
     ) {
-        if let Some((at, _)) = self.wait_end(now, family, episode, risk) {
+        let ends = self
+            .wait_end(now, family, episode, risk)
+            .map_or(Minute::MAX, |(at, _)| at)
+            .min(adult_at.max(now + 1));
+        if ends < self.calendar.horizon() {
             out.schedule
-                .push((at, Happening::WaitEnds(family, episode, now)));
+                .push((ends, Happening::WaitEnds(family, episode, now)));
         }
     }
 
@@ -162,14 +170,15 @@ impl Model {
         if f.stage_since != queued {
             return;
         }
+        // The youngest turned 18 on the list: off it, and the case closes.
+        if now >= f.turns_18_at(family) {
+            out.events.push(Event::Disengaged { family });
+            self.close(now, family, episode, ClosureReason::Adult, state, out);
+            return;
+        }
         let Some((_, escalate)) = self.wait_end(queued, family, episode, f.attributes.risk) else {
             return;
         };
-        if now >= f.turns_18_at(family) {
-            out.events.push(Event::Disengaged { family });
-            self.close(now, family, episode, ClosureReason::Disengaged, state, out);
-            return;
-        }
         if escalate {
             let Some(next) = episode.checked_add(1) else {
                 return;
@@ -299,10 +308,25 @@ impl Model {
     /// Starts families off the waiting list while the team has room.
     pub(super) fn family_help_room(&self, now: Minute, state: &State, out: &mut Decisions) {
         let team = &state.family_help;
-        for (active, family) in (team.active..team.capacity).zip(state.waiting_families()) {
+        let waiting = self.waiting_children(now, state);
+        for (active, family) in (team.active..team.capacity).zip(waiting) {
             let episode = state.family(family).map_or(0, |f| f.episode);
             self.start_help(now, family, episode, active, team.capacity, out);
         }
+    }
+
+    /// Families waiting, in order, whose youngest is not yet 18 (one who
+    /// turned 18 leaves the list at its `WaitEnds`, due at the birthday).
+    fn waiting_children<'s>(
+        &self,
+        now: Minute,
+        state: &'s State,
+    ) -> impl Iterator<Item = FamilyId> + 's {
+        state.waiting_families().filter(move |&family| {
+            state
+                .family(family)
+                .is_some_and(|f| now < f.turns_18_at(family))
+        })
     }
 
     /// Ends a family's help, closes its case, and gives the freed place to
@@ -342,7 +366,7 @@ impl Model {
         let team = &state.family_help;
         let active = team.active - 1;
         if active < team.capacity {
-            if let Some(next) = team.next_waiting() {
+            if let Some(next) = self.waiting_children(now, state).next() {
                 let next_episode = state.family(next).map_or(0, |f| f.episode);
                 self.start_help(now, next, next_episode, active, team.capacity, out);
             }

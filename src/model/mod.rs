@@ -106,6 +106,13 @@ impl Model {
         &self.versions[i.saturating_sub(1)]
     }
 
+    /// The number of the version in force at `now` (0: the scenario's own).
+    pub(super) fn version_index(&self, now: Minute) -> u16 {
+        self.versions
+            .partition_point(|v| v.from <= now)
+            .saturating_sub(1) as u16
+    }
+
     /// The parameters in force at `now`.
     pub fn at(&self, now: Minute) -> &Scenario {
         &self.version(now).scenario
@@ -152,8 +159,14 @@ impl Model {
     /// years' starts.
     pub fn start(&self, out: &mut Decisions) {
         out.schedule.push((0, Happening::Start));
+        // Changes dated on the first day are in force from `Start`; of
+        // several changes on one date, the last takes effect (it carries
+        // the ones before it).
         for (i, v) in self.versions.iter().enumerate().skip(1) {
-            out.schedule.push((v.from, Happening::Policy(i as u16)));
+            let superseded = self.versions.get(i + 1).is_some_and(|n| n.from == v.from);
+            if v.from > 0 && !superseded {
+                out.schedule.push((v.from, Happening::Policy(i as u16)));
+            }
         }
         self.schedule_arrival(0, 0, out);
         self.schedule_unaccompanied(0, 0, out);

@@ -52,7 +52,9 @@ impl Model {
                     // Started by `FamilyHelpRoom` as the team has room;
                     // meanwhile it may escalate or disengage like any family waiting.
                     OpenStage::WaitingForHelp => {
-                        self.schedule_wait_end(now, family, 0, attributes.risk, out)
+                        let adult_at =
+                            Family::new(attributes, Stage::WaitingForHelp, now).turns_18_at(family);
+                        self.schedule_wait_end(now, family, 0, attributes.risk, adult_at, out)
                     }
                     OpenStage::InHelp => {
                         let fh = &self.at(now).family_help;

@@ -63,11 +63,23 @@ impl Model {
     /// apprentices start.
     pub(super) fn start_staff(&self, now: Minute, state: &State, out: &mut Decisions) {
         let s = self.at(now);
+        // A policy dated on the first day is in force from the start.
+        let version = self.version_index(now);
+        if version > 0 {
+            out.events.push(Event::PolicyApplied { change: version });
+        }
+        // The staff starting now are paid from their lines: the first
+        // apprentices must be affordable on top of them.
+        let mut starting = Commitments::default();
         for pool in Pool::ALL {
-            let posts = self.terms(now)[pool as usize].posts;
+            let terms = &self.terms(now)[pool as usize];
+            let posts = terms.posts;
             let share = s.workforce.pools()[pool as usize].agency_share.get();
             let agency = (libm::round(f64::from(posts) * share) as u32).min(posts);
             let permanent = posts - agency;
+            starting.yearly[pool.line() as usize] += u128::from(permanent)
+                * u128::from(terms.permanent_pence)
+                + u128::from(agency) * u128::from(terms.agency_pence);
             out.events.push(Event::StaffStarted {
                 pool,
                 permanent,
@@ -80,7 +92,7 @@ impl Model {
                 self.schedule_hire(now, pool, vacancy, out);
             }
         }
-        self.apprentice_intake(now, state, &mut Commitments::default(), out);
+        self.apprentice_intake(now, state, &mut starting, out);
         self.open_starting_caseload(now, state, out);
     }
 

@@ -1,0 +1,389 @@
+//! `familyflow verify` on logs that are well formed but wrong: every record's
+//! checksum is good, so only verify's own checks can catch them.
+//!
+//! Made from a real short run (`familyflow run tests/data/tiny.toml --out DIR`):
+//!
+//! * (a) the trailer's final state hash is wrong (the record rewritten with a
+//!   correct CRC-32C, so only the hash is wrong);
+//! * (b) the header's scenario hash does not match the scenario text inside
+//!   the log (the text edited, or the hash);
+//! * (c) an event that does not fit the state (a `LeftCare` for a family
+//!   never in care, or never referred), written with `LogWriter`.
+//!
+//! Each must make `verify` exit non-zero, saying what is wrong and where;
+//! the untouched log (and the same log rewritten unchanged) must verify.
+//! Damaged checksums and cut logs are `tests/cli.rs`'s and `tests/log_format.rs`'s.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use familyflow::codec;
+use familyflow::event::{CareExit, Event, FamilyId, Timed};
+use familyflow::log::{Header, LogReader, LogWriter, Trailer};
+use familyflow::scenario::scenario_hash;
+
+mod common;
+use common::TempDir;
+
+const TINY: &str = "tests/data/tiny.toml";
+const SEED: u64 = 7;
+const PREAMBLE: usize = 12;
+const HEADER: u8 = 1;
+const TRAILER: u8 = 4;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_familyflow"))
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("the familyflow binary runs")
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn verify(log: &Path) -> Output {
+    familyflow(&[Path::new("verify"), log])
+}
+
+/// `verify` accepts the log.
+fn assert_verifies(log: &Path, what: &str) {
+    let o = verify(log);
+    assert!(
+        o.status.success(),
+        "verify refused {what}: {}",
+        describe(&o)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("ok: "),
+        "verify of {what}: {}",
+        describe(&o)
+    );
+}
+
+/// `verify` refuses the log: exit status 1, no panic, an error message on
+/// stderr containing every one of `needles`. Returns the message.
+fn assert_refused(log: &Path, what: &str, needles: &[String]) -> String {
+    let o = verify(log);
+    assert!(
+        !o.status.success(),
+        "verify accepted {what}: {}",
+        describe(&o)
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "verify of {what}: {}",
+        describe(&o)
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        !err.contains("panicked"),
+        "verify panicked on {what}: {}",
+        describe(&o)
+    );
+    assert!(
+        err.starts_with("error: "),
+        "verify of {what}: no error message: {}",
+        describe(&o)
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("ok: "),
+        "verify of {what} printed ok: {}",
+        describe(&o)
+    );
+    for n in needles {
+        assert!(
+            err.contains(n.as_str()),
+            "verify of {what}: the message does not say {n:?}: {}",
+            describe(&o)
+        );
+    }
+    err
+}
+
+/// A real short run's log: `familyflow run tests/data/tiny.toml --seed 7 --out DIR`.
+fn real_log(dir: &TempDir) -> (PathBuf, Vec<u8>) {
+    let o = familyflow(&[
+        "run",
+        TINY,
+        "--seed",
+        &SEED.to_string(),
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert!(o.status.success(), "run failed: {}", describe(&o));
+    let path = dir.file("events.ffl");
+    let bytes = std::fs::read(&path).unwrap();
+    (path, bytes)
+}
+
+/// One record of a well-formed log: where it starts and ends, and its type.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    start: usize,
+    end: usize,
+    ty: u8,
+}
+
+/// The records of a well-formed log, found independently of the reader
+/// (`length:u32 LE, crc32c:u32 LE, type:u8, payload`; length counts type + payload).
+fn frames(bytes: &[u8]) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let mut at = PREAMBLE;
+    while at < bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let end = at + 8 + len;
+        assert!(end <= bytes.len(), "a frame overruns the log");
+        out.push(Frame {
+            start: at,
+            end,
+            ty: bytes[at + 8],
+        });
+        at = end;
+    }
+    out
+}
+
+fn payload(bytes: &[u8], f: Frame) -> &[u8] {
+    &bytes[f.start + 9..f.end]
+}
+
+/// The log with record `f` replaced by a record of the same type holding
+/// `value`, framed with its correct length and CRC-32C (over type + payload).
+fn with_record<T: serde::Serialize>(bytes: &[u8], f: Frame, value: &T) -> Vec<u8> {
+    let mut body = vec![f.ty];
+    codec::encode_into(value, &mut body).unwrap();
+    let mut out = bytes[..f.start].to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32c::crc32c(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&bytes[f.end..]);
+    out
+}
+
+/// The log reads whole with the strict reader: every checksum, checkpoint
+/// and running hash is good.
+fn assert_well_formed(bytes: &[u8], what: &str) -> (Header, Vec<Timed>, Trailer) {
+    let mut reader =
+        LogReader::open(bytes).unwrap_or_else(|e| panic!("{what} is not well formed: {e}"));
+    let header = reader.header().clone();
+    let mut events = Vec::new();
+    loop {
+        match reader.next_event() {
+            Ok(Some(t)) => events.push(t),
+            Ok(None) => break,
+            Err(e) => panic!("{what} is not well formed: {e}"),
+        }
+    }
+    let trailer = *reader.trailer().expect("a trailer");
+    (header, events, trailer)
+}
+
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.file(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// A log written with `LogWriter` from a header, events and a trailer.
+fn log_of(header: &Header, events: &[Timed], trailer: &Trailer) -> Vec<u8> {
+    let mut w = LogWriter::new(Vec::new(), header).unwrap();
+    for t in events {
+        w.event(t.at, &t.event).unwrap();
+    }
+    w.finish(trailer.end, trailer.state_hash, trailer.clean)
+        .unwrap()
+}
+
+// ---------------------------------------------------------------- the control
+
+#[test]
+fn the_untouched_log_verifies_and_so_does_it_rewritten() {
+    let dir = TempDir::new("verify-control");
+    let (path, bytes) = real_log(&dir);
+    assert_verifies(&path, "the untouched log");
+
+    // The tools the other tests use change nothing by themselves.
+    let fr = frames(&bytes);
+    assert_eq!(fr.first().unwrap().ty, HEADER);
+    assert_eq!(fr.last().unwrap().ty, TRAILER);
+    let (header, events, trailer) = assert_well_formed(&bytes, "the untouched log");
+    assert!(events.len() > 50, "the tiny run has some events");
+    let header_again: Header = codec::decode_exact(payload(&bytes, fr[0])).unwrap();
+    assert_eq!(header_again, header);
+    assert_eq!(header.scenario_hash, scenario_hash(&header.scenario));
+    let t: Trailer = codec::decode_exact(payload(&bytes, *fr.last().unwrap())).unwrap();
+    assert_eq!(t, trailer);
+    assert_eq!(with_record(&bytes, *fr.last().unwrap(), &t), bytes);
+    assert_eq!(with_record(&bytes, fr[0], &header), bytes);
+    let rewritten = log_of(&header, &events, &trailer);
+    assert_eq!(
+        rewritten, bytes,
+        "LogWriter rewrites the run's log byte for byte"
+    );
+    assert_verifies(
+        &write(&dir, "rewritten.ffl", &rewritten),
+        "the log rewritten",
+    );
+}
+
+// ---------------------------------------------------------------- (a) state hash
+
+#[test]
+fn a_wrong_final_state_hash_in_the_trailer_is_refused() {
+    let dir = TempDir::new("verify-state-hash");
+    let (_, bytes) = real_log(&dir);
+    let fr = frames(&bytes);
+    let last = *fr.last().unwrap();
+    assert_eq!(last.ty, TRAILER);
+    let trailer: Trailer = codec::decode_exact(payload(&bytes, last)).unwrap();
+    let real = trailer.state_hash;
+
+    for (name, wrong) in [
+        ("one-bit", real ^ 1),
+        ("zero", 0),
+        ("other", real.rotate_left(17) ^ 0xDEAD_BEEF_0000_0000),
+    ] {
+        assert_ne!(wrong, real);
+        let tampered = with_record(
+            &bytes,
+            last,
+            &Trailer {
+                state_hash: wrong,
+                ..trailer
+            },
+        );
+        // Only the hash is wrong: the strict reader reads it whole.
+        let (_, _, t) = assert_well_formed(&tampered, "the log with a wrong state hash");
+        assert_eq!(t.state_hash, wrong);
+        let path = write(&dir, &format!("state-hash-{name}.ffl"), &tampered);
+        assert_refused(
+            &path,
+            &format!("a log whose trailer records a wrong final state hash ({name})"),
+            &[
+                path.display().to_string(),
+                format!("replay ends in state {real:016x}"),
+                format!("the log recorded {wrong:016x}"),
+            ],
+        );
+    }
+}
+
+// ---------------------------------------------------------------- (b) scenario hash
+
+#[test]
+fn a_scenario_that_does_not_match_its_recorded_hash_is_refused() {
+    let dir = TempDir::new("verify-scenario-hash");
+    let (_, bytes) = real_log(&dir);
+    let fr = frames(&bytes);
+    assert_eq!(fr[0].ty, HEADER);
+    let header: Header = codec::decode_exact(payload(&bytes, fr[0])).unwrap();
+    assert_eq!(header.scenario_hash, scenario_hash(&header.scenario));
+
+    // The text edited after the run (a comment: the scenario it describes,
+    // and so the replay, are unchanged; only the hash can tell).
+    let edited = Header {
+        scenario: format!("{}\n# edited after the run\n", header.scenario),
+        ..header.clone()
+    };
+    // The recorded hash changed.
+    let rehashed = Header {
+        scenario_hash: header.scenario_hash ^ 0x8000_0000_0000_0001,
+        ..header.clone()
+    };
+    for (name, h) in [("text-edited", edited), ("hash-changed", rehashed)] {
+        assert_ne!(h.scenario_hash, scenario_hash(&h.scenario));
+        let tampered = with_record(&bytes, fr[0], &h);
+        assert_well_formed(&tampered, "the log with a mismatched scenario hash");
+        let path = write(&dir, &format!("scenario-{name}.ffl"), &tampered);
+        assert_refused(
+            &path,
+            &format!("a log whose scenario does not match its recorded hash ({name})"),
+            &[
+                path.display().to_string(),
+                "the scenario inside the log does not match its recorded hash".into(),
+            ],
+        );
+    }
+}
+
+// ---------------------------------------------------------------- (c) an event that does not fit
+
+#[test]
+fn an_event_that_does_not_fit_the_state_is_refused() {
+    let dir = TempDir::new("verify-inconsistent");
+    let (_, bytes) = real_log(&dir);
+    let (header, events, trailer) = assert_well_formed(&bytes, "the run's log");
+
+    // A family that was referred but never came into care.
+    let in_care = |id: FamilyId| {
+        events.iter().any(|t| {
+            matches!(t.event, Event::EnteredCare { family, .. } | Event::FamilyOpened { family, .. } if family == id)
+        })
+    };
+    let (at_referral, family) = events
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| match t.event {
+            Event::FamilyReferred { family, .. } if !in_care(family) => Some((i, family)),
+            _ => None,
+        })
+        .expect("the tiny run refers a family that never comes into care");
+    let never_known = FamilyId(events.len() as u32 * 1000 + 7);
+    assert!(!events.iter().any(|t| t.event.family() == Some(never_known)));
+
+    for (name, family, why) in [
+        (
+            "never-in-care",
+            family,
+            vec![format!("family {family} is "), "not InCare".to_string()],
+        ),
+        (
+            "never-referred",
+            never_known,
+            vec![format!("family {never_known} is not known")],
+        ),
+    ] {
+        // Right after the family's referral, at the same minute.
+        let index = at_referral + 1;
+        let at = events[at_referral].at;
+        let mut bad = events.clone();
+        bad.insert(
+            index,
+            Timed {
+                at,
+                event: Event::LeftCare {
+                    family,
+                    exit: CareExit::Reunified,
+                },
+            },
+        );
+        let log = log_of(&header, &bad, &trailer);
+        // Well formed: every checksum, checkpoint and running hash is good.
+        let (_, read, _) = assert_well_formed(&log, "the log with an event that does not fit");
+        assert_eq!(read, bad);
+        let path = write(&dir, &format!("inconsistent-{name}.ffl"), &log);
+        assert_refused(
+            &path,
+            &format!("a log with a LeftCare for a family {name}"),
+            &[
+                vec![format!(
+                    "event {index}: LeftCare at minute {at} does not fit the state"
+                )],
+                why,
+            ]
+            .concat(),
+        );
+    }
+}
