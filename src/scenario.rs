@@ -19,6 +19,14 @@ use crate::calendar::{Calendar, CivilDate, Minute};
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
 /// How many scenario files may extend one another in a chain.
 pub const MAX_EXTENDS: usize = 8;
+/// The `[workforce]` tables' names, in [`crate::event::Pool::ALL`] order.
+const POOL_FIELDS: [&str; 5] = [
+    "front_door",
+    "family_help",
+    "child_protection",
+    "lead_practitioners",
+    "fgdm_coordinators",
+];
 /// The largest budget line a scenario may set, in pounds a year.
 pub const MAX_BUDGET_POUNDS: f64 = 1e12;
 /// The largest weekly placement cost or support package, in pounds.
@@ -1276,16 +1284,7 @@ impl Scenario {
                 );
             }
         }
-        for (name, pool) in [
-            "front_door",
-            "family_help",
-            "child_protection",
-            "lead_practitioners",
-            "fgdm_coordinators",
-        ]
-        .iter()
-        .zip(self.workforce.pools())
-        {
+        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
             for (field, v) in [
                 ("attrition_per_year", pool.attrition_per_year.get()),
                 (
@@ -1494,16 +1493,7 @@ impl Scenario {
                 MAX_WEEKLY_OR_ONE_OFF_POUNDS,
             ));
         }
-        for (name, pool) in [
-            "front_door",
-            "family_help",
-            "child_protection",
-            "lead_practitioners",
-            "fgdm_coordinators",
-        ]
-        .iter()
-        .zip(self.workforce.pools())
-        {
+        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
             for (field, v) in [
                 ("salary_pounds_per_year", pool.salary_pounds_per_year.get()),
                 (
@@ -1514,16 +1504,7 @@ impl Scenario {
                 money.push((format!("workforce.{name}.{field}"), v, MAX_SALARY_POUNDS));
             }
         }
-        for (name, pool) in [
-            "front_door",
-            "family_help",
-            "child_protection",
-            "lead_practitioners",
-            "fgdm_coordinators",
-        ]
-        .iter()
-        .zip(self.workforce.pools())
-        {
+        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
             money.push((
                 format!("workforce.{name}.agency_premium"),
                 pool.agency_premium.get(),
