@@ -131,7 +131,7 @@ pub fn run_with_checkpoint(
         }
     };
     let started = Instant::now();
-    let bar = crate::replications::Progress::new("run", 1000, progress);
+    let bar = crate::replications::Progress::share("run", progress);
     let mut report = |fraction: f64| bar.set_fraction(fraction);
     let finished = match out_dir {
         Some(dir) => {

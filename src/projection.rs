@@ -587,8 +587,7 @@ impl Metrics {
                 self.entering = Some((family, n));
             }
             Event::LegalStatusChanged { family, legal } => {
-                if let Some((entered, n)) = entering.filter(|e| e.0 == family) {
-                    debug_assert_eq!(entered, family);
+                if let Some((_, n)) = entering.filter(|e| e.0 == family) {
                     self.month().care_entries_by_legal_status[legal as usize] += n;
                 }
             }
@@ -611,9 +610,16 @@ impl Metrics {
                 self.waiting = self.waiting.saturating_sub(1);
                 self.month().escalations += 1;
             }
-            Event::Disengaged { .. } => {
+            Event::Disengaged { family } => {
                 self.waiting = self.waiting.saturating_sub(1);
-                self.month().disengaged += 1;
+                // A family whose youngest turned 18 on the list leaves it
+                // too, but has not disengaged (its case closes as adult).
+                let adult = before
+                    .family(family)
+                    .is_some_and(|f| at >= f.turns_18_at(family));
+                if !adult {
+                    self.month().disengaged += 1;
+                }
             }
             Event::PreProceedingsStarted { .. } => self.month().pre_proceedings_started += 1,
             Event::ProceedingsIssued { .. } => self.month().proceedings_issued += 1,

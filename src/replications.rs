@@ -469,6 +469,8 @@ impl Table {
 /// plain line every few seconds otherwise (a log file, a batch job).
 pub struct Progress {
     label: String,
+    /// Shown as a percentage of one run, not as runs done.
+    share: bool,
     total: usize,
     done: AtomicUsize,
     mode: ProgressMode,
@@ -500,11 +502,21 @@ impl Progress {
         };
         Progress {
             label: label.to_string(),
+            share: false,
             total: total.max(1),
             done: AtomicUsize::new(0),
             mode,
             started: Instant::now(),
             last: Mutex::new(None),
+        }
+    }
+
+    /// Progress through one long run, shown as a percentage of its
+    /// simulated time (fed by [`Progress::set_fraction`]).
+    pub fn share(label: &str, enabled: bool) -> Self {
+        Progress {
+            share: true,
+            ..Progress::new(label, 1000, enabled)
         }
     }
 
@@ -525,15 +537,10 @@ impl Progress {
 
     /// The line for `done` units: what is done, the time so far and left.
     pub fn line(&self, done: usize, elapsed: f64) -> String {
-        let unit = if self.label.starts_with("run") {
-            "%"
-        } else {
-            " runs"
-        };
-        let progress = if unit == "%" {
+        let progress = if self.share {
             format!("{}%", done * 100 / self.total)
         } else {
-            format!("{done}/{}{unit}", self.total)
+            format!("{done}/{} runs", self.total)
         };
         let left = if done > 0 && done < self.total {
             let secs = elapsed * (self.total - done) as f64 / done as f64;

@@ -272,7 +272,9 @@ fn waiting_escalates_at_the_threshold_and_the_hazard_is_a_lever() {
     let (events, m) = events_of(&input, 9);
     let threshold = (input.scenario.families.significant_harm_threshold.get() * 10_000.0) as u16;
     let mut state = State::new(&input.scenario);
+    let measured_from = input.scenario.measured_from();
     let (mut escalated, mut disengaged) = (0u64, 0u64);
+    let (mut disengaged_measured, mut aged_out) = (0u64, 0u64);
     for t in &events {
         match t.event {
             Event::Escalated { family, .. } => {
@@ -281,7 +283,19 @@ fn waiting_escalates_at_the_threshold_and_the_hazard_is_a_lever() {
                 assert!(f.attributes.risk >= threshold);
                 escalated += 1;
             }
-            Event::Disengaged { .. } => disengaged += 1,
+            // A family whose youngest turns 18 on the list leaves it at the
+            // birthday and is not counted as disengaged.
+            Event::Disengaged { family } => {
+                let f = state.family(family).expect("known");
+                let adult = t.at >= f.turns_18_at(family);
+                if adult {
+                    assert_eq!(t.at, f.turns_18_at(family), "{family} waited past 18");
+                    aged_out += 1;
+                } else {
+                    disengaged += 1;
+                    disengaged_measured += u64::from(t.at >= measured_from);
+                }
+            }
             _ => {}
         }
         state.apply(t.at, &t.event).expect("consistent");
@@ -291,6 +305,8 @@ fn waiting_escalates_at_the_threshold_and_the_hazard_is_a_lever() {
         "{escalated} / {disengaged}"
     );
     assert!(m.total(|y| y.escalations) > 0);
+    assert!(aged_out > 0, "no family aged out of the waiting list");
+    assert_eq!(m.total(|y| y.disengaged), disengaged_measured);
 
     // Without the hazard nobody escalates, and fewer enquiries follow.
     let mut calm = input.clone();
