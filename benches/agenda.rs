@@ -20,8 +20,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use familyflow::agenda::{Agenda, Happening};
-use familyflow::event::FamilyId;
+use familyflow::engine::agenda::Agenda;
+use familyflow::model::event::FamilyId;
+use familyflow::model::happening::Happening;
 
 /// SplitMix64: a tiny deterministic generator for the benchmark's inputs only.
 struct SplitMix(u64);
@@ -57,7 +58,7 @@ const HOLDS: u64 = 1_000;
 /// An increment distribution.
 type Draw = fn(&mut SplitMix) -> u64;
 
-fn filled(pending: usize, rng: &mut SplitMix, draw: Draw) -> Agenda {
+fn filled(pending: usize, rng: &mut SplitMix, draw: Draw) -> Agenda<Happening> {
     let mut a = Agenda::new();
     for i in 0..pending {
         a.push(draw(rng), Happening::HelpEnds(FamilyId(i as u32), 0, 0));

@@ -16,8 +16,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use familyflow::engine::{replay, simulate, Discard, ScenarioInput};
-use familyflow::log::LogWriter;
+use familyflow::analysis::run::replay;
+use familyflow::engine::log::LogWriter;
+use familyflow::engine::Discard;
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::simulate;
 use familyflow::model::Model;
 
 fn write_log<W: Write>(input: &ScenarioInput, model: &Model, seed: u64, out: W) -> W {

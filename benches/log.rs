@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::event::Timed;
-use familyflow::log::{LogReader, LogWriter};
+use familyflow::engine::log::{LogReader, LogWriter};
+use familyflow::model::event::Timed;
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::simulate;
 use familyflow::model::Model;
 
 fn log(c: &mut Criterion) {
@@ -43,7 +44,10 @@ fn log(c: &mut Criterion) {
         b.iter(|| {
             let mut r = LogReader::open(&bytes[..]).expect("opens");
             let mut k = 0u64;
-            while let Some(t) = r.next_event().expect("reads") {
+            while let Some(t) = r
+                .next_event::<familyflow::model::event::Event>()
+                .expect("reads")
+            {
                 k += t.at & 1;
             }
             k

@@ -15,9 +15,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use familyflow::engine::{simulate, Discard, ScenarioInput};
+use familyflow::engine::Discard;
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::scenario::Scenario;
+use familyflow::model::simulate;
 use familyflow::model::Model;
-use familyflow::scenario::Scenario;
 
 fn base() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/england-baseline.toml");

@@ -13,7 +13,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use familyflow::stream::{Purpose, Streams};
+use familyflow::engine::stream::Streams;
+use familyflow::model::purpose::Purpose;
 
 /// Addresses per measured iteration.
 const N: u64 = 1_000;

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use familyflow::engine::{Discard, Run, ScenarioInput};
+use familyflow::engine::{Discard, Run};
+use familyflow::model::input::ScenarioInput;
 use familyflow::model::Model;
 
 fn main() {

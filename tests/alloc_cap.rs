@@ -8,9 +8,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
 
-use familyflow::codec::DECODE_LIMIT;
-use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::log::{LogError, LogReader, LogWriter, MAX_HEADER_RECORD, MAX_RECORD};
+use familyflow::engine::codec::DECODE_LIMIT;
+use familyflow::engine::log::{LogError, LogReader, LogWriter, MAX_HEADER_RECORD, MAX_RECORD};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::simulate;
 use familyflow::model::Model;
 
 struct Counting;
@@ -104,8 +105,8 @@ fn record(ty: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 fn preamble() -> Vec<u8> {
-    let mut p = familyflow::log::SIGNATURE.to_vec();
-    p.extend_from_slice(&familyflow::log::FORMAT_VERSION.to_le_bytes());
+    let mut p = familyflow::engine::log::SIGNATURE.to_vec();
+    p.extend_from_slice(&familyflow::engine::log::FORMAT_VERSION.to_le_bytes());
     p
 }
 
@@ -155,7 +156,7 @@ fn a_record_claiming_4_gb_is_refused_without_allocating_it() {
 
     let (result, largest) = largest_allocation(|| {
         let mut reader = LogReader::open(&bytes[..])?;
-        reader.next_item()
+        reader.next_item::<familyflow::model::event::Event>()
     });
     let msg = expect_damaged(result.map(|_| ()), "limit");
     assert!(msg.contains("4294967280"), "{msg}");
@@ -174,7 +175,7 @@ fn a_record_just_over_the_cap_is_refused_without_allocating_it() {
     bytes.extend(lying_frame(MAX_RECORD + 1, 2));
     let (result, largest) = largest_allocation(|| {
         let mut reader = LogReader::open(&bytes[..])?;
-        reader.next_item()
+        reader.next_item::<familyflow::model::event::Event>()
     });
     expect_damaged(result.map(|_| ()), "limit");
     assert!(largest < MIB, "allocated {largest} bytes at once");
@@ -211,7 +212,7 @@ fn a_header_at_its_cap_allocates_no_more_than_the_cap() {
 /// A checksummed header record whose `scenario` string claims `claimed` bytes.
 fn header_with_string_claiming(claimed: u64) -> Vec<u8> {
     let mut payload = string("x"); // engine_version
-    payload.extend(string(familyflow::codec::CODEC)); // codec
+    payload.extend(string(familyflow::engine::codec::CODEC)); // codec
     payload.extend(varint(7)); // seed
     payload.extend(varint(0x1234)); // scenario_hash
     payload.extend(string("hostile")); // scenario_source
@@ -226,7 +227,7 @@ fn header_with_string_claiming(claimed: u64) -> Vec<u8> {
 fn a_checksummed_header_is_well_formed_when_honest() {
     // The hand-built encoding is right: with an honest length it opens.
     let mut payload = string("x");
-    payload.extend(string(familyflow::codec::CODEC));
+    payload.extend(string(familyflow::engine::codec::CODEC));
     payload.extend(varint(7));
     payload.extend(varint(0x1234));
     payload.extend(string("hostile"));

@@ -8,7 +8,7 @@
 //! the same runs hold still over ten years; and the family group
 //! conference at pre-proceedings trial is reproduced by its scenario pair.
 
-use familyflow::validate::{calibration, fgc_trial, stationarity_england, Context, Row};
+use familyflow::analysis::validate::{calibration, fgc_trial, stationarity_england, Context, Row};
 
 fn assert_all_pass(what: &str, rows: &[Row]) {
     assert!(!rows.is_empty(), "{what}: no rows");

@@ -3,6 +3,7 @@
 //! at the front door keep their histories when a later stage changes; and
 //! common random numbers narrow the confidence interval of a difference.
 
+use familyflow::analysis::run;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,10 +11,10 @@ use std::process::Command;
 mod common;
 use common::TempDir;
 
-use familyflow::commands::{self, CompareOptions, ReplicationOptions};
-use familyflow::compare::{counterfactual, run_paths};
-use familyflow::engine::{self, ScenarioInput};
-use familyflow::event::{Event, FamilyId, Timed, TriageDecision};
+use familyflow::analysis::compare::{counterfactual, run_paths};
+use familyflow::cli::commands::{self, CompareOptions, ReplicationOptions};
+use familyflow::model::event::{Event, FamilyId, Timed, TriageDecision};
+use familyflow::model::input::ScenarioInput;
 use familyflow::model::Model;
 
 fn tiny_path() -> PathBuf {
@@ -210,7 +211,7 @@ fn a_scenario_compared_with_itself_differs_nowhere() {
 fn histories(input: &ScenarioInput, seed: u64) -> BTreeMap<FamilyId, Vec<Timed>> {
     let model = Model::new(input.scenario.clone(), seed);
     let mut events: Vec<Timed> = Vec::new();
-    engine::simulate(&model, &mut events).unwrap();
+    familyflow::model::simulate(&model, &mut events).unwrap();
     let mut by_family: BTreeMap<FamilyId, Vec<Timed>> = BTreeMap::new();
     for t in events {
         if let Some(f) = t.event.family() {
@@ -395,7 +396,7 @@ fn a_warm_up_measures_only_the_months_after_it() {
     let input = ScenarioInput::load(&tiny_path()).unwrap();
     for run in runs {
         let seed = run["seed"].as_u64().unwrap();
-        let summary = engine::run::<std::io::Sink>(&input, seed, None)
+        let summary = run::run::<std::io::Sink>(&input, seed, None)
             .unwrap()
             .summary;
         let after: u64 = summary
@@ -424,8 +425,8 @@ fn help_of_compare_and_replications_has_examples() {
 
 #[test]
 fn children_in_care_on_the_first_day_count_as_in_care_under_both() {
-    use familyflow::compare::{Milestone, PathSink};
-    use familyflow::scenario::StartingCaseload;
+    use familyflow::analysis::compare::{Milestone, PathSink};
+    use familyflow::model::scenario::StartingCaseload;
     let run = |path: &str| {
         let mut input = ScenarioInput::load(Path::new(path)).unwrap();
         input.scenario.starting_caseload = Some(StartingCaseload {
@@ -434,7 +435,7 @@ fn children_in_care_on_the_first_day_count_as_in_care_under_both() {
         });
         let model = Model::new(input.scenario.clone(), 5);
         let mut sink = PathSink::new(None);
-        engine::simulate(&model, &mut sink).unwrap();
+        familyflow::model::simulate(&model, &mut sink).unwrap();
         sink.paths
     };
     let (a, b) = (

@@ -4,6 +4,7 @@
 //! numbers across scenarios (common random numbers); and the random streams
 //! are pinned so that old seeds keep reproducing.
 
+use familyflow::analysis::run;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -11,14 +12,15 @@ use std::process::{Command, Output};
 mod common;
 use common::TempDir;
 
-use familyflow::engine::{self, ScenarioInput};
-use familyflow::event::{Attributes, Event, FamilyId, Need, RiskFactors, Timed};
-use familyflow::log::LogWriter;
+use familyflow::analysis::summary::Summary;
+use familyflow::engine::log::LogWriter;
+use familyflow::engine::stream::Streams;
+use familyflow::model::event::{Attributes, Event, FamilyId, Need, RiskFactors, Timed};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::purpose::Purpose;
+use familyflow::model::scenario::{NonNegative, Positive};
+use familyflow::model::state::State;
 use familyflow::model::Model;
-use familyflow::scenario::{NonNegative, Positive};
-use familyflow::state::State;
-use familyflow::stream::{Purpose, Streams};
-use familyflow::summary::Summary;
 
 const TINY: &str = "tests/data/tiny.toml";
 
@@ -43,7 +45,7 @@ struct Live {
 fn run_live(input: &ScenarioInput, seed: u64) -> Live {
     let model = Model::new(input.scenario.clone(), seed);
     let mut w = LogWriter::new(Vec::new(), &input.header(seed)).unwrap();
-    let (state, metrics) = engine::simulate(&model, &mut w).unwrap();
+    let (state, metrics) = familyflow::model::simulate(&model, &mut w).unwrap();
     let bytes = w
         .finish(model.calendar.horizon(), state.hash(), true)
         .unwrap();
@@ -58,7 +60,7 @@ fn run_live(input: &ScenarioInput, seed: u64) -> Live {
 fn run_events(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Summary) {
     let model = Model::new(input.scenario.clone(), seed);
     let mut events: Vec<Timed> = Vec::new();
-    let (state, metrics) = engine::simulate(&model, &mut events).unwrap();
+    let (state, metrics) = familyflow::model::simulate(&model, &mut events).unwrap();
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     (events, summary)
 }
@@ -158,7 +160,7 @@ fn two_processes_of_the_default_scenario_print_the_same() {
 
 fn assert_replay_matches(input: &ScenarioInput, seed: u64) {
     let live = run_live(input, seed);
-    let replayed = engine::replay(&live.bytes[..]).unwrap();
+    let replayed = run::replay(&live.bytes[..]).unwrap();
     assert_eq!(replayed.finished.summary, live.summary);
     assert_eq!(replayed.finished.summary.to_json(), live.summary.to_json());
     assert_eq!(replayed.finished.state.hash(), live.state.hash());

@@ -5,21 +5,21 @@
 
 mod common;
 
+use familyflow::analysis::run;
 use std::collections::{BTreeMap, BTreeSet};
 
-use familyflow::calendar::CivilDate;
-use familyflow::engine;
-use familyflow::event::FamilyId;
-use familyflow::export::{events_csv, events_jsonl, ChildId, Returns};
+use familyflow::analysis::export::{events_csv, events_jsonl, ChildId, Returns};
+use familyflow::model::calendar::CivilDate;
+use familyflow::model::event::FamilyId;
 
 /// The settled default area (burn-in included) with a family help team too
 /// small for it, so families wait and some escalate: the returns cover the
 /// measured years only and count what the summary counts.
-fn run_default(seed: u64) -> (Vec<u8>, familyflow::summary::Summary) {
-    let mut input = engine::ScenarioInput::builtin();
-    input.scenario.family_help.fte = familyflow::scenario::NonNegative(80.0);
+fn run_default(seed: u64) -> (Vec<u8>, familyflow::analysis::summary::Summary) {
+    let mut input = familyflow::model::input::ScenarioInput::builtin();
+    input.scenario.family_help.fte = familyflow::model::scenario::NonNegative(80.0);
     let mut log = Vec::new();
-    let finished = engine::run(&input, seed, Some(&mut log)).unwrap();
+    let finished = run::run(&input, seed, Some(&mut log)).unwrap();
     (log, finished.summary)
 }
 
@@ -381,9 +381,9 @@ fn a_branchs_log_is_not_exported_as_returns() {
         .calendar()
         .minute_of(CivilDate::new(2025, 4, 1).unwrap());
     let (_, snapshot) =
-        familyflow::snapshot::run_with_snapshot::<Vec<u8>>(&input, 1, None, at).unwrap();
+        familyflow::analysis::snapshot::run_with_snapshot::<Vec<u8>>(&input, 1, None, at).unwrap();
     let mut tail = Vec::new();
-    familyflow::snapshot::branch_to_log(&snapshot, &input, &mut tail).unwrap();
+    familyflow::analysis::snapshot::branch_to_log(&snapshot, &input, &mut tail).unwrap();
     let err = Returns::from_log(&tail[..]).unwrap_err().to_string();
     assert!(err.contains("continues a snapshot"), "{err}");
 }

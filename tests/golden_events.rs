@@ -23,14 +23,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use familyflow::calendar::Minute;
-use familyflow::codec::{self, CODEC};
-use familyflow::event::{
+use familyflow::engine::codec::{self, CODEC};
+use familyflow::engine::log::{recover, Header, Item, LogReader, LogWriter, FORMAT_VERSION};
+use familyflow::model::calendar::Minute;
+use familyflow::model::event::{
     Attributes, BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder,
     HelpOutcome, LegalStatus, Need, OpenStage, Placement, Pool, RiskFactors, Timed, TriageDecision,
 };
-use familyflow::log::{recover, Header, Item, LogReader, LogWriter, FORMAT_VERSION};
-use familyflow::scenario::scenario_hash;
+use familyflow::model::scenario::scenario_hash;
 
 const BLESS_HINT: &str = "FAMILYFLOW_BLESS=1 cargo test --release --test golden_events";
 const END: Minute = 20_000_000;
@@ -873,7 +873,7 @@ fn the_golden_reads_back_event_for_event() {
     let mut got = Vec::new();
     let mut checkpoints = 0;
     loop {
-        match reader.next_item() {
+        match reader.next_item::<familyflow::model::event::Event>() {
             Ok(Some(Item::Event(t))) => {
                 let i = got.len();
                 match expected.get(i) {
@@ -898,7 +898,7 @@ fn the_golden_reads_back_event_for_event() {
     }
     assert_eq!(got.len(), expected.len(), "events in the golden log");
     assert_eq!(checkpoints, expected.len() / 16);
-    let rec = recover(&golden[..]);
+    let rec = recover::<familyflow::model::event::Event, _>(&golden[..]);
     assert!(rec.stopped.is_none(), "{:?}", rec.stopped);
     assert_eq!(rec.events, expected);
 }

@@ -21,16 +21,18 @@
 //! asserts, from the run itself and not from the golden files, that each
 //! route the scenario is there to exercise happened.
 
+use familyflow::analysis::run;
 use std::path::PathBuf;
 use std::process::Command;
 
-use familyflow::engine::{self, Finished, ScenarioInput};
-use familyflow::event::{
+use familyflow::analysis::run::Finished;
+use familyflow::analysis::summary::{Count, Summary};
+use familyflow::engine::log::{LogReader, Trailer};
+use familyflow::model::event::{
     CareExit, CareRoute, ClosureReason, Event, HelpOutcome, LegalStatus, Placement, Timed,
     TriageDecision,
 };
-use familyflow::log::{LogReader, Trailer};
-use familyflow::summary::{Count, Summary};
+use familyflow::model::input::ScenarioInput;
 
 mod common;
 use common::TempDir;
@@ -63,7 +65,7 @@ fn input() -> ScenarioInput {
 /// The golden run, with its log written to memory.
 fn golden_run() -> (Finished, Vec<u8>) {
     let mut log = Vec::new();
-    let finished = engine::run(&input(), SEED, Some(&mut log)).expect("the golden run runs");
+    let finished = run::run(&input(), SEED, Some(&mut log)).expect("the golden run runs");
     (finished, log)
 }
 
@@ -71,7 +73,10 @@ fn golden_run() -> (Finished, Vec<u8>) {
 fn read_log(bytes: &[u8]) -> (Vec<Timed>, Trailer) {
     let mut reader = LogReader::open(bytes).expect("the golden run's log opens");
     let mut events = Vec::new();
-    while let Some(t) = reader.next_event().expect("the golden run's log reads") {
+    while let Some(t) = reader
+        .next_event::<familyflow::model::event::Event>()
+        .expect("the golden run's log reads")
+    {
         events.push(t);
     }
     let trailer = *reader.trailer().expect("a whole log has a trailer");
@@ -109,7 +114,7 @@ fn log_digest(finished: &Finished, log: &[u8]) -> String {
     for (i, chunk) in events.chunks(BLOCK).enumerate() {
         buf.clear();
         for t in chunk {
-            familyflow::codec::encode_into(t, &mut buf).expect("an event encodes");
+            familyflow::engine::codec::encode_into(t, &mut buf).expect("an event encodes");
         }
         let from = i * BLOCK;
         s.push_str(&format!(

@@ -13,16 +13,17 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use familyflow::codec::CODEC;
-use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::event::{
-    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus, Need,
-    Placement, RiskFactors, Timed, TriageDecision,
-};
-use familyflow::log::{
+use familyflow::engine::codec::CODEC;
+use familyflow::engine::log::{
     recover, Checkpoint, Header, Item, LogError, LogReader, LogWriter, Trailer, FORMAT_VERSION,
     SIGNATURE,
 };
+use familyflow::model::event::{
+    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus, Need,
+    Placement, RiskFactors, Timed, TriageDecision,
+};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::simulate;
 use familyflow::model::Model;
 
 const PREAMBLE: usize = 12;
@@ -88,7 +89,7 @@ fn frames(bytes: &[u8]) -> Vec<Frame> {
 #[derive(Debug)]
 struct Read {
     header: Header,
-    items: Vec<Item>,
+    items: Vec<Item<familyflow::model::event::Event>>,
 }
 
 impl Read {
@@ -108,7 +109,7 @@ fn strict_read(bytes: &[u8]) -> Result<Read, LogError> {
     let mut reader = LogReader::open(bytes)?;
     let header = reader.header().clone();
     let mut items = Vec::new();
-    while let Some(item) = reader.next_item()? {
+    while let Some(item) = reader.next_item::<familyflow::model::event::Event>()? {
         items.push(item);
         assert!(
             items.len() <= bytes.len(),
@@ -147,7 +148,7 @@ fn reference_logs_read_whole_and_have_the_expected_shape() {
             Some(k) => assert_eq!(n_checkpoints, n_events / k as usize),
         }
         assert!(matches!(read.items.last(), Some(Item::Trailer(t)) if t.clean));
-        let rec = recover(&bytes[..]);
+        let rec = recover::<familyflow::model::event::Event, _>(&bytes[..]);
         assert!(rec.stopped.is_none(), "{:?}", rec.stopped);
         assert_eq!(rec.events, read.events());
         assert_eq!(rec.intact_bytes, bytes.len() as u64);
@@ -175,7 +176,9 @@ fn check_every_cut(bytes: &[u8]) {
             Err(e) => panic!("a log cut at byte {cut} is reported as {e:?}, not as cut short"),
         }
 
-        let rec = match catch_unwind(AssertUnwindSafe(|| recover(prefix))) {
+        let rec = match catch_unwind(AssertUnwindSafe(|| {
+            recover::<familyflow::model::event::Event, _>(prefix)
+        })) {
             Ok(r) => r,
             Err(_) => panic!("recover panicked on a log cut at byte {cut}"),
         };
@@ -627,7 +630,7 @@ fn golden_log_reads_back() {
     ];
     assert_eq!(read.items, expected);
 
-    let rec = recover(&golden[..]);
+    let rec = recover::<familyflow::model::event::Event, _>(&golden[..]);
     assert!(rec.stopped.is_none());
     assert_eq!(rec.header, Some(golden_header()));
     assert_eq!(rec.events, events);

@@ -4,20 +4,21 @@
 //! Re-bless `docs/METRICS.md` after changing the registry with
 //! `FAMILYFLOW_BLESS=1 cargo test --test metrics`.
 
+use familyflow::analysis::run;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use familyflow::engine::{self, ScenarioInput};
-use familyflow::metric_registry::{self, Entry, Unit};
-use familyflow::replications::{self, MetricValues, WarmUp};
-use familyflow::summary::{Count, Summary};
+use familyflow::analysis::metric_registry::{self, Entry, Unit};
+use familyflow::analysis::replications::{self, MetricValues, WarmUp};
+use familyflow::analysis::summary::{Count, Summary};
+use familyflow::model::input::ScenarioInput;
 
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
 fn summary(input: &ScenarioInput, seed: u64) -> Summary {
-    engine::run::<std::io::Sink>(input, seed, None)
+    run::run::<std::io::Sink>(input, seed, None)
         .expect("the scenario runs")
         .summary
 }
@@ -360,7 +361,10 @@ fn the_metrics_command_prints_the_dictionary() {
         String::from_utf8(o.stdout).expect("UTF-8")
     };
     let text = run(&["metrics"]);
-    assert_eq!(text, familyflow::metric_registry::dictionary_text());
+    assert_eq!(
+        text,
+        familyflow::analysis::metric_registry::dictionary_text()
+    );
     assert!(text.contains("child_protection.s47_enquiries"));
     let json: serde_json::Value = serde_json::from_str(&run(&["metrics", "--json"])).unwrap();
     let entries = json.as_array().expect("an array");

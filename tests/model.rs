@@ -4,12 +4,13 @@
 
 mod common;
 
-use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::event::{CareExit, ClosureReason, Event, Placement, Timed};
+use familyflow::model::event::{CareExit, ClosureReason, Event, Placement, Timed};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::projection::{fold, Metrics};
+use familyflow::model::scenario::{NonNegative, Probability};
+use familyflow::model::simulate;
+use familyflow::model::state::{Stage, State};
 use familyflow::model::Model;
-use familyflow::projection::{fold, Metrics};
-use familyflow::scenario::{NonNegative, Probability};
-use familyflow::state::{Stage, State};
 use std::collections::BTreeMap;
 
 fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
@@ -187,7 +188,7 @@ fn more_step_down_from_plans_means_fewer_care_proceedings() {
 #[test]
 fn the_monthly_series_adds_up_to_the_financial_years() {
     let input = common::builtin_cold();
-    let finished = familyflow::engine::run::<std::io::Sink>(&input, 1, None).unwrap();
+    let finished = familyflow::analysis::run::run::<std::io::Sink>(&input, 1, None).unwrap();
     let s = &finished.summary;
     assert_eq!(s.by_month.len(), 36, "three years from April");
     assert_eq!(s.by_month[0].period, "2024-04");
@@ -217,14 +218,14 @@ fn the_monthly_series_adds_up_to_the_financial_years() {
     assert!(lines[1].starts_with("2024-04,"));
     assert_eq!(
         lines[1].split(',').count(),
-        familyflow::summary::monthly_columns().len()
+        familyflow::analysis::summary::monthly_columns().len()
     );
 }
 
 #[test]
 fn care_entries_exits_and_stock_add_up() {
     let input = common::builtin_cold();
-    let finished = familyflow::engine::run::<std::io::Sink>(&input, 3, None).unwrap();
+    let finished = familyflow::analysis::run::run::<std::io::Sink>(&input, 3, None).unwrap();
     let (events, _) = events_of(&input, 3);
     let s = &finished.summary;
     let entries: u64 = s.care.entries.iter().map(|c| c.count).sum();
@@ -454,7 +455,7 @@ fn fgdm_in_family_help_means_more_needs_met() {
     let (_, a) = events_of(&base, 4);
     let (_, b) = events_of(&early, 4);
     assert!(b.total(|y| y.fgdm_held) > a.total(|y| y.fgdm_held) * 5);
-    let met = |m: &Metrics| m.ended(familyflow::event::HelpOutcome::NeedMet);
+    let met = |m: &Metrics| m.ended(familyflow::model::event::HelpOutcome::NeedMet);
     assert!(met(&b) > met(&a), "needs met {} vs {}", met(&b), met(&a));
 }
 
@@ -512,7 +513,7 @@ fn children_at_home_twelve_months_after_referral_are_counted_exactly() {
 #[test]
 fn a_run_can_start_from_todays_caseload() {
     let mut input = common::builtin_cold();
-    input.scenario.starting_caseload = Some(familyflow::scenario::StartingCaseload {
+    input.scenario.starting_caseload = Some(familyflow::model::scenario::StartingCaseload {
         waiting_for_help: 50,
         in_family_help: 1_000,
         in_enquiry: 60,
@@ -545,9 +546,9 @@ fn a_run_can_start_from_todays_caseload() {
     assert!(first_year.plans_ended > 300, "{}", first_year.plans_ended);
     assert!(first_year.care_exits > 150, "{}", first_year.care_exits);
     // Too many in family help for the team is a located scenario error.
-    let text = familyflow::scenario::DEFAULT_SCENARIO.to_string()
+    let text = familyflow::model::scenario::DEFAULT_SCENARIO.to_string()
         + "\n[starting_caseload]\nwaiting_for_help = 0\nin_family_help = 99999\nin_enquiry = 0\nawaiting_conference = 0\non_plan = 0\nlooked_after = 0\n";
-    let err = familyflow::scenario::Scenario::parse(&text, "start.toml").unwrap_err();
+    let err = familyflow::model::scenario::Scenario::parse(&text, "start.toml").unwrap_err();
     let p = &err.problems[0];
     assert_eq!(p.field, "starting_caseload.in_family_help");
     assert!(

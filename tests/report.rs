@@ -13,9 +13,9 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
         Path::new("tests/data/tiny.toml").to_path_buf(),
         Path::new("tests/data/tiny.toml").to_path_buf(),
     ];
-    familyflow::commands::compare(
+    familyflow::cli::commands::compare(
         &scenarios,
-        &familyflow::commands::CompareOptions {
+        &familyflow::cli::commands::CompareOptions {
             replications: 3,
             seed: 1,
             threads: Some(1),
@@ -28,7 +28,7 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
         &mut std::io::sink(),
     )
     .unwrap();
-    familyflow::commands::first_replication_report(
+    familyflow::cli::commands::first_replication_report(
         Some(&scenarios[0]),
         1,
         &out,
@@ -57,7 +57,7 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
 #[test]
 fn a_folder_without_a_summary_is_a_clear_error() {
     let dir = common::TempDir::new("report-empty");
-    let err = familyflow::commands::report(dir.path(), &mut Vec::new())
+    let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
         .unwrap_err()
         .to_string();
     assert!(err.contains("summary.json"), "{err}");

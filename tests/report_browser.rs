@@ -49,7 +49,7 @@ fn the_report_renders_its_charts_in_a_browser() {
     let dir = common::TempDir::new("report");
     let out = dir.path().join("run");
     let mut sink = Vec::new();
-    familyflow::commands::run(
+    familyflow::cli::commands::run(
         Some(Path::new("scenarios/ffc-reform.toml")),
         1,
         Some(&out),
@@ -58,7 +58,7 @@ fn the_report_renders_its_charts_in_a_browser() {
         &mut std::io::sink(),
     )
     .unwrap();
-    familyflow::commands::report(&out, &mut sink).unwrap();
+    familyflow::cli::commands::report(&out, &mut sink).unwrap();
     let page = out.join("report.html").canonicalize().unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(

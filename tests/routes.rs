@@ -6,13 +6,16 @@
 
 mod common;
 
-use familyflow::calendar::DAY;
-use familyflow::engine::{simulate, ScenarioInput};
-use familyflow::event::{CareExit, CareRoute, ClosureReason, Event, FamilyId, LegalStatus, Timed};
+use familyflow::model::calendar::DAY;
+use familyflow::model::event::{
+    CareExit, CareRoute, ClosureReason, Event, FamilyId, LegalStatus, Timed,
+};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::projection::Metrics;
+use familyflow::model::scenario::NonNegative;
+use familyflow::model::simulate;
+use familyflow::model::state::{Family, Stage, State};
 use familyflow::model::Model;
-use familyflow::projection::Metrics;
-use familyflow::scenario::NonNegative;
-use familyflow::state::{Family, Stage, State};
 use std::collections::BTreeMap;
 
 fn events_of(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics) {
@@ -375,8 +378,8 @@ fn a_second_spell_of_help_on_one_referral_runs_its_own_course() {
             Event::FamilyHelpEnded { family, outcome } => {
                 if matches!(
                     outcome,
-                    familyflow::event::HelpOutcome::NeedMet
-                        | familyflow::event::HelpOutcome::NeedUnmet
+                    familyflow::model::event::HelpOutcome::NeedMet
+                        | familyflow::model::event::HelpOutcome::NeedUnmet
                 ) {
                     assert_eq!(
                         assessed.get(&family),
@@ -396,7 +399,7 @@ fn a_second_spell_of_help_on_one_referral_runs_its_own_course() {
 fn families_waiting_on_the_first_day_can_escalate_or_disengage_too() {
     let mut input = common::builtin_cold();
     input.scenario.family_help.fte = NonNegative(20.0);
-    input.scenario.starting_caseload = Some(familyflow::scenario::StartingCaseload {
+    input.scenario.starting_caseload = Some(familyflow::model::scenario::StartingCaseload {
         waiting_for_help: 300,
         ..Default::default()
     });
@@ -418,14 +421,14 @@ fn a_support_package_helps_a_kinship_arrangement_hold() {
     // A pilot area: FGDM before every proceedings, packages paid.
     let mut base = ScenarioInput::builtin();
     let n = &mut base.scenario.family_network;
-    n.offer_before_proceedings = familyflow::scenario::Probability(1.0);
-    n.offer_at_plan = familyflow::scenario::Probability(0.9);
+    n.offer_before_proceedings = familyflow::model::scenario::Probability(1.0);
+    n.offer_at_plan = familyflow::model::scenario::Probability(0.9);
     n.coordinators_fte = NonNegative(20.0);
-    n.fnsp_sustains_kinship = familyflow::scenario::Probability(0.0);
+    n.fnsp_sustains_kinship = familyflow::model::scenario::Probability(0.0);
     base.scenario.budget.fnsp.pounds_per_year = NonNegative(500_000.0);
     let mut sustained = base.clone();
     sustained.scenario.family_network.fnsp_sustains_kinship =
-        familyflow::scenario::Probability(0.9);
+        familyflow::model::scenario::Probability(0.9);
     let returning = |input: &ScenarioInput| {
         events_of(input, 13)
             .0
@@ -482,7 +485,7 @@ fn section_20_comes_from_family_help_and_from_plans_that_do_not_step_down() {
 /// on common random numbers, summed over two seeds.
 #[test]
 fn the_new_route_parameters_move_their_outcomes_the_right_way() {
-    use familyflow::scenario::{AgeShares, Positive, Probability, Scenario};
+    use familyflow::model::scenario::{AgeShares, Positive, Probability, Scenario};
     type Edit = fn(&mut Scenario);
     type Outcome = fn(&Metrics) -> u64;
     let cases: [(&str, Edit, Outcome); 9] = [

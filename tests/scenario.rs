@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
-use familyflow::engine::{run, ScenarioInput};
+use familyflow::analysis::run::run;
+use familyflow::model::input::ScenarioInput;
 
 mod common;
 use common::TempDir;
-use familyflow::scenario::Scenario;
+use familyflow::model::scenario::Scenario;
 
 /// Every `.toml` under `dir`, in name order.
 fn scenario_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -36,7 +37,8 @@ fn every_shipped_scenario_is_valid_and_runs() {
         let s = &mut input.scenario;
         if s.area.children > 1_000_000 {
             s.area.children /= 100;
-            s.family_help.fte = familyflow::scenario::NonNegative(s.family_help.fte.get() / 100.0);
+            s.family_help.fte =
+                familyflow::model::scenario::NonNegative(s.family_help.fte.get() / 100.0);
         }
         let finished = run::<std::io::Sink>(&input, 1, None).unwrap();
         assert!(finished.summary.events > 0, "{}", path.display());
@@ -76,10 +78,10 @@ fn a_reform_extends_its_baseline_and_changes_only_what_it_states() {
 }
 
 /// Runs a scenario and returns its events.
-fn events(input: &ScenarioInput, seed: u64) -> Vec<familyflow::event::Timed> {
+fn events(input: &ScenarioInput, seed: u64) -> Vec<familyflow::model::event::Timed> {
     let model = familyflow::model::Model::new(input.scenario.clone(), seed);
     let mut events = Vec::new();
-    familyflow::engine::simulate(&model, &mut events).unwrap();
+    familyflow::model::simulate(&model, &mut events).unwrap();
     events
 }
 
@@ -93,7 +95,7 @@ fn a_policy_change_leaves_the_past_alone_and_acts_from_its_date() {
         .minute_of(ffc.scenario.policy[0].date);
     let a = events(&base, 4);
     let b = events(&ffc, 4);
-    let before = |e: &&familyflow::event::Timed| e.at < change_at;
+    let before = |e: &&familyflow::model::event::Timed| e.at < change_at;
     let a_before: Vec<_> = a.iter().filter(before).collect();
     let b_before: Vec<_> = b.iter().filter(before).collect();
     assert!(a_before.len() > 1000);
@@ -102,17 +104,17 @@ fn a_policy_change_leaves_the_past_alone_and_acts_from_its_date() {
     assert_eq!(first_after.at, change_at);
     assert_eq!(
         first_after.event,
-        familyflow::event::Event::PolicyApplied { change: 1 }
+        familyflow::model::event::Event::PolicyApplied { change: 1 }
     );
     assert_ne!(a, b, "the policy changed nothing");
     // The log of a run with a timeline replays to the same state.
     let model = familyflow::model::Model::new(ffc.scenario.clone(), 4);
-    let mut w = familyflow::log::LogWriter::new(Vec::new(), &ffc.header(4)).unwrap();
-    let (state, _) = familyflow::engine::simulate(&model, &mut w).unwrap();
+    let mut w = familyflow::engine::log::LogWriter::new(Vec::new(), &ffc.header(4)).unwrap();
+    let (state, _) = familyflow::model::simulate(&model, &mut w).unwrap();
     let bytes = w
         .finish(model.calendar.horizon(), state.hash(), true)
         .unwrap();
-    let replayed = familyflow::engine::replay(&bytes[..]).unwrap();
+    let replayed = familyflow::analysis::run::replay(&bytes[..]).unwrap();
     assert_eq!(replayed.finished.state.hash(), state.hash());
 }
 
@@ -170,7 +172,7 @@ fn errors_in_an_extending_file_point_at_that_file_and_line() {
 #[test]
 fn the_json_schema_describes_every_field_with_its_bounds() {
     let schema: serde_json::Value =
-        serde_json::from_str(&familyflow::scenario::json_schema()).unwrap();
+        serde_json::from_str(&familyflow::model::scenario::json_schema()).unwrap();
     let props = schema["properties"].as_object().unwrap();
     for field in [
         "name",
@@ -252,8 +254,12 @@ fn values_too_large_to_simulate_are_located_errors() {
             "care.weekly_cost_pounds.residential",
         ),
     ] {
-        let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(line, value, 1);
-        assert_ne!(text, familyflow::scenario::DEFAULT_SCENARIO, "{line}");
+        let text = familyflow::model::scenario::DEFAULT_SCENARIO.replacen(line, value, 1);
+        assert_ne!(
+            text,
+            familyflow::model::scenario::DEFAULT_SCENARIO,
+            "{line}"
+        );
         let err = Scenario::parse(&text, "big.toml").unwrap_err();
         let p = err
             .problems
@@ -265,7 +271,7 @@ fn values_too_large_to_simulate_are_located_errors() {
             "{err}"
         );
     }
-    let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(
+    let text = familyflow::model::scenario::DEFAULT_SCENARIO.replacen(
         "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 0.11",
         "family_help = { agency_share = 0.178, agency_cover = 0.93, agency_premium = 0.5, salary_pounds_per_year = 50_000, attrition_per_year = 3",
         1,
@@ -283,7 +289,7 @@ fn values_too_large_to_simulate_are_located_errors() {
 
 #[test]
 fn a_missing_table_says_where_to_find_its_fields() {
-    let text = familyflow::scenario::DEFAULT_SCENARIO;
+    let text = familyflow::model::scenario::DEFAULT_SCENARIO;
     let i = text.find("[budget]").unwrap();
     let j = text.find("[rereferral]").unwrap();
     let without = format!("{}{}", &text[..i], &text[j..]);
@@ -296,7 +302,7 @@ fn a_missing_table_says_where_to_find_its_fields() {
 
 #[test]
 fn a_retired_field_says_what_replaced_it() {
-    let text = familyflow::scenario::DEFAULT_SCENARIO.replacen(
+    let text = familyflow::model::scenario::DEFAULT_SCENARIO.replacen(
         "[care]\n",
         "[care]\ncare_order_probability = 0.8\n",
         1,

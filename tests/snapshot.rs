@@ -5,9 +5,11 @@
 
 mod common;
 
-use familyflow::calendar::CivilDate;
-use familyflow::engine::{self, Discard, ScenarioInput};
-use familyflow::snapshot::{branch_to_log, run_with_snapshot, Snapshot};
+use familyflow::analysis::run;
+use familyflow::analysis::snapshot::{branch_to_log, run_with_snapshot, Snapshot};
+use familyflow::engine::Discard;
+use familyflow::model::calendar::CivilDate;
+use familyflow::model::input::ScenarioInput;
 
 fn tiny_text() -> String {
     std::fs::read_to_string("tests/data/tiny.toml").unwrap()
@@ -21,14 +23,14 @@ fn minute(input: &ScenarioInput, y: i32, m: u8, d: u8) -> u64 {
 }
 
 /// The default scenario, snapshotted at 1 October 2024, with its log.
-fn default_with_snapshot() -> (ScenarioInput, Vec<u8>, Snapshot, engine::Finished) {
+fn default_with_snapshot() -> (ScenarioInput, Vec<u8>, Snapshot, run::Finished) {
     let input = ScenarioInput::builtin();
     let at = minute(&input, 2024, 10, 1);
     let (finished, snapshot) = run_with_snapshot(&input, 7, Some(Vec::new()), at).unwrap();
     let mut log = Vec::new();
-    let mut w = familyflow::log::LogWriter::new(&mut log, &input.header(7)).unwrap();
+    let mut w = familyflow::engine::log::LogWriter::new(&mut log, &input.header(7)).unwrap();
     let model = familyflow::model::Model::new(input.scenario.clone(), 7);
-    let (state, _) = engine::simulate(&model, &mut w).unwrap();
+    let (state, _) = familyflow::model::simulate(&model, &mut w).unwrap();
     w.finish(model.calendar.horizon(), state.hash(), true)
         .unwrap();
     (input, log, snapshot, finished)
@@ -38,7 +40,7 @@ fn default_with_snapshot() -> (ScenarioInput, Vec<u8>, Snapshot, engine::Finishe
 fn branching_with_the_same_scenario_is_the_same_run() {
     let (input, whole_log, snapshot, straight) = default_with_snapshot();
     // Taking a snapshot does not change the run.
-    let plain = engine::run::<std::io::Sink>(&input, 7, None).unwrap();
+    let plain = run::run::<std::io::Sink>(&input, 7, None).unwrap();
     assert_eq!(plain.summary, straight.summary);
     // The snapshot survives its file format.
     let bytes = snapshot.write(Vec::new()).unwrap();
@@ -51,13 +53,16 @@ fn branching_with_the_same_scenario_is_the_same_run() {
     assert_eq!(branched.state.hash(), straight.state.hash());
     // Replaying snapshot + tail equals replaying the whole log.
     let (replayed, stored) = read.replay_tail(&tail[..]).unwrap();
-    let whole = engine::replay(&whole_log[..]).unwrap();
+    let whole = run::replay(&whole_log[..]).unwrap();
     assert_eq!(replayed.summary, whole.finished.summary);
     assert_eq!(replayed.state.hash(), whole.trailer.state_hash);
     assert_eq!(stored, whole.trailer.state_hash);
     // The tail holds only what came after the snapshot.
-    let mut reader = familyflow::log::LogReader::open(&tail[..]).unwrap();
-    let first = reader.next_event().unwrap().unwrap();
+    let mut reader = familyflow::engine::log::LogReader::open(&tail[..]).unwrap();
+    let first = reader
+        .next_event::<familyflow::model::event::Event>()
+        .unwrap()
+        .unwrap();
     assert!(first.at >= snapshot.head.at);
 }
 
@@ -85,7 +90,7 @@ fn a_branch_under_a_later_policy_equals_running_that_scenario_straight_through()
     let at = minute(&a, 2024, 9, 1);
     let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 11, None, at).unwrap();
     let branched = snapshot.branch(&b, &mut Discard).unwrap();
-    let straight = engine::run::<std::io::Sink>(&b, 11, None).unwrap();
+    let straight = run::run::<std::io::Sink>(&b, 11, None).unwrap();
     assert_eq!(branched.state.hash(), straight.state.hash());
     assert_eq!(branched.summary.events, straight.summary.events);
     assert_eq!(branched.summary.by_month, straight.summary.by_month);
@@ -112,7 +117,7 @@ fn a_branch_with_different_parameters_from_the_snapshot_day() {
     assert_eq!(events[0].at, at);
     assert!(matches!(
         events[0].event,
-        familyflow::event::Event::PolicyApplied { change: 0 }
+        familyflow::model::event::Event::PolicyApplied { change: 0 }
     ));
     let a_on = snapshot.branch(&a, &mut Discard).unwrap();
     assert_ne!(branched.state.hash(), a_on.state.hash());
@@ -231,7 +236,7 @@ fn a_snapshot_before_the_run_started_branches_into_that_scenarios_own_run() {
     let b_text = tiny_text().replace("years_in_care_mean = 2.5", "years_in_care_mean = 1.0");
     let b = ScenarioInput::from_text(&b_text, "tiny-b.toml").unwrap();
     let branched = snapshot.branch(&b, &mut Discard).unwrap();
-    let straight = engine::run::<std::io::Sink>(&b, 9, None).unwrap();
+    let straight = run::run::<std::io::Sink>(&b, 9, None).unwrap();
     assert_eq!(branched.summary, straight.summary);
 }
 
@@ -250,13 +255,13 @@ fn policy_changes_on_one_date_take_effect_in_order_in_a_branch() {
     let changes: Vec<u16> = events
         .iter()
         .filter_map(|t| match t.event {
-            familyflow::event::Event::PolicyApplied { change } => Some(change),
+            familyflow::model::event::Event::PolicyApplied { change } => Some(change),
             _ => None,
         })
         .collect();
     assert_eq!(changes, [1, 2]);
     // And it is B's own run (the changes come after the snapshot).
-    let straight = engine::run::<std::io::Sink>(&b, 3, None).unwrap();
+    let straight = run::run::<std::io::Sink>(&b, 3, None).unwrap();
     assert_eq!(branched.state.hash(), straight.state.hash());
 }
 
@@ -267,17 +272,17 @@ fn a_branch_that_changes_staff_attrition_later_is_that_scenarios_run() {
     let a = ScenarioInput::builtin();
     let text = format!(
         "{}\n[[policy]]\ndate = 2025-01-06\nworkforce.family_help.attrition_per_year = 0.6\nworkforce.family_help.attrition_per_year_at_full_caseload = 0.9\n",
-        familyflow::scenario::DEFAULT_SCENARIO
+        familyflow::model::scenario::DEFAULT_SCENARIO
     );
     let b = ScenarioInput::from_text(&text, "churn.toml").unwrap();
     let at = minute(&a, 2024, 10, 1);
     let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 4, None, at).unwrap();
     let branched = snapshot.branch(&b, &mut Discard).unwrap();
-    let straight = engine::run::<std::io::Sink>(&b, 4, None).unwrap();
+    let straight = run::run::<std::io::Sink>(&b, 4, None).unwrap();
     assert_eq!(branched.state.hash(), straight.state.hash());
-    let left = |f: &engine::Finished| {
+    let left = |f: &run::Finished| {
         f.metrics
-            .total(|y| y.staff_left[familyflow::event::Pool::FamilyHelp as usize])
+            .total(|y| y.staff_left[familyflow::model::event::Pool::FamilyHelp as usize])
     };
     let a_on = snapshot.branch(&a, &mut Discard).unwrap();
     assert!(

@@ -74,17 +74,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use familyflow::calendar::{Calendar, CivilDate, Minute, DAY, WEEK};
-use familyflow::engine::{simulate, EventSink, ScenarioInput};
-use familyflow::event::{
+use familyflow::analysis::summary::Summary;
+use familyflow::engine::log::LogError;
+use familyflow::engine::EventSink;
+use familyflow::model::calendar::{Calendar, CivilDate, Minute, DAY, WEEK};
+use familyflow::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Pool, Timed,
 };
-use familyflow::log::LogError;
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::projection::{fold, Metrics};
+use familyflow::model::scenario::{Scenario, WhenSpent, DEFAULT_SCENARIO};
+use familyflow::model::simulate;
+use familyflow::model::state::{Family, PoolTerms, Stage, State};
 use familyflow::model::Model;
-use familyflow::projection::{fold, Metrics};
-use familyflow::scenario::{Scenario, WhenSpent, DEFAULT_SCENARIO};
-use familyflow::state::{Family, PoolTerms, Stage, State};
-use familyflow::summary::Summary;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use toml::{Table, Value};
@@ -630,12 +632,12 @@ fn draw(number: usize) -> Result<(Case, ScenarioInput), String> {
                 let p = POOL_KEYS[g.int(0, 4) as usize];
                 g.set(
                     &format!("workforce.{p}.salary_pounds_per_year"),
-                    Value::Float(familyflow::scenario::MAX_SALARY_POUNDS),
+                    Value::Float(familyflow::model::scenario::MAX_SALARY_POUNDS),
                 );
             }
             1 => {
                 let p = POOL_KEYS[g.int(0, 4) as usize];
-                let premium = Value::Float(familyflow::scenario::MAX_AGENCY_PREMIUM);
+                let premium = Value::Float(familyflow::model::scenario::MAX_AGENCY_PREMIUM);
                 g.set(&format!("workforce.{p}.agency_premium"), premium);
             }
             2 => {
@@ -643,23 +645,23 @@ fn draw(number: usize) -> Result<(Case, ScenarioInput), String> {
                     [g.int(0, 3) as usize];
                 g.set(
                     &format!("care.weekly_cost_pounds.{k}"),
-                    Value::Float(familyflow::scenario::MAX_WEEKLY_OR_ONE_OFF_POUNDS),
+                    Value::Float(familyflow::model::scenario::MAX_WEEKLY_OR_ONE_OFF_POUNDS),
                 );
             }
             3 => {
                 g.set(
                     "family_network.fnsp_mean_pounds",
-                    Value::Float(familyflow::scenario::MAX_WEEKLY_OR_ONE_OFF_POUNDS),
+                    Value::Float(familyflow::model::scenario::MAX_WEEKLY_OR_ONE_OFF_POUNDS),
                 );
                 g.set("family_network.fnsp_probability", Value::Float(1.0));
                 g.set(
                     "budget.fnsp.pounds_per_year",
-                    Value::Float(familyflow::scenario::MAX_BUDGET_POUNDS),
+                    Value::Float(familyflow::model::scenario::MAX_BUDGET_POUNDS),
                 );
             }
             _ => {
                 let line = LINE_KEYS[g.int(0, 4) as usize];
-                let budget = Value::Float(familyflow::scenario::MAX_BUDGET_POUNDS);
+                let budget = Value::Float(familyflow::model::scenario::MAX_BUDGET_POUNDS);
                 g.set(&format!("budget.{line}.pounds_per_year"), budget);
             }
         }
@@ -855,7 +857,7 @@ struct SameAs<'a> {
     difference: Option<String>,
 }
 
-impl EventSink for SameAs<'_> {
+impl EventSink<familyflow::model::event::Event> for SameAs<'_> {
     fn record(&mut self, at: Minute, event: &Event) -> Result<(), LogError> {
         if self.difference.is_none() {
             match self.expected.get(self.next) {
@@ -2451,7 +2453,7 @@ fn a_policy_dated_on_the_first_day_is_in_force_when_the_starting_caseload_opens(
     );
     let input =
         ScenarioInput::from_text(&text, "first-day policy").expect("the scenario validates");
-    let ran = familyflow::engine::run::<std::io::Sink>(&input, 1, None);
+    let ran = familyflow::analysis::run::run::<std::io::Sink>(&input, 1, None);
     assert!(
         ran.is_ok(),
         "a validated scenario does not run: {}",

@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use familyflow::validate::{levers, run_checks, stationarity_default, Check, Context, Row};
+use familyflow::analysis::validate::{
+    levers, run_checks, stationarity_default, Check, Context, Row,
+};
 
 /// Two workers: the machine CI runs on.
 fn context() -> Context {

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use familyflow::engine::{simulate, Discard, ScenarioInput};
+use familyflow::engine::Discard;
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::simulate;
 use familyflow::model::Model;
 
 /// Erlang C mean wait in queue, in the unit of 1/mu, for arrival rate

@@ -17,10 +17,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use familyflow::codec;
-use familyflow::event::{CareExit, Event, FamilyId, Timed};
-use familyflow::log::{Header, LogReader, LogWriter, Trailer};
-use familyflow::scenario::scenario_hash;
+use familyflow::engine::codec;
+use familyflow::engine::log::{Header, LogReader, LogWriter, Trailer};
+use familyflow::model::event::{CareExit, Event, FamilyId, Timed};
+use familyflow::model::scenario::scenario_hash;
 
 mod common;
 use common::TempDir;
@@ -180,7 +180,7 @@ fn assert_well_formed(bytes: &[u8], what: &str) -> (Header, Vec<Timed>, Trailer)
     let header = reader.header().clone();
     let mut events = Vec::new();
     loop {
-        match reader.next_event() {
+        match reader.next_event::<familyflow::model::event::Event>() {
             Ok(Some(t)) => events.push(t),
             Ok(None) => break,
             Err(e) => panic!("{what} is not well formed: {e}"),

@@ -10,18 +10,20 @@
 
 mod common;
 
+use familyflow::analysis::run;
 use std::collections::{BTreeMap, BTreeSet};
 
-use familyflow::calendar::{CivilDate, Minute, WEEK};
-use familyflow::engine::{self, simulate, ScenarioInput};
-use familyflow::event::{BudgetLine, Event, Pool, Timed};
-use familyflow::log::LogWriter;
-use familyflow::model::Model;
-use familyflow::projection::Metrics;
-use familyflow::scenario::{
+use familyflow::engine::log::LogWriter;
+use familyflow::model::calendar::{CivilDate, Minute, WEEK};
+use familyflow::model::event::{BudgetLine, Event, Pool, Timed};
+use familyflow::model::input::ScenarioInput;
+use familyflow::model::projection::Metrics;
+use familyflow::model::scenario::{
     NonNegative, Positive, Probability, Scenario, WhenSpent, DEFAULT_SCENARIO,
 };
-use familyflow::state::State;
+use familyflow::model::simulate;
+use familyflow::model::state::State;
+use familyflow::model::Model;
 
 /// A run of `input` with `seed`: its events, metrics and final state.
 fn run(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Metrics, State) {
@@ -967,7 +969,7 @@ fn runs_with_every_new_event_repeat_and_replay_to_the_same_state() {
     }
 
     // Replays: the log through the engine, and the events folded by hand.
-    let replayed = engine::replay(&bytes[..]).unwrap();
+    let replayed = run::replay(&bytes[..]).unwrap();
     assert_eq!(replayed.trailer.events, events.len() as u64);
     assert_eq!(replayed.trailer.state_hash, live.hash());
     assert_eq!(replayed.finished.state.hash(), live.hash());

@@ -29,14 +29,14 @@
 //! on the 18th birthday (`SiblingLeftCare`); the rest leave together.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY};
-use crate::event::{
+use crate::model::calendar::{Minute, DAY};
+use crate::model::event::{
     Attributes, CareExit, CareRoute, Event, FamilyId, LegalStatus, Need, Placement,
 };
-use crate::scenario::AgeShares;
-use crate::state::{Family, Stage, State, AGE_YEAR};
-use crate::stream::Purpose;
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::scenario::AgeShares;
+use crate::model::state::{Family, Stage, State, AGE_YEAR};
 
 const YEAR: f64 = AGE_YEAR as f64;
 
@@ -407,7 +407,7 @@ impl Model {
         if !self.may_enter_care(now, family, &f) {
             out.events.push(Event::CaseClosed {
                 family,
-                reason: crate::event::ClosureReason::Aged18,
+                reason: crate::model::event::ClosureReason::Aged18,
                 rereferral_due: None,
             });
             return;

@@ -15,11 +15,11 @@
 use super::care::VoluntaryPoint;
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY};
-use crate::event::{CareRoute, ClosureReason, Event, FamilyId, Need, Pool};
-use crate::state::{Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY};
+use crate::model::event::{CareRoute, ClosureReason, Event, FamilyId, Need, Pool};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::state::{Stage, State};
 
 /// An average month, in minutes (365.25 / 12 days).
 const MONTH: f64 = 365.25 / 12.0 * DAY as f64;

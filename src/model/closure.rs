@@ -11,12 +11,12 @@
 //! family comes back.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY};
+use crate::model::calendar::{Minute, DAY};
+use crate::model::happening::Happening;
 
-use crate::event::{ClosureReason, Event, FamilyId};
-use crate::state::State;
-use crate::stream::Purpose;
+use crate::model::event::{ClosureReason, Event, FamilyId};
+use crate::model::purpose::Purpose;
+use crate::model::state::State;
 
 const YEAR: f64 = 365.0 * DAY as f64;
 

@@ -22,11 +22,11 @@
 use super::care::VoluntaryPoint;
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
-use crate::state::{FamilyHelpTeam, Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY, WEEK};
+use crate::model::event::{ClosureReason, Event, FamilyId, HelpOutcome, Need};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::state::{FamilyHelpTeam, Stage, State};
 
 /// An average month, in minutes (365.25 / 12 days).
 const MONTH: f64 = 365.25 / 12.0 * DAY as f64;
@@ -97,7 +97,7 @@ impl Model {
         episode: u16,
         started: Minute,
         state: &'s State,
-    ) -> Option<&'s crate::state::Family> {
+    ) -> Option<&'s crate::model::state::Family> {
         state
             .family_at(family, Stage::InHelp, episode)
             .filter(|f| f.stage_since == started)

@@ -15,12 +15,12 @@
 //! otherwise come into care, and named kin become the placement.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, WEEK};
-use crate::event::{BudgetLine, Event, FamilyId};
-use crate::scenario::WhenSpent;
-use crate::state::{Family, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, WEEK};
+use crate::model::event::{BudgetLine, Event, FamilyId};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::scenario::WhenSpent;
+use crate::model::state::{Family, State};
 
 /// Where FGDM is offered.
 #[derive(Copy, Clone, Debug)]

@@ -12,10 +12,10 @@
 //! overspending line goes on.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::Minute;
-use crate::event::{BudgetLine, Event};
-use crate::state::State;
+use crate::model::calendar::Minute;
+use crate::model::event::{BudgetLine, Event};
+use crate::model::happening::Happening;
+use crate::model::state::State;
 
 /// Lines settled at the end of each month (packages are paid one by one).
 const SETTLED: [BudgetLine; 4] = [

@@ -18,42 +18,114 @@
 //! * [`workforce`] — staff pools: leavers, recruitment, agency cover, apprentices;
 //! * [`ledger`] — the funding ledger: settling costs, rationing, overspends.
 
+pub mod calendar;
 pub mod care;
 pub mod child_protection;
 pub mod closure;
+pub mod event;
 pub mod family_help;
 pub mod family_network;
+pub mod happening;
+pub mod input;
 pub mod ledger;
 pub mod policy;
 pub mod proceedings;
+pub mod projection;
+pub mod purpose;
 pub mod referral;
+pub mod scenario;
 pub mod starting_caseload;
+pub mod state;
 pub mod triage;
 pub mod workforce;
 
-use crate::agenda::Happening;
-use crate::calendar::{Calendar, Minute};
-use crate::event::Event;
-use crate::scenario::Scenario;
-use crate::state::{PoolTerms, State};
-use crate::stream::Streams;
+use crate::engine::log::LogError;
+use crate::engine::stream::Streams;
+use crate::engine::{Domain, EventSink, Run, StepError};
+use crate::model::calendar::{Calendar, Minute};
+use crate::model::event::Event;
+use crate::model::happening::Happening;
+use crate::model::projection::{fold, Metrics};
+use crate::model::scenario::{Scenario, ScenarioError};
+use crate::model::state::{Inconsistent, PoolTerms, State};
 
 /// What one decision produced: events to apply in order, and happenings to
-/// put on the agenda. Reused across decisions so the hot loop does not allocate.
-#[derive(Debug, Default)]
-pub struct Decisions {
-    /// Events, in the order they happen.
-    pub events: Vec<Event>,
-    /// Happenings to put on the agenda, in this order.
-    pub schedule: Vec<(Minute, Happening)>,
+/// put on the agenda.
+pub type Decisions = crate::engine::Decisions<Happening, Event>;
+
+/// A run or replay that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The log could not be written or read.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The scenario (for a replay: the one inside the log) is not valid.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// An event did not fit the state.
+    #[error("event {index}: {source}")]
+    Inconsistent {
+        /// Which event, from 0.
+        index: u64,
+        /// What did not fit.
+        source: Inconsistent,
+    },
 }
 
-impl Decisions {
-    /// Empties both lists, keeping their capacity.
-    pub fn clear(&mut self) {
-        self.events.clear();
-        self.schedule.clear();
+impl From<StepError<Inconsistent>> for RunError {
+    fn from(e: StepError<Inconsistent>) -> Self {
+        match e {
+            StepError::Log(e) => RunError::Log(e),
+            StepError::Misfit { index, source } => RunError::Inconsistent { index, source },
+        }
     }
+}
+
+impl Domain for Model {
+    type Happening = Happening;
+    type Event = Event;
+    type State = State;
+    type Projection = Metrics;
+    type Misfit = Inconsistent;
+
+    fn fresh(&self) -> (State, Metrics) {
+        (State::new(&self.scenario), Metrics::new(&self.calendar))
+    }
+
+    fn start(&self, out: &mut Decisions) {
+        Model::start(self, out)
+    }
+
+    #[inline]
+    fn decide(&self, now: Minute, what: Happening, state: &State, out: &mut Decisions) {
+        Model::decide(self, now, what, state, out)
+    }
+
+    #[inline]
+    fn fold(
+        state: &mut State,
+        metrics: &mut Metrics,
+        at: Minute,
+        event: &Event,
+    ) -> Result<(), Inconsistent> {
+        fold(state, metrics, at, event)
+    }
+
+    fn close(state: &State, metrics: &mut Metrics, end: Minute) {
+        metrics.finish(end, state)
+    }
+
+    fn horizon(&self) -> Minute {
+        self.calendar.horizon()
+    }
+}
+
+/// Runs `model` to its horizon, sending every event to `sink`.
+pub fn simulate<S: EventSink<Event>>(
+    model: &Model,
+    sink: &mut S,
+) -> Result<(State, Metrics), RunError> {
+    Ok(Run::start(model).finish(model, sink)?)
 }
 
 /// A scenario made ready to decide with: its calendar, streams, and the

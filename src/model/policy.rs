@@ -9,10 +9,10 @@
 
 use super::workforce::Commitments;
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::Minute;
-use crate::event::Event;
-use crate::state::State;
+use crate::model::calendar::Minute;
+use crate::model::event::Event;
+use crate::model::happening::Happening;
+use crate::model::state::State;
 
 impl Model {
     /// Change number `change` of the timeline takes effect now.

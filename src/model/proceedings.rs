@@ -22,11 +22,13 @@
 
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus};
-use crate::state::{Family, Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY, WEEK};
+use crate::model::event::{
+    CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus,
+};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::state::{Family, Stage, State};
 
 /// Every proceedings draw of one referral, in stream order.
 struct ProceedingsDraws {

@@ -7,12 +7,12 @@
 //! process). The n-th arrival's gap comes from stream (Arrivals, 0, n).
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY};
-use crate::event::{Attributes, Event, FamilyId, Need, RiskFactors};
-use crate::scenario::{AgeBandShares, Scenario};
-use crate::state::{Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY};
+use crate::model::event::{Attributes, Event, FamilyId, Need, RiskFactors};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::scenario::{AgeBandShares, Scenario};
+use crate::model::state::{Stage, State};
 
 /// Exact arrival times are kept in millionths of a minute.
 const EXACT: f64 = 1_000_000.0;

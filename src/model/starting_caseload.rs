@@ -15,11 +15,11 @@
 //! and its pre-proceedings run their full course.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, WEEK};
-use crate::event::{Event, FamilyId, Need, OpenStage};
-use crate::state::{Family, Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, WEEK};
+use crate::model::event::{Event, FamilyId, Need, OpenStage};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::state::{Family, Stage, State};
 
 impl Model {
     /// Opens the scenario's starting caseload (staff are in post already).

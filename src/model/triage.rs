@@ -7,11 +7,11 @@
 //! sharing); when it errs, it errs by one step, up or down.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY};
-use crate::event::{Attributes, ClosureReason, Event, FamilyId, Need, Pool, TriageDecision};
-use crate::state::{Stage, State};
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY};
+use crate::model::event::{Attributes, ClosureReason, Event, FamilyId, Need, Pool, TriageDecision};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::state::{Stage, State};
 
 impl Model {
     /// Puts the front door's decision on a new referral on the agenda; a

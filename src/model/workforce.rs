@@ -18,12 +18,12 @@
 //! in child protection the load (cases over capacity) slows the work.
 
 use super::{Decisions, Model};
-use crate::agenda::Happening;
-use crate::calendar::{Minute, DAY, WEEK};
-use crate::event::{BudgetLine, Event, Pool};
-use crate::scenario::StaffPool;
-use crate::state::State;
-use crate::stream::Purpose;
+use crate::model::calendar::{Minute, DAY, WEEK};
+use crate::model::event::{BudgetLine, Event, Pool};
+use crate::model::happening::Happening;
+use crate::model::purpose::Purpose;
+use crate::model::scenario::StaffPool;
+use crate::model::state::State;
 
 /// A year of 365 days, in minutes.
 const YEAR: f64 = 365.0 * DAY as f64;
@@ -241,8 +241,8 @@ impl Model {
                 continue;
             }
             let terms = &self.terms(now)[pool as usize];
-            let rations =
-                self.at(now).budget.workforce.when_spent == crate::scenario::WhenSpent::Ration;
+            let rations = self.at(now).budget.workforce.when_spent
+                == crate::model::scenario::WhenSpent::Ration;
             let cost = u128::from(count) * u128::from(terms.apprentice_pence);
             if !self.affordable(now, BudgetLine::Workforce, rations, cost, state, c, out) {
                 continue;

@@ -44,11 +44,11 @@ impl Drop for TempDir {
 /// The built-in scenario without its burn-in: the run starts empty on the
 /// start date, for tests of mechanisms that count from the first day (staff
 /// taking up posts, the first April's apprentices, a cold start's caseload).
-pub fn builtin_cold() -> familyflow::engine::ScenarioInput {
-    let builtin = familyflow::engine::ScenarioInput::builtin();
+pub fn builtin_cold() -> familyflow::model::input::ScenarioInput {
+    let builtin = familyflow::model::input::ScenarioInput::builtin();
     let text = builtin
         .text
         .replace("burn_in_years = 20", "burn_in_years = 0");
     assert_ne!(text, builtin.text, "the built-in scenario has a burn-in");
-    familyflow::engine::ScenarioInput::from_text(&text, &builtin.source).expect("valid")
+    familyflow::model::input::ScenarioInput::from_text(&text, &builtin.source).expect("valid")
 }

@@ -10,13 +10,13 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Minute, DAY, WEEK};
-use crate::codec;
-use crate::event::{
+use crate::engine::codec;
+use crate::model::calendar::{Minute, DAY, WEEK};
+use crate::model::event::{
     Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
     TriageDecision,
 };
-use crate::scenario::{Scenario, WhenSpent};
+use crate::model::scenario::{Scenario, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
 const SALARY_YEAR: Minute = 365 * DAY;

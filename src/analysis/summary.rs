@@ -7,14 +7,14 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::DAY;
-use crate::event::{
+use crate::model::calendar::DAY;
+use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
-use crate::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
-use crate::scenario::{Scenario, WhenSpent};
-use crate::state::State;
+use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
+use crate::model::scenario::{Scenario, WhenSpent};
+use crate::model::state::State;
 
 /// A labelled count.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -625,7 +625,7 @@ impl Summary {
                     let versions = scenario
                         .timeline()
                         .unwrap_or_else(|_| vec![(scenario.start, scenario.clone())]);
-                    let in_force = |day: crate::calendar::CivilDate| {
+                    let in_force = |day: crate::model::calendar::CivilDate| {
                         let v = versions.partition_point(|(from, _)| *from <= day);
                         versions[v.saturating_sub(1)].1.budget.lines()[i].pence()
                     };
@@ -648,8 +648,9 @@ impl Summary {
                             .iter()
                             .map(|y| {
                                 let first: i32 = y.period[..4].parse().unwrap_or(0);
-                                let last_day = crate::calendar::CivilDate::new(first + 1, 3, 31)
-                                    .map_or(end_day, |d| d.min(end_day));
+                                let last_day =
+                                    crate::model::calendar::CivilDate::new(first + 1, 3, 31)
+                                        .map_or(end_day, |d| d.min(end_day));
                                 YearSpend {
                                     period: y.period.clone(),
                                     budget_pence: in_force(last_day),

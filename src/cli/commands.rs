@@ -2,19 +2,21 @@
 //! calls these; they write results to `out` and return errors for `main` to
 //! print, so they can be tested without a process.
 
+use crate::analysis::run;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::calendar::CivilDate;
-use crate::engine::{self, RunError, ScenarioInput};
-use crate::event::FamilyId;
-use crate::log::{self, LogError, LogReader, LogWriter};
-use crate::projection::{fold, Metrics};
-use crate::scenario::{scenario_hash, Scenario, ScenarioError};
-use crate::state::State;
-use crate::summary::thousands;
+use crate::analysis::summary::thousands;
+use crate::engine::log::{self, LogError, LogReader, LogWriter};
+use crate::model::calendar::CivilDate;
+use crate::model::event::{Event, FamilyId};
+use crate::model::input::ScenarioInput;
+use crate::model::projection::{fold, Metrics};
+use crate::model::scenario::{scenario_hash, Scenario, ScenarioError};
+use crate::model::state::State;
+use crate::model::RunError;
 
 /// The name of the log file `run --out DIR` writes.
 pub const LOG_FILE: &str = "events.ffl";
@@ -131,7 +133,7 @@ pub fn run_with_checkpoint(
         }
     };
     let started = Instant::now();
-    let bar = crate::replications::Progress::share("run", progress);
+    let bar = crate::analysis::replications::Progress::share("run", progress);
     let mut report = |fraction: f64| bar.set_fraction(fraction);
     let finished = match out_dir {
         Some(dir) => {
@@ -140,10 +142,10 @@ pub fn run_with_checkpoint(
             let file = File::create(&log_path).map_err(file_error(&log_path))?;
             let log = Some(BufWriter::with_capacity(1 << 20, file));
             let finished = match checkpoint {
-                None => engine::run_reporting(&input, seed, log, &mut report)?,
+                None => run::run_reporting(&input, seed, log, &mut report)?,
                 Some((date, at)) => {
                     let (finished, snapshot) =
-                        crate::snapshot::run_with_snapshot(&input, seed, log, at)?;
+                        crate::analysis::snapshot::run_with_snapshot(&input, seed, log, at)?;
                     let path = dir.join(snapshot_file(date));
                     let file = File::create(&path).map_err(file_error(&path))?;
                     snapshot
@@ -172,7 +174,7 @@ pub fn run_with_checkpoint(
             );
             finished
         }
-        None => engine::run_reporting::<io::Sink>(&input, seed, None, &mut report)?,
+        None => run::run_reporting::<io::Sink>(&input, seed, None, &mut report)?,
     };
     let secs = started.elapsed().as_secs_f64();
     let _ = writeln!(
@@ -189,7 +191,7 @@ pub fn run_with_checkpoint(
 
 /// `familyflow replay`: rebuilds the summary from a log alone.
 pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), CommandError> {
-    let replayed = engine::replay(open_log(log)?).map_err(with_log_path(log))?;
+    let replayed = run::replay(open_log(log)?).map_err(with_log_path(log))?;
     let summary = &replayed.finished.summary;
     let text = summary.render(json);
     out.write_all(text.as_bytes())
@@ -206,9 +208,9 @@ pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), Command
 }
 
 /// Reads a snapshot file, naming it in errors.
-fn read_snapshot(path: &Path) -> Result<crate::snapshot::Snapshot, CommandError> {
+fn read_snapshot(path: &Path) -> Result<crate::analysis::snapshot::Snapshot, CommandError> {
     let f = File::open(path).map_err(file_error(path))?;
-    crate::snapshot::Snapshot::read(BufReader::with_capacity(1 << 20, f))
+    crate::analysis::snapshot::Snapshot::read(BufReader::with_capacity(1 << 20, f))
         .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))
 }
 
@@ -256,7 +258,7 @@ pub fn branch(
     };
     for (i, path) in scenarios.iter().enumerate() {
         let input = ScenarioInput::load(path)?;
-        let failed = |e: crate::snapshot::BranchError| {
+        let failed = |e: crate::analysis::snapshot::BranchError| {
             CommandError::Failed(format!("{}: {e}", path.display()))
         };
         let finished = match out_dir {
@@ -276,7 +278,7 @@ pub fn branch(
                 std::fs::create_dir_all(&sub).map_err(file_error(&sub))?;
                 let log_path = sub.join(LOG_FILE);
                 let file = File::create(&log_path).map_err(file_error(&log_path))?;
-                let finished = crate::snapshot::branch_to_log(
+                let finished = crate::analysis::snapshot::branch_to_log(
                     &snap,
                     &input,
                     BufWriter::with_capacity(1 << 20, file),
@@ -322,7 +324,7 @@ pub fn branch(
 
 /// `familyflow verify`: checks every record and that replay reproduces the final state.
 pub fn verify(log: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
-    let replayed = engine::replay(open_log(log)?).map_err(with_log_path(log))?;
+    let replayed = run::replay(open_log(log)?).map_err(with_log_path(log))?;
     let h = &replayed.header;
     let t = &replayed.trailer;
     let name = log.display();
@@ -367,7 +369,7 @@ pub fn verify(log: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
 }
 
 /// A minute as `2024-04-03 10:15`.
-use crate::export::stamp;
+use crate::analysis::export::stamp;
 
 /// `familyflow events`: prints a log's events as text or JSON lines,
 /// optionally one family's. A cut or damaged log prints what is intact and
@@ -386,7 +388,7 @@ pub fn events(
     let cal = scenario.calendar();
     let stdout = |e| file_error(Path::new("<stdout>"))(e);
     loop {
-        let timed = match reader.next_event() {
+        let timed = match reader.next_event::<Event>() {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(()),
             Err(source) => {
@@ -400,7 +402,8 @@ pub fn events(
             continue;
         }
         if json {
-            writeln!(out, "{}", crate::export::event_json(&cal, &timed)).map_err(stdout)?;
+            writeln!(out, "{}", crate::analysis::export::event_json(&cal, &timed))
+                .map_err(stdout)?;
         } else {
             writeln!(out, "{}  {}", stamp(&cal, timed.at), timed.event).map_err(stdout)?;
         }
@@ -429,7 +432,7 @@ pub fn recover(log: &Path, to: &Path, out: &mut dyn Write) -> Result<(), Command
         })?;
     let mut last = 0;
     let stopped = loop {
-        match reader.next_event() {
+        match reader.next_event::<Event>() {
             Ok(Some(t)) => {
                 if let Err(e) = fold(&mut state, &mut metrics, t.at, &t.event) {
                     break Some(format!("event {} does not fit: {e}", writer.events()));
@@ -489,19 +492,19 @@ pub fn check_scenario(path: &Path, out: &mut dyn Write) -> Result<(), CommandErr
 
 /// `familyflow scenario schema`: prints the JSON Schema of the scenario format.
 pub fn scenario_schema(out: &mut dyn Write) -> Result<(), CommandError> {
-    out.write_all(crate::scenario::json_schema().as_bytes())
+    out.write_all(crate::model::scenario::json_schema().as_bytes())
         .map_err(file_error(Path::new("<stdout>")))
 }
 
 /// Re-exported so `main` need not name the log module.
 pub use log::FORMAT_VERSION;
 
-/// `familyflow compare` (in [`crate::compare`]).
-pub use crate::compare::{compare, CompareOptions};
-/// `familyflow run --replications` (in [`crate::replications`]).
-pub use crate::replications::{run_replications, ReplicationOptions, WarmUp};
-/// `familyflow validate` (in [`crate::validate`]).
-pub use crate::validate::{validate, ValidateOptions};
+/// `familyflow compare` (in [`crate::analysis::compare`]).
+pub use crate::analysis::compare::{compare, CompareOptions};
+/// `familyflow run --replications` (in [`crate::analysis::replications`]).
+pub use crate::analysis::replications::{run_replications, ReplicationOptions, WarmUp};
+/// `familyflow validate` (in [`crate::analysis::validate`]).
+pub use crate::analysis::validate::{validate, ValidateOptions};
 
 /// What `familyflow export` writes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -524,9 +527,10 @@ pub fn export(
     dir: &Path,
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    use crate::export::{events_csv, events_jsonl, Returns};
-    let failed =
-        |e: crate::export::ExportError| CommandError::Failed(format!("{}: {e}", log.display()));
+    use crate::analysis::export::{events_csv, events_jsonl, Returns};
+    let failed = |e: crate::analysis::export::ExportError| {
+        CommandError::Failed(format!("{}: {e}", log.display()))
+    };
     std::fs::create_dir_all(dir).map_err(file_error(dir))?;
     let mut written = Vec::new();
     let mut write = |name: String, text: String| -> Result<(), CommandError> {
@@ -578,30 +582,30 @@ pub const REPORT_FILE: &str = "report.html";
 pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     let summary_path = dir.join(SUMMARY_FILE);
     let text = std::fs::read_to_string(&summary_path).map_err(file_error(&summary_path))?;
-    let summary: crate::summary::Summary = serde_json::from_str(&text).map_err(|e| {
+    let summary: crate::analysis::summary::Summary = serde_json::from_str(&text).map_err(|e| {
         CommandError::Failed(format!(
             "{}: not a summary written by this familyflow: {e}",
             summary_path.display()
         ))
     })?;
-    let compare_path = dir.join(crate::compare::COMPARE_JSON);
+    let compare_path = dir.join(crate::analysis::compare::COMPARE_JSON);
     let comparison = if compare_path.exists() {
         let text = std::fs::read_to_string(&compare_path).map_err(file_error(&compare_path))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             CommandError::Failed(format!("{}: not JSON: {e}", compare_path.display()))
         })?;
-        crate::report::differences_from_compare(&json)
+        crate::analysis::report::differences_from_compare(&json)
     } else {
         None
     };
-    let stats_path = dir.join(crate::replications::SUMMARY_STATS_CSV);
+    let stats_path = dir.join(crate::analysis::replications::SUMMARY_STATS_CSV);
     let spreads = if stats_path.exists() {
         let text = std::fs::read_to_string(&stats_path).map_err(file_error(&stats_path))?;
-        crate::report::spreads_from_csv(&text)
+        crate::analysis::report::spreads_from_csv(&text)
     } else {
         Default::default()
     };
-    let html = crate::report::html(&summary, comparison.as_ref(), &spreads);
+    let html = crate::analysis::report::html(&summary, comparison.as_ref(), &spreads);
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html).map_err(file_error(&path))?;
     writeln!(out, "wrote {}", path.display()).map_err(file_error(Path::new("<stdout>")))
@@ -621,8 +625,8 @@ pub fn first_replication_report(
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
     };
-    let seed = crate::replications::replication_seed(base_seed, 0);
-    let finished = engine::run::<io::Sink>(&input, seed, None)?;
+    let seed = crate::analysis::replications::replication_seed(base_seed, 0);
+    let finished = run::run::<io::Sink>(&input, seed, None)?;
     let path = dir.join(SUMMARY_FILE);
     std::fs::write(&path, finished.summary.to_json()).map_err(file_error(&path))?;
     report(dir, note)

@@ -11,7 +11,7 @@ use std::fmt;
 use time::{Date, Month, Weekday};
 
 /// Minutes since midnight at the start of the scenario's first day.
-pub type Minute = u64;
+pub type Minute = crate::engine::Minute;
 
 /// Minutes in a day.
 pub const DAY: Minute = 24 * 60;

@@ -15,8 +15,8 @@
 
 use std::fmt::Write as _;
 
-use crate::projection::StaffAtEnd;
-use crate::summary::{thousands, Summary};
+use crate::analysis::summary::{thousands, Summary};
+use crate::model::projection::StaffAtEnd;
 
 /// Colours, in series order (colour-blind safe, Okabe-Ito).
 const COLOURS: [&str; 8] = [
@@ -575,10 +575,10 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
             "<td class=\"num\">{year}</td><td class=\"num\">{england}</td></tr>"
         );
     };
-    let y = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| {
+    let y = |f: &dyn Fn(&crate::model::projection::PeriodCounts) -> Option<f64>| {
         last.and_then(f).map_or("–".into(), |v| format!("{v:.1}"))
     };
-    let y_pct = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| {
+    let y_pct = |f: &dyn Fn(&crate::model::projection::PeriodCounts) -> Option<f64>| {
         last.and_then(f).map_or("–".into(), |v| format!("{v:.1}%"))
     };
     row(
@@ -670,9 +670,10 @@ pub fn html(
     spreads: &std::collections::BTreeMap<String, Spread>,
 ) -> String {
     let months: Vec<String> = s.by_month.iter().map(|m| m.period.clone()).collect();
-    let col = |f: &dyn Fn(&crate::projection::PeriodCounts) -> Option<f64>| -> Vec<Option<f64>> {
-        s.by_month.iter().map(f).collect()
-    };
+    let col =
+        |f: &dyn Fn(&crate::model::projection::PeriodCounts) -> Option<f64>| -> Vec<Option<f64>> {
+            s.by_month.iter().map(f).collect()
+        };
     let mut o = String::new();
     let _ = write!(
         o,

@@ -11,7 +11,7 @@
 //! The first record is the [`Header`] (type 1), the last the [`Trailer`]
 //! (type 4); between them come events (type 2, a [`Timed`]) and, every
 //! `checkpoint_every` events, a [`Checkpoint`] (type 3). Payloads are encoded
-//! by [`crate::codec`]. The running hash is xxh3-64 over every byte of every
+//! by [`crate::engine::codec`]. The running hash is xxh3-64 over every byte of every
 //! event record so far (framing included); checkpoints and the trailer carry
 //! it, so a dropped, repeated or reordered record is caught even though each
 //! record's own checksum is good.
@@ -25,9 +25,18 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::calendar::Minute;
-use crate::codec::{self, CodecError};
-use crate::event::{Event, Timed};
+use super::codec::{self, CodecError};
+use super::Minute;
+
+/// An event with the minute it happened at: what the log stores. Generic
+/// over the domain's event type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timed<E> {
+    /// When.
+    pub at: Minute,
+    /// What.
+    pub event: E,
+}
 
 /// The file signature.
 pub const SIGNATURE: [u8; 8] = *b"\x89FFLOG\r\n";
@@ -213,11 +222,11 @@ impl<W: Write> LogWriter<W> {
 
     /// Appends one event.
     #[inline]
-    pub fn event(&mut self, at: Minute, event: &Event) -> Result<(), LogError> {
+    pub fn event<E: Serialize>(&mut self, at: Minute, event: &E) -> Result<(), LogError> {
         #[derive(Serialize)]
-        struct TimedRef<'a> {
+        struct TimedRef<'a, E> {
             at: Minute,
-            event: &'a Event,
+            event: &'a E,
         }
         self.record(kind::EVENT, &TimedRef { at, event }, MAX_RECORD)?;
         self.running.update(&self.buf);
@@ -261,9 +270,9 @@ impl<W: Write> LogWriter<W> {
 
 /// One record read from a log, past the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Item {
+pub enum Item<E> {
     /// An event.
-    Event(Timed),
+    Event(Timed<E>),
     /// A checkpoint (already checked against the events before it).
     Checkpoint(Checkpoint),
     /// The trailer (already checked against the events before it).
@@ -467,7 +476,9 @@ impl<R: Read> LogReader<R> {
     }
 
     /// The next record, checked; `Ok(None)` after the trailer at the end of the file.
-    pub fn next_item(&mut self) -> Result<Option<Item>, LogError> {
+    pub fn next_item<E: serde::de::DeserializeOwned>(
+        &mut self,
+    ) -> Result<Option<Item<E>>, LogError> {
         if self.trailer.is_some() {
             let mut probe = [0u8; 1];
             return if read_full(&mut self.input, &mut probe)? == 0 {
@@ -496,7 +507,7 @@ impl<R: Read> LogReader<R> {
         }
         let item = match ty {
             kind::EVENT => {
-                let timed: Timed = self.decode(start)?;
+                let timed: Timed<E> = self.decode(start)?;
                 if timed.at < self.last_at {
                     return Err(self.damaged(
                         start,
@@ -563,7 +574,9 @@ impl<R: Read> LogReader<R> {
     }
 
     /// The next event, skipping checkpoints; `Ok(None)` after the trailer at the end of the file.
-    pub fn next_event(&mut self) -> Result<Option<Timed>, LogError> {
+    pub fn next_event<E: serde::de::DeserializeOwned>(
+        &mut self,
+    ) -> Result<Option<Timed<E>>, LogError> {
         loop {
             match self.next_item()? {
                 Some(Item::Event(e)) => return Ok(Some(e)),
@@ -576,11 +589,11 @@ impl<R: Read> LogReader<R> {
 
 /// What a recovering read found.
 #[derive(Debug)]
-pub struct Recovered {
+pub struct Recovered<E> {
     /// The header, when it was intact.
     pub header: Option<Header>,
     /// The events of the intact prefix, in order.
-    pub events: Vec<Timed>,
+    pub events: Vec<Timed<E>>,
     /// The trailer, when the log was whole.
     pub trailer: Option<Trailer>,
     /// Where reading stopped, when the log was not whole.
@@ -593,7 +606,7 @@ pub struct Recovered {
 /// cut or inconsistent record, and where and why it stopped. Events that a
 /// later checkpoint would have vouched for are kept too: each has its own
 /// good checksum.
-pub fn recover<R: Read>(input: R) -> Recovered {
+pub fn recover<E: serde::de::DeserializeOwned, R: Read>(input: R) -> Recovered<E> {
     let mut reader = match LogReader::open(input) {
         Ok(r) => r,
         Err(e) => {

@@ -1,13 +1,7 @@
 //! Snapshots: a run's whole state at a date, to branch several scenarios from.
 //!
-//! ```text
-//! file    = signature version record*
-//! signature = 89 46 46 53 4E 50 0D 0A      ("\x89FFSNP\r\n")
-//! version = u32 LE                          (SNAPSHOT_VERSION)
-//! record  = length:u32 LE  crc:u32 LE  type:u8  payload    (as in the event log)
-//! ```
-//!
-//! Records, in order: the head (type 1: who wrote it, the seed, the
+//! The file is framed by [`crate::engine::snapshot`] (signature, version
+//! [`SNAPSHOT_VERSION`], checksummed records). Records, in order: the head (type 1: who wrote it, the seed, the
 //! scenario text, the minute, the state's counters), the open families in
 //! id order in chunks (type 2), the pending happenings earliest first in
 //! chunks (type 3), the metrics so far (type 4), and the end (type 5: the
@@ -21,29 +15,29 @@
 //! in force at the snapshot takes effect at once (`PolicyApplied`) when the
 //! branch's scenario differs from the original.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
 
-use crate::agenda::{Agenda, AgendaImage, Happening};
-use crate::calendar::Minute;
-use crate::codec::{self, CodecError};
-use crate::engine::{EventSink, Finished, Run, RunError, ScenarioInput};
-use crate::event::FamilyId;
-use crate::log::{LogError, LogReader, LogWriter};
-use crate::model::Model;
-use crate::projection::{fold, Metrics};
-use crate::scenario::{Scenario, ScenarioError};
-use crate::state::{Family, State, StateImage};
-use crate::summary::Summary;
+use crate::analysis::run::Finished;
+use crate::analysis::summary::Summary;
+use crate::engine::agenda::{Agenda, AgendaImage};
+use crate::engine::codec;
+use crate::engine::log::{LogError, LogReader, LogWriter};
+pub use crate::engine::snapshot::SnapshotError;
+use crate::engine::snapshot::{SnapshotReader, SnapshotWriter};
+use crate::engine::{fold_all, Discard, EventSink, Run, StepError};
+use crate::model::calendar::Minute;
+use crate::model::event::{Event, FamilyId};
+use crate::model::happening::Happening;
+use crate::model::input::ScenarioInput;
+use crate::model::projection::Metrics;
+use crate::model::scenario::{Scenario, ScenarioError};
+use crate::model::state::{Family, Inconsistent, State, StateImage};
+use crate::model::{Model, RunError};
 
-/// The file signature.
-pub const SIGNATURE: [u8; 8] = *b"\x89FFSNP\r\n";
-/// The byte format's version.
+/// The content's version.
 pub const SNAPSHOT_VERSION: u32 = 3;
-/// The largest record.
-pub const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /// Families or happenings per chunk record.
 const CHUNK: usize = 50_000;
 
@@ -97,61 +91,9 @@ pub struct Snapshot {
     pub metrics: Metrics,
 }
 
-/// A snapshot that could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    /// Reading or writing failed.
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// A payload would not encode.
-    #[error("{0}")]
-    Encode(#[from] CodecError),
-    /// Not a snapshot, or another version.
-    #[error("not a familyflow snapshot of version {SNAPSHOT_VERSION}: {0}")]
-    Format(String),
-    /// Cut short or damaged.
-    #[error("record {record} at byte {offset}: {what}")]
-    Damaged {
-        /// Which record, from 0.
-        record: u64,
-        /// Where it starts.
-        offset: u64,
-        /// What is wrong.
-        what: String,
-    },
-}
-
-struct Writer<W: Write> {
-    out: W,
-    buf: Vec<u8>,
-    hash: Xxh3,
-}
-
-impl<W: Write> Writer<W> {
-    fn record<T: Serialize>(&mut self, ty: u8, payload: &T) -> Result<(), SnapshotError> {
-        self.buf.clear();
-        self.buf.extend_from_slice(&[0; 8]);
-        self.buf.push(ty);
-        codec::encode_into(payload, &mut self.buf)?;
-        let len = self.buf.len() - 8;
-        if len > MAX_RECORD as usize {
-            return Err(CodecError::from(format!(
-                "a snapshot record of {len} bytes is over the {MAX_RECORD}-byte limit"
-            ))
-            .into());
-        }
-        let crc = crc32c::crc32c(&self.buf[8..]);
-        self.buf[0..4].copy_from_slice(&(len as u32).to_le_bytes());
-        self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
-        self.hash.update(&self.buf);
-        self.out.write_all(&self.buf)?;
-        Ok(())
-    }
-}
-
 impl Snapshot {
     /// Takes a snapshot of a run of `input` with `seed`, stopped before `at`.
-    pub fn take(input: &ScenarioInput, seed: u64, at: Minute, run: &Run) -> Snapshot {
+    pub fn take(input: &ScenarioInput, seed: u64, at: Minute, run: &Run<Model>) -> Snapshot {
         let (state, families) = run.state.image();
         let agenda = run.agenda.image();
         Snapshot {
@@ -177,13 +119,7 @@ impl Snapshot {
 
     /// Writes the snapshot.
     pub fn write<W: Write>(&self, out: W) -> Result<W, SnapshotError> {
-        let mut w = Writer {
-            out,
-            buf: Vec::new(),
-            hash: Xxh3::new(),
-        };
-        w.out.write_all(&SIGNATURE)?;
-        w.out.write_all(&SNAPSHOT_VERSION.to_le_bytes())?;
+        let mut w = SnapshotWriter::new(out, SNAPSHOT_VERSION)?;
         w.record(kind::HEAD, &self.head)?;
         for chunk in self.families.chunks(CHUNK) {
             w.record(kind::FAMILIES, &chunk)?;
@@ -192,32 +128,12 @@ impl Snapshot {
             w.record(kind::PENDING, &chunk)?;
         }
         w.record(kind::METRICS, &self.metrics)?;
-        let end = w.hash.digest();
-        w.record(kind::END, &end)?;
-        w.out.flush()?;
-        Ok(w.out)
+        w.end(kind::END)
     }
 
     /// Reads and checks a whole snapshot.
-    pub fn read<R: Read>(mut input: R) -> Result<Snapshot, SnapshotError> {
-        let mut pre = [0u8; 12];
-        input
-            .read_exact(&mut pre)
-            .map_err(|_| SnapshotError::Format("the file is shorter than its signature".into()))?;
-        if pre[..8] != SIGNATURE {
-            return Err(SnapshotError::Format("the signature is wrong".into()));
-        }
-        let version = u32::from_le_bytes(pre[8..12].try_into().expect("4 bytes"));
-        if version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::Format(format!("it is version {version}")));
-        }
-        let mut r = Reader {
-            input,
-            offset: 12,
-            record: 0,
-            buf: Vec::new(),
-            hash: Xxh3::new(),
-        };
+    pub fn read<R: Read>(input: R) -> Result<Snapshot, SnapshotError> {
+        let mut r = SnapshotReader::open(input, SNAPSHOT_VERSION)?;
         let head: SnapshotHead = r.expect(kind::HEAD, "the head")?;
         let mut families = Vec::new();
         while (families.len() as u64) < head.families {
@@ -233,17 +149,7 @@ impl Snapshot {
             return Err(r.damaged("more families or happenings than the head says".into()));
         }
         let metrics: Metrics = r.expect(kind::METRICS, "the metrics")?;
-        let computed = r.hash.digest();
-        let stored: u64 = r.expect(kind::END, "the end")?;
-        if stored != computed {
-            return Err(r.damaged(format!(
-                "the end's hash {stored:016x} is not that of the records before it ({computed:016x})"
-            )));
-        }
-        let mut probe = [0u8; 1];
-        if r.input.read(&mut probe)? != 0 {
-            return Err(r.damaged("bytes follow the end".into()));
-        }
+        r.end(kind::END)?;
         Ok(Snapshot {
             head,
             families,
@@ -263,7 +169,7 @@ impl Snapshot {
     /// The run as it was, continued under `scenario`: state (with the
     /// scenario's staff terms), metrics and agenda. Happenings `keep`
     /// refuses are left out.
-    fn resume(&self, scenario: &Scenario, keep: impl Fn(&Happening) -> bool) -> Run {
+    fn resume(&self, scenario: &Scenario, keep: impl Fn(&Happening) -> bool) -> Run<Model> {
         let state = State::restore(scenario, &self.head.state, &self.families);
         let mut metrics = self.metrics.clone();
         metrics.set_calendar(&scenario.calendar());
@@ -275,13 +181,14 @@ impl Snapshot {
             },
             keep,
         );
-        Run::resume(state, metrics, agenda)
+        let events = metrics.events;
+        Run::resume(state, metrics, agenda, events)
     }
 
     /// Continues the run under `branch` to its horizon, sending the events
     /// after the snapshot to `sink`. The branch must share the original's
     /// calendar and families.
-    pub fn branch<S: EventSink>(
+    pub fn branch<S: EventSink<Event>>(
         &self,
         branch: &ScenarioInput,
         sink: &mut S,
@@ -290,7 +197,7 @@ impl Snapshot {
         check_compatible(&original.scenario, &branch.scenario)?;
         let model = Model::new(branch.scenario.clone(), self.head.seed);
         self.check(&original.scenario)?;
-        let finish = |run: Run, sink: &mut S| -> Result<Finished, BranchError> {
+        let finish = |run: Run<Model>, sink: &mut S| -> Result<Finished, BranchError> {
             let (state, metrics) = run.finish(&model, sink)?;
             let summary = Summary::new(
                 &branch.scenario,
@@ -381,16 +288,22 @@ impl Snapshot {
         )?;
         self.check(&self.scenario()?.scenario)?;
         let mut run = self.resume(&scenario, |_| true);
-        while let Some(t) = reader.next_event().map_err(RunError::Log)? {
-            if t.at < self.head.at {
-                return Err(BranchError::Mismatch(format!(
-                    "the log has an event at minute {}, before the snapshot's {}",
-                    t.at, self.head.at
-                )));
+        let at = self.head.at;
+        let mut early = None;
+        let events = std::iter::from_fn(|| match reader.next_event::<Event>() {
+            Ok(Some(t)) if t.at < at => {
+                early = Some(t.at);
+                None
             }
-            let index = run.metrics.events;
-            fold(&mut run.state, &mut run.metrics, t.at, &t.event)
-                .map_err(|source| RunError::Inconsistent { index, source })?;
+            other => other.transpose(),
+        });
+        let first = run.events;
+        fold_all::<Model, _>(&mut run.state, &mut run.metrics, first, events)
+            .map_err(RunError::from)?;
+        if let Some(t) = early {
+            return Err(BranchError::Mismatch(format!(
+                "the log has an event at minute {t}, before the snapshot's {at}"
+            )));
         }
         let trailer = *reader
             .trailer()
@@ -428,6 +341,12 @@ pub enum BranchError {
     Run(#[from] RunError),
 }
 
+impl From<StepError<Inconsistent>> for BranchError {
+    fn from(e: StepError<Inconsistent>) -> Self {
+        BranchError::Run(RunError::from(e))
+    }
+}
+
 impl From<LogError> for BranchError {
     fn from(e: LogError) -> Self {
         BranchError::Run(RunError::Log(e))
@@ -455,74 +374,6 @@ fn check_compatible(original: &Scenario, branch: &Scenario) -> Result<(), Branch
     }
 }
 
-struct Reader<R: Read> {
-    input: R,
-    offset: u64,
-    record: u64,
-    buf: Vec<u8>,
-    hash: Xxh3,
-}
-
-impl<R: Read> Reader<R> {
-    fn damaged(&self, what: String) -> SnapshotError {
-        SnapshotError::Damaged {
-            record: self.record,
-            offset: self.offset,
-            what,
-        }
-    }
-
-    /// Reads the next record, which must be of type `ty`, and decodes it.
-    fn expect<T: serde::de::DeserializeOwned>(
-        &mut self,
-        ty: u8,
-        what: &str,
-    ) -> Result<T, SnapshotError> {
-        let mut frame = [0u8; 8];
-        let mut got = 0;
-        while got < 8 {
-            match self.input.read(&mut frame[got..])? {
-                0 => {
-                    return Err(self.damaged(format!(
-                        "the snapshot is cut short before {what} (expected more records)"
-                    )))
-                }
-                n => got += n,
-            }
-        }
-        let len = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
-        let stored = u32::from_le_bytes(frame[4..8].try_into().expect("4 bytes"));
-        if len == 0 || len > MAX_RECORD {
-            return Err(self.damaged(format!(
-                "its length field claims {len} bytes (allowed 1 to {MAX_RECORD})"
-            )));
-        }
-        self.buf.clear();
-        self.buf.resize(len as usize, 0);
-        self.input
-            .read_exact(&mut self.buf)
-            .map_err(|_| self.damaged(format!("the snapshot is cut short inside {what}")))?;
-        if crc32c::crc32c(&self.buf) != stored {
-            return Err(self.damaged("checksum mismatch".into()));
-        }
-        if self.buf[0] != ty {
-            return Err(self.damaged(format!(
-                "expected {what} (record type {ty}), found type {}",
-                self.buf[0]
-            )));
-        }
-        if ty != kind::END {
-            self.hash.update(&frame);
-            self.hash.update(&self.buf);
-        }
-        let value = codec::decode_exact(&self.buf[1..])
-            .map_err(|e| self.damaged(format!("{what} does not decode: {e}")))?;
-        self.offset += 8 + u64::from(len);
-        self.record += 1;
-        Ok(value)
-    }
-}
-
 /// Writes a log of a branch's events (after the snapshot) to `out`.
 pub fn branch_to_log<W: Write>(
     snapshot: &Snapshot,
@@ -544,7 +395,7 @@ pub fn run_with_snapshot<W: Write>(
     log: Option<W>,
     at: Minute,
 ) -> Result<(Finished, Snapshot), RunError> {
-    fn go<S: EventSink>(
+    fn go<S: EventSink<Event>>(
         input: &ScenarioInput,
         model: &Model,
         seed: u64,
@@ -565,7 +416,7 @@ pub fn run_with_snapshot<W: Write>(
             writer.finish(model.calendar.horizon(), done.0.hash(), true)?;
             done
         }
-        None => go(input, &model, seed, at, &mut crate::engine::Discard)?,
+        None => go(input, &model, seed, at, &mut Discard)?,
     };
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     Ok((

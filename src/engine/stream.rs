@@ -14,69 +14,12 @@
 //! A family therefore gets the same attributes, the same triage draw and the
 //! same help outcome draw whatever else happens in the run, which is what
 //! makes common random numbers work across scenarios.
+//!
+//! The purposes themselves are the domain's (a `u8` code each, e.g.
+//! `model::purpose::Purpose`); the engine only packs them into addresses.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-/// What a stream is for. The numeric values are part of the determinism
-/// contract: never renumber, only add.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Purpose {
-    /// Times between new families' first referrals (entity 0, occasion = arrival index).
-    Arrivals = 1,
-    /// A new family's attributes (entity = family id, occasion 0).
-    FamilyAttributes = 2,
-    /// How long the front door takes to decide (entity = family, occasion = episode).
-    TriageTiming = 3,
-    /// The front door's decision (entity = family, occasion = episode).
-    TriageDecision = 4,
-    /// Durations of a spell of family help (entity = family, occasion = episode).
-    FamilyHelpDurations = 5,
-    /// What the family help assessment finds (entity = family, occasion = episode).
-    Assessment = 6,
-    /// How family help ends (entity = family, occasion = episode).
-    HelpOutcome = 7,
-    /// Whether and when a closed case is referred again (entity = family, occasion = episode).
-    ReReferral = 8,
-    /// A section 47 enquiry: its length and whether a conference follows (entity = family, occasion = episode).
-    Enquiry = 9,
-    /// The initial conference: when, and whether it makes a plan (entity = family, occasion = episode).
-    Conference = 10,
-    /// A child protection plan: its length and how it ends (entity = family, occasion = episode).
-    Plan = 11,
-    /// Care: emergency entry, placement, time in care and exit (entity = family, occasion = episode).
-    Care = 12,
-    /// Family group decision-making and support packages (entity = family,
-    /// occasion = episode x 2 + offer point: 0 at a plan's start, 1 before proceedings).
-    FamilyNetwork = 13,
-    /// A permanent worker's candidate leaving times and their acceptance
-    /// (entity = pool << 32 | worker, occasion = candidate number).
-    StaffTurnover = 14,
-    /// A recruitment: time to hire and agency cover (entity = pool << 32 | vacancy, occasion 0).
-    Recruitment = 15,
-    /// An apprentice: qualifies or not (entity = pool << 32 | apprentice, occasion 0).
-    Apprentice = 16,
-    /// A family open when the run starts: the time left in its stage
-    /// (entity = family, occasion 0).
-    StartingCaseload = 17,
-    /// A family waiting for family help: when it would escalate or
-    /// disengage, and a risk rise after needs went unmet (entity = family,
-    /// occasion = episode).
-    Escalation = 18,
-    /// Pre-proceedings and care proceedings: their lengths, whether
-    /// proceedings are issued, removal at issue, and the final order
-    /// (entity = family, occasion = episode).
-    Proceedings = 19,
-    /// Times between unaccompanied asylum-seeking children's arrivals
-    /// (entity 0, occasion = arrival index).
-    UnaccompaniedArrivals = 20,
-    /// An unaccompanied child's age (entity = family, occasion 0).
-    Unaccompanied = 21,
-    /// Section 20 accommodation from family help or a plan (entity =
-    /// family, occasion = episode).
-    Voluntary = 22,
-}
 
 /// The factory of a run's streams: the key derived from the seed.
 #[derive(Clone, Debug)]
@@ -98,12 +41,12 @@ impl Streams {
     /// The stream for `(purpose, entity, occasion)`: ChaCha8 with the run's
     /// key, stream id `purpose << 56 | entity`, from word `occasion << 32`.
     #[inline]
-    pub fn stream(&self, purpose: Purpose, entity: u64, occasion: u32) -> Stream {
+    pub fn stream(&self, purpose: impl Into<u8>, entity: u64, occasion: u32) -> Stream {
         debug_assert!(
             entity < 1 << 56,
             "entity {entity} does not fit a stream address"
         );
-        let id = ((purpose as u64) << 56) | (entity & ((1 << 56) - 1));
+        let id = (u64::from(purpose.into()) << 56) | (entity & ((1 << 56) - 1));
         // Word position occasion << 32 is block occasion << 28, word 0.
         let block = u64::from(occasion) << 28;
         let k = &self.key;
@@ -236,6 +179,13 @@ impl Stream {
 mod tests {
     use super::*;
 
+    const P_ARRIVALS: u8 = 1;
+    const P_HELPOUTCOME: u8 = 7;
+    const P_TRIAGEDECISION: u8 = 4;
+    const P_CARE: u8 = 12;
+    const P_FAMILYNETWORK: u8 = 13;
+    const P_STAFFTURNOVER: u8 = 14;
+
     /// The stream is ChaCha8Rng, word for word, at the same address.
     #[test]
     fn streams_are_chacha8rng_at_the_same_address() {
@@ -243,14 +193,14 @@ mod tests {
         for seed in [0u64, 1, 42, u64::MAX] {
             let s = Streams::new(seed);
             for (purpose, entity, occasion) in [
-                (Purpose::Arrivals, 0u64, 0u32),
-                (Purpose::TriageDecision, 7, 0),
-                (Purpose::FamilyNetwork, 123_456, 9),
-                (Purpose::StaffTurnover, (3 << 32) | 77, 5),
-                (Purpose::Care, (1 << 56) - 1, u32::MAX),
+                (P_ARRIVALS, 0u64, 0u32),
+                (P_TRIAGEDECISION, 7, 0),
+                (P_FAMILYNETWORK, 123_456, 9),
+                (P_STAFFTURNOVER, (3 << 32) | 77, 5),
+                (P_CARE, (1 << 56) - 1, u32::MAX),
             ] {
                 let mut reference = ChaCha8Rng::seed_from_u64(seed);
-                reference.set_stream(((purpose as u64) << 56) | entity);
+                reference.set_stream((u64::from(purpose) << 56) | entity);
                 reference.set_word_pos(u128::from(occasion) << 32);
                 let mut ours = s.stream(purpose, entity, occasion);
                 // Across several blocks, through raw words and uniforms.
@@ -268,24 +218,22 @@ mod tests {
     #[test]
     fn addresses_are_independent_of_asking_order() {
         let s = Streams::new(42);
-        let a1 = s.stream(Purpose::TriageDecision, 7, 0).next_u64();
-        let _ = s.stream(Purpose::TriageDecision, 8, 0).next_u64();
-        let a2 = s.stream(Purpose::TriageDecision, 7, 0).next_u64();
+        let a1 = s.stream(P_TRIAGEDECISION, 7, 0).next_u64();
+        let _ = s.stream(P_TRIAGEDECISION, 8, 0).next_u64();
+        let a2 = s.stream(P_TRIAGEDECISION, 7, 0).next_u64();
         assert_eq!(a1, a2);
-        assert_ne!(a1, s.stream(Purpose::TriageDecision, 7, 1).next_u64());
-        assert_ne!(a1, s.stream(Purpose::HelpOutcome, 7, 0).next_u64());
+        assert_ne!(a1, s.stream(P_TRIAGEDECISION, 7, 1).next_u64());
+        assert_ne!(a1, s.stream(P_HELPOUTCOME, 7, 0).next_u64());
         assert_ne!(
             a1,
-            Streams::new(43)
-                .stream(Purpose::TriageDecision, 7, 0)
-                .next_u64()
+            Streams::new(43).stream(P_TRIAGEDECISION, 7, 0).next_u64()
         );
     }
 
     #[test]
     fn exponential_has_its_mean() {
         let s = Streams::new(1);
-        let mut st = s.stream(Purpose::Arrivals, 0, 0);
+        let mut st = s.stream(P_ARRIVALS, 0, 0);
         let n = 200_000;
         let mean: f64 = (0..n).map(|_| st.exponential(5.0)).sum::<f64>() / n as f64;
         assert!((mean - 5.0).abs() < 0.05, "{mean}");
@@ -294,7 +242,7 @@ mod tests {
     #[test]
     fn pick_respects_weights() {
         let s = Streams::new(3);
-        let mut st = s.stream(Purpose::Arrivals, 1, 0);
+        let mut st = s.stream(P_ARRIVALS, 1, 0);
         let mut counts = [0u32; 3];
         for _ in 0..30_000 {
             counts[st.pick(&[0.0, 1.0, 3.0])] += 1;

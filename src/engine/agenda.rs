@@ -1,81 +1,13 @@
 //! The agenda: happenings due in the future, taken in (time, insertion) order.
 //!
+//! Generic over what a happening is (the domain's own small `Copy` type).
+//!
 //! Ties in time resolve by the order in which happenings were put on the
 //! agenda, so a run takes them the same way every time. Happenings are never
 //! removed early: one that no longer applies (its family moved on) is
 //! recognised as stale when it comes due and produces no events.
 
-use crate::calendar::Minute;
-use crate::event::{FamilyId, Pool};
-
-/// Something due to be decided at a time.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Happening {
-    /// The next new family's first referral, with its exact time in
-    /// millionths of a minute (so rounding to minutes never accumulates).
-    Arrival(u64),
-    /// A family is referred again.
-    ReReferral(FamilyId),
-    /// The front door's decision on a family's referral (episode).
-    TriageDue(FamilyId, u16),
-    /// A family help assessment comes due (episode, minute the spell started).
-    AssessmentDue(FamilyId, u16, Minute),
-    /// A spell of family help comes to its end (episode, minute the spell
-    /// started: a family can be helped twice on one referral).
-    HelpEnds(FamilyId, u16, Minute),
-    /// A section 47 enquiry comes to its end (episode).
-    S47Ends(FamilyId, u16),
-    /// An initial child protection conference comes due (episode).
-    ConferenceDue(FamilyId, u16),
-    /// A child protection review conference comes due (episode).
-    PlanReviewDue(FamilyId, u16),
-    /// A child protection plan comes to its end (episode).
-    PlanEnds(FamilyId, u16),
-    /// The n-th change of the policy timeline takes effect (from 1).
-    Policy(u16),
-    /// A child leaves care (episode).
-    LeavesCare(FamilyId, u16),
-    /// The run starts: staff take up their posts, the first apprentices start.
-    Start,
-    /// A permanent worker may leave: the k-th candidate time of a thinned
-    /// Poisson process whose rate rises with the pool's caseload (pool, worker, k).
-    MayLeave(Pool, u32, u32),
-    /// Recruitment to a vacancy ends with a hire (pool, vacancy number).
-    Hired(Pool, u32),
-    /// An apprentice's training ends (pool, apprentice number).
-    TrainingEnds(Pool, u32),
-    /// The last minute of a calendar month (or of the run): staff and
-    /// placement costs are settled.
-    MonthEnd,
-    /// A financial year starts (1 April): apprentices start, and vacancies
-    /// frozen by a rationed budget are recruited to again.
-    YearStart,
-    /// An FGDM coordinator's work with a family ends (episode).
-    CoordinationEnds(FamilyId, u16),
-    /// Family help may have more room (staff joined, or a policy changed):
-    /// families waiting start while there is room.
-    FamilyHelpRoom,
-    /// A family waiting for family help since the minute given escalates
-    /// or disengages, if still waiting (family, episode, minute queued).
-    WaitEnds(FamilyId, u16, Minute),
-    /// Pre-proceedings come to their end: proceedings issued or not (episode).
-    PreProceedingsEnd(FamilyId, u16),
-    /// Care proceedings come to their final order (episode).
-    ProceedingsEnd(FamilyId, u16),
-    /// Police protection or an emergency protection order runs out:
-    /// proceedings, section 20 or home (episode).
-    EmergencyEnds(FamilyId, u16),
-    /// The next unaccompanied asylum-seeking child arrives, with the exact
-    /// time in millionths of a minute and the arrival's index.
-    UnaccompaniedArrival(u64, u32),
-    /// The burn-in ends: the measured run starts.
-    MeasurementStart,
-    /// A family of the starting caseload in pre-proceedings: family group
-    /// decision-making is offered as the letter before proceedings goes.
-    LetterSent(FamilyId),
-    /// An older brother or sister in care turns 18 (episode).
-    SiblingTurns18(FamilyId, u16),
-}
+use super::Minute;
 
 /// Bits of a key that hold the insertion sequence; the minute sits above them.
 const SEQ_BITS: u32 = 37;
@@ -94,27 +26,27 @@ const LAST_MINUTE: Minute = (1 << (64 - SEQ_BITS)) - 1;
 /// 64 buckets over its life. (A binary heap of millions of pending
 /// happenings spent most of its time in cache misses.) The radix heap pops
 /// its largest key, so keys are stored bit-inverted.
-pub struct Agenda {
-    heap: radix_heap::RadixHeapMap<u64, Happening>,
+pub struct Agenda<H> {
+    heap: radix_heap::RadixHeapMap<u64, H>,
     seq: u64,
     /// The minute of the last happening taken (no earlier one may be pushed).
     now: Minute,
     /// A happening taken off the heap by [`Agenda::next_time`] and not yet popped.
-    held: Option<(u64, Happening)>,
+    held: Option<(u64, H)>,
 }
 
 /// An agenda written out: its pending happenings by key, and its counters.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AgendaImage {
+pub struct AgendaImage<H> {
     /// The next insertion sequence number.
     pub seq: u64,
     /// The minute of the last happening taken.
     pub now: Minute,
     /// Pending happenings with their packed keys (bit-inverted), earliest first.
-    pub pending: Vec<(u64, Happening)>,
+    pub pending: Vec<(u64, H)>,
 }
 
-impl std::fmt::Debug for Agenda {
+impl<H> std::fmt::Debug for Agenda<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Agenda")
             .field("pending", &self.heap.len())
@@ -123,7 +55,7 @@ impl std::fmt::Debug for Agenda {
     }
 }
 
-impl Default for Agenda {
+impl<H: Copy> Default for Agenda<H> {
     fn default() -> Self {
         Agenda {
             heap: radix_heap::RadixHeapMap::new(),
@@ -134,7 +66,7 @@ impl Default for Agenda {
     }
 }
 
-impl Agenda {
+impl<H: Copy> Agenda<H> {
     /// An empty agenda.
     pub fn new() -> Self {
         Self::default()
@@ -143,7 +75,7 @@ impl Agenda {
     /// Puts `what` on the agenda at `at` (a time before the last one taken
     /// is taken as that time: the agenda never goes back).
     #[inline]
-    pub fn push(&mut self, at: Minute, what: Happening) {
+    pub fn push(&mut self, at: Minute, what: H) {
         debug_assert!(at >= self.now, "scheduled at {at}, before {}", self.now);
         debug_assert!(self.seq < 1 << SEQ_BITS, "too many happenings");
         let at = at.clamp(self.now, LAST_MINUTE);
@@ -154,14 +86,14 @@ impl Agenda {
     /// Puts `what` on the agenda at `at`, before everything else due then
     /// that was pushed normally (as if it had been put there at the start of
     /// the run, as policy changes are); among such, lower `rank` first.
-    pub fn push_first(&mut self, at: Minute, rank: u16, what: Happening) {
+    pub fn push_first(&mut self, at: Minute, rank: u16, what: H) {
         let at = at.clamp(self.now, LAST_MINUTE);
         self.heap.push(!(at << SEQ_BITS | u64::from(rank)), what);
     }
 
     /// Takes the earliest happening (first inserted among equal times).
     #[inline]
-    pub fn pop(&mut self) -> Option<(Minute, Happening)> {
+    pub fn pop(&mut self) -> Option<(Minute, H)> {
         self.held
             .take()
             .or_else(|| self.heap.pop())
@@ -190,8 +122,8 @@ impl Agenda {
     }
 
     /// The agenda written out, earliest happening first.
-    pub fn image(&self) -> AgendaImage {
-        let mut pending: Vec<(u64, Happening)> = self
+    pub fn image(&self) -> AgendaImage<H> {
+        let mut pending: Vec<(u64, H)> = self
             .heap
             .iter()
             .map(|&(k, v)| (k, v))
@@ -207,7 +139,7 @@ impl Agenda {
 
     /// The agenda an image was written from; happenings `keep` refuses are
     /// left out.
-    pub fn restore(image: &AgendaImage, keep: impl Fn(&Happening) -> bool) -> Agenda {
+    pub fn restore(image: &AgendaImage<H>, keep: impl Fn(&H) -> bool) -> Agenda<H> {
         let top = !(image.now << SEQ_BITS);
         let mut heap = radix_heap::RadixHeapMap::new_at(top);
         for &(key, what) in &image.pending {
@@ -228,22 +160,32 @@ impl Agenda {
 mod tests {
     use super::*;
 
+    /// A stand-in for a domain's happenings.
+    #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+    enum Happening {
+        Arrival(u64),
+        HelpEnds(u32),
+        TriageDue(u32),
+        ReReferral(u32),
+        MonthEnd,
+    }
+
     #[test]
     fn ties_resolve_in_insertion_order() {
         let mut a = Agenda::new();
-        a.push(10, Happening::HelpEnds(FamilyId(1), 0, 0));
+        a.push(10, Happening::HelpEnds(1));
         a.push(5, Happening::Arrival(5_000_000));
-        a.push(10, Happening::TriageDue(FamilyId(2), 0));
-        a.push(10, Happening::ReReferral(FamilyId(0)));
+        a.push(10, Happening::TriageDue(2));
+        a.push(10, Happening::ReReferral(0));
         a.push(1 << 40, Happening::MonthEnd);
         let order: Vec<_> = std::iter::from_fn(|| a.pop()).collect();
         assert_eq!(
             order,
             vec![
                 (5, Happening::Arrival(5_000_000)),
-                (10, Happening::HelpEnds(FamilyId(1), 0, 0)),
-                (10, Happening::TriageDue(FamilyId(2), 0)),
-                (10, Happening::ReReferral(FamilyId(0))),
+                (10, Happening::HelpEnds(1)),
+                (10, Happening::TriageDue(2)),
+                (10, Happening::ReReferral(0)),
                 (LAST_MINUTE, Happening::MonthEnd),
             ]
         );
@@ -261,7 +203,7 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let at = now + (x >> 54);
-            a.push(at, Happening::ReReferral(FamilyId(i)));
+            a.push(at, Happening::ReReferral(i));
             expected.push((at, i));
             if i % 3 == 0 {
                 let (t, _) = a.pop().unwrap();
@@ -270,7 +212,7 @@ mod tests {
         }
         let mut rest: Vec<(u64, u32)> = std::iter::from_fn(|| a.pop())
             .map(|(t, h)| match h {
-                Happening::ReReferral(f) => (t, f.0),
+                Happening::ReReferral(f) => (t, f),
                 _ => unreachable!(),
             })
             .collect();

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Minute;
+use crate::model::calendar::Minute;
 
 /// A family's identity for the whole run: the n-th new family referred is `n`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -1172,10 +1172,4 @@ impl fmt::Display for Event {
 }
 
 /// An event with the minute it happened at: what the log stores.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timed {
-    /// When.
-    pub at: Minute,
-    /// What.
-    pub event: Event,
-}
+pub type Timed = crate::engine::log::Timed<Event>;

@@ -14,7 +14,7 @@
 //! # Metrics
 //!
 //! A run's metrics are the figures of its [`Summary`], each under the
-//! stable key the [metric registry](crate::metric_registry) gives it
+//! stable key the [metric registry](crate::analysis::metric_registry) gives it
 //! (`care.placement_spend_pence`, `triage.decisions.family_help`,
 //! `by_financial_year.2024-25.referrals`), in the registry's order; the
 //! registry reads them from the summary's fields and also says what each
@@ -32,6 +32,7 @@
 //! counter; results are put back in job order, so the output bytes do not
 //! depend on the number of threads.
 
+use crate::analysis::run;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,11 +41,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::calendar::CivilDate;
-use crate::commands::CommandError;
-use crate::engine::{self, ScenarioInput};
-use crate::metric_registry;
-use crate::summary::Summary;
+use crate::analysis::metric_registry;
+use crate::analysis::summary::Summary;
+use crate::cli::commands::CommandError;
+use crate::model::calendar::CivilDate;
+use crate::model::input::ScenarioInput;
 
 /// The file of per-replication values `--out DIR` writes (one row per replication per metric).
 pub const REPLICATIONS_CSV: &str = "replications.csv";
@@ -177,7 +178,7 @@ impl WarmUp {
 /// One run's metrics, in a fixed order: `(name, value)`.
 pub type MetricValues = Vec<(String, f64)>;
 
-/// The metrics of one run, computed by the [metric registry](crate::metric_registry)
+/// The metrics of one run, computed by the [metric registry](crate::analysis::metric_registry)
 /// from the summary's fields: every figure of the summary (see the module
 /// docs), or with a warm-up, the figures recomputed after it (see [`WarmUp`]).
 pub fn metrics(summary: &Summary, warm_up: Option<&WarmUp>) -> Result<MetricValues, String> {
@@ -693,7 +694,7 @@ pub fn run_one(
     seed: u64,
     warm_up: Option<&WarmUp>,
 ) -> Result<MetricValues, CommandError> {
-    let finished = engine::run::<std::io::Sink>(input, seed, None)?;
+    let finished = run::run::<std::io::Sink>(input, seed, None)?;
     metrics(&finished.summary, warm_up)
         .map_err(|e| CommandError::Failed(format!("{}: {e}", input.source)))
 }

@@ -71,13 +71,15 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::event::{
+use crate::analysis::replications::MetricValues;
+use crate::analysis::summary::{
+    BudgetLineSummary, Count as Labelled, StaffPoolSummary, Summary, YearSpend,
+};
+use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
-use crate::projection::{PeriodCounts, AGE_BANDS};
-use crate::replications::MetricValues;
-use crate::summary::{BudgetLineSummary, Count as Labelled, StaffPoolSummary, Summary, YearSpend};
+use crate::model::projection::{PeriodCounts, AGE_BANDS};
 
 // The entries below name their units bare: `Count`, `Percent`, `Pence`, …
 use Unit::*;
@@ -1838,7 +1840,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
 ];
 
 /// A pool's people at a period's end (the innermost part is the pool).
-fn staff_at_end(p: &PeriodCounts, ix: &[usize]) -> Option<crate::projection::StaffAtEnd> {
+fn staff_at_end(p: &PeriodCounts, ix: &[usize]) -> Option<crate::model::projection::StaffAtEnd> {
     p.staff_at_end.and_then(|a| a.get(last(ix)).copied())
 }
 

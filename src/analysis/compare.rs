@@ -28,6 +28,7 @@
 //! not events. Families are matched by id (the n-th new family referred);
 //! with common random numbers they are the same families.
 
+use crate::analysis::run;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,18 +37,19 @@ use std::time::Instant;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::calendar::{Calendar, Minute};
-use crate::commands::CommandError;
-use crate::engine::{self, EventSink, ScenarioInput};
-use crate::event::{Event, FamilyId, Placement, Timed, TriageDecision};
-use crate::log::LogError;
-use crate::model::Model;
-use crate::replications::{
+use crate::analysis::replications::{
     ci_text, csv_num, independent_seed, metrics, on_terminal, replication_seed, run_jobs, short,
     to_csv, worker_threads, write_file, MetricValues, Progress, Stats, Table, WarmUp,
     SEED_DERIVATION,
 };
-use crate::summary::{thousands, Summary};
+use crate::analysis::summary::{thousands, Summary};
+use crate::cli::commands::CommandError;
+use crate::engine::log::LogError;
+use crate::engine::EventSink;
+use crate::model::calendar::{Calendar, Minute};
+use crate::model::event::{Event, FamilyId, Placement, Timed, TriageDecision};
+use crate::model::input::ScenarioInput;
+use crate::model::Model;
 
 /// Paired differences per metric `--out DIR` writes.
 pub const COMPARE_CSV: &str = "compare.csv";
@@ -199,7 +201,7 @@ impl PathSink {
     }
 }
 
-impl EventSink for PathSink {
+impl EventSink<Event> for PathSink {
     fn record(&mut self, at: Minute, event: &Event) -> Result<(), LogError> {
         let Some(family) = event.family() else {
             return Ok(());
@@ -209,7 +211,7 @@ impl EventSink for PathSink {
             self.paths.resize(i + 1, FamilyPath::default());
         }
         self.buf.clear();
-        crate::codec::encode_into(&(at, event), &mut self.buf)?;
+        crate::engine::codec::encode_into(&(at, event), &mut self.buf)?;
         let p = &mut self.paths[i];
         p.events += 1;
         p.hash = xxh3_64_with_seed(&self.buf, p.hash);
@@ -259,7 +261,7 @@ pub fn run_paths(
 ) -> Result<PathRun, CommandError> {
     let model = Model::new(input.scenario.clone(), seed);
     let mut sink = PathSink::new(keep);
-    let (state, metrics) = engine::simulate(&model, &mut sink)?;
+    let (state, metrics) = crate::model::simulate(&model, &mut sink)?;
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     Ok(PathRun { summary, sink })
 }
@@ -472,7 +474,7 @@ impl Counterfactual {
 // ---------------------------------------------------------------------------
 // One family side by side
 
-use crate::export::stamp;
+use crate::analysis::export::stamp;
 
 /// An event line without the family (the header names it).
 fn line(cal: &Calendar, t: &Timed) -> String {
@@ -816,7 +818,7 @@ pub fn compare(
                     paths: Some(run.sink),
                 })
             } else {
-                let finished = engine::run::<std::io::Sink>(input, seed, None)?;
+                let finished = run::run::<std::io::Sink>(input, seed, None)?;
                 Ok(JobOut {
                     seed,
                     metrics: metrics(&finished.summary, opts.warm_up.as_ref()).map_err(named)?,
@@ -1008,7 +1010,11 @@ pub fn compare(
         "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
     );
     if let Some(w) = &opts.warm_up {
-        let _ = writeln!(o, "{}", crate::replications::warm_up_line(w, &inputs[0]));
+        let _ = writeln!(
+            o,
+            "{}",
+            crate::analysis::replications::warm_up_line(w, &inputs[0])
+        );
     }
     for (ci, c) in comparisons.iter().enumerate() {
         let letter = (b'A' + ((ci + 1).min(25)) as u8) as char;

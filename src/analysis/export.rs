@@ -55,14 +55,14 @@ use std::io::Read;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::calendar::{Calendar, CivilDate, Minute, DAY};
-use crate::event::{
+use crate::engine::log::{LogError, LogReader};
+use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::model::event::{
     Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Timed,
     TriageDecision,
 };
-use crate::log::{LogError, LogReader};
-use crate::scenario::{Scenario, ScenarioError};
-use crate::state::{Family, Stage};
+use crate::model::scenario::{Scenario, ScenarioError};
+use crate::model::state::{Family, Stage};
 
 /// An export that could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +96,7 @@ pub fn event_json(cal: &Calendar, t: &Timed) -> String {
 
 /// A minute as `2024-04-01 09:30`.
 pub fn stamp(cal: &Calendar, at: Minute) -> String {
-    let day_minute = at % crate::calendar::DAY;
+    let day_minute = at % crate::model::calendar::DAY;
     format!(
         "{} {:02}:{:02}",
         cal.date(at),
@@ -111,7 +111,7 @@ pub fn events_csv<R: Read>(log: R) -> Result<String, ExportError> {
     let cal = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?.calendar();
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["minute", "date", "event", "family", "fields"]);
-    while let Some(t) = reader.next_event()? {
+    while let Some(t) = reader.next_event::<Event>()? {
         let fields = serde_json::to_value(&t.event)
             .ok()
             .and_then(|v| v.as_object().and_then(|o| o.values().next().cloned()))
@@ -468,7 +468,7 @@ impl Returns {
         let mut r = Returns::default();
         let mut open: FxHashMap<FamilyId, Open> = FxHashMap::default();
         let mut first = true;
-        while let Some(t) = reader.next_event()? {
+        while let Some(t) = reader.next_event::<Event>()? {
             if std::mem::take(&mut first) && t.at > 0 {
                 return Err(ExportError::NotWholeRun(t.at));
             }
@@ -688,7 +688,7 @@ impl Returns {
             let first = fy.first_day();
             let last = CivilDate::new(fy.0 + 1, 3, 31).expect("31 March exists");
             r.years.push((fy.to_string(), first, last));
-            fy = crate::calendar::FinancialYear(fy.0 + 1);
+            fy = crate::model::calendar::FinancialYear(fy.0 + 1);
         }
         Ok(r)
     }

@@ -13,13 +13,13 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CivilDate, Minute};
+use crate::model::calendar::{Calendar, CivilDate, Minute};
 
 /// The built-in default scenario (also shipped as `scenarios/default.toml`).
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 /// How many scenario files may extend one another in a chain.
 pub const MAX_EXTENDS: usize = 8;
-/// The `[workforce]` tables' names, in [`crate::event::Pool::ALL`] order.
+/// The `[workforce]` tables' names, in [`crate::model::event::Pool::ALL`] order.
 const POOL_FIELDS: [&str; 5] = [
     "front_door",
     "family_help",
@@ -605,7 +605,7 @@ pub struct OrderShares {
 }
 
 impl OrderShares {
-    /// The shares in [`crate::event::FinalOrder::ALL`] order.
+    /// The shares in [`crate::model::event::FinalOrder::ALL`] order.
     pub fn weights(&self) -> [f64; 5] {
         [
             self.care_order.get(),
@@ -708,7 +708,7 @@ pub struct PlacementShares {
 }
 
 impl PlacementShares {
-    /// The shares in [`crate::event::Placement::ALL`] order.
+    /// The shares in [`crate::model::event::Placement::ALL`] order.
     pub fn weights(&self) -> [f64; 4] {
         [
             self.kinship.get(),
@@ -734,7 +734,7 @@ pub struct PlacementCosts {
 }
 
 impl PlacementCosts {
-    /// The costs in pence, in [`crate::event::Placement::ALL`] order.
+    /// The costs in pence, in [`crate::model::event::Placement::ALL`] order.
     pub fn pence(&self) -> [u64; 4] {
         [
             self.kinship,
@@ -800,7 +800,7 @@ pub struct StartingCaseload {
 }
 
 impl StartingCaseload {
-    /// The counts in [`crate::event::OpenStage::ALL`] order.
+    /// The counts in [`crate::model::event::OpenStage::ALL`] order.
     pub fn counts(&self) -> [u32; 7] {
         [
             self.waiting_for_help,
@@ -832,7 +832,7 @@ pub struct Workforce {
 }
 
 impl Workforce {
-    /// The pools in [`crate::event::Pool::ALL`] order.
+    /// The pools in [`crate::model::event::Pool::ALL`] order.
     pub fn pools(&self) -> [&StaffPool; 5] {
         [
             &self.front_door,
@@ -891,7 +891,7 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The lines in [`crate::event::BudgetLine::ALL`] order.
+    /// The lines in [`crate::model::event::BudgetLine::ALL`] order.
     pub fn lines(&self) -> [&BudgetLine; 5] {
         [
             &self.family_help,
@@ -1266,7 +1266,7 @@ impl Scenario {
         }
         if let Some(c) = &self.starting_caseload {
             // The room the run's state will give the team with every post filled.
-            let terms = crate::state::PoolTerms::of(self)[1];
+            let terms = crate::model::state::PoolTerms::of(self)[1];
             let room = terms.capacity(terms.posts);
             if c.in_family_help > room {
                 bad(
@@ -1735,7 +1735,7 @@ impl Scenario {
     }
 
     /// Funded FTE and caseload cap of each staff pool, in
-    /// [`crate::event::Pool::ALL`] order.
+    /// [`crate::model::event::Pool::ALL`] order.
     pub fn staffing(&self) -> [(f64, u32); 5] {
         [
             (self.triage.fte.get(), self.triage.caseload_cap),
@@ -1777,7 +1777,7 @@ impl Scenario {
 
     /// The minute the measured run starts (the end of the burn-in).
     pub fn measured_from(&self) -> Minute {
-        u64::from(self.burn_in_years) * 365 * crate::calendar::DAY
+        u64::from(self.burn_in_years) * 365 * crate::model::calendar::DAY
     }
 }
 

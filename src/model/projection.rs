@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CivilDate, Minute, DAY};
-use crate::event::{
+use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::model::event::{
     BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Pool,
     TriageDecision,
 };
@@ -28,7 +28,7 @@ pub fn age_band(age: u8) -> usize {
         _ => 4,
     }
 }
-use crate::state::{Family, Inconsistent, Stage, State};
+use crate::model::state::{Family, Inconsistent, Stage, State};
 
 /// How many of a known family's children are under 18 at `at` (the
 /// children a per-child count counts; 1 if the family is unknown).
@@ -78,7 +78,7 @@ pub struct PeriodCounts {
     pub in_family_help_at_end: Option<u64>,
     /// Children on a child protection plan at the period's end.
     pub on_plan_at_end: Option<u64>,
-    /// Children who came into care, by placement in [`crate::event::Placement::ALL`] order.
+    /// Children who came into care, by placement in [`crate::model::event::Placement::ALL`] order.
     pub care_entries: [u64; 4],
     /// Children who left care.
     pub care_exits: u64,
@@ -129,14 +129,14 @@ pub struct PeriodCounts {
     pub pre_proceedings_started: u64,
     /// Care proceedings issued.
     pub proceedings_issued: u64,
-    /// Final orders, in [`crate::event::FinalOrder::ALL`] order.
+    /// Final orders, in [`crate::model::event::FinalOrder::ALL`] order.
     pub final_orders: [u64; 5],
     /// Children who went to live with kin outside care.
     pub kinship_arrangements: u64,
-    /// Children who came into care, by route in [`crate::event::CareRoute::ALL`] order.
+    /// Children who came into care, by route in [`crate::model::event::CareRoute::ALL`] order.
     pub care_entries_by_route: [u64; 4],
     /// Children who came into care, by legal status at entry in
-    /// [`crate::event::LegalStatus::ALL`] order.
+    /// [`crate::model::event::LegalStatus::ALL`] order.
     pub care_entries_by_legal_status: [u64; 6],
     /// Children who came into care, by age band at entry ([`AGE_BANDS`]).
     pub care_entries_by_age: [u64; 5],

@@ -17,7 +17,7 @@
 //!    [`LEVER_YEARS`] years), each against the unreformed scenario on common
 //!    random numbers (replication i of both arms has the same seed, as
 //!    `compare` does); a row passes when the 95% CI of the paired difference
-//!    ([`crate::compare::paired`]) excludes zero in the stated direction.
+//!    ([`crate::analysis::compare::paired`]) excludes zero in the stated direction.
 //! 3. **Stationarity** ([`stationarity_default`], [`stationarity_england`]):
 //!    with policy unchanged, every published stock (31 March) and flow
 //!    (per financial year) has a least-squares trend over the run's
@@ -32,7 +32,7 @@
 //!    numbers: each arm's levels and the paired effects against the trial's.
 //!
 //! Metrics are looked up by their key in the flattened summary
-//! ([`crate::replications::metrics`]); a key that is missing makes its row
+//! ([`crate::analysis::replications::metrics`]); a key that is missing makes its row
 //! FAIL with a message naming it (nothing is skipped silently).
 //!
 //! Runs go through [`run_jobs`] over `--threads` workers and come back in
@@ -51,19 +51,21 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::calendar::{CivilDate, Minute};
-use crate::commands::CommandError;
-use crate::compare::paired;
-use crate::engine::{simulate, EventSink, ScenarioInput};
-use crate::event::{Event, FamilyId, Pool};
-use crate::log::LogError;
-use crate::model::Model;
-use crate::replications::{
+use crate::analysis::compare::paired;
+use crate::analysis::replications::{
     csv_num, metrics, replication_seed, run_jobs, short, to_csv, worker_threads, write_file,
     MetricValues, Progress, Stats, Table, SEED_DERIVATION,
 };
-use crate::scenario::{NonNegative, PolicyChange, Positive, Scenario};
-use crate::summary::Summary;
+use crate::analysis::summary::Summary;
+use crate::cli::commands::CommandError;
+use crate::engine::log::LogError;
+use crate::engine::EventSink;
+use crate::model::calendar::{CivilDate, Minute};
+use crate::model::event::{Event, FamilyId, Pool};
+use crate::model::input::ScenarioInput;
+use crate::model::scenario::{NonNegative, PolicyChange, Positive, Scenario};
+use crate::model::simulate;
+use crate::model::Model;
 
 /// The CSV `--out DIR` writes: one row per check.
 pub const VALIDATION_CSV: &str = "validation.csv";
@@ -360,7 +362,7 @@ struct WaitSink {
     started_after_waiting: u64,
 }
 
-impl EventSink for WaitSink {
+impl EventSink<Event> for WaitSink {
     fn record(&mut self, _: Minute, event: &Event) -> Result<(), LogError> {
         match *event {
             Event::FamilyHelpQueued { family } => {
@@ -678,7 +680,7 @@ pub fn levers(ctx: &Context) -> Result<Vec<Row>, CommandError> {
     let reps = LEVER_REPLICATIONS;
     let runs = ctx.jobs("levers", arms.len() * reps, |j| {
         let seed = replication_seed(BASE_SEED, (j % reps) as u64);
-        crate::replications::run_one(&arms[j / reps], seed, None)
+        crate::analysis::replications::run_one(&arms[j / reps], seed, None)
     })?;
     let table = |arm: usize| Table::new(&runs[arm * reps..(arm + 1) * reps]);
     let a = table(0);
@@ -805,7 +807,7 @@ fn whole_year(s: &Scenario, period: &str) -> bool {
 /// Runs `input` [`LONG_RUN_REPLICATIONS`] times and keeps their metrics.
 fn long_runs(ctx: &Context, label: &str, input: &ScenarioInput) -> Result<LongRuns, CommandError> {
     let runs = ctx.jobs(label, LONG_RUN_REPLICATIONS, |i| {
-        crate::replications::run_one(input, replication_seed(BASE_SEED, i as u64), None)
+        crate::analysis::replications::run_one(input, replication_seed(BASE_SEED, i as u64), None)
     })?;
     Ok(LongRuns {
         scenario: input.scenario.clone(),
@@ -1418,7 +1420,11 @@ pub fn fgc_trial(ctx: &Context) -> Result<Vec<Row>, CommandError> {
     let reps = if ctx.quick { 10 } else { LEVER_REPLICATIONS };
     let runs = ctx.jobs("FGC trial", reps * 2, |j| {
         let input = if j % 2 == 0 { &usual } else { &fgc };
-        crate::replications::run_one(input, replication_seed(BASE_SEED, (j / 2) as u64), None)
+        crate::analysis::replications::run_one(
+            input,
+            replication_seed(BASE_SEED, (j / 2) as u64),
+            None,
+        )
     })?;
     let mut arms: [Vec<[f64; 3]>; 2] = [Vec::new(), Vec::new()];
     for (j, values) in runs.iter().enumerate() {

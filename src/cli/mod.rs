@@ -1,0 +1,459 @@
+//! The command line: the `clap` definition of every command and its
+//! dispatch to [`commands`], which read and write files and the terminal.
+
+pub mod commands;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Simulate children's social care in England: referrals, the front door,
+/// family help and closure, as an event log you can replay and verify.
+#[derive(Parser)]
+#[command(name = "familyflow", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow run scenarios/default.toml --replications 20 --out reps\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12\n  familyflow run --out out --report        # out/report.html\n  familyflow export out/events.ffl --format ssda903 --out returns"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and print its summary.
+    #[command(
+        after_help = "Examples:\n  familyflow run\n  familyflow run scenarios/default.toml --seed 42 --out out\n  familyflow run --json > summary.json\n  familyflow run scenarios/default.toml --replications 20 --seed 7 --threads 2 --out reps\n  familyflow run scenarios/default.toml --replications 10 --warm-up 1y"
+    )]
+    Run {
+        /// Scenario file (TOML). Without one, the built-in default scenario runs.
+        scenario: Option<PathBuf>,
+        /// Seed of the random streams: the same seed gives the same run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder for the event log (events.ffl) and summary.json.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Run this many replications (seeds derived from --seed) and print
+        /// per-metric mean, sd, 95% CI, min and max; with --out, write
+        /// replications.csv, replications.json and summary-stats.csv (no logs).
+        #[arg(long, value_name = "R")]
+        replications: Option<u32>,
+        /// Worker threads for replications (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T", requires = "replications")]
+        threads: Option<usize>,
+        /// Leave out the first part of the run from replication metrics, e.g. 2y, 18m, 90d:
+        /// figures are recomputed from the monthly rows of the months after it.
+        #[arg(long, value_name = "DURATION", requires = "replications")]
+        warm_up: Option<crate::cli::commands::WarmUp>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
+        /// Also write DIR/report.html, an HTML report of the run (needs --out;
+        /// with --replications, the first replication with every replication's 95% CIs;
+        /// not with --warm-up).
+        #[arg(long, requires = "out", conflicts_with = "warm_up")]
+        report: bool,
+        /// Also write a snapshot of the run at the start of this day
+        /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
+        #[arg(long, value_name = "DATE", value_parser = parse_date, conflicts_with = "replications")]
+        checkpoint_at: Option<crate::model::calendar::CivilDate>,
+    },
+    /// Continue a snapshot's run under one or more scenarios (common random numbers).
+    #[command(after_help = "Examples:
+  familyflow run scenarios/default.toml --checkpoint-at 2025-04-01 --out base
+  familyflow branch base/snapshot-2025-04-01.ffs scenarios/default.toml scenarios/ffc-reform.toml --out branches
+  familyflow replay branches/ffc-reform/events.ffl --from base/snapshot-2025-04-01.ffs
+
+Each scenario must keep the run's calendar and families (start, years, bank holidays,
+families, starting caseload). Families keep their random draws, and everything already
+under way carries on; from the snapshot's day each scenario's own parameters and policy
+timeline apply.")]
+    Branch {
+        /// Snapshot written by `run --checkpoint-at`.
+        snapshot: PathBuf,
+        /// Scenario files (TOML) to continue under.
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+        /// Folder for each branch's log (events after the snapshot), summary and monthly series.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summaries as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run scenarios on common random numbers and compare them with paired differences.
+    #[command(
+        after_help = "Examples:\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow compare a.toml b.toml c.toml --replications 50 --seed 7 --out cmp --family 12\n\nEvery scenario runs replication i on the same seed, so families keep their random draws.\nFor each later scenario (B, C, …) and metric: the mean of B − A with its 95% CI, and the\nvariance-reduction factor var(B' − A) / var(B − A), where B' is B run on independent seeds.\nThe first replication is also compared family by family."
+    )]
+    Compare {
+        /// Scenario files (TOML): the first is the baseline A.
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+        /// Replications per scenario (at least 2).
+        #[arg(long, value_name = "R", default_value_t = 20)]
+        replications: u32,
+        /// Base seed of the replication seeds.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Folder for compare.csv, compare.json, compare-replications.csv and counterfactual.csv.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print this family's event histories under A and B side by side (first replication).
+        #[arg(long, value_name = "ID")]
+        family: Option<u32>,
+        /// Leave out the first part of the run from the metrics, e.g. 2y, 18m, 90d.
+        #[arg(long, value_name = "DURATION")]
+        warm_up: Option<crate::cli::commands::WarmUp>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
+        /// Also write DIR/report.html (with A's first replication as the run shown; needs --out;
+        /// not with --warm-up).
+        #[arg(long, requires = "out", conflicts_with = "warm_up")]
+        report: bool,
+    },
+    /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
+    #[command(
+        after_help = "Examples:\n  familyflow run --out out && familyflow report out\n  familyflow run --out out --report\n  familyflow compare a.toml b.toml --replications 20 --out cmp --report\n\nOne self-contained file (inline SVG and CSS, no network) that opens in any browser."
+    )]
+    Report {
+        /// Folder written by `run --out` (summary.json) or `compare --out --report`.
+        dir: PathBuf,
+    },
+    /// Rebuild a run's summary from its event log alone.
+    #[command(after_help = "Example:\n  familyflow replay out/events.ffl")]
+    Replay {
+        /// Event log written by `run --out` (or by `branch --out`, with --from).
+        log: PathBuf,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The snapshot a branch's log continues from.
+        #[arg(long, value_name = "SNAPSHOT")]
+        from: Option<PathBuf>,
+    },
+    /// Check a log's integrity and that replaying it reproduces its final state.
+    #[command(after_help = "Example:\n  familyflow verify out/events.ffl")]
+    Verify {
+        /// Event log.
+        log: PathBuf,
+    },
+    /// Print a log's events, as text or JSON lines.
+    #[command(
+        after_help = "Examples:\n  familyflow events out/events.ffl | head\n  familyflow events out/events.ffl --family 12\n  familyflow events out/events.ffl --json > events.jsonl"
+    )]
+    Events {
+        /// Event log.
+        log: PathBuf,
+        /// Only this family's events.
+        #[arg(long, value_name = "ID")]
+        family: Option<u32>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a log as data returns (SSDA903, CIN census) or as CSV / JSON lines.
+    #[command(
+        after_help = "Examples:\n  familyflow export out/events.ffl --format ssda903 --out returns\n  familyflow export out/events.ffl --format cin --out returns\n  familyflow export out/events.ffl --format csv --out raw\n\nssda903: returns/ssda903/2024-25/header.csv and episodes.csv for each collection year;\ncin: returns/cin/cin-2024-25.xml for each collection year (1 April to 31 March).\nOne family is one child; what the model does not know (sex, ethnicity, postcodes) is left blank."
+    )]
+    Export {
+        /// Event log.
+        log: PathBuf,
+        /// ssda903, cin, csv or jsonl.
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// Folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Copy the intact part of a cut or damaged log to a new log.
+    #[command(
+        after_help = "Example:\n  familyflow recover out/events.ffl --out out/recovered.ffl"
+    )]
+    Recover {
+        /// The damaged log.
+        log: PathBuf,
+        /// Where to write the recovered log.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Run the model's validation suite: queueing theory, lever directions,
+    /// stationarity, calibration against published figures, a published trial.
+    #[command(
+        after_help = "Examples:\n  familyflow validate --quick\n  familyflow validate --threads 2 --out validation\n\nEach check is a row: target, the model's value with its 95% CI over replications,\nthe source of the target, PASS or FAIL; the exit status is non-zero if any fails.\n--quick: M/M/c at two loads, the levers, stationarity of the default scenario and the FGC trial\n(no England runs).\nThe output is the same, byte for byte, for any number of threads."
+    )]
+    Validate {
+        /// The reduced set (under 2 minutes): no England runs, fewer queueing loads.
+        #[arg(long)]
+        quick: bool,
+        /// Worker threads (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Folder for validation.csv and validation.json.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// No progress bar or timing on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Work with scenario files.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+    /// Print the data dictionary: every metric key with its unit, meaning and source events.
+    #[command(
+        after_help = "Examples:\n  familyflow metrics\n  familyflow metrics --json > metrics.json"
+    )]
+    Metrics {
+        /// As JSON (an array of objects: key, unit, meaning, sources).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script for bash, zsh or fish.
+    #[command(
+        after_help = "Examples:\n  familyflow completions bash > ~/.local/share/bash-completion/completions/familyflow\n  familyflow completions zsh > ~/.zfunc/_familyflow\n  familyflow completions fish > ~/.config/fish/completions/familyflow.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: ShellArg,
+    },
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum FormatArg {
+    Ssda903,
+    Cin,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Validate a scenario file: every problem with its line, column and field.
+    #[command(after_help = "Example:\n  familyflow scenario check scenarios/default.toml")]
+    Check {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format (for editors and tools).
+    #[command(after_help = "Example:\n  familyflow scenario schema > scenario.schema.json")]
+    Schema,
+}
+
+/// A date like 2025-04-01.
+fn parse_date(s: &str) -> Result<crate::model::calendar::CivilDate, String> {
+    crate::model::calendar::CivilDate::parse(s)
+        .ok_or_else(|| format!("{s} is not a date like 2025-04-01"))
+}
+
+/// Runs the command line: parses the arguments, runs the command, and
+/// reports an error on stderr with a failing exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut err = io::stderr();
+    let quiet = matches!(
+        &cli.command,
+        Command::Run { quiet: true, .. }
+            | Command::Compare { quiet: true, .. }
+            | Command::Validate { quiet: true, .. }
+    );
+    let mut silent = io::sink();
+    let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
+    let result = match &cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            out: dir,
+            json,
+            replications: Some(replications),
+            threads,
+            warm_up,
+            quiet,
+            report,
+            ..
+        } => commands::run_replications(
+            scenario.as_deref(),
+            &commands::ReplicationOptions {
+                replications: *replications,
+                seed: *seed,
+                threads: *threads,
+                warm_up: warm_up.clone(),
+                progress: !*quiet,
+                out_dir: dir.clone(),
+                json: *json,
+            },
+            &mut out,
+            &mut *note,
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => {
+                commands::first_replication_report(scenario.as_deref(), *seed, dir, &mut *note)
+            }
+            _ => Ok(()),
+        }),
+        Command::Run {
+            scenario,
+            seed,
+            out: dir,
+            json,
+            replications: None,
+            checkpoint_at,
+            report,
+            quiet,
+            ..
+        } => commands::run_with_checkpoint(
+            scenario.as_deref(),
+            *seed,
+            dir.as_deref(),
+            *checkpoint_at,
+            !*quiet,
+            *json,
+            &mut out,
+            &mut *note,
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => commands::report(dir, &mut *note),
+            _ => Ok(()),
+        }),
+        Command::Branch {
+            snapshot,
+            scenarios,
+            out: dir,
+            json,
+        } => commands::branch(
+            snapshot,
+            scenarios,
+            dir.as_deref(),
+            *json,
+            &mut out,
+            &mut *note,
+        ),
+        Command::Compare {
+            scenarios,
+            replications,
+            seed,
+            threads,
+            out: dir,
+            family,
+            warm_up,
+            quiet,
+            report,
+        } => commands::compare(
+            scenarios,
+            &commands::CompareOptions {
+                replications: *replications,
+                seed: *seed,
+                threads: *threads,
+                warm_up: warm_up.clone(),
+                progress: !*quiet,
+                out_dir: dir.clone(),
+                family: *family,
+            },
+            &mut out,
+            &mut *note,
+        )
+        .and_then(|()| match (report, dir) {
+            (true, Some(dir)) => {
+                commands::first_replication_report(Some(&scenarios[0]), *seed, dir, &mut *note)
+            }
+            _ => Ok(()),
+        }),
+        Command::Report { dir } => commands::report(dir, &mut out),
+        Command::Replay {
+            log,
+            json,
+            from: None,
+        } => commands::replay(log, *json, &mut out),
+        Command::Replay {
+            log,
+            json,
+            from: Some(snapshot),
+        } => commands::replay_from(log, snapshot, *json, &mut out),
+        Command::Verify { log } => commands::verify(log, &mut out),
+        Command::Events { log, family, json } => commands::events(log, *family, *json, &mut out),
+        Command::Recover { log, out: to } => commands::recover(log, to, &mut out),
+        Command::Export {
+            log,
+            format,
+            out: dir,
+        } => commands::export(
+            log,
+            match format {
+                FormatArg::Ssda903 => commands::ExportFormat::Ssda903,
+                FormatArg::Cin => commands::ExportFormat::Cin,
+                FormatArg::Csv => commands::ExportFormat::Csv,
+                FormatArg::Jsonl => commands::ExportFormat::Jsonl,
+            },
+            dir,
+            &mut out,
+        ),
+        Command::Validate {
+            quick,
+            threads,
+            out: dir,
+            quiet,
+        } => commands::validate(
+            &commands::ValidateOptions {
+                quick: *quick,
+                threads: *threads,
+                out_dir: dir.clone(),
+                progress: !*quiet,
+            },
+            &mut out,
+            &mut *note,
+        ),
+        Command::Scenario(ScenarioCommand::Schema) => commands::scenario_schema(&mut out),
+        Command::Metrics { json } => {
+            let text = if *json {
+                crate::analysis::metric_registry::dictionary_json()
+            } else {
+                crate::analysis::metric_registry::dictionary_text()
+            };
+            out.write_all(text.as_bytes())
+                .map_err(|e| commands::CommandError::Failed(format!("cannot write to stdout: {e}")))
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let shell = match shell {
+                ShellArg::Bash => clap_complete::Shell::Bash,
+                ShellArg::Zsh => clap_complete::Shell::Zsh,
+                ShellArg::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "familyflow", &mut out);
+            Ok(())
+        }
+        Command::Scenario(ScenarioCommand::Check { file }) => {
+            commands::check_scenario(file, &mut out)
+        }
+    };
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(commands::CommandError::File { source, .. })
+            if source.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
