@@ -294,7 +294,7 @@ fn after_a_warm_up_stocks_are_means_of_month_ends() {
 /// or `derived from` another entry.
 #[test]
 fn sources_name_events_or_other_metrics() {
-    let events = std::fs::read_to_string(repo("src/event.rs")).unwrap();
+    let events = std::fs::read_to_string(repo("src/model/event.rs")).unwrap();
     let entries = metric_registry::entries();
     for e in &entries {
         assert!(!e.sources.is_empty(), "`{}` has no source", e.key);
