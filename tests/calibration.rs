@@ -41,7 +41,7 @@ fn assert_all_pass(what: &str, rows: &[Row]) {
 #[test]
 fn england_baseline_is_settled_and_reproduces_2024_25_national_figures() {
     // One context: the England runs are made once and shared.
-    let ctx = Context::new(false, 2, false);
+    let ctx = Context::new(false, 2, &familyflow::analysis::Unwatched);
     assert_all_pass(
         "stationarity (England)",
         &stationarity_england(&ctx).expect("runs"),
@@ -51,6 +51,6 @@ fn england_baseline_is_settled_and_reproduces_2024_25_national_figures() {
 
 #[test]
 fn the_family_group_conference_trial_is_reproduced() {
-    let ctx = Context::new(true, 2, false);
+    let ctx = Context::new(true, 2, &familyflow::analysis::Unwatched);
     assert_all_pass("FGC trial", &fgc_trial(&ctx).expect("runs"));
 }

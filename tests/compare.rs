@@ -12,7 +12,9 @@ mod common;
 use common::TempDir;
 
 use familyflow::analysis::compare::{counterfactual, run_paths};
-use familyflow::cli::commands::{self, CompareOptions, ReplicationOptions};
+use familyflow::cli::commands::{
+    self, CompareOptions, CompareSpec, ReplicationOptions, ReplicationSpec,
+};
 use familyflow::model::event::{Event, FamilyId, Timed, TriageDecision};
 use familyflow::model::input::ScenarioInput;
 use familyflow::model::Model;
@@ -47,10 +49,12 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn replication_opts(threads: usize, out: &Path) -> ReplicationOptions {
     ReplicationOptions {
-        replications: 4,
-        seed: 7,
-        threads: Some(threads),
-        warm_up: None,
+        spec: ReplicationSpec {
+            replications: 4,
+            seed: 7,
+            threads: Some(threads),
+            warm_up: None,
+        },
         progress: false,
         out_dir: Some(out.to_path_buf()),
         json: false,
@@ -59,13 +63,15 @@ fn replication_opts(threads: usize, out: &Path) -> ReplicationOptions {
 
 fn compare_opts(replications: u32, threads: usize, out: Option<&Path>) -> CompareOptions {
     CompareOptions {
-        replications,
-        seed: 3,
-        threads: Some(threads),
-        warm_up: None,
+        spec: CompareSpec {
+            replications,
+            seed: 3,
+            threads: Some(threads),
+            warm_up: None,
+            family: Some(5),
+        },
         progress: false,
         out_dir: out.map(Path::to_path_buf),
-        family: Some(5),
     }
 }
 
@@ -156,8 +162,8 @@ fn the_binary_gives_the_same_bytes_on_one_or_two_threads() {
     // The binary prints what the library's command prints.
     let mut text = Vec::new();
     let mut opts = compare_opts(3, 1, None);
-    opts.seed = 1;
-    opts.family = None;
+    opts.spec.seed = 1;
+    opts.spec.family = None;
     commands::compare(
         &[tiny.clone(), PathBuf::from(b)],
         &opts,
@@ -290,13 +296,15 @@ fn common_random_numbers_narrow_the_interval_of_a_late_stage_lever_at_least_thre
     commands::compare(
         &[a, b],
         &CompareOptions {
-            replications: 12,
-            seed: 5,
-            threads: Some(2),
-            warm_up: None,
+            spec: CompareSpec {
+                replications: 12,
+                seed: 5,
+                threads: Some(2),
+                warm_up: None,
+                family: None,
+            },
             progress: false,
             out_dir: Some(out.clone()),
-            family: None,
         },
         &mut std::io::sink(),
         &mut std::io::sink(),
@@ -367,7 +375,7 @@ fn bad_inputs_fail_with_clear_errors() {
     .to_string();
     assert!(err.contains("--replications"), "{err}");
     let mut opts = replication_opts(1, &dir.file("x"));
-    opts.warm_up = Some("2y".parse().unwrap());
+    opts.spec.warm_up = Some("2y".parse().unwrap());
     let err = commands::run_replications(
         Some(&tiny_path()),
         &opts,
@@ -386,7 +394,7 @@ fn bad_inputs_fail_with_clear_errors() {
 fn a_warm_up_measures_only_the_months_after_it() {
     let dir = TempDir::new("warm-up");
     let mut opts = replication_opts(2, &dir.file("out"));
-    opts.warm_up = Some("6m".parse().unwrap());
+    opts.spec.warm_up = Some("6m".parse().unwrap());
     opts.json = true;
     let mut text = Vec::new();
     commands::run_replications(Some(&tiny_path()), &opts, &mut text, &mut std::io::sink()).unwrap();

@@ -99,6 +99,10 @@ fn the_check_sees_an_upward_use() {
         ),
         vec![(2, "analysis uses crate::cli".to_string())]
     );
-    assert!(violations("use crate::engine::Run; // crate::cli in a comment\n", "model").is_empty());
+    assert!(violations(
+        "use crate::engine::Run; // crate::cli in a comment\n",
+        "model"
+    )
+    .is_empty());
     assert!(violations("use crate::analysis::summary::Summary;\n", "cli").is_empty());
 }

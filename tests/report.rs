@@ -16,13 +16,15 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
     familyflow::cli::commands::compare(
         &scenarios,
         &familyflow::cli::commands::CompareOptions {
-            replications: 3,
-            seed: 1,
-            threads: Some(1),
-            warm_up: None,
+            spec: familyflow::cli::commands::CompareSpec {
+                replications: 3,
+                seed: 1,
+                threads: Some(1),
+                warm_up: None,
+                family: None,
+            },
             progress: false,
             out_dir: Some(out.clone()),
-            family: None,
         },
         &mut Vec::new(),
         &mut std::io::sink(),

@@ -12,8 +12,8 @@ use familyflow::analysis::validate::{
 };
 
 /// Two workers: the machine CI runs on.
-fn context() -> Context {
-    Context::new(true, 2, false)
+fn context() -> Context<'static> {
+    Context::new(true, 2, &familyflow::analysis::Unwatched)
 }
 
 /// Prints every row and fails listing those that do not pass.
@@ -59,7 +59,11 @@ fn default_scenario_holds_still_and_threads_do_not_change_the_output() {
         name: "stationarity (default)",
         run: stationarity_default,
     }];
-    let one = run_checks(&checks, &Context::new(true, 1, false)).expect("the long runs complete");
+    let one = run_checks(
+        &checks,
+        &Context::new(true, 1, &familyflow::analysis::Unwatched),
+    )
+    .expect("the long runs complete");
     let two = run_checks(&checks, &context()).expect("the long runs complete");
     // The same bytes for any number of threads.
     assert_eq!(one.to_text(), two.to_text());

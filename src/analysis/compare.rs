@@ -28,22 +28,17 @@
 //! not events. Families are matched by id (the n-th new family referred);
 //! with common random numbers they are the same families.
 
-use crate::analysis::run;
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::analysis::replications::{
-    ci_text, csv_num, independent_seed, metrics, on_terminal, replication_seed, run_jobs, short,
-    to_csv, worker_threads, write_file, MetricValues, Progress, Stats, Table, WarmUp,
-    SEED_DERIVATION,
+    csv_num, independent_seed, metrics, replication_seed, run_jobs, to_csv, worker_threads,
+    MetricValues, Stats, Table, WarmUp, SEED_DERIVATION,
 };
 use crate::analysis::summary::{thousands, Summary};
-use crate::cli::commands::CommandError;
+use crate::analysis::{run, AnalysisError, Progress};
 use crate::engine::log::LogError;
 use crate::engine::EventSink;
 use crate::model::calendar::{Calendar, Minute};
@@ -258,7 +253,7 @@ pub fn run_paths(
     input: &ScenarioInput,
     seed: u64,
     keep: Option<FamilyId>,
-) -> Result<PathRun, CommandError> {
+) -> Result<PathRun, AnalysisError> {
     let model = Model::new(input.scenario.clone(), seed);
     let mut sink = PathSink::new(keep);
     let (state, metrics) = crate::model::simulate(&model, &mut sink)?;
@@ -445,7 +440,8 @@ impl Counterfactual {
         r
     }
 
-    fn to_text(&self, o: &mut String) {
+    /// The counts as a text table, appended to `o`.
+    pub fn to_text(&self, o: &mut String) {
         let _ = writeln!(
             o,
             "  {:<52}{:>12}{:>12}{:>12}",
@@ -583,9 +579,9 @@ pub fn side_by_side(
 // ---------------------------------------------------------------------------
 // The command
 
-/// What `compare` was asked to do.
+/// A comparison to make: replications on common seeds, from a base seed.
 #[derive(Clone, Debug)]
-pub struct CompareOptions {
+pub struct CompareSpec {
     /// Replications per scenario (at least 2).
     pub replications: u32,
     /// The base seed.
@@ -594,11 +590,7 @@ pub struct CompareOptions {
     pub threads: Option<usize>,
     /// A warm-up excluded from the metrics.
     pub warm_up: Option<WarmUp>,
-    /// Show a progress bar on stderr (when it is a terminal).
-    pub progress: bool,
-    /// Folder for CSV and JSON.
-    pub out_dir: Option<PathBuf>,
-    /// Print this family's histories under A and each B side by side.
+    /// Keep this family's whole histories (first replication) for a side-by-side view.
     pub family: Option<u32>,
 }
 
@@ -711,10 +703,166 @@ struct Job {
     replication: u32,
 }
 
+/// One run of a comparison: its seed and metrics.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// Its seed.
+    pub seed: u64,
+    /// Its metrics.
+    pub metrics: MetricValues,
+}
+
 struct JobOut {
-    seed: u64,
-    metrics: MetricValues,
+    outcome: RunOutcome,
     paths: Option<PathSink>,
+}
+
+/// What a comparison found: every run, the paired differences of each
+/// later scenario against the first, and the counterfactual.
+pub struct Compared {
+    /// The scenarios' sources and names, in order (A first).
+    pub scenarios: Vec<(String, String)>,
+    /// Per scenario, the runs on common seeds, in replication order.
+    pub common: Vec<Vec<RunOutcome>>,
+    /// Per scenario, the runs on independent seeds (none for A).
+    pub independent: Vec<Vec<RunOutcome>>,
+    /// Each later scenario against A.
+    pub comparisons: Vec<Comparison>,
+    /// Per scenario, the kept family's events in the first replication.
+    pub kept: Vec<Vec<Timed>>,
+    /// The seed of the first replication.
+    pub seed0: u64,
+    /// Runs made.
+    pub runs: usize,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// Runs every scenario on the same seeds (and each later one on
+/// independent seeds too), telling `progress` as each run ends, and
+/// returns the paired differences of each later scenario against the
+/// first, the measured variance reduction and a family-by-family
+/// counterfactual. The scenarios must share the calendar, the families and
+/// the starting caseload.
+pub fn compare_inputs(
+    inputs: &[ScenarioInput],
+    spec: &CompareSpec,
+    progress: &dyn Progress,
+) -> Result<Compared, AnalysisError> {
+    if inputs.len() < 2 {
+        return Err(AnalysisError::Invalid(
+            "compare needs at least two scenario files".to_string(),
+        ));
+    }
+    if spec.replications < 2 {
+        return Err(AnalysisError::Invalid(
+            "--replications must be at least 2 for differences with confidence intervals"
+                .to_string(),
+        ));
+    }
+    for input in inputs.iter().skip(1) {
+        if let Some(key) = inputs[0].scenario.differs_in_population(&input.scenario) {
+            return Err(AnalysisError::Invalid(format!(
+                "{}: its `{key}` differs from {}'s: compared scenarios must share the calendar, the families and the starting caseload (families are matched by id)",
+                input.source, inputs[0].source
+            )));
+        }
+    }
+    let threads = worker_threads(spec.threads)?;
+    let keep = spec.family.map(FamilyId);
+    let r = spec.replications;
+    let k = inputs.len();
+    // The first replication of each scenario (the slow ones, with paths) first.
+    let mut jobs = Vec::new();
+    for replication in 0..r {
+        for scenario in 0..k {
+            jobs.push(Job {
+                scenario,
+                seeds: Seeds::Common,
+                replication,
+            });
+        }
+        for scenario in 1..k {
+            jobs.push(Job {
+                scenario,
+                seeds: Seeds::Independent,
+                replication,
+            });
+        }
+    }
+    progress.begin("compare", jobs.len());
+    let results = run_jobs(
+        jobs.len(),
+        threads,
+        progress,
+        |j| -> Result<JobOut, AnalysisError> {
+            let job = &jobs[j];
+            let input = &inputs[job.scenario];
+            let i = u64::from(job.replication);
+            let seed = match job.seeds {
+                Seeds::Common => replication_seed(spec.seed, i),
+                Seeds::Independent => independent_seed(spec.seed, i),
+            };
+            let named = |e: String| AnalysisError::Invalid(format!("{}: {e}", input.source));
+            let (summary, paths) = if job.seeds == Seeds::Common && job.replication == 0 {
+                let run = run_paths(input, seed, keep)?;
+                (run.summary, Some(run.sink))
+            } else {
+                (run::run::<std::io::Sink>(input, seed, None)?.summary, None)
+            };
+            Ok(JobOut {
+                outcome: RunOutcome {
+                    seed,
+                    metrics: metrics(&summary, spec.warm_up.as_ref()).map_err(named)?,
+                },
+                paths,
+            })
+        },
+    )?;
+    // Gather by scenario and seeds, in replication order.
+    let mut common: Vec<Vec<RunOutcome>> = vec![Vec::new(); k];
+    let mut independent: Vec<Vec<RunOutcome>> = vec![Vec::new(); k];
+    let mut paths: Vec<Option<PathSink>> = (0..k).map(|_| None).collect();
+    for (job, res) in jobs.iter().zip(results) {
+        match job.seeds {
+            Seeds::Common => {
+                if res.paths.is_some() {
+                    paths[job.scenario] = res.paths;
+                }
+                common[job.scenario].push(res.outcome)
+            }
+            Seeds::Independent => independent[job.scenario].push(res.outcome),
+        }
+    }
+    let paths: Vec<PathSink> = paths
+        .into_iter()
+        .map(|p| p.expect("the first replication keeps paths"))
+        .collect();
+    let table = |runs: &[RunOutcome]| Table::new(runs.iter().map(|o| &o.metrics));
+    let a_table = table(&common[0]);
+    let seed0 = common[0][0].seed;
+    let comparisons: Vec<Comparison> = (1..k)
+        .map(|b| Comparison {
+            a: inputs[0].source.clone(),
+            b: inputs[b].source.clone(),
+            b_name: inputs[b].scenario.name.clone(),
+            metrics: paired(&a_table, &table(&common[b]), &table(&independent[b])),
+            families: counterfactual(seed0, &paths[0].paths, &paths[b].paths),
+        })
+        .collect();
+    Ok(Compared {
+        scenarios: inputs
+            .iter()
+            .map(|i| (i.source.clone(), i.scenario.name.clone()))
+            .collect(),
+        common,
+        independent,
+        comparisons,
+        kept: paths.into_iter().map(|p| p.kept).collect(),
+        seed0,
+        runs: jobs.len(),
+        threads: threads.min(jobs.len()),
+    })
 }
 
 #[derive(Serialize)]
@@ -740,161 +888,32 @@ struct ScenarioJson<'a> {
 const INDEPENDENT_DERIVATION: &str = "independent replication i uses the (i+1)-th output of SplitMix64 started from the base seed XOR 0x494E444550454E44";
 const FACTOR_DEFINITION: &str = "var(B_independent_i - A_i) / var(B_common_i - A_i), sample variances over replications i; null when undefined or infinite";
 
-/// `familyflow compare A B [C …]`: every scenario on the same seeds; paired
-/// differences of each later scenario against the first, the measured
-/// variance reduction, and a family-by-family counterfactual.
-pub fn compare(
-    scenarios: &[PathBuf],
-    opts: &CompareOptions,
-    out: &mut dyn Write,
-    note: &mut dyn Write,
-) -> Result<(), CommandError> {
-    if scenarios.len() < 2 {
-        return Err(CommandError::Failed(
-            "compare needs at least two scenario files".to_string(),
-        ));
-    }
-    if opts.replications < 2 {
-        return Err(CommandError::Failed(
-            "--replications must be at least 2 for differences with confidence intervals"
-                .to_string(),
-        ));
-    }
-    let inputs = scenarios
-        .iter()
-        .map(|p| ScenarioInput::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (path, input) in scenarios.iter().zip(&inputs).skip(1) {
-        if let Some(key) = inputs[0].scenario.differs_in_population(&input.scenario) {
-            return Err(CommandError::Failed(format!(
-                "{}: its `{key}` differs from {}'s: compared scenarios must share the calendar, the families and the starting caseload (families are matched by id)",
-                path.display(),
-                scenarios[0].display()
-            )));
-        }
-    }
-    let threads = worker_threads(opts.threads)?;
-    let keep = opts.family.map(FamilyId);
-    let r = opts.replications;
-    let k = inputs.len();
-    // The first replication of each scenario (the slow ones, with paths) first.
-    let mut jobs = Vec::new();
-    for replication in 0..r {
-        for scenario in 0..k {
-            jobs.push(Job {
-                scenario,
-                seeds: Seeds::Common,
-                replication,
-            });
-        }
-        for scenario in 1..k {
-            jobs.push(Job {
-                scenario,
-                seeds: Seeds::Independent,
-                replication,
-            });
-        }
-    }
-    let started = Instant::now();
-    let progress = Progress::new("compare", jobs.len(), opts.progress);
-    let results = run_jobs(
-        jobs.len(),
-        threads,
-        &progress,
-        |j| -> Result<JobOut, CommandError> {
-            let job = &jobs[j];
-            let input = &inputs[job.scenario];
-            let i = u64::from(job.replication);
-            let seed = match job.seeds {
-                Seeds::Common => replication_seed(opts.seed, i),
-                Seeds::Independent => independent_seed(opts.seed, i),
-            };
-            let named = |e: String| CommandError::Failed(format!("{}: {e}", input.source));
-            if job.seeds == Seeds::Common && job.replication == 0 {
-                let run = run_paths(input, seed, keep)?;
-                Ok(JobOut {
-                    seed,
-                    metrics: metrics(&run.summary, opts.warm_up.as_ref()).map_err(named)?,
-                    paths: Some(run.sink),
-                })
-            } else {
-                let finished = run::run::<std::io::Sink>(input, seed, None)?;
-                Ok(JobOut {
-                    seed,
-                    metrics: metrics(&finished.summary, opts.warm_up.as_ref()).map_err(named)?,
-                    paths: None,
-                })
-            }
-        },
-    )?;
-    let _ = writeln!(
-        note,
-        "ran {} runs ({} scenarios x {} replications, and {} independent) in {:.2} s on {} threads",
-        jobs.len(),
-        k,
-        r,
-        (k - 1) * r as usize,
-        started.elapsed().as_secs_f64(),
-        threads.min(jobs.len())
-    );
-    // Gather by scenario and seeds, in replication order.
-    let mut common: Vec<Vec<&JobOut>> = vec![Vec::new(); k];
-    let mut independent: Vec<Vec<&JobOut>> = vec![Vec::new(); k];
-    for (job, res) in jobs.iter().zip(&results) {
-        match job.seeds {
-            Seeds::Common => common[job.scenario].push(res),
-            Seeds::Independent => independent[job.scenario].push(res),
-        }
-    }
-    let table = |runs: &[&JobOut]| Table::new(runs.iter().map(|o| &o.metrics));
-    let a_table = table(&common[0]);
-    let a_paths = common[0][0]
-        .paths
-        .as_ref()
-        .expect("the first replication keeps paths");
-    let seed0 = common[0][0].seed;
-    let comparisons: Vec<Comparison> = (1..k)
-        .map(|b| {
-            let b_paths = common[b][0]
-                .paths
-                .as_ref()
-                .expect("first replication keeps paths");
-            Comparison {
-                a: inputs[0].source.clone(),
-                b: inputs[b].source.clone(),
-                b_name: inputs[b].scenario.name.clone(),
-                metrics: paired(&a_table, &table(&common[b]), &table(&independent[b])),
-                families: counterfactual(seed0, &a_paths.paths, &b_paths.paths),
-            }
-        })
-        .collect();
-
-    let json = CompareJson {
-        familyflow: crate::VERSION,
-        base_seed: opts.seed,
-        replications: r,
-        seed_derivation: SEED_DERIVATION,
-        independent_seed_derivation: INDEPENDENT_DERIVATION,
-        variance_reduction_factor: FACTOR_DEFINITION,
-        counterfactual: "first replication only (common seed), streamed: each family reduced to its milestones and a hash of its events",
-        warm_up: opts.warm_up.as_ref().map(|w| w.to_string()),
-        scenarios: inputs
-            .iter()
-            .map(|i| ScenarioJson {
-                source: &i.source,
-                name: &i.scenario.name,
-            })
-            .collect(),
-        comparisons: &comparisons,
-    };
-    if let Some(dir) = &opts.out_dir {
-        std::fs::create_dir_all(dir).map_err(|source| CommandError::File {
-            path: dir.clone(),
-            source,
-        })?;
+impl Compared {
+    /// Everything as JSON ([`COMPARE_JSON`]).
+    pub fn to_json(&self, spec: &CompareSpec) -> String {
+        let json = CompareJson {
+            familyflow: crate::VERSION,
+            base_seed: spec.seed,
+            replications: spec.replications,
+            seed_derivation: SEED_DERIVATION,
+            independent_seed_derivation: INDEPENDENT_DERIVATION,
+            variance_reduction_factor: FACTOR_DEFINITION,
+            counterfactual: "first replication only (common seed), streamed: each family reduced to its milestones and a hash of its events",
+            warm_up: spec.warm_up.as_ref().map(|w| w.to_string()),
+            scenarios: self
+                .scenarios
+                .iter()
+                .map(|(source, name)| ScenarioJson { source, name })
+                .collect(),
+            comparisons: &self.comparisons,
+        };
         let mut text = serde_json::to_string_pretty(&json).expect("comparisons serialise");
         text.push('\n');
-        write_file(&dir.join(COMPARE_JSON), text.as_bytes())?;
+        text
+    }
+
+    /// Paired differences per metric ([`COMPARE_CSV`]).
+    pub fn differences_csv(&self) -> Vec<u8> {
         let header = [
             "scenario_a",
             "scenario_b",
@@ -913,7 +932,7 @@ pub fn compare(
             "variance_reduction_factor",
         ];
         let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
-        for c in &comparisons {
+        for c in &self.comparisons {
             for m in &c.metrics {
                 rows.push(vec![
                     c.a.clone(),
@@ -934,7 +953,11 @@ pub fn compare(
                 ]);
             }
         }
-        write_file(&dir.join(COMPARE_CSV), &to_csv(rows))?;
+        to_csv(rows)
+    }
+
+    /// Every run's metrics ([`COMPARE_REPLICATIONS_CSV`]).
+    pub fn runs_csv(&self) -> Vec<u8> {
         let mut rows = vec![[
             "scenario",
             "seeds",
@@ -946,12 +969,15 @@ pub fn compare(
         .iter()
         .map(|s| s.to_string())
         .collect::<Vec<_>>()];
-        for (s, input) in inputs.iter().enumerate() {
-            for (name, runs) in [("common", &common[s]), ("independent", &independent[s])] {
+        for (s, (source, _)) in self.scenarios.iter().enumerate() {
+            for (name, runs) in [
+                ("common", &self.common[s]),
+                ("independent", &self.independent[s]),
+            ] {
                 for (i, run) in runs.iter().enumerate() {
                     for (m, x) in &run.metrics {
                         rows.push(vec![
-                            input.source.clone(),
+                            source.clone(),
                             name.to_string(),
                             i.to_string(),
                             run.seed.to_string(),
@@ -962,12 +988,16 @@ pub fn compare(
                 }
             }
         }
-        write_file(&dir.join(COMPARE_REPLICATIONS_CSV), &to_csv(rows))?;
+        to_csv(rows)
+    }
+
+    /// The family-by-family counts ([`COUNTERFACTUAL_CSV`]).
+    pub fn counterfactual_csv(&self) -> Vec<u8> {
         let mut rows = vec![["scenario_a", "scenario_b", "seed", "category", "families"]
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>()];
-        for c in &comparisons {
+        for c in &self.comparisons {
             for (what, n) in c.families.rows() {
                 rows.push(vec![
                     c.a.clone(),
@@ -978,100 +1008,6 @@ pub fn compare(
                 ]);
             }
         }
-        write_file(&dir.join(COUNTERFACTUAL_CSV), &to_csv(rows))?;
-        let _ = writeln!(
-            note,
-            "wrote {}, {}, {} and {}",
-            dir.join(COMPARE_CSV).display(),
-            dir.join(COMPARE_JSON).display(),
-            dir.join(COMPARE_REPLICATIONS_CSV).display(),
-            dir.join(COUNTERFACTUAL_CSV).display()
-        );
+        to_csv(rows)
     }
-
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "familyflow {} — compare, {} replications, base seed {}",
-        crate::VERSION,
-        r,
-        opts.seed
-    );
-    for (i, input) in inputs.iter().enumerate() {
-        let letter = (b'A' + (i.min(25)) as u8) as char;
-        let _ = writeln!(o, "  {letter}: {} — {}", input.source, input.scenario.name);
-    }
-    let _ = writeln!(
-        o,
-        "Common random numbers: replication i of every scenario has the same seed; {SEED_DERIVATION}."
-    );
-    let _ = writeln!(
-        o,
-        "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
-    );
-    if let Some(w) = &opts.warm_up {
-        let _ = writeln!(
-            o,
-            "{}",
-            crate::analysis::replications::warm_up_line(w, &inputs[0])
-        );
-    }
-    for (ci, c) in comparisons.iter().enumerate() {
-        let letter = (b'A' + ((ci + 1).min(25)) as u8) as char;
-        let _ = writeln!(o);
-        let _ = writeln!(o, "{letter} − A: {} against {}", c.b, c.a);
-        let _ = writeln!(
-            o,
-            "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
-            "metric",
-            "A mean",
-            format!("{letter} mean"),
-            "diff",
-            "95% CI of diff",
-            "VRF"
-        );
-        for m in &c.metrics {
-            if !on_terminal(&m.metric) {
-                continue;
-            }
-            let _ = writeln!(
-                o,
-                "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
-                m.metric,
-                short(m.mean_a),
-                short(m.mean_b),
-                short(m.diff.mean),
-                ci_text(m.diff.ci95_low, m.diff.ci95_high),
-                short(m.variance_reduction_factor)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "(by financial year: in {COMPARE_CSV} with --out)\n\nFamily by family, {letter} against A: first replication only (seed {}), streamed (each family reduced to its milestones and a hash of its events)",
-            c.families.seed
-        );
-        c.families.to_text(&mut o);
-    }
-    if let Some(id) = keep {
-        let a = common[0][0].paths.as_ref().expect("paths");
-        let cal_a = inputs[0].scenario.calendar();
-        for (b, input) in inputs.iter().enumerate().skip(1) {
-            let pb = common[b][0].paths.as_ref().expect("paths");
-            let _ = writeln!(o);
-            let _ = writeln!(o, "First replication (seed {seed0})");
-            o.push_str(&side_by_side(
-                id,
-                &cal_a,
-                &a.kept,
-                &input.scenario.calendar(),
-                &pb.kept,
-                (&inputs[0].source, &input.source),
-            ));
-        }
-    }
-    out.write_all(o.as_bytes())
-        .map_err(|source| CommandError::File {
-            path: Path::new("<stdout>").to_path_buf(),
-            source,
-        })
 }

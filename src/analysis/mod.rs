@@ -12,3 +12,39 @@ pub mod run;
 pub mod snapshot;
 pub mod summary;
 pub mod validate;
+
+use crate::model::scenario::ScenarioError;
+use crate::model::RunError;
+
+/// Why an analysis could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A scenario is not valid.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// A run failed.
+    #[error("{0}")]
+    Run(#[from] RunError),
+    /// What was asked cannot be done (the message says why, naming the
+    /// scenario or option).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Told how far work has got: a progress bar on a terminal, a served
+/// page's progress stream, or nobody ([`Unwatched`]). Called from worker
+/// threads; never read by a run, so it cannot change a result.
+pub trait Progress: Sync {
+    /// Work called `label`, of `total` units (runs), begins.
+    fn begin(&self, label: &str, total: usize);
+    /// One unit of the current work is done.
+    fn tick(&self);
+}
+
+/// Progress nobody watches.
+pub struct Unwatched;
+
+impl Progress for Unwatched {
+    fn begin(&self, _: &str, _: usize) {}
+    fn tick(&self) {}
+}

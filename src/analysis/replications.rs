@@ -32,18 +32,13 @@
 //! counter; results are put back in job order, so the output bytes do not
 //! depend on the number of threads.
 
-use crate::analysis::run;
-use std::io::{IsTerminal, Write};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::analysis::metric_registry;
 use crate::analysis::summary::Summary;
-use crate::cli::commands::CommandError;
+use crate::analysis::{metric_registry, run, AnalysisError, Progress};
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
 
@@ -465,136 +460,6 @@ impl Table {
 // ---------------------------------------------------------------------------
 // Running jobs in parallel
 
-/// Progress on stderr for work longer than a second (nothing when not
-/// `enabled`, i.e. `--quiet`): a bar with the time left on a terminal, a
-/// plain line every few seconds otherwise (a log file, a batch job).
-pub struct Progress {
-    label: String,
-    /// Shown as a percentage of one run, not as runs done.
-    share: bool,
-    total: usize,
-    done: AtomicUsize,
-    mode: ProgressMode,
-    started: Instant,
-    /// When the last plain line was written (and the output lock).
-    last: Mutex<Option<Instant>>,
-}
-
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum ProgressMode {
-    Off,
-    Bar,
-    Lines,
-}
-
-/// Nothing is shown for work that ends within this.
-const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
-/// Plain lines (not a terminal) come at most this often.
-const PROGRESS_LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-impl Progress {
-    /// Progress through `total` units of work (runs, or thousandths of a
-    /// run's simulated time); silent unless `enabled`.
-    pub fn new(label: &str, total: usize, enabled: bool) -> Self {
-        let mode = match (enabled, std::io::stderr().is_terminal()) {
-            (false, _) => ProgressMode::Off,
-            (true, true) => ProgressMode::Bar,
-            (true, false) => ProgressMode::Lines,
-        };
-        Progress {
-            label: label.to_string(),
-            share: false,
-            total: total.max(1),
-            done: AtomicUsize::new(0),
-            mode,
-            started: Instant::now(),
-            last: Mutex::new(None),
-        }
-    }
-
-    /// Progress through one long run, shown as a percentage of its
-    /// simulated time (fed by [`Progress::set_fraction`]).
-    pub fn share(label: &str, enabled: bool) -> Self {
-        Progress {
-            share: true,
-            ..Progress::new(label, 1000, enabled)
-        }
-    }
-
-    /// One more unit done.
-    pub fn tick(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.show(done);
-    }
-
-    /// The share of the work done so far, from 0 to 1 (for one long run).
-    pub fn set_fraction(&self, fraction: f64) {
-        let done = (fraction.clamp(0.0, 1.0) * self.total as f64) as usize;
-        let before = self.done.swap(done, Ordering::Relaxed);
-        if done != before {
-            self.show(done);
-        }
-    }
-
-    /// The line for `done` units: what is done, the time so far and left.
-    pub fn line(&self, done: usize, elapsed: f64) -> String {
-        let progress = if self.share {
-            format!("{}%", done * 100 / self.total)
-        } else {
-            format!("{done}/{} runs", self.total)
-        };
-        let left = if done > 0 && done < self.total {
-            let secs = elapsed * (self.total - done) as f64 / done as f64;
-            format!(", about {secs:.0} s left")
-        } else {
-            String::new()
-        };
-        format!("{progress}, {elapsed:.0} s{left}")
-    }
-
-    fn show(&self, done: usize) {
-        if self.mode == ProgressMode::Off {
-            return;
-        }
-        let elapsed = self.started.elapsed();
-        if elapsed < PROGRESS_AFTER {
-            return;
-        }
-        let Ok(mut last) = self.last.lock() else {
-            return;
-        };
-        let finished = done >= self.total;
-        let text = self.line(done, elapsed.as_secs_f64());
-        let mut err = std::io::stderr();
-        match self.mode {
-            ProgressMode::Bar => {
-                let width = 30;
-                let filled = done.min(self.total) * width / self.total;
-                let _ = write!(
-                    err,
-                    "\r{} [{}{}] {text}\x1b[K",
-                    self.label,
-                    "#".repeat(filled),
-                    " ".repeat(width - filled),
-                );
-                if finished {
-                    let _ = writeln!(err);
-                }
-            }
-            ProgressMode::Lines => {
-                let due = last.is_none_or(|t| t.elapsed() >= PROGRESS_LINE_EVERY);
-                if !due && !finished {
-                    return;
-                }
-                *last = Some(Instant::now());
-                let _ = writeln!(err, "{}: {text}", self.label);
-            }
-            ProgressMode::Off => {}
-        }
-        let _ = err.flush();
-    }
-}
-
 /// Runs jobs `0..jobs` on up to `threads` worker threads (each job on one
 /// thread) and returns their results in job order. On failure, returns the
 /// error of the lowest-numbered job that fails: jobs after a failed one are
@@ -603,7 +468,7 @@ impl Progress {
 pub fn run_jobs<T, E, F>(
     jobs: usize,
     threads: usize,
-    progress: &Progress,
+    progress: &dyn Progress,
     f: F,
 ) -> Result<Vec<T>, E>
 where
@@ -645,9 +510,9 @@ where
 }
 
 /// The number of worker threads: `threads`, or every core.
-pub fn worker_threads(threads: Option<usize>) -> Result<usize, CommandError> {
+pub fn worker_threads(threads: Option<usize>) -> Result<usize, AnalysisError> {
     match threads {
-        Some(0) => Err(CommandError::Failed(
+        Some(0) => Err(AnalysisError::Invalid(
             "--threads must be at least 1".to_string(),
         )),
         Some(t) => Ok(t),
@@ -658,9 +523,10 @@ pub fn worker_threads(threads: Option<usize>) -> Result<usize, CommandError> {
 // ---------------------------------------------------------------------------
 // The command
 
-/// What `run --replications` was asked to do.
+/// Replications to run: how many, from which base seed, on how many
+/// threads, and what to leave out.
 #[derive(Clone, Debug)]
-pub struct ReplicationOptions {
+pub struct ReplicationSpec {
     /// How many replications (at least 1).
     pub replications: u32,
     /// The base seed.
@@ -669,12 +535,6 @@ pub struct ReplicationOptions {
     pub threads: Option<usize>,
     /// A warm-up excluded from the metrics.
     pub warm_up: Option<WarmUp>,
-    /// Show a progress bar on stderr (when it is a terminal).
-    pub progress: bool,
-    /// Folder for the CSV and JSON files.
-    pub out_dir: Option<std::path::PathBuf>,
-    /// Print JSON instead of the table.
-    pub json: bool,
 }
 
 /// One replication's seed and metrics.
@@ -693,10 +553,10 @@ pub fn run_one(
     input: &ScenarioInput,
     seed: u64,
     warm_up: Option<&WarmUp>,
-) -> Result<MetricValues, CommandError> {
+) -> Result<MetricValues, AnalysisError> {
     let finished = run::run::<std::io::Sink>(input, seed, None)?;
     metrics(&finished.summary, warm_up)
-        .map_err(|e| CommandError::Failed(format!("{}: {e}", input.source)))
+        .map_err(|e| AnalysisError::Invalid(format!("{}: {e}", input.source)))
 }
 
 /// Metric statistics of `table`, one per metric, in its order.
@@ -772,23 +632,13 @@ pub fn on_terminal(name: &str) -> bool {
     !name.starts_with("by_financial_year.")
 }
 
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
-    std::fs::write(path, bytes).map_err(|source| CommandError::File {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
+/// CSV bytes of `rows` (the first is the header).
+pub fn to_csv(rows: Vec<Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         let _ = w.write_record(&r);
     }
     w.into_inner().unwrap_or_default()
-}
-
-pub(crate) fn to_csv(rows: Vec<Vec<String>>) -> Vec<u8> {
-    csv_bytes(rows)
 }
 
 /// The JSON of `run --replications`.
@@ -837,83 +687,97 @@ impl Serialize for Ordered<'_> {
 pub const SEED_DERIVATION: &str =
     "replication i (from 0) uses the (i+1)-th output of SplitMix64 started from the base seed";
 
-/// `familyflow run SCENARIO --replications R`: runs R replications in
-/// parallel and prints, per metric, mean, standard deviation, 95% CI, min and max.
-pub fn run_replications(
-    scenario: Option<&Path>,
-    opts: &ReplicationOptions,
-    out: &mut dyn Write,
-    note: &mut dyn Write,
-) -> Result<(), CommandError> {
-    if opts.replications == 0 {
-        return Err(CommandError::Failed(
+/// Replications of one scenario, in replication order, with their table
+/// and statistics.
+#[derive(Clone, Debug)]
+pub struct Replications {
+    /// Each replication's seed and metrics.
+    pub runs: Vec<Replication>,
+    /// Their metrics by replication.
+    pub table: Table,
+    /// Per metric, in the table's order.
+    pub stats: Vec<(String, Stats)>,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// Runs `spec.replications` replications of `input` in parallel (each on
+/// one thread, seeds from [`replication_seed`]), telling `progress` as
+/// each ends. The result does not depend on the number of threads.
+pub fn replicate(
+    input: &ScenarioInput,
+    spec: &ReplicationSpec,
+    progress: &dyn Progress,
+) -> Result<Replications, AnalysisError> {
+    if spec.replications == 0 {
+        return Err(AnalysisError::Invalid(
             "--replications must be at least 1".to_string(),
         ));
     }
-    let input = match scenario {
-        Some(p) => ScenarioInput::load(p)?,
-        None => ScenarioInput::builtin(),
-    };
-    let threads = worker_threads(opts.threads)?;
-    let r = opts.replications as usize;
-    let started = Instant::now();
-    let progress = Progress::new("replications", r, opts.progress);
-    let runs = run_jobs(r, threads, &progress, |i| {
-        let seed = replication_seed(opts.seed, i as u64);
-        run_one(&input, seed, opts.warm_up.as_ref()).map(|metrics| Replication {
+    let threads = worker_threads(spec.threads)?;
+    let r = spec.replications as usize;
+    progress.begin("replications", r);
+    let runs = run_jobs(r, threads, progress, |i| {
+        let seed = replication_seed(spec.seed, i as u64);
+        run_one(input, seed, spec.warm_up.as_ref()).map(|metrics| Replication {
             index: i as u32,
             seed,
             metrics,
         })
     })?;
-    let _ = writeln!(
-        note,
-        "ran {} replications in {:.2} s on {} threads",
-        r,
-        started.elapsed().as_secs_f64(),
-        threads.min(r)
-    );
     let table = Table::new(runs.iter().map(|r| &r.metrics));
     let stats = table_stats(&table);
-    let name = &input.scenario.name;
-    let json = ReplicationsJson {
-        familyflow: crate::VERSION,
-        scenario: name,
-        scenario_source: &input.source,
-        base_seed: opts.seed,
-        seed_derivation: SEED_DERIVATION,
-        replications: opts.replications,
-        warm_up: opts.warm_up.as_ref().map(|w| w.to_string()),
-        statistics: stats
-            .iter()
-            .map(|(metric, stats)| MetricStats {
-                metric,
-                stats: *stats,
-            })
-            .collect(),
-        runs: runs
-            .iter()
-            .map(|r| RunJson {
-                replication: r.index,
-                seed: r.seed,
-                metrics: Ordered(&r.metrics),
-            })
-            .collect(),
-    };
-    let mut json_text = serde_json::to_string_pretty(&json).expect("statistics serialise");
-    json_text.push('\n');
-    if let Some(dir) = &opts.out_dir {
-        std::fs::create_dir_all(dir).map_err(|source| CommandError::File {
-            path: dir.clone(),
-            source,
-        })?;
+    Ok(Replications {
+        runs,
+        table,
+        stats,
+        threads: threads.min(r),
+    })
+}
+
+impl Replications {
+    /// The JSON `run --replications --json` prints and `--out` writes.
+    pub fn to_json(&self, input: &ScenarioInput, spec: &ReplicationSpec) -> String {
+        let json = ReplicationsJson {
+            familyflow: crate::VERSION,
+            scenario: &input.scenario.name,
+            scenario_source: &input.source,
+            base_seed: spec.seed,
+            seed_derivation: SEED_DERIVATION,
+            replications: spec.replications,
+            warm_up: spec.warm_up.as_ref().map(|w| w.to_string()),
+            statistics: self
+                .stats
+                .iter()
+                .map(|(metric, stats)| MetricStats {
+                    metric,
+                    stats: *stats,
+                })
+                .collect(),
+            runs: self
+                .runs
+                .iter()
+                .map(|r| RunJson {
+                    replication: r.index,
+                    seed: r.seed,
+                    metrics: Ordered(&r.metrics),
+                })
+                .collect(),
+        };
+        let mut text = serde_json::to_string_pretty(&json).expect("statistics serialise");
+        text.push('\n');
+        text
+    }
+
+    /// [`REPLICATIONS_CSV`]: one row per replication per metric.
+    pub fn runs_csv(&self) -> Vec<u8> {
         let mut rows = vec![vec![
             "replication".to_string(),
             "seed".to_string(),
             "metric".to_string(),
             "value".to_string(),
         ]];
-        for run in &runs {
+        for run in &self.runs {
             for (m, x) in &run.metrics {
                 rows.push(vec![
                     run.index.to_string(),
@@ -923,8 +787,11 @@ pub fn run_replications(
                 ]);
             }
         }
-        write_file(&dir.join(REPLICATIONS_CSV), &csv_bytes(rows))?;
-        write_file(&dir.join(REPLICATIONS_JSON), json_text.as_bytes())?;
+        to_csv(rows)
+    }
+
+    /// [`SUMMARY_STATS_CSV`]: one row per metric.
+    pub fn stats_csv(&self) -> Vec<u8> {
         let mut rows = vec![[
             "metric",
             "n",
@@ -938,7 +805,7 @@ pub fn run_replications(
         .iter()
         .map(|s| s.to_string())
         .collect::<Vec<_>>()];
-        for (m, s) in &stats {
+        for (m, s) in &self.stats {
             rows.push(vec![
                 m.clone(),
                 s.n.to_string(),
@@ -950,62 +817,8 @@ pub fn run_replications(
                 csv_num(s.max),
             ]);
         }
-        write_file(&dir.join(SUMMARY_STATS_CSV), &csv_bytes(rows))?;
-        let _ = writeln!(
-            note,
-            "wrote {}, {} and {}",
-            dir.join(REPLICATIONS_CSV).display(),
-            dir.join(REPLICATIONS_JSON).display(),
-            dir.join(SUMMARY_STATS_CSV).display()
-        );
+        to_csv(rows)
     }
-    let text = if opts.json {
-        json_text
-    } else {
-        let mut o = String::new();
-        use std::fmt::Write as _;
-        let _ = writeln!(o, "familyflow {} — {}", crate::VERSION, name);
-        let _ = writeln!(
-            o,
-            "{} replications · base seed {} · {}",
-            opts.replications, opts.seed, SEED_DERIVATION
-        );
-        if let Some(w) = &opts.warm_up {
-            let _ = writeln!(o, "{}", warm_up_line(w, &input));
-        }
-        let _ = writeln!(o);
-        let _ = writeln!(
-            o,
-            "{:<58}{:>12}{:>11}{:>25}{:>12}{:>12}",
-            "metric", "mean", "sd", "95% CI", "min", "max"
-        );
-        for (m, s) in &stats {
-            if !on_terminal(m) {
-                continue;
-            }
-            let _ = writeln!(
-                o,
-                "{:<58}{:>12}{:>11}{:>25}{:>12}{:>12}",
-                m,
-                short(s.mean),
-                short(s.sd),
-                ci_text(s.ci95_low, s.ci95_high),
-                short(s.min),
-                short(s.max)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "\n(by financial year: in {} and {} with --out)",
-            REPLICATIONS_CSV, SUMMARY_STATS_CSV
-        );
-        o
-    };
-    out.write_all(text.as_bytes())
-        .map_err(|source| CommandError::File {
-            path: "<stdout>".into(),
-            source,
-        })
 }
 
 #[cfg(test)]
@@ -1074,7 +887,7 @@ mod tests {
 
     #[test]
     fn jobs_come_back_in_order_and_the_first_error_wins() {
-        let p = Progress::new("test", 50, false);
+        let p = crate::analysis::Unwatched;
         for threads in [1, 2, 4] {
             let out: Result<Vec<usize>, usize> = run_jobs(50, threads, &p, |j| Ok(j * j));
             assert_eq!(out.unwrap(), (0..50).map(|j| j * j).collect::<Vec<_>>());

@@ -40,24 +40,23 @@
 //! threads. Seeds: replication i uses [`replication_seed`]`(`[`BASE_SEED`]`, i)`.
 //!
 //! To add a check (e.g. a published trial), write a function
-//! `fn(&Context) -> Result<Vec<Row>, CommandError>` and add it to [`suite`].
+//! `fn(&Context) -> Result<Vec<Row>, AnalysisError>` and add it to [`suite`].
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+
+use std::path::Path;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::analysis::compare::paired;
 use crate::analysis::replications::{
-    csv_num, metrics, replication_seed, run_jobs, short, to_csv, worker_threads, write_file,
-    MetricValues, Progress, Stats, Table, SEED_DERIVATION,
+    csv_num, metrics, replication_seed, run_jobs, short, to_csv, MetricValues, Stats, Table,
+    SEED_DERIVATION,
 };
 use crate::analysis::summary::Summary;
-use crate::cli::commands::CommandError;
+use crate::analysis::{AnalysisError, Progress};
 use crate::engine::log::LogError;
 use crate::engine::EventSink;
 use crate::model::calendar::{CivilDate, Minute};
@@ -138,7 +137,7 @@ pub struct Row {
 
 impl Row {
     /// A failed row for a figure that could not be computed.
-    fn missing(
+    pub fn missing(
         group: &'static str,
         check: String,
         target: String,
@@ -167,24 +166,24 @@ pub struct Check {
     /// Its name, for progress and errors.
     pub name: &'static str,
     /// Runs it.
-    pub run: fn(&Context) -> Result<Vec<Row>, CommandError>,
+    pub run: fn(&Context) -> Result<Vec<Row>, AnalysisError>,
 }
 
 /// What checks share: the options, and runs more than one check uses.
-pub struct Context {
+pub struct Context<'a> {
     /// The reduced set (fewer loads and replications).
     pub quick: bool,
     /// Worker threads.
     pub threads: usize,
-    /// Progress bars on stderr (when it is a terminal).
-    pub progress: bool,
+    /// Told as runs end.
+    pub progress: &'a dyn Progress,
     /// The England baseline's long runs, shared by stationarity and calibration.
     england: OnceLock<LongRuns>,
 }
 
-impl Context {
+impl<'a> Context<'a> {
     /// A context for `threads` workers.
-    pub fn new(quick: bool, threads: usize, progress: bool) -> Context {
+    pub fn new(quick: bool, threads: usize, progress: &'a dyn Progress) -> Context<'a> {
         Context {
             quick,
             threads,
@@ -198,10 +197,10 @@ impl Context {
         &self,
         label: &str,
         jobs: usize,
-        f: impl Fn(usize) -> Result<T, CommandError> + Sync,
-    ) -> Result<Vec<T>, CommandError> {
-        let progress = Progress::new(label, jobs, self.progress);
-        run_jobs(jobs, self.threads, &progress, f)
+        f: impl Fn(usize) -> Result<T, AnalysisError> + Sync,
+    ) -> Result<Vec<T>, AnalysisError> {
+        self.progress.begin(label, jobs);
+        run_jobs(jobs, self.threads, self.progress, f)
     }
 }
 
@@ -244,14 +243,14 @@ pub fn suite(quick: bool) -> Vec<Check> {
 
 /// A shipped scenario file: relative to the working directory, else to
 /// the source tree this binary was built from.
-fn scenario_file(rel: &str) -> Result<ScenarioInput, CommandError> {
+fn scenario_file(rel: &str) -> Result<ScenarioInput, AnalysisError> {
     let here = Path::new(rel);
     let path = if here.exists() {
         here.to_path_buf()
     } else {
         let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
         if !built.exists() {
-            return Err(CommandError::Failed(format!(
+            return Err(AnalysisError::Invalid(format!(
                 "validate needs {rel}: not found in the working directory nor in {}",
                 env!("CARGO_MANIFEST_DIR")
             )));
@@ -267,12 +266,12 @@ fn edited(
     input: &ScenarioInput,
     label: &str,
     edit: impl FnOnce(&mut Scenario),
-) -> Result<ScenarioInput, CommandError> {
+) -> Result<ScenarioInput, AnalysisError> {
     let mut scenario = input.scenario.clone();
     edit(&mut scenario);
     let source = format!("{} ({label})", input.source);
     let text = toml::to_string(&scenario)
-        .map_err(|e| CommandError::Failed(format!("{source}: cannot write it as TOML: {e}")))?;
+        .map_err(|e| AnalysisError::Invalid(format!("{source}: cannot write it as TOML: {e}")))?;
     Ok(ScenarioInput::from_text(&text, &source)?)
 }
 
@@ -299,7 +298,7 @@ fn changes(pairs: Vec<(&str, toml::Value)>) -> toml::Table {
 
 /// The England baseline at a tenth of its size (as `tests/calibration.rs`
 /// builds it): a tenth of the children, staff and budgets, the same rates.
-pub fn england_tenth() -> Result<ScenarioInput, CommandError> {
+pub fn england_tenth() -> Result<ScenarioInput, AnalysisError> {
     let input = scenario_file(ENGLAND_SCENARIO)?;
     edited(&input, "a tenth of England", |s| {
         s.area.children /= 10;
@@ -387,7 +386,7 @@ struct QueueRun {
     summary_disagrees: Option<String>,
 }
 
-fn queue_run(input: &ScenarioInput, seed: u64) -> Result<QueueRun, CommandError> {
+fn queue_run(input: &ScenarioInput, seed: u64) -> Result<QueueRun, AnalysisError> {
     let model = Model::new(input.scenario.clone(), seed);
     let mut sink = WaitSink::default();
     let (state, m) = simulate(&model, &mut sink)?;
@@ -399,7 +398,7 @@ fn queue_run(input: &ScenarioInput, seed: u64) -> Result<QueueRun, CommandError>
     };
     // When the summary carries the exact totals, they must agree with the events.
     let summary = Summary::new(&input.scenario, &input.source, seed, &m, &state);
-    let values = metrics(&summary, None).map_err(CommandError::Failed)?;
+    let values = metrics(&summary, None).map_err(AnalysisError::Invalid)?;
     let mut disagree = Vec::new();
     for (key, exact) in [
         ("family_help.wait_minutes_total", run.wait_minutes),
@@ -430,7 +429,7 @@ fn queue_plan(quick: bool) -> (&'static [f64], usize) {
 /// mean wait (minutes) and probability of waiting, each passing when the
 /// 95% CI of the replications' mean covers the Erlang C value. The load
 /// is set by the arrival rate; c and μ are the scenario's.
-pub fn queueing(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn queueing(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     let base = scenario_file(MMC_SCENARIO)?;
     let (loads, reps) = queue_plan(ctx.quick);
     let base = edited(
@@ -647,7 +646,7 @@ pub const LEVERS: &[Lever] = &[
 ];
 
 /// The default scenario as the levers run it: built in, [`LEVER_YEARS`] years.
-pub fn lever_baseline() -> Result<ScenarioInput, CommandError> {
+pub fn lever_baseline() -> Result<ScenarioInput, AnalysisError> {
     edited(
         &ScenarioInput::builtin(),
         &format!("{LEVER_YEARS} years"),
@@ -656,7 +655,7 @@ pub fn lever_baseline() -> Result<ScenarioInput, CommandError> {
 }
 
 /// `baseline` with `lever`'s policy dated on its start date.
-pub fn reformed(baseline: &ScenarioInput, lever: &Lever) -> Result<ScenarioInput, CommandError> {
+pub fn reformed(baseline: &ScenarioInput, lever: &Lever) -> Result<ScenarioInput, AnalysisError> {
     let table = changes((lever.policy)(&baseline.scenario));
     edited(baseline, lever.name, |s| {
         s.policy.push(PolicyChange {
@@ -671,7 +670,7 @@ pub fn reformed(baseline: &ScenarioInput, lever: &Lever) -> Result<ScenarioInput
 /// common random numbers ([`LEVER_REPLICATIONS`] replications of
 /// [`LEVER_YEARS`] years): one row per expected effect, passing when the
 /// 95% CI of the paired difference excludes zero in the stated direction.
-pub fn levers(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn levers(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     let baseline = lever_baseline()?;
     let mut arms = vec![baseline.clone()];
     for lever in LEVERS {
@@ -805,7 +804,7 @@ fn whole_year(s: &Scenario, period: &str) -> bool {
 }
 
 /// Runs `input` [`LONG_RUN_REPLICATIONS`] times and keeps their metrics.
-fn long_runs(ctx: &Context, label: &str, input: &ScenarioInput) -> Result<LongRuns, CommandError> {
+fn long_runs(ctx: &Context, label: &str, input: &ScenarioInput) -> Result<LongRuns, AnalysisError> {
     let runs = ctx.jobs(label, LONG_RUN_REPLICATIONS, |i| {
         crate::analysis::replications::run_one(input, replication_seed(BASE_SEED, i as u64), None)
     })?;
@@ -822,9 +821,9 @@ struct LongRuns {
     runs: Vec<MetricValues>,
 }
 
-impl Context {
+impl Context<'_> {
     /// The England baseline at a tenth, run once for every check that needs it.
-    fn england(&self) -> Result<&LongRuns, CommandError> {
+    fn england(&self) -> Result<&LongRuns, AnalysisError> {
         if let Some(r) = self.england.get() {
             return Ok(r);
         }
@@ -1012,7 +1011,7 @@ fn stationarity_rows(which: &str, runs: &LongRuns) -> Vec<Row> {
 /// The built-in default scenario, run for [`LONG_RUN_YEARS`] years with
 /// policy unchanged, holds still: every published stock and flow has a
 /// trend within ±[`STATIONARY_PCT_PER_YEAR`]% of its mean a year.
-pub fn stationarity_default(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn stationarity_default(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     let input = edited(
         &ScenarioInput::builtin(),
         &format!("{LONG_RUN_YEARS} years"),
@@ -1024,7 +1023,7 @@ pub fn stationarity_default(ctx: &Context) -> Result<Vec<Row>, CommandError> {
 
 /// The England baseline at a tenth of its size holds still (as
 /// [`stationarity_default`]).
-pub fn stationarity_england(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn stationarity_england(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     Ok(stationarity_rows("England (a tenth)", ctx.england()?))
 }
 
@@ -1310,7 +1309,7 @@ impl Published {
 /// replications of [`LONG_RUN_YEARS`] years), in its last whole financial
 /// year with a 31 March figure, against each figure in [`PUBLISHED`]: the
 /// mean over replications within the tolerance.
-pub fn calibration(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn calibration(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     let england = ctx.england()?;
     let first = england.runs.first().cloned().unwrap_or_default();
     let period = fy_periods(&first).into_iter().rev().find(|p| {
@@ -1414,7 +1413,7 @@ fn fgc_outcomes(values: &MetricValues) -> Result<[f64; 3], String> {
 /// paired effects: differences within ±4 points of the published ones and
 /// the ratio of days in care within ±20% of 87 / 115. The effect comes only
 /// from the model's family-network parameters (see the scenario files).
-pub fn fgc_trial(ctx: &Context) -> Result<Vec<Row>, CommandError> {
+pub fn fgc_trial(ctx: &Context) -> Result<Vec<Row>, AnalysisError> {
     let usual = scenario_file(FGC_USUAL)?;
     let fgc = scenario_file(FGC_ARM)?;
     let reps = if ctx.quick { 10 } else { LEVER_REPLICATIONS };
@@ -1676,11 +1675,11 @@ impl Report {
 }
 
 /// Runs `checks` in order and gathers their rows.
-pub fn run_checks(checks: &[Check], ctx: &Context) -> Result<Report, CommandError> {
+pub fn run_checks(checks: &[Check], ctx: &Context) -> Result<Report, AnalysisError> {
     let mut rows = Vec::new();
     for check in checks {
         let more = (check.run)(ctx).map_err(|e| {
-            CommandError::Failed(format!(
+            AnalysisError::Invalid(format!(
                 "validation check `{}` could not run: {e}",
                 check.name
             ))
@@ -1691,74 +1690,6 @@ pub fn run_checks(checks: &[Check], ctx: &Context) -> Result<Report, CommandErro
         quick: ctx.quick,
         rows,
     })
-}
-
-/// What `validate` was asked to do.
-#[derive(Clone, Debug, Default)]
-pub struct ValidateOptions {
-    /// The reduced set.
-    pub quick: bool,
-    /// Worker threads (None: every core).
-    pub threads: Option<usize>,
-    /// Folder for validation.csv and validation.json.
-    pub out_dir: Option<PathBuf>,
-    /// Progress bars on stderr (when it is a terminal).
-    pub progress: bool,
-}
-
-/// `familyflow validate`: runs the suite ([`suite`]) and prints the table;
-/// with an out folder, writes `validation.csv` and `validation.json`. Fails
-/// (after writing everything) when any check fails.
-pub fn validate(
-    opts: &ValidateOptions,
-    out: &mut dyn Write,
-    note: &mut dyn Write,
-) -> Result<(), CommandError> {
-    validate_with(&suite(opts.quick), opts, out, note)
-}
-
-/// [`validate`] with a given list of checks.
-pub fn validate_with(
-    checks: &[Check],
-    opts: &ValidateOptions,
-    out: &mut dyn Write,
-    note: &mut dyn Write,
-) -> Result<(), CommandError> {
-    let threads = worker_threads(opts.threads)?;
-    let started = Instant::now();
-    let ctx = Context::new(opts.quick, threads, opts.progress);
-    let report = run_checks(checks, &ctx)?;
-    let _ = writeln!(
-        note,
-        "ran the validation suite in {:.1} s on {threads} threads",
-        started.elapsed().as_secs_f64()
-    );
-    if let Some(dir) = &opts.out_dir {
-        std::fs::create_dir_all(dir).map_err(|source| CommandError::File {
-            path: dir.clone(),
-            source,
-        })?;
-        write_file(&dir.join(VALIDATION_CSV), &report.to_csv())?;
-        write_file(&dir.join(VALIDATION_JSON), report.to_json().as_bytes())?;
-        let _ = writeln!(
-            note,
-            "wrote {} and {}",
-            dir.join(VALIDATION_CSV).display(),
-            dir.join(VALIDATION_JSON).display()
-        );
-    }
-    out.write_all(report.to_text().as_bytes())
-        .map_err(|source| CommandError::File {
-            path: "<stdout>".into(),
-            source,
-        })?;
-    match report.failed() {
-        0 => Ok(()),
-        n => Err(CommandError::Failed(format!(
-            "validation: {n} of {} checks failed",
-            report.rows.len()
-        ))),
-    }
 }
 
 /// A number for the table: 2 decimals below 100, 1 below 10,000, else whole.
@@ -1837,37 +1768,5 @@ mod tests {
         assert_eq!(fy_value(&v, "2025-26", "x"), Some(4.0));
         assert_eq!(fy_value(&v, "2025-26", "y"), None);
         assert_eq!(fy_periods(&v), ["2024-25", "2025-26"]);
-    }
-
-    #[test]
-    fn a_failing_row_fails_the_command() {
-        fn failing(_: &Context) -> Result<Vec<Row>, CommandError> {
-            Ok(vec![Row::missing(
-                "test",
-                "a figure".into(),
-                "1".into(),
-                "here",
-                "metric `x` is not in the summary".into(),
-            )])
-        }
-        let checks = [Check {
-            name: "failing",
-            run: failing,
-        }];
-        let mut out = Vec::new();
-        let err = validate_with(
-            &checks,
-            &ValidateOptions::default(),
-            &mut out,
-            &mut Vec::new(),
-        )
-        .unwrap_err();
-        let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.contains("FAIL") && text.contains("0 passed, 1 failed"),
-            "{text}"
-        );
-        assert!(text.contains("metric `x` is not in the summary"), "{text}");
-        assert!(err.to_string().contains("1 of 1 checks failed"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::summary::thousands;
+use crate::analysis::AnalysisError;
 use crate::engine::log::{self, LogError, LogReader, LogWriter};
 use crate::model::calendar::CivilDate;
 use crate::model::event::{Event, FamilyId};
@@ -53,6 +54,33 @@ pub enum CommandError {
     /// A check failed; the message says which.
     #[error("{0}")]
     Failed(String),
+}
+
+impl From<AnalysisError> for CommandError {
+    fn from(e: AnalysisError) -> Self {
+        match e {
+            AnalysisError::Scenario(e) => CommandError::Scenario(e),
+            AnalysisError::Run(e) => CommandError::Run(e),
+            AnalysisError::Invalid(why) => CommandError::Failed(why),
+        }
+    }
+}
+
+/// Writes a whole file, naming it in the error.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
+    std::fs::write(path, bytes).map_err(file_error(path))
+}
+
+/// Creates a folder (and its parents), naming it in the error.
+pub fn create_dir(dir: &Path) -> Result<(), CommandError> {
+    std::fs::create_dir_all(dir).map_err(file_error(dir))
+}
+
+/// Writes to stdout; a closed pipe is the reader's choice, not an error
+/// of ours (see `cli::main`).
+pub fn write_stdout(out: &mut dyn Write, bytes: &[u8]) -> Result<(), CommandError> {
+    out.write_all(bytes)
+        .map_err(file_error(Path::new("<stdout>")))
 }
 
 fn file_error(path: &Path) -> impl FnOnce(io::Error) -> CommandError + '_ {
@@ -133,7 +161,7 @@ pub fn run_with_checkpoint(
         }
     };
     let started = Instant::now();
-    let bar = crate::analysis::replications::Progress::share("run", progress);
+    let bar = crate::cli::progress::Bar::share("run", progress);
     let mut report = |fraction: f64| bar.set_fraction(fraction);
     let finished = match out_dir {
         Some(dir) => {
@@ -499,12 +527,17 @@ pub fn scenario_schema(out: &mut dyn Write) -> Result<(), CommandError> {
 /// Re-exported so `main` need not name the log module.
 pub use log::FORMAT_VERSION;
 
-/// `familyflow compare` (in [`crate::analysis::compare`]).
-pub use crate::analysis::compare::{compare, CompareOptions};
-/// `familyflow run --replications` (in [`crate::analysis::replications`]).
-pub use crate::analysis::replications::{run_replications, ReplicationOptions, WarmUp};
-/// `familyflow validate` (in [`crate::analysis::validate`]).
-pub use crate::analysis::validate::{validate, ValidateOptions};
+/// What to replicate and compare, and a warm-up as `--warm-up` takes it.
+pub use crate::analysis::{
+    compare::CompareSpec,
+    replications::{ReplicationSpec, WarmUp},
+};
+/// `familyflow compare` (in [`crate::cli::compare`]).
+pub use crate::cli::compare::{compare, CompareOptions};
+/// `familyflow run --replications` (in [`crate::cli::replications`]).
+pub use crate::cli::replications::{run_replications, ReplicationOptions};
+/// `familyflow validate` (in [`crate::cli::validate`]).
+pub use crate::cli::validate::{validate, validate_with, ValidateOptions};
 
 /// What `familyflow export` writes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

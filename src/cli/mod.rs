@@ -2,6 +2,10 @@
 //! dispatch to [`commands`], which read and write files and the terminal.
 
 pub mod commands;
+pub mod compare;
+pub mod progress;
+pub mod replications;
+pub mod validate;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -291,10 +295,12 @@ pub fn main() -> ExitCode {
         } => commands::run_replications(
             scenario.as_deref(),
             &commands::ReplicationOptions {
-                replications: *replications,
-                seed: *seed,
-                threads: *threads,
-                warm_up: warm_up.clone(),
+                spec: commands::ReplicationSpec {
+                    replications: *replications,
+                    seed: *seed,
+                    threads: *threads,
+                    warm_up: warm_up.clone(),
+                },
                 progress: !*quiet,
                 out_dir: dir.clone(),
                 json: *json,
@@ -358,13 +364,15 @@ pub fn main() -> ExitCode {
         } => commands::compare(
             scenarios,
             &commands::CompareOptions {
-                replications: *replications,
-                seed: *seed,
-                threads: *threads,
-                warm_up: warm_up.clone(),
+                spec: commands::CompareSpec {
+                    replications: *replications,
+                    seed: *seed,
+                    threads: *threads,
+                    warm_up: warm_up.clone(),
+                    family: *family,
+                },
                 progress: !*quiet,
                 out_dir: dir.clone(),
-                family: *family,
             },
             &mut out,
             &mut *note,

@@ -1,0 +1,155 @@
+//! `familyflow compare A B [C …]`: the command around
+//! [`compare_inputs`]: its table on stdout, its files under `--out`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::analysis::compare::{
+    compare_inputs, side_by_side, CompareSpec, COMPARE_CSV, COMPARE_JSON, COMPARE_REPLICATIONS_CSV,
+    COUNTERFACTUAL_CSV,
+};
+use crate::analysis::replications::{ci_text, on_terminal, short, warm_up_line, SEED_DERIVATION};
+use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
+use crate::cli::progress::Terminal;
+use crate::model::event::FamilyId;
+use crate::model::input::ScenarioInput;
+
+/// What `compare` was asked to do.
+#[derive(Clone, Debug)]
+pub struct CompareOptions {
+    /// The comparison.
+    pub spec: CompareSpec,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Folder for CSV and JSON.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `familyflow compare A B [C …]`: every scenario on the same seeds; paired
+/// differences of each later scenario against the first, the measured
+/// variance reduction, and a family-by-family counterfactual.
+pub fn compare(
+    scenarios: &[PathBuf],
+    opts: &CompareOptions,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let spec = &opts.spec;
+    if scenarios.len() < 2 {
+        return Err(CommandError::Failed(
+            "compare needs at least two scenario files".to_string(),
+        ));
+    }
+    let inputs = scenarios
+        .iter()
+        .map(|p| ScenarioInput::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let started = Instant::now();
+    let done = compare_inputs(&inputs, spec, &Terminal::new(opts.progress))?;
+    let k = inputs.len();
+    let r = spec.replications;
+    let _ = writeln!(
+        note,
+        "ran {} runs ({} scenarios x {} replications, and {} independent) in {:.2} s on {} threads",
+        done.runs,
+        k,
+        r,
+        (k - 1) * r as usize,
+        started.elapsed().as_secs_f64(),
+        done.threads
+    );
+    if let Some(dir) = &opts.out_dir {
+        create_dir(dir)?;
+        write_file(&dir.join(COMPARE_JSON), done.to_json(spec).as_bytes())?;
+        write_file(&dir.join(COMPARE_CSV), &done.differences_csv())?;
+        write_file(&dir.join(COMPARE_REPLICATIONS_CSV), &done.runs_csv())?;
+        write_file(&dir.join(COUNTERFACTUAL_CSV), &done.counterfactual_csv())?;
+        let _ = writeln!(
+            note,
+            "wrote {}, {}, {} and {}",
+            dir.join(COMPARE_CSV).display(),
+            dir.join(COMPARE_JSON).display(),
+            dir.join(COMPARE_REPLICATIONS_CSV).display(),
+            dir.join(COUNTERFACTUAL_CSV).display()
+        );
+    }
+
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "familyflow {} — compare, {} replications, base seed {}",
+        crate::VERSION,
+        r,
+        spec.seed
+    );
+    for (i, input) in inputs.iter().enumerate() {
+        let letter = (b'A' + (i.min(25)) as u8) as char;
+        let _ = writeln!(o, "  {letter}: {} — {}", input.source, input.scenario.name);
+    }
+    let _ = writeln!(
+        o,
+        "Common random numbers: replication i of every scenario has the same seed; {SEED_DERIVATION}."
+    );
+    let _ = writeln!(
+        o,
+        "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
+    );
+    if let Some(w) = &spec.warm_up {
+        let _ = writeln!(o, "{}", warm_up_line(w, &inputs[0]));
+    }
+    for (ci, c) in done.comparisons.iter().enumerate() {
+        let letter = (b'A' + ((ci + 1).min(25)) as u8) as char;
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{letter} − A: {} against {}", c.b, c.a);
+        let _ = writeln!(
+            o,
+            "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
+            "metric",
+            "A mean",
+            format!("{letter} mean"),
+            "diff",
+            "95% CI of diff",
+            "VRF"
+        );
+        for m in &c.metrics {
+            if !on_terminal(&m.metric) {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
+                m.metric,
+                short(m.mean_a),
+                short(m.mean_b),
+                short(m.diff.mean),
+                ci_text(m.diff.ci95_low, m.diff.ci95_high),
+                short(m.variance_reduction_factor)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "(by financial year: in {COMPARE_CSV} with --out)\n\nFamily by family, {letter} against A: first replication only (seed {}), streamed (each family reduced to its milestones and a hash of its events)",
+            c.families.seed
+        );
+        c.families.to_text(&mut o);
+    }
+    if let Some(id) = spec.family.map(FamilyId) {
+        let cal_a = inputs[0].scenario.calendar();
+        for (b, input) in inputs.iter().enumerate().skip(1) {
+            let _ = writeln!(o);
+            let _ = writeln!(o, "First replication (seed {})", done.seed0);
+            o.push_str(&side_by_side(
+                id,
+                &cal_a,
+                &done.kept[0],
+                &input.scenario.calendar(),
+                &done.kept[b],
+                (&inputs[0].source, &input.source),
+            ));
+        }
+    }
+    write_stdout(out, o.as_bytes())?;
+    Ok(())
+}

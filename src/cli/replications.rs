@@ -1,0 +1,113 @@
+//! `familyflow run SCENARIO --replications R`: the command around
+//! [`replicate`]: its table on stdout, its files under `--out`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::analysis::replications::{
+    ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, REPLICATIONS_CSV,
+    REPLICATIONS_JSON, SEED_DERIVATION, SUMMARY_STATS_CSV,
+};
+use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
+use crate::cli::progress::Terminal;
+use crate::model::input::ScenarioInput;
+
+/// What `run --replications` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ReplicationOptions {
+    /// The replications.
+    pub spec: ReplicationSpec,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Folder for the CSV and JSON files.
+    pub out_dir: Option<PathBuf>,
+    /// Print JSON instead of the table.
+    pub json: bool,
+}
+
+/// `familyflow run SCENARIO --replications R`: runs R replications in
+/// parallel and prints, per metric, mean, standard deviation, 95% CI, min and max.
+pub fn run_replications(
+    scenario: Option<&Path>,
+    opts: &ReplicationOptions,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let spec = &opts.spec;
+    if spec.replications == 0 {
+        return Err(CommandError::Failed(
+            "--replications must be at least 1".to_string(),
+        ));
+    }
+    let input = match scenario {
+        Some(p) => ScenarioInput::load(p)?,
+        None => ScenarioInput::builtin(),
+    };
+    let started = Instant::now();
+    let done = replicate(&input, spec, &Terminal::new(opts.progress))?;
+    let _ = writeln!(
+        note,
+        "ran {} replications in {:.2} s on {} threads",
+        spec.replications,
+        started.elapsed().as_secs_f64(),
+        done.threads
+    );
+    let json_text = done.to_json(&input, spec);
+    if let Some(dir) = &opts.out_dir {
+        create_dir(dir)?;
+        write_file(&dir.join(REPLICATIONS_CSV), &done.runs_csv())?;
+        write_file(&dir.join(REPLICATIONS_JSON), json_text.as_bytes())?;
+        write_file(&dir.join(SUMMARY_STATS_CSV), &done.stats_csv())?;
+        let _ = writeln!(
+            note,
+            "wrote {}, {} and {}",
+            dir.join(REPLICATIONS_CSV).display(),
+            dir.join(REPLICATIONS_JSON).display(),
+            dir.join(SUMMARY_STATS_CSV).display()
+        );
+    }
+    let text = if opts.json {
+        json_text
+    } else {
+        let mut o = String::new();
+        let _ = writeln!(o, "familyflow {} — {}", crate::VERSION, input.scenario.name);
+        let _ = writeln!(
+            o,
+            "{} replications · base seed {} · {}",
+            spec.replications, spec.seed, SEED_DERIVATION
+        );
+        if let Some(w) = &spec.warm_up {
+            let _ = writeln!(o, "{}", warm_up_line(w, &input));
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{:<58}{:>12}{:>11}{:>25}{:>12}{:>12}",
+            "metric", "mean", "sd", "95% CI", "min", "max"
+        );
+        for (m, s) in &done.stats {
+            if !on_terminal(m) {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "{:<58}{:>12}{:>11}{:>25}{:>12}{:>12}",
+                m,
+                short(s.mean),
+                short(s.sd),
+                ci_text(s.ci95_low, s.ci95_high),
+                short(s.min),
+                short(s.max)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\n(by financial year: in {} and {} with --out)",
+            REPLICATIONS_CSV, SUMMARY_STATS_CSV
+        );
+        o
+    };
+    write_stdout(out, text.as_bytes())
+}
