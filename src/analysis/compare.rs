@@ -1011,3 +1011,135 @@ impl Compared {
         to_csv(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, values: &[f64]) -> Table {
+        let runs: Vec<MetricValues> = values
+            .iter()
+            .map(|&x| vec![(name.to_string(), x)])
+            .collect();
+        Table::new(runs.iter())
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-4 * b.abs().max(1.0)
+    }
+
+    /// Differences, their CI and the variance-reduction factor, by hand:
+    /// common diffs 1, 2, 0, 2 (mean 1.25, variance 2.75/3); independent
+    /// diffs 4, −2, 0, −3 (mean −0.25, variance 28.75/3); t(0.975, 3) = 3.182446.
+    #[test]
+    fn paired_differences_match_a_hand_calculation() {
+        let a = table("x", &[1.0, 2.0, 3.0, 4.0]);
+        let b = table("x", &[2.0, 4.0, 3.0, 6.0]);
+        let i = table("x", &[5.0, 0.0, 3.0, 1.0]);
+        let d = paired(&a, &b, &i);
+        assert_eq!(d.len(), 1);
+        let m = &d[0];
+        assert_eq!((m.metric.as_str(), m.n), ("x", 4));
+        assert!(close(m.mean_a, 2.5) && close(m.mean_b, 3.75));
+        assert!(close(m.diff.mean, 1.25), "{}", m.diff.mean);
+        let sd = (2.75f64 / 3.0).sqrt();
+        assert!(close(m.diff.sd, sd), "{}", m.diff.sd);
+        let half = 3.182446 * sd / 2.0;
+        assert!(close(m.diff.ci95_low, 1.25 - half), "{}", m.diff.ci95_low);
+        assert!(close(m.diff.ci95_high, 1.25 + half), "{}", m.diff.ci95_high);
+        assert!(close(m.diff_independent.mean, -0.25));
+        assert!(
+            close(m.variance_reduction_factor, 28.75 / 2.75),
+            "{}",
+            m.variance_reduction_factor
+        );
+    }
+
+    /// Pairs only where both runs have the metric; a difference with no
+    /// variance gives an infinite factor when the independent one varies,
+    /// and none (NaN) when neither does.
+    #[test]
+    fn paired_handles_missing_values_and_no_variance() {
+        let runs = |v: &[Option<f64>]| -> Table {
+            let r: Vec<MetricValues> = v
+                .iter()
+                .map(|x| x.map(|x| vec![("y".to_string(), x)]).unwrap_or_default())
+                .collect();
+            Table::new(r.iter())
+        };
+        let a = runs(&[Some(1.0), Some(2.0), None, Some(4.0)]);
+        let b = runs(&[Some(2.0), Some(3.0), Some(9.0), Some(5.0)]);
+        let i = runs(&[Some(3.0), Some(1.0), Some(0.0), Some(8.0)]);
+        let m = &paired(&a, &b, &i)[0];
+        assert_eq!(m.n, 3, "the third replication lacks A's value");
+        assert!(close(m.diff.mean, 1.0) && m.diff.sd == 0.0);
+        assert!(m.variance_reduction_factor.is_infinite());
+        let m = &paired(&a, &b, &b)[0];
+        assert!(m.variance_reduction_factor.is_nan());
+    }
+
+    fn path(events: u32, hash: u64, reached: &[Milestone], first: Option<Placement>) -> FamilyPath {
+        FamilyPath {
+            events,
+            hash,
+            milestones: reached.iter().fold(0, |m, r| m | r.bit()),
+            first_placement: first,
+        }
+    }
+
+    /// Four families on one seed, counted by hand: one identical, one in
+    /// care only under A (with a family-led plan and a package under B),
+    /// one in care only under B (with kin), one placed differently.
+    #[test]
+    fn the_counterfactual_counts_families_by_hand() {
+        use Milestone::*;
+        let a = [
+            path(2, 7, &[FamilyHelp], None),
+            path(5, 9, &[Plan, EnteredCare], Some(Placement::InHouseFoster)),
+            path(0, 0, &[], None),
+            path(4, 1, &[EnteredCare], Some(Placement::Kinship)),
+        ];
+        let b = [
+            path(2, 7, &[FamilyHelp], None),
+            path(6, 10, &[Plan, FamilyLedPlan, SupportPackage], None),
+            path(
+                3,
+                5,
+                &[EnteredCare, PlacedWithKin],
+                Some(Placement::Kinship),
+            ),
+            path(4, 2, &[EnteredCare], Some(Placement::AgencyFoster)),
+        ];
+        let c = counterfactual(11, &a, &b);
+        assert_eq!(c.seed, 11);
+        assert_eq!((c.families_a, c.families_b, c.in_both), (3, 4, 3));
+        assert_eq!((c.identical, c.diverged), (1, 2));
+        let count = |m: Milestone| {
+            let d = c.milestones.iter().find(|d| d.milestone == m).unwrap();
+            (d.both, d.a_only, d.b_only)
+        };
+        assert_eq!(count(FamilyHelp), (1, 0, 0));
+        assert_eq!(count(Plan), (1, 0, 0));
+        assert_eq!(count(EnteredCare), (1, 1, 1));
+        assert_eq!(count(FamilyLedPlan), (0, 0, 1));
+        assert_eq!(count(SupportPackage), (0, 0, 1));
+        assert_eq!(count(PlacedWithKin), (0, 0, 1));
+        assert_eq!(count(Enquiry), (0, 0, 0));
+        assert_eq!(
+            (
+                c.care_a_home_b,
+                c.care_a_home_b_family_led_plan_b,
+                c.care_a_home_b_package_b
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!((c.care_b_home_a, c.care_b_home_a_kin_b), (1, 1));
+        assert_eq!(
+            (c.placement_differs, c.kin_b_not_a, c.kin_a_not_b),
+            (1, 0, 1)
+        );
+        // A family missing from the shorter list is one never referred.
+        let c = counterfactual(0, &a[..2], &b);
+        assert_eq!((c.families_a, c.families_b, c.in_both), (2, 4, 2));
+    }
+}
