@@ -470,3 +470,81 @@ fn completions_cover_every_command_for_each_shell() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("bash"), "{}", describe(&o));
 }
+
+// e. What a command says it wrote, and --quiet.
+
+/// Every command that writes files names each on stderr ("wrote …"),
+/// leaving stdout for results; `--quiet`, accepted by every command,
+/// silences stderr but for errors.
+#[test]
+fn commands_name_what_they_wrote_on_stderr_and_quiet_silences_them() {
+    let dir = TempDir::new("wrote");
+    let out = dir.file("run");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", TINY, "--out"];
+        let out = out.to_str().unwrap();
+        args.push(out);
+        args.extend(extra);
+        familyflow(&args)
+    };
+    let o = run(&[]);
+    assert_ok(&o, "run --out");
+    assert!(stderr(&o).contains("wrote "), "{}", describe(&o));
+    let o = run(&["--quiet"]);
+    assert_ok(&o, "run --out --quiet");
+    assert_eq!(stderr(&o), "", "run --quiet said: {}", describe(&o));
+    let log = out.join("events.ffl");
+    let returns = dir.file("returns");
+    let cases: Vec<(&str, Vec<PathBuf>)> = vec![
+        (
+            "export",
+            vec![
+                "export".into(),
+                log.clone(),
+                "--format".into(),
+                "csv".into(),
+                "--out".into(),
+                returns.clone(),
+            ],
+        ),
+        ("report", vec!["report".into(), out.clone()]),
+        (
+            "recover",
+            vec![
+                "recover".into(),
+                log.clone(),
+                "--out".into(),
+                dir.file("copy.ffl"),
+            ],
+        ),
+    ];
+    for (what, args) in cases {
+        let o = familyflow(&args);
+        assert_ok(&o, what);
+        assert!(
+            stderr(&o).lines().any(|l| l.starts_with("wrote ")),
+            "{what} did not name what it wrote on stderr: {}",
+            describe(&o)
+        );
+        assert!(
+            !stdout(&o).contains("wrote "),
+            "{what}: `wrote` on stdout: {}",
+            describe(&o)
+        );
+        let mut quiet = args.clone();
+        quiet.push("--quiet".into());
+        let o = familyflow(&quiet);
+        assert_ok(&o, &format!("{what} --quiet"));
+        assert_eq!(stderr(&o), "", "{what} --quiet said: {}", describe(&o));
+    }
+    for args in [
+        vec!["verify", log.to_str().unwrap(), "--quiet"],
+        vec!["metrics", "-q"],
+        vec!["scenario", "check", TINY, "--quiet"],
+        vec!["--quiet", "replay", log.to_str().unwrap()],
+    ] {
+        let o = familyflow(&args);
+        assert_ok(&o, &args.join(" "));
+        assert_eq!(stderr(&o), "", "{}: {}", args.join(" "), describe(&o));
+    }
+}

@@ -440,7 +440,12 @@ pub fn events(
 
 /// `familyflow recover`: copies the intact prefix of a cut or damaged log to
 /// a new log, closed with a trailer marked "not clean".
-pub fn recover(log: &Path, to: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+pub fn recover(
+    log: &Path,
+    to: &Path,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
     let source_len = std::fs::metadata(log).map_err(file_error(log))?.len();
     let mut reader = LogReader::open(open_log(log)?).map_err(|source| {
         CommandError::Failed(format!(
@@ -486,6 +491,7 @@ pub fn recover(log: &Path, to: &Path, out: &mut dyn Write) -> Result<(), Command
             path: to.to_path_buf(),
             source,
         })?;
+    let _ = writeln!(note, "wrote {}", to.display());
     let w = |e| file_error(Path::new("<stdout>"))(e);
     match stopped {
         None => writeln!(out, "{} is whole: copied all {} events to {}", log.display(), thousands(events), to.display()).map_err(w),
@@ -553,12 +559,13 @@ pub enum ExportFormat {
 }
 
 /// `familyflow export LOG --format F --out DIR`: writes the log in a data
-/// return's format, or every event as CSV or JSON lines, and says what it wrote.
+/// return's format, or every event as CSV or JSON lines, and says on
+/// `note` (stderr) what it wrote.
 pub fn export(
     log: &Path,
     format: ExportFormat,
     dir: &Path,
-    out: &mut dyn Write,
+    note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     use crate::analysis::export::{events_csv, events_jsonl, Returns};
     let failed = |e: crate::analysis::export::ExportError| {
@@ -601,7 +608,7 @@ pub fn export(
         }
     }
     for p in written {
-        writeln!(out, "wrote {}", p.display()).map_err(file_error(Path::new("<stdout>")))?;
+        let _ = writeln!(note, "wrote {}", p.display());
     }
     Ok(())
 }
@@ -612,7 +619,7 @@ pub const REPORT_FILE: &str = "report.html";
 /// `familyflow report DIR`: writes `DIR/report.html` from `DIR/summary.json`
 /// (written by `run --out`), with `DIR/compare.json` (written by `compare
 /// --out`) when it is there.
-pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
     let summary_path = dir.join(SUMMARY_FILE);
     let text = std::fs::read_to_string(&summary_path).map_err(file_error(&summary_path))?;
     let summary: crate::analysis::summary::Summary = serde_json::from_str(&text).map_err(|e| {
@@ -641,7 +648,8 @@ pub fn report(dir: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     let html = crate::analysis::report::html(&summary, comparison.as_ref(), &spreads);
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html).map_err(file_error(&path))?;
-    writeln!(out, "wrote {}", path.display()).map_err(file_error(Path::new("<stdout>")))
+    let _ = writeln!(note, "wrote {}", path.display());
+    Ok(())
 }
 
 /// `compare --out DIR --report` and `run --replications R --out DIR

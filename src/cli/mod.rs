@@ -21,6 +21,9 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  familyflow run                       # the built-in default scenario\n  familyflow run scenarios/default.toml --seed 7 --out out\n  familyflow run scenarios/default.toml --replications 20 --out reps\n  familyflow compare scenarios/default.toml scenarios/ffc-reform.toml --replications 20\n  familyflow verify out/events.ffl\n  familyflow events out/events.ffl --family 12\n  familyflow run --out out --report        # out/report.html\n  familyflow export out/events.ffl --format ssda903 --out returns"
 )]
 struct Cli {
+    /// Nothing on stderr but errors: no progress bar, timing or "wrote …" lines.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,9 +58,6 @@ enum Command {
         /// figures are recomputed from the monthly rows of the months after it.
         #[arg(long, value_name = "DURATION", requires = "replications")]
         warm_up: Option<crate::cli::commands::WarmUp>,
-        /// No progress bar or timing on stderr.
-        #[arg(long)]
-        quiet: bool,
         /// Also write DIR/report.html, an HTML report of the run (needs --out;
         /// with --replications, the first replication with every replication's 95% CIs;
         /// not with --warm-up).
@@ -117,9 +117,6 @@ timeline apply.")]
         /// Leave out the first part of the run from the metrics, e.g. 2y, 18m, 90d.
         #[arg(long, value_name = "DURATION")]
         warm_up: Option<crate::cli::commands::WarmUp>,
-        /// No progress bar or timing on stderr.
-        #[arg(long)]
-        quiet: bool,
         /// Also write DIR/report.html (with A's first replication as the run shown; needs --out;
         /// not with --warm-up).
         #[arg(long, requires = "out", conflicts_with = "warm_up")]
@@ -205,9 +202,6 @@ timeline apply.")]
         /// Folder for validation.csv and validation.json.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// No progress bar or timing on stderr.
-        #[arg(long)]
-        quiet: bool,
     },
     /// Work with scenario files.
     #[command(subcommand)]
@@ -272,12 +266,7 @@ pub fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut err = io::stderr();
-    let quiet = matches!(
-        &cli.command,
-        Command::Run { quiet: true, .. }
-            | Command::Compare { quiet: true, .. }
-            | Command::Validate { quiet: true, .. }
-    );
+    let quiet = cli.quiet;
     let mut silent = io::sink();
     let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
     let result = match &cli.command {
@@ -289,7 +278,6 @@ pub fn main() -> ExitCode {
             replications: Some(replications),
             threads,
             warm_up,
-            quiet,
             report,
             ..
         } => commands::run_replications(
@@ -301,7 +289,7 @@ pub fn main() -> ExitCode {
                     threads: *threads,
                     warm_up: warm_up.clone(),
                 },
-                progress: !*quiet,
+                progress: !quiet,
                 out_dir: dir.clone(),
                 json: *json,
             },
@@ -322,14 +310,13 @@ pub fn main() -> ExitCode {
             replications: None,
             checkpoint_at,
             report,
-            quiet,
             ..
         } => commands::run_with_checkpoint(
             scenario.as_deref(),
             *seed,
             dir.as_deref(),
             *checkpoint_at,
-            !*quiet,
+            !quiet,
             *json,
             &mut out,
             &mut *note,
@@ -359,7 +346,6 @@ pub fn main() -> ExitCode {
             out: dir,
             family,
             warm_up,
-            quiet,
             report,
         } => commands::compare(
             scenarios,
@@ -371,7 +357,7 @@ pub fn main() -> ExitCode {
                     warm_up: warm_up.clone(),
                     family: *family,
                 },
-                progress: !*quiet,
+                progress: !quiet,
                 out_dir: dir.clone(),
             },
             &mut out,
@@ -383,7 +369,7 @@ pub fn main() -> ExitCode {
             }
             _ => Ok(()),
         }),
-        Command::Report { dir } => commands::report(dir, &mut out),
+        Command::Report { dir } => commands::report(dir, &mut *note),
         Command::Replay {
             log,
             json,
@@ -396,7 +382,7 @@ pub fn main() -> ExitCode {
         } => commands::replay_from(log, snapshot, *json, &mut out),
         Command::Verify { log } => commands::verify(log, &mut out),
         Command::Events { log, family, json } => commands::events(log, *family, *json, &mut out),
-        Command::Recover { log, out: to } => commands::recover(log, to, &mut out),
+        Command::Recover { log, out: to } => commands::recover(log, to, &mut out, &mut *note),
         Command::Export {
             log,
             format,
@@ -410,19 +396,18 @@ pub fn main() -> ExitCode {
                 FormatArg::Jsonl => commands::ExportFormat::Jsonl,
             },
             dir,
-            &mut out,
+            &mut *note,
         ),
         Command::Validate {
             quick,
             threads,
             out: dir,
-            quiet,
         } => commands::validate(
             &commands::ValidateOptions {
                 quick: *quick,
                 threads: *threads,
                 out_dir: dir.clone(),
-                progress: !*quiet,
+                progress: !quiet,
             },
             &mut out,
             &mut *note,
