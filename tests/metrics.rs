@@ -239,7 +239,7 @@ fn values_are_the_summary_figures() {
     let y = &s.by_financial_year[1];
     assert_eq!(
         get(&format!("by_financial_year.{}.staff_left.2", y.period)),
-        y.staff_left[2] as f64
+        y.staff_left[familyflow::model::event::Pool::ChildProtection] as f64
     );
     let last = s.budget[3].by_year.last().unwrap();
     assert_eq!(

@@ -293,7 +293,7 @@ fn a_larger_kinship_share_means_more_kin_and_fewer_unrelated_placements() {
     kin.scenario.care.placement_teenagers.kinship = NonNegative(0.3);
     let (_, a) = events_of(&base, 2);
     let (_, b) = events_of(&kin, 2);
-    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p as usize]);
+    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p]);
     let unrelated = |m: &Metrics| {
         by(m, Placement::InHouseFoster)
             + by(m, Placement::AgencyFoster)
@@ -316,7 +316,9 @@ fn fewer_emergency_entries_means_fewer_children_in_care() {
     let (_, a) = events_of(&base, 2);
     let (_, b) = events_of(&fewer, 2);
     let entries = |m: &Metrics| m.total(|y| y.care_entries_total());
-    let emergencies = |m: &Metrics| m.total(|y| y.care_entries_by_route[1]);
+    let emergencies = |m: &Metrics| {
+        m.total(|y| y.care_entries_by_route[familyflow::model::event::CareRoute::Emergency])
+    };
     assert_eq!(emergencies(&b), 0);
     assert!(emergencies(&a) > 0);
     assert!(
@@ -337,7 +339,7 @@ fn more_fgdm_and_package_budget_mean_more_kin_and_fewer_unrelated_placements() {
     n.offer_before_proceedings = Probability(0.9);
     n.coordinators_fte = NonNegative(20.0);
     pilot.scenario.budget.fnsp.pounds_per_year = NonNegative(200_000.0);
-    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p as usize]);
+    let by = |m: &Metrics, p: Placement| m.total(|y| y.care_entries[p]);
     let unrelated = |m: &Metrics| {
         by(m, Placement::InHouseFoster)
             + by(m, Placement::AgencyFoster)

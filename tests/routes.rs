@@ -233,7 +233,7 @@ fn unaccompanied_children_arrive_aged_14_to_17_and_are_never_referred() {
     // About 5.7 per 10,000 children a year: 57 a year in the default area;
     // arrivals in the burn-in are not counted.
     // Every arrival comes into care, unless within a day of 18 (then the case closes).
-    let measured = m.total(|y| y.care_entries_by_route[CareRoute::Unaccompanied as usize]);
+    let measured = m.total(|y| y.care_entries_by_route[CareRoute::Unaccompanied]);
     assert_eq!(m.unaccompanied_arrivals, arrived_measured);
     assert!(turned_18_on_arrival <= arrived_measured / 20);
     assert_eq!(arrived_measured, measured + turned_18_on_arrival);
@@ -492,7 +492,7 @@ fn the_new_route_parameters_move_their_outcomes_the_right_way() {
         (
             "a child accommodated under section 20 always alone ⇒ fewer section 20 entries",
             |s| s.care.voluntary_siblings_together = Probability(0.0),
-            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20 as usize]),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20]),
         ),
         (
             "only children ⇒ fewer children come into care",
@@ -512,17 +512,17 @@ fn the_new_route_parameters_move_their_outcomes_the_right_way() {
         (
             "no removal when proceedings are issued ⇒ fewer interim care order entries",
             |s| s.proceedings.removal_at_issue = Probability(0.0),
-            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::InterimCareOrder as usize]),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::InterimCareOrder]),
         ),
         (
             "no urgent proceedings for babies ⇒ fewer babies come into care",
             |s| s.proceedings.urgent_issue_for_babies = Probability(0.0),
-            |m| m.total(|y| y.care_entries_by_age[0]),
+            |m| m.total(|y| y.care_entries_by_age[familyflow::model::per::AgeBand::Under1]),
         ),
         (
             "no section 20 at a plan's end ⇒ fewer section 20 entries",
             |s| s.care.voluntary_at_plan_end = AgeShares::default(),
-            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20 as usize]),
+            |m| m.total(|y| y.care_entries_by_legal_status[LegalStatus::Section20]),
         ),
         (
             "no unaccompanied children ⇒ fewer entries",

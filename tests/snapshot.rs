@@ -282,7 +282,7 @@ fn a_branch_that_changes_staff_attrition_later_is_that_scenarios_run() {
     assert_eq!(branched.state.hash(), straight.state.hash());
     let left = |f: &run::Finished| {
         f.metrics
-            .total(|y| y.staff_left[familyflow::model::event::Pool::FamilyHelp as usize])
+            .total(|y| y.staff_left[familyflow::model::event::Pool::FamilyHelp])
     };
     let a_on = snapshot.branch(&a, &mut Discard).unwrap();
     assert!(

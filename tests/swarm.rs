@@ -801,7 +801,7 @@ fn draw(number: usize) -> Result<(Case, ScenarioInput), String> {
             .map_err(|e| format!("generator bug: {e:?}"))?
             .iter()
             .map(|(_, v)| {
-                let t = PoolTerms::of(v)[Pool::FamilyHelp as usize];
+                let t = PoolTerms::of(v)[Pool::FamilyHelp];
                 t.capacity(t.posts)
             })
             .min()
@@ -1007,7 +1007,7 @@ struct Checker<'a> {
 
 /// A version of the policy timeline: the minute it starts, its scenario and
 /// its pools' terms.
-type Version = (Minute, Scenario, [PoolTerms; 5]);
+type Version = (Minute, Scenario, familyflow::model::per::PerPool<PoolTerms>);
 
 /// The versions of a scenario's policy timeline.
 fn versions(scenario: &Scenario, calendar: &Calendar) -> Vec<Version> {
@@ -1451,7 +1451,7 @@ impl<'a> Checker<'a> {
                 let b = version.budget.lines()[line as usize];
                 if b.when_spent == WhenSpent::Ration {
                     self.cov.recruitment_rationed += 1;
-                    let t = terms[pool as usize];
+                    let t = terms[pool];
                     let cost = if agency_cover {
                         t.agency_pence
                     } else {
@@ -1464,8 +1464,7 @@ impl<'a> Checker<'a> {
                 self.cov.apprentices_started += u64::from(count);
                 let b = &version.budget.workforce;
                 if b.when_spent == WhenSpent::Ration {
-                    let cost =
-                        u128::from(count) * u128::from(terms[pool as usize].apprentice_pence);
+                    let cost = u128::from(count) * u128::from(terms[pool].apprentice_pence);
                     self.check_affordable(at, BudgetLine::Workforce, cost, b.pence(), here);
                 }
             }
@@ -1747,8 +1746,8 @@ impl<'a> Checker<'a> {
         // Staff: agency workers cover only vacancies under recruitment.
         if ev.family().is_none() {
             for pool in Pool::ALL {
-                let s = self.state.staff[pool as usize].clone();
-                let posts = self.state.terms()[pool as usize].posts;
+                let s = self.state.staff[pool].clone();
+                let posts = self.state.terms()[pool].posts;
                 if s.agency > s.recruiting || s.agency > posts.saturating_sub(s.permanent) {
                     self.fail(format!(
                         "{}: {} agency workers in the {} pool with {} posts, {} permanent, {} recruiting",
@@ -1766,22 +1765,21 @@ impl<'a> Checker<'a> {
             }
             // The staff cost rates follow the staff in post.
             let terms = *self.state.terms();
-            let mut staff = [0u128; 5];
+            let mut staff = familyflow::model::per::PerLine::<u128>::default();
             for pool in Pool::ALL {
-                let i = pool as usize;
-                let s = &self.state.staff[i];
-                staff[pool.line() as usize] += u128::from(s.permanent)
-                    * u128::from(terms[i].permanent_pence)
-                    + u128::from(s.agency) * u128::from(terms[i].agency_pence);
-                staff[BudgetLine::Workforce as usize] +=
-                    u128::from(s.apprentices) * u128::from(terms[i].apprentice_pence);
+                let s = &self.state.staff[pool];
+                staff[pool.line()] += u128::from(s.permanent)
+                    * u128::from(terms[pool].permanent_pence)
+                    + u128::from(s.agency) * u128::from(terms[pool].agency_pence);
+                staff[BudgetLine::Workforce] +=
+                    u128::from(s.apprentices) * u128::from(terms[pool].apprentice_pence);
             }
             for line in [
                 BudgetLine::FamilyHelp,
                 BudgetLine::Fgdm,
                 BudgetLine::Workforce,
             ] {
-                self.rate[line as usize] = staff[line as usize];
+                self.rate[line as usize] = staff[line];
             }
         }
     }

@@ -46,12 +46,12 @@ fn minute_of(input: &ScenarioInput, y: i32, m: u8, d: u8) -> Minute {
 }
 
 fn left(m: &Metrics, pool: Pool) -> u64 {
-    m.total(|y| y.staff_left[pool as usize])
+    m.total(|y| y.staff_left[pool])
 }
 
 /// Family help staff in post (permanent and agency) at the end of a run.
 fn family_help_in_post(state: &State) -> u32 {
-    state.staff[Pool::FamilyHelp as usize].in_post()
+    state.staff[Pool::FamilyHelp].in_post()
 }
 
 // 1. Staff conservation.
@@ -95,9 +95,8 @@ fn staff_are_conserved_and_posts_never_overfilled() {
         }
         let decision_over = events.get(i + 1).is_none_or(|n| n.at != t.at);
         for pool in Pool::ALL {
-            let p = pool as usize;
-            let s = &state.staff[p];
-            let terms = state.terms()[p];
+            let s = &state.staff[pool];
+            let terms = state.terms()[pool];
             assert!(
                 s.permanent + s.agency <= terms.posts,
                 "event {i} ({}): {} pool has {} permanent + {} agency in {} posts",
@@ -121,7 +120,7 @@ fn staff_are_conserved_and_posts_never_overfilled() {
             );
             // Nothing rations in the default: once the minute's decisions
             // are done, every post is filled or being recruited to.
-            if decision_over && started[p] + started_agency[p] > 0 {
+            if decision_over && started[pool as usize] + started_agency[pool as usize] > 0 {
                 assert_eq!(
                     s.permanent + s.recruiting,
                     terms.posts,
@@ -153,7 +152,7 @@ fn staff_are_conserved_and_posts_never_overfilled() {
     );
     for pool in Pool::ALL {
         let p = pool as usize;
-        let s = &end.staff[p];
+        let s = &end.staff[pool];
         assert_eq!(
             s.permanent + left[p],
             started[p] + joined[p] + qualified[p],
@@ -197,7 +196,7 @@ fn mean_staff(m: &Metrics, pool: Pool, from: usize, agency: bool) -> f64 {
     let total: u32 = months
         .iter()
         .map(|y| {
-            let s = y.staff_at_end.expect("every month has ended")[pool as usize];
+            let s = y.staff_at_end.expect("every month has ended")[pool];
             s.permanent + if agency { s.agency } else { 0 }
         })
         .sum();
@@ -334,14 +333,11 @@ fn apprentices_start_each_april_and_qualify_into_the_pool() {
     let qualified: u32 = ends.values().map(|(q, _)| q).sum();
     assert!(qualified >= 14, "{qualified} of 20 qualified at 85%");
     assert_eq!(
-        m.total(|y| y.apprentices_qualified[Pool::FamilyHelp as usize]),
+        m.total(|y| y.apprentices_qualified[Pool::FamilyHelp]),
         u64::from(qualified)
     );
-    assert_eq!(
-        m.total(|y| y.apprentices_started[Pool::FamilyHelp as usize]),
-        30
-    );
-    let fh = Pool::FamilyHelp as usize;
+    assert_eq!(m.total(|y| y.apprentices_started[Pool::FamilyHelp]), 30);
+    let fh = Pool::FamilyHelp;
     assert_eq!(
         end.staff[fh].apprentices, 10,
         "the third cohort is training"
@@ -375,7 +371,7 @@ fn apprentices_fill_vacancies_without_overfilling_posts() {
     p.apprentice_years = Positive(1.0);
     let (events, _, _) = run(&input, 5);
     let mut state = State::new(&input.scenario);
-    let fh = Pool::FamilyHelp as usize;
+    let fh = Pool::FamilyHelp;
     let posts = state.terms()[fh].posts;
     for (i, t) in events.iter().enumerate() {
         state.apply(t.at, &t.event).unwrap();
@@ -430,11 +426,11 @@ fn new_posts_from_a_policy_change_are_recruited_to_at_once() {
     let mut state = State::new(&input.scenario);
     for t in &events {
         state.apply(t.at, &t.event).unwrap();
-        let s = &state.staff[Pool::FamilyHelp as usize];
-        let posts = state.terms()[Pool::FamilyHelp as usize].posts;
+        let s = &state.staff[Pool::FamilyHelp];
+        let posts = state.terms()[Pool::FamilyHelp].posts;
         assert!(s.permanent + s.agency <= posts, "minute {}", t.at);
     }
-    assert_eq!(state.terms()[Pool::FamilyHelp as usize].posts, 109);
+    assert_eq!(state.terms()[Pool::FamilyHelp].posts, 109);
 }
 
 /// A cut in posts: agency workers go first, then posts go as permanent
@@ -445,7 +441,7 @@ fn a_cut_in_posts_hires_nobody_into_posts_that_are_gone() {
     let input = with_family_help_fte_from("2025-04-01", 45);
     let (events, _, _) = run(&input, 3);
     let at = minute_of(&input, 2025, 4, 1);
-    let fh = Pool::FamilyHelp as usize;
+    let fh = Pool::FamilyHelp;
     let mut state = State::new(&input.scenario);
     for t in &events {
         state.apply(t.at, &t.event).unwrap();
@@ -536,10 +532,7 @@ fn a_rationed_staff_line_freezes_recruitment_until_april() {
         BTreeSet::from([0, 1, 2]),
         "the money runs out every year"
     );
-    assert_eq!(
-        m.total(|y| y.budget_exhausted[BudgetLine::FamilyHelp as usize]),
-        3
-    );
+    assert_eq!(m.total(|y| y.budget_exhausted[BudgetLine::FamilyHelp]), 3);
     let recruited = |ev: &[Timed]| {
         ev.iter()
             .filter(|t| {
@@ -605,7 +598,7 @@ fn a_rationed_staff_line_stays_within_its_budget() {
         assert!(*pence <= budget, "year {year}: {pence} of {budget} pence");
     }
     assert!(
-        m.total(|y| y.budget_exhausted[BudgetLine::FamilyHelp as usize]) > 0,
+        m.total(|y| y.budget_exhausted[BudgetLine::FamilyHelp]) > 0,
         "rationing was needed"
     );
 }
@@ -703,12 +696,9 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
         diff <= i128::from(settlements),
         "settled {settled} pence, integral {exact} pence"
     );
+    assert_eq!(m.total(|y| y.spend_pence[BudgetLine::Placements]), settled);
     assert_eq!(
-        m.total(|y| y.spend_pence[BudgetLine::Placements as usize]),
-        settled
-    );
-    assert_eq!(
-        m.total(|y| y.spend_pence[BudgetLine::Fnsp as usize]),
+        m.total(|y| y.spend_pence[BudgetLine::Fnsp]),
         paid.values().sum::<u64>()
     );
 }
@@ -729,9 +719,8 @@ fn staff_lines_settle_the_cost_of_the_people_in_post() {
     for t in &events {
         let dt = u128::from(t.at - last);
         for pool in Pool::ALL {
-            let i = pool as usize;
-            let terms = state.terms()[i];
-            let s = &state.staff[i];
+            let terms = state.terms()[pool];
+            let s = &state.staff[pool];
             accrued[pool.line() as usize] += dt
                 * (u128::from(s.permanent) * u128::from(terms.permanent_pence)
                     + u128::from(s.agency) * u128::from(terms.agency_pence));

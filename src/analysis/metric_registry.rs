@@ -76,10 +76,10 @@ use crate::analysis::summary::{
     BudgetLineSummary, Count as Labelled, StaffPoolSummary, Summary, YearSpend,
 };
 use crate::model::event::{
-    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
-    Placement, Pool, TriageDecision,
+    BudgetLine, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus, Placement, Pool,
+    TriageDecision,
 };
-use crate::model::projection::{PeriodCounts, AGE_BANDS};
+use crate::model::projection::PeriodCounts;
 
 // The entries below name their units bare: `Count`, `Percent`, `Pence`, …
 use Unit::*;
@@ -148,138 +148,10 @@ impl Serialize for Unit {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Keys of the enums' members
-
-/// The key of a front-door decision.
-pub fn triage_key(d: TriageDecision) -> &'static str {
-    match d {
-        TriageDecision::NoFurtherAction => "no_further_action",
-        TriageDecision::UniversalServices => "universal_services",
-        TriageDecision::FamilyHelp => "family_help",
-        TriageDecision::StrategyDiscussion => "strategy_discussion",
-    }
-}
-
-/// The key of the way a family help spell ended.
-pub fn outcome_key(o: HelpOutcome) -> &'static str {
-    match o {
-        HelpOutcome::NotInNeed => "assessed_not_in_need",
-        HelpOutcome::NeedMet => "needs_met",
-        HelpOutcome::NeedUnmet => "needs_unmet",
-        HelpOutcome::SteppedUp => "stepped_up",
-    }
-}
-
-/// The key of a placement.
-pub fn placement_key(p: Placement) -> &'static str {
-    match p {
-        Placement::Kinship => "kinship_family_and_friends",
-        Placement::InHouseFoster => "foster_care_in-house",
-        Placement::AgencyFoster => "foster_care_agency",
-        Placement::Residential => "residential",
-    }
-}
-
-/// The ways out of care, in the order the summary and the per-year arrays give them.
-pub const CARE_EXITS: [CareExit; 4] = [
-    CareExit::Reunified,
-    CareExit::SpecialGuardianship,
-    CareExit::Adopted,
-    CareExit::Aged18,
-];
-
-/// The key of a way out of care.
-pub fn exit_key(e: CareExit) -> &'static str {
-    match e {
-        CareExit::Reunified => "returned_home",
-        CareExit::SpecialGuardianship => "special_guardianship_cao",
-        CareExit::Adopted => "adopted",
-        CareExit::Aged18 => "turned_18",
-    }
-}
-
-/// The key of a final order of care proceedings.
-pub fn order_key(o: FinalOrder) -> &'static str {
-    match o {
-        FinalOrder::CareOrder => "care_order",
-        FinalOrder::PlacementOrder => "placement_order",
-        FinalOrder::SpecialGuardianship => "special_guardianship_order",
-        FinalOrder::ChildArrangements => "child_arrangements_order",
-        FinalOrder::Supervision => "supervision_order_or_no_order",
-    }
-}
-
-/// The key of a route into care.
-pub fn route_key(r: CareRoute) -> &'static str {
-    match r {
-        CareRoute::Proceedings => "care_proceedings",
-        CareRoute::Emergency => "emergency_after_an_enquiry",
-        CareRoute::Voluntary => "section_20_voluntary",
-        CareRoute::Unaccompanied => "unaccompanied_asylum-seeking_child",
-    }
-}
-
-/// The key of a legal status at entry to care.
-pub fn legal_status_key(l: LegalStatus) -> &'static str {
-    match l {
-        LegalStatus::PoliceProtection => "police_protection",
-        LegalStatus::EmergencyProtection => "emergency_protection_order",
-        LegalStatus::InterimCareOrder => "interim_care_order",
-        LegalStatus::CareOrder => "care_order",
-        LegalStatus::Section20 => "section_20",
-        LegalStatus::PlacementOrder => "placement_order",
-    }
-}
-
-/// The keys of the age bands at entry to care, in [`AGE_BANDS`] order.
-pub const AGE_BAND_KEYS: [&str; AGE_BANDS.len()] =
-    ["under_1", "1_to_4", "5_to_9", "10_to_15", "16_and_over"];
-
-/// The key of the reason a case closed.
-pub fn closure_key(r: ClosureReason) -> &'static str {
-    match r {
-        ClosureReason::NoFurtherAction => "no_further_action",
-        ClosureReason::UniversalServices => "universal_services",
-        ClosureReason::NotInNeed => "assessed_not_in_need",
-        ClosureReason::NeedMet => "family_help_needs_met",
-        ClosureReason::NeedUnmet => "family_help_needs_unmet",
-        // Only in old logs; not in `ClosureReason::ALL`, so never reported.
-        ClosureReason::ToChildProtection => "passed_to_child_protection",
-        ClosureReason::AfterEnquiry => "after_a_section_47_enquiry_or_conference",
-        // Only in old logs; not in `ClosureReason::ALL`, so never reported.
-        ClosureReason::ToCareProceedings => "to_care_proceedings",
-        ClosureReason::Reunified => "left_care_returned_home",
-        ClosureReason::SpecialGuardianship => "left_care_special_guardianship",
-        ClosureReason::Adopted => "left_care_adopted",
-        ClosureReason::Aged18 => "left_care_turned_18",
-        ClosureReason::KinshipArrangement => "living_with_kin_outside_care",
-        ClosureReason::Disengaged => "left_the_family_help_waiting_list",
-        ClosureReason::Adult => "the_child_turned_18_not_in_care",
-    }
-}
-
-/// The key of a staff pool.
-pub fn pool_key(p: Pool) -> &'static str {
-    match p {
-        Pool::FrontDoor => "front_door",
-        Pool::FamilyHelp => "family_help",
-        Pool::ChildProtection => "child_protection",
-        Pool::LeadPractitioners => "lead_practitioners",
-        Pool::FgdmCoordinators => "fgdm_coordinators",
-    }
-}
-
-/// The key of a budget line.
-pub fn line_key(l: BudgetLine) -> &'static str {
-    match l {
-        BudgetLine::FamilyHelp => "family_help_staff",
-        BudgetLine::Fgdm => "fgdm_coordinators",
-        BudgetLine::Fnsp => "support_packages",
-        BudgetLine::Placements => "placements",
-        BudgetLine::Workforce => "other_staff",
-    }
-}
+pub use crate::model::keys::{
+    closure_key, exit_key, legal_status_key, line_key, order_key, outcome_key, placement_key,
+    pool_key, route_key, triage_key, AGE_BAND_KEYS, CARE_EXITS,
+};
 
 /// Positions as keys (`…_index` parts).
 const INDEX: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -1468,7 +1340,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "front-door decisions of this kind (families)",
         &["TriageDecided"],
-        |p, ix| element(&p.triage, ix),
+        |p, ix| element(&p.triage.0, ix),
     )
     .each(Part::Triage, |p, _| len(&p.triage)),
     m(
@@ -1570,7 +1442,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children who came into care, by first placement",
         &["EnteredCare"],
-        |p, ix| element(&p.care_entries, ix),
+        |p, ix| element(&p.care_entries.0, ix),
     )
     .each(Part::Placement, |p, _| len(&p.care_entries)),
     m(
@@ -1585,9 +1457,9 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children looked after, by placement",
         IN_CARE,
-        |p, ix| p.looked_after_at_end.and_then(|a| element(&a, ix)),
+        |p, ix| p.looked_after_at_end.and_then(|a| element(&a.0, ix)),
     )
-    .each(Part::Placement, |p, _| opt_len(&p.looked_after_at_end))
+    .each(Part::Placement, |p, _| opt_len(&p.looked_after_at_end.map(|a| a.0)))
     .stock(),
     m(
         "fgdm_offered",
@@ -1650,7 +1522,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Pence,
         "spent from the budget line",
         SPENT,
-        |p, ix| element(&p.spend_pence, ix),
+        |p, ix| element(&p.spend_pence.0, ix),
     )
     .each(Part::LineIndex, |p, _| len(&p.spend_pence)),
     m::<PeriodCounts>(
@@ -1658,7 +1530,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "times the budget line's money ran out",
         &["BudgetExhausted"],
-        |p, ix| element(&p.budget_exhausted, ix),
+        |p, ix| element(&p.budget_exhausted.0, ix),
     )
     .each(Part::LineIndex, |p, _| len(&p.budget_exhausted)),
     m::<PeriodCounts>(
@@ -1666,7 +1538,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "permanent staff who left the pool",
         &["StaffLeft"],
-        |p, ix| element(&p.staff_left, ix),
+        |p, ix| element(&p.staff_left.0, ix),
     )
     .each(Part::PoolIndex, |p, _| len(&p.staff_left)),
     m::<PeriodCounts>(
@@ -1674,7 +1546,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "recruited permanent staff who joined the pool",
         &["StaffJoined"],
-        |p, ix| element(&p.staff_joined, ix),
+        |p, ix| element(&p.staff_joined.0, ix),
     )
     .each(Part::PoolIndex, |p, _| len(&p.staff_joined)),
     m::<PeriodCounts>(
@@ -1682,7 +1554,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "apprentices who started in the pool",
         &["ApprenticesStarted"],
-        |p, ix| element(&p.apprentices_started, ix),
+        |p, ix| element(&p.apprentices_started.0, ix),
     )
     .each(Part::PoolIndex, |p, _| len(&p.apprentices_started)),
     m::<PeriodCounts>(
@@ -1690,7 +1562,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "apprentices who qualified into the pool",
         &["ApprenticeQualified"],
-        |p, ix| element(&p.apprentices_qualified, ix),
+        |p, ix| element(&p.apprentices_qualified.0, ix),
     )
     .each(Part::PoolIndex, |p, _| len(&p.apprentices_qualified)),
     group::<PeriodCounts>(
@@ -1738,7 +1610,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
             .stock(),
         ],
     )
-    .each(Part::PoolIndex, |p, _| opt_len(&p.staff_at_end)),
+    .each(Part::PoolIndex, |p, _| opt_len(&p.staff_at_end.map(|a| a.0))),
     m(
         "followed_up_12_months",
         Count,
@@ -1793,7 +1665,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "care proceedings that ended with this final order (families)",
         &["ProceedingsEnded"],
-        |p, ix| element(&p.final_orders, ix),
+        |p, ix| element(&p.final_orders.0, ix),
     )
     .each(Part::OrderIndex, |p, _| len(&p.final_orders)),
     m(
@@ -1808,7 +1680,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children who came into care by this route",
         &["EnteredCare"],
-        |p, ix| element(&p.care_entries_by_route, ix),
+        |p, ix| element(&p.care_entries_by_route.0, ix),
     )
     .each(Part::RouteIndex, |p, _| len(&p.care_entries_by_route)),
     m::<PeriodCounts>(
@@ -1816,7 +1688,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children who came into care with this legal status at entry",
         &["EnteredCare", "LegalStatusChanged"],
-        |p, ix| element(&p.care_entries_by_legal_status, ix),
+        |p, ix| element(&p.care_entries_by_legal_status.0, ix),
     )
     .each(Part::LegalStatusIndex, |p, _| {
         len(&p.care_entries_by_legal_status)
@@ -1826,7 +1698,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children who came into care in this age band",
         &["EnteredCare"],
-        |p, ix| element(&p.care_entries_by_age, ix),
+        |p, ix| element(&p.care_entries_by_age.0, ix),
     )
     .each(Part::AgeBandIndex, |p, _| len(&p.care_entries_by_age)),
     m::<PeriodCounts>(
@@ -1834,7 +1706,7 @@ static PERIOD: &[Item<PeriodCounts>] = &[
         Count,
         "children who left care this way",
         &["LeftCare", "SiblingLeftCare"],
-        |p, ix| element(&p.care_exits_by_reason, ix),
+        |p, ix| element(&p.care_exits_by_reason.0, ix),
     )
     .each(Part::ExitIndex, |p, _| len(&p.care_exits_by_reason)),
 ];

@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::summary::{thousands, Summary};
+use crate::model::event::{Placement, Pool};
 use crate::model::projection::StaffAtEnd;
 
 /// Colours, in series order (colour-blind safe, Okabe-Ito).
@@ -631,7 +632,7 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
         format!("{:.1}%", s.care.kinship_share_pct),
         y_pct(&|p| {
             p.looked_after_at_end
-                .map(|c| 100.0 * c[0] as f64 / c.iter().sum::<u64>().max(1) as f64)
+                .map(|c| 100.0 * c[Placement::Kinship] as f64 / c.iter().sum::<u64>().max(1) as f64)
         }),
         "about 16%",
     );
@@ -757,10 +758,10 @@ pub fn html(
     ];
     let cla: Vec<Series> = placements
         .iter()
-        .enumerate()
-        .map(|(i, name)| Series {
+        .zip(Placement::ALL)
+        .map(|(name, placement)| Series {
             name: (*name).into(),
-            values: col(&|m| m.looked_after_at_end.map(|c| c[i] as f64)),
+            values: col(&|m| m.looked_after_at_end.map(|c| c[placement] as f64)),
         })
         .collect();
     o.push_str(&month_chart(
@@ -792,11 +793,11 @@ pub fn html(
     let per_pool = |f: fn(&StaffAtEnd) -> Option<f64>| -> Vec<Series> {
         s.workforce
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.fte > 0.0)
-            .map(|(i, p)| Series {
+            .zip(Pool::ALL)
+            .filter(|(p, _)| p.fte > 0.0)
+            .map(|(p, pool)| Series {
                 name: p.pool.clone(),
-                values: col(&|m| m.staff_at_end.and_then(|st| f(&st[i]))),
+                values: col(&|m| m.staff_at_end.and_then(|st| f(&st[pool]))),
             })
             .collect()
     };

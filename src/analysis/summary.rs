@@ -12,6 +12,7 @@ use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
+use crate::model::per::AgeBand;
 use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
 use crate::model::scenario::{Scenario, WhenSpent};
 use crate::model::state::State;
@@ -483,7 +484,7 @@ impl Summary {
                         .iter()
                         .map(|p| Count {
                             what: p.label().into(),
-                            count: metrics.total(|y| y.care_entries[*p as usize]),
+                            count: metrics.total(|y| y.care_entries[*p]),
                         })
                         .collect(),
                     entries_per_10k_children_per_year: per_10k_year(entries),
@@ -503,13 +504,13 @@ impl Summary {
                         .iter()
                         .map(|p| Count {
                             what: p.label().into(),
-                            count: in_care[*p as usize],
+                            count: in_care[*p],
                         })
                         .collect(),
                     looked_after_per_10k_children: round2(
                         looked_after as f64 / scenario.area.children as f64 * 10_000.0,
                     ),
-                    kinship_share_pct: pct(in_care[Placement::Kinship as usize], looked_after),
+                    kinship_share_pct: pct(in_care[Placement::Kinship], looked_after),
                     placement_spend_pence: metrics.total(|y| y.placement_spend_pence()),
                     referrals_followed_up_12_months: metrics.total(|y| y.followed_up_12_months),
                     at_home_12_months_after_referral_pct: pct(
@@ -522,7 +523,7 @@ impl Summary {
                         .iter()
                         .map(|o| Count {
                             what: o.label().into(),
-                            count: metrics.total(|y| y.final_orders[*o as usize]),
+                            count: metrics.total(|y| y.final_orders[*o]),
                         })
                         .collect(),
                     kinship_arrangements_outside_care: metrics.total(|y| y.kinship_arrangements),
@@ -530,22 +531,22 @@ impl Summary {
                         .iter()
                         .map(|r| Count {
                             what: r.label().into(),
-                            count: metrics.total(|y| y.care_entries_by_route[*r as usize]),
+                            count: metrics.total(|y| y.care_entries_by_route[*r]),
                         })
                         .collect(),
                     entries_by_legal_status: LegalStatus::ALL
                         .iter()
                         .map(|l| Count {
                             what: l.label().into(),
-                            count: metrics.total(|y| y.care_entries_by_legal_status[*l as usize]),
+                            count: metrics.total(|y| y.care_entries_by_legal_status[*l]),
                         })
                         .collect(),
-                    entries_by_age: AGE_BANDS
+                    entries_by_age: AgeBand::ALL
                         .iter()
-                        .enumerate()
-                        .map(|(i, band)| Count {
-                            what: (*band).into(),
-                            count: metrics.total(|y| y.care_entries_by_age[i]),
+                        .zip(AGE_BANDS)
+                        .map(|(&band, what)| Count {
+                            what: what.into(),
+                            count: metrics.total(|y| y.care_entries_by_age[band]),
                         })
                         .collect(),
                     unaccompanied_arrivals: metrics.unaccompanied_arrivals,
@@ -578,13 +579,12 @@ impl Summary {
                 Pool::ALL
                     .iter()
                     .map(|&pool| {
-                        let i = pool as usize;
-                        let a = now[i];
+                        let a = now[pool];
                         let in_post = a.permanent + a.agency;
                         let permanent_months: Vec<u32> = metrics
                             .months
                             .iter()
-                            .filter_map(|m| m.staff_at_end.map(|s| s[i].permanent))
+                            .filter_map(|m| m.staff_at_end.map(|s| s[pool].permanent))
                             .collect();
                         let mean_permanent = if permanent_months.is_empty() {
                             f64::from(a.permanent)
@@ -592,10 +592,10 @@ impl Summary {
                             permanent_months.iter().map(|&p| f64::from(p)).sum::<f64>()
                                 / permanent_months.len() as f64
                         };
-                        let left = metrics.total(|y| y.staff_left[i]);
+                        let left = metrics.total(|y| y.staff_left[pool]);
                         StaffPoolSummary {
                             pool: pool.label().into(),
-                            fte: staffing[i].0,
+                            fte: staffing[pool as usize].0,
                             at_end: a,
                             vacant_at_end: a.vacant(),
                             agency_share_at_end_pct: pct(u64::from(a.agency), u64::from(in_post)),
@@ -605,9 +605,9 @@ impl Summary {
                                 round2(f64::from(a.cases) / f64::from(in_post))
                             },
                             left,
-                            joined: metrics.total(|y| y.staff_joined[i]),
-                            apprentices_started: metrics.total(|y| y.apprentices_started[i]),
-                            apprentices_qualified: metrics.total(|y| y.apprentices_qualified[i]),
+                            joined: metrics.total(|y| y.staff_joined[pool]),
+                            apprentices_started: metrics.total(|y| y.apprentices_started[pool]),
+                            apprentices_qualified: metrics.total(|y| y.apprentices_qualified[pool]),
                             turnover_pct_per_year: if mean_permanent > 0.0 {
                                 round2(left as f64 / years.max(1e-9) / mean_permanent * 100.0)
                             } else {
@@ -637,11 +637,11 @@ impl Summary {
                             WhenSpent::Overspend => "overspend",
                         }
                         .into(),
-                        spent_pence: metrics.total(|y| y.spend_pence[i]),
+                        spent_pence: metrics.total(|y| y.spend_pence[line]),
                         years_exhausted: metrics
                             .years
                             .iter()
-                            .filter(|y| y.budget_exhausted[i] > 0)
+                            .filter(|y| y.budget_exhausted[line] > 0)
                             .count() as u64,
                         by_year: metrics
                             .years
@@ -654,7 +654,7 @@ impl Summary {
                                 YearSpend {
                                     period: y.period.clone(),
                                     budget_pence: in_force(last_day),
-                                    spent_pence: y.spend_pence[i],
+                                    spent_pence: y.spend_pence[line],
                                 }
                             })
                             .collect(),
@@ -1112,7 +1112,7 @@ impl Summary {
                 y.looked_after_at_end
                     .map_or(("–".to_string(), "–".to_string()), |c| {
                         let all: u64 = c.iter().sum();
-                        (thousands(all), fixed(pct(c[0], all), 1))
+                        (thousands(all), fixed(pct(c[Placement::Kinship], all), 1))
                     });
             let _ = writeln!(
                 o,
@@ -1207,15 +1207,15 @@ impl Summary {
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         let _ = w.write_record(monthly_columns());
         for m in &self.by_month {
-            let cla = |i: usize| opt(m.looked_after_at_end.map(|c| c[i]));
+            let cla = |p: Placement| opt(m.looked_after_at_end.map(|c| c[p]));
             let mut row: Vec<String> = vec![
                 m.period.clone(),
                 m.referrals.to_string(),
                 m.rereferrals_within_12_months.to_string(),
-                m.triage[0].to_string(),
-                m.triage[1].to_string(),
-                m.triage[2].to_string(),
-                m.triage[3].to_string(),
+                m.triage[TriageDecision::NoFurtherAction].to_string(),
+                m.triage[TriageDecision::UniversalServices].to_string(),
+                m.triage[TriageDecision::FamilyHelp].to_string(),
+                m.triage[TriageDecision::StrategyDiscussion].to_string(),
                 m.triage_within_1_working_day.to_string(),
                 m.family_help_started.to_string(),
                 m.assessments.to_string(),
@@ -1229,16 +1229,16 @@ impl Summary {
                 opt(m.waiting_for_help_at_end),
                 opt(m.in_family_help_at_end),
                 opt(m.on_plan_at_end),
-                m.care_entries[0].to_string(),
-                m.care_entries[1].to_string(),
-                m.care_entries[2].to_string(),
-                m.care_entries[3].to_string(),
+                m.care_entries[Placement::Kinship].to_string(),
+                m.care_entries[Placement::InHouseFoster].to_string(),
+                m.care_entries[Placement::AgencyFoster].to_string(),
+                m.care_entries[Placement::Residential].to_string(),
                 m.care_exits.to_string(),
                 opt(m.looked_after_at_end.map(|c| c.iter().sum())),
-                cla(0),
-                cla(1),
-                cla(2),
-                cla(3),
+                cla(Placement::Kinship),
+                cla(Placement::InHouseFoster),
+                cla(Placement::AgencyFoster),
+                cla(Placement::Residential),
                 m.placement_spend_pence().to_string(),
                 m.fgdm_offered.to_string(),
                 m.fgdm_held.to_string(),
@@ -1251,9 +1251,9 @@ impl Summary {
                 m.followed_up_12_months.to_string(),
                 m.at_home_12_months_later.to_string(),
             ];
-            for (i, _) in Pool::ALL.iter().enumerate() {
+            for pool in Pool::ALL {
                 let end =
-                    |f: fn(&StaffAtEnd) -> u32| opt(m.staff_at_end.map(|s| u64::from(f(&s[i]))));
+                    |f: fn(&StaffAtEnd) -> u32| opt(m.staff_at_end.map(|s| u64::from(f(&s[pool]))));
                 row.extend([
                     end(|s| s.posts),
                     end(|s| s.permanent),
@@ -1261,8 +1261,8 @@ impl Summary {
                     end(StaffAtEnd::vacant),
                     end(|s| s.apprentices),
                     end(|s| s.cases),
-                    m.staff_left[i].to_string(),
-                    (m.staff_joined[i] + m.apprentices_qualified[i]).to_string(),
+                    m.staff_left[pool].to_string(),
+                    (m.staff_joined[pool] + m.apprentices_qualified[pool]).to_string(),
                 ]);
             }
             row.extend(m.spend_pence.iter().map(|p| p.to_string()));

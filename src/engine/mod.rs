@@ -145,6 +145,10 @@ pub enum StepError<M: std::error::Error + 'static> {
     },
 }
 
+/// A finished run's state and projection, or why it stopped.
+pub type Finish<D> =
+    Result<(<D as Domain>::State, <D as Domain>::Projection), StepError<<D as Domain>::Misfit>>;
+
 /// Events between two calls of a run's progress report.
 pub const REPORT_EVERY: u64 = 1 << 16;
 
@@ -239,11 +243,7 @@ impl<D: Domain> Run<D> {
     }
 
     /// Runs to the horizon and closes the projection.
-    pub fn finish<S: EventSink<D::Event>>(
-        self,
-        domain: &D,
-        sink: &mut S,
-    ) -> Result<(D::State, D::Projection), StepError<D::Misfit>> {
+    pub fn finish<S: EventSink<D::Event>>(self, domain: &D, sink: &mut S) -> Finish<D> {
         self.finish_reporting(domain, sink, &mut |_| {})
     }
 
@@ -255,7 +255,7 @@ impl<D: Domain> Run<D> {
         domain: &D,
         sink: &mut S,
         report: &mut dyn FnMut(f64),
-    ) -> Result<(D::State, D::Projection), StepError<D::Misfit>> {
+    ) -> Finish<D> {
         let horizon = domain.horizon();
         let mut next_report = self.events + REPORT_EVERY;
         while self.agenda.next_time().is_some_and(|t| t < horizon) {

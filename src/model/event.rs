@@ -238,6 +238,25 @@ impl ClosureReason {
     /// Number of variants (including retired ones), for count arrays.
     pub const COUNT: usize = 15;
 
+    /// Every variant, retired ones included, in declaration order.
+    pub const EVERY: [ClosureReason; ClosureReason::COUNT] = [
+        ClosureReason::NoFurtherAction,
+        ClosureReason::UniversalServices,
+        ClosureReason::NotInNeed,
+        ClosureReason::NeedMet,
+        ClosureReason::NeedUnmet,
+        ClosureReason::ToChildProtection,
+        ClosureReason::AfterEnquiry,
+        ClosureReason::ToCareProceedings,
+        ClosureReason::Reunified,
+        ClosureReason::SpecialGuardianship,
+        ClosureReason::Adopted,
+        ClosureReason::Aged18,
+        ClosureReason::KinshipArrangement,
+        ClosureReason::Disengaged,
+        ClosureReason::Adult,
+    ];
+
     /// Words for tables.
     pub fn label(self) -> &'static str {
         match self {

@@ -27,7 +27,9 @@ pub mod family_help;
 pub mod family_network;
 pub mod happening;
 pub mod input;
+pub mod keys;
 pub mod ledger;
+pub mod per;
 pub mod policy;
 pub mod proceedings;
 pub mod projection;
@@ -45,6 +47,7 @@ use crate::engine::{Domain, EventSink, Run, StepError};
 use crate::model::calendar::{Calendar, Minute};
 use crate::model::event::Event;
 use crate::model::happening::Happening;
+use crate::model::per::PerPool;
 use crate::model::projection::{fold, Metrics};
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::state::{Inconsistent, PoolTerms, State};
@@ -146,7 +149,7 @@ struct Version {
     from: Minute,
     scenario: Scenario,
     referral: referral::Params,
-    terms: [PoolTerms; 5],
+    terms: PerPool<PoolTerms>,
 }
 
 impl Model {
@@ -222,7 +225,7 @@ impl Model {
     }
 
     /// The pools' terms in force at `now`.
-    pub fn terms(&self, now: Minute) -> &[PoolTerms; 5] {
+    pub fn terms(&self, now: Minute) -> &PerPool<PoolTerms> {
         &self.version(now).terms
     }
 

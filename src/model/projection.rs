@@ -10,24 +10,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::model::event::{
-    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Pool,
-    TriageDecision,
+    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, TriageDecision,
 };
 
 /// Age bands at entry to care, as England publishes them: under 1, 1 to 4,
 /// 5 to 9, 10 to 15, 16 and over.
 pub const AGE_BANDS: [&str; 5] = ["under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"];
 
-/// The age band (index into [`AGE_BANDS`]) of a child of `age` whole years.
-pub fn age_band(age: u8) -> usize {
-    match age {
-        0 => 0,
-        1..=4 => 1,
-        5..=9 => 2,
-        10..=15 => 3,
-        _ => 4,
-    }
-}
+use crate::model::per::{
+    AgeBand, PerAgeBand, PerClosure, PerExit, PerLegalStatus, PerLine, PerOrder, PerOutcome,
+    PerPlacement, PerPool, PerRoute, PerTriage,
+};
 use crate::model::state::{Family, Inconsistent, Stage, State};
 
 /// How many of a known family's children are under 18 at `at` (the
@@ -51,7 +44,7 @@ pub struct PeriodCounts {
     /// Re-referrals within 12 months of the family's previous referral.
     pub rereferrals_within_12_months: u64,
     /// Front-door decisions, in [`TriageDecision::ALL`] order.
-    pub triage: [u64; 4],
+    pub triage: PerTriage<u64>,
     /// Decisions made within 1 working day of the referral.
     pub triage_within_1_working_day: u64,
     /// Families starting family help.
@@ -79,11 +72,11 @@ pub struct PeriodCounts {
     /// Children on a child protection plan at the period's end.
     pub on_plan_at_end: Option<u64>,
     /// Children who came into care, by placement in [`crate::model::event::Placement::ALL`] order.
-    pub care_entries: [u64; 4],
+    pub care_entries: PerPlacement<u64>,
     /// Children who left care.
     pub care_exits: u64,
     /// Children looked after at the period's end, by placement.
-    pub looked_after_at_end: Option<[u64; 4]>,
+    pub looked_after_at_end: Option<PerPlacement<u64>>,
     /// Family group decision-making offered.
     pub fgdm_offered: u64,
     /// Family group conferences held (family-led plans made).
@@ -101,19 +94,19 @@ pub struct PeriodCounts {
     /// FGDM not offered because no coordinator had room.
     pub fgdm_unavailable: u64,
     /// Spent from each budget line, in pence, in [`BudgetLine::ALL`] order.
-    pub spend_pence: [u64; 5],
+    pub spend_pence: PerLine<u64>,
     /// `BudgetExhausted` recorded for each line.
-    pub budget_exhausted: [u64; 5],
+    pub budget_exhausted: PerLine<u64>,
     /// Permanent staff who left each pool, in [`Pool::ALL`] order.
-    pub staff_left: [u64; 5],
+    pub staff_left: PerPool<u64>,
     /// Recruited permanent staff who joined each pool.
-    pub staff_joined: [u64; 5],
+    pub staff_joined: PerPool<u64>,
     /// Apprentices who started in each pool.
-    pub apprentices_started: [u64; 5],
+    pub apprentices_started: PerPool<u64>,
     /// Apprentices who qualified into each pool.
-    pub apprentices_qualified: [u64; 5],
+    pub apprentices_qualified: PerPool<u64>,
     /// Each pool's people at the period's end.
-    pub staff_at_end: Option<[StaffAtEnd; 5]>,
+    pub staff_at_end: Option<PerPool<StaffAtEnd>>,
     /// Referrals in the period whose 12-month mark fell inside the run.
     pub followed_up_12_months: u64,
     /// Of those, referrals whose child was not looked after 12 months later.
@@ -130,18 +123,18 @@ pub struct PeriodCounts {
     /// Care proceedings issued.
     pub proceedings_issued: u64,
     /// Final orders, in [`crate::model::event::FinalOrder::ALL`] order.
-    pub final_orders: [u64; 5],
+    pub final_orders: PerOrder<u64>,
     /// Children who went to live with kin outside care.
     pub kinship_arrangements: u64,
     /// Children who came into care, by route in [`crate::model::event::CareRoute::ALL`] order.
-    pub care_entries_by_route: [u64; 4],
+    pub care_entries_by_route: PerRoute<u64>,
     /// Children who came into care, by legal status at entry in
     /// [`crate::model::event::LegalStatus::ALL`] order.
-    pub care_entries_by_legal_status: [u64; 6],
+    pub care_entries_by_legal_status: PerLegalStatus<u64>,
     /// Children who came into care, by age band at entry ([`AGE_BANDS`]).
-    pub care_entries_by_age: [u64; 5],
+    pub care_entries_by_age: PerAgeBand<u64>,
     /// Children who left care, by way out in [`CareExit`] order.
-    pub care_exits_by_reason: [u64; 4],
+    pub care_exits_by_reason: PerExit<u64>,
 }
 
 /// A staff pool's people and cases at a moment.
@@ -167,15 +160,15 @@ impl StaffAtEnd {
     }
 
     /// The pools' people in `state` now.
-    pub fn of(state: &State) -> [StaffAtEnd; 5] {
-        std::array::from_fn(|i| {
-            let s = &state.staff[i];
+    pub fn of(state: &State) -> PerPool<StaffAtEnd> {
+        PerPool::from_fn(|pool| {
+            let s = &state.staff[pool];
             StaffAtEnd {
-                posts: state.terms()[i].posts,
+                posts: state.terms()[pool].posts,
                 permanent: s.permanent,
                 agency: s.agency,
                 apprentices: s.apprentices,
-                cases: state.cases(Pool::ALL[i]),
+                cases: state.cases(pool),
             }
         })
     }
@@ -253,6 +246,12 @@ impl PeriodCounts {
         for (a, b) in [
             (&mut self.spend_pence, o.spend_pence),
             (&mut self.budget_exhausted, o.budget_exhausted),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in [
             (&mut self.staff_left, o.staff_left),
             (&mut self.staff_joined, o.staff_joined),
             (&mut self.apprentices_started, o.apprentices_started),
@@ -266,7 +265,7 @@ impl PeriodCounts {
 
     /// Spent on placements in the period, in pence.
     pub fn placement_spend_pence(&self) -> u64 {
-        self.spend_pence[BudgetLine::Placements as usize]
+        self.spend_pence[BudgetLine::Placements]
     }
 
     /// Children who came into care, all placements.
@@ -309,9 +308,9 @@ pub struct Metrics {
     /// Longest wait of a family that started help.
     pub max_wait: Minute,
     /// Family help spells ended, in [`HelpOutcome::ALL`] order.
-    pub help_ended: [u64; 4],
+    pub help_ended: PerOutcome<u64>,
     /// Cases closed, by [`ClosureReason`] discriminant.
-    pub closures: [u64; ClosureReason::COUNT],
+    pub closures: PerClosure<u64>,
     /// Plans ended by stepping down to family help (families).
     pub plans_stepped_down: u64,
     /// Plans ended in proceedings (families).
@@ -333,9 +332,9 @@ pub struct Metrics {
     /// The end of the period measured, once [`Metrics::finish`] ran.
     pub end: Minute,
     /// Children in care now, by placement.
-    in_care: [u64; 4],
+    in_care: PerPlacement<u64>,
     /// Children who left care, by [`CareExit`] discriminant.
-    pub care_exits: [u64; 4],
+    pub care_exits: PerExit<u64>,
     /// Referrals waiting for their 12-month mark: (mark, family, month of referral).
     followups: VecDeque<(Minute, FamilyId, usize)>,
     /// Families who started family help after waiting on the list.
@@ -370,8 +369,8 @@ impl Metrics {
             help_queued: 0,
             wait_minutes: 0,
             max_wait: 0,
-            help_ended: [0; 4],
-            closures: [0; ClosureReason::COUNT],
+            help_ended: PerOutcome::default(),
+            closures: PerClosure::default(),
             plans_stepped_down: 0,
             plans_to_proceedings: 0,
             on_plan: 0,
@@ -384,8 +383,8 @@ impl Metrics {
             waiting_minutes: 0,
             max_waiting: 0,
             end: 0,
-            in_care: [0; 4],
-            care_exits: [0; 4],
+            in_care: PerPlacement::default(),
+            care_exits: PerExit::default(),
             followups: VecDeque::new(),
             help_started_after_waiting: 0,
             in_care_minutes: 0,
@@ -509,7 +508,7 @@ impl Metrics {
                 let referred = before.family(family).map_or(at, |f| f.referred_at);
                 let prompt = self.calendar.working_minutes_between(referred, at) <= DAY;
                 let y = self.month();
-                y.triage[decision.index()] += 1;
+                y.triage[decision] += 1;
                 y.triage_within_1_working_day += u64::from(prompt);
             }
             Event::FamilyHelpQueued { .. } => {
@@ -539,10 +538,10 @@ impl Metrics {
             }
             Event::FamilyHelpEnded { outcome, .. } => {
                 self.active = self.active.saturating_sub(1);
-                self.help_ended[outcome as usize] += 1;
+                self.help_ended[outcome] += 1;
             }
             Event::CaseClosed { reason, .. } => {
-                self.closures[reason as usize] += 1;
+                self.closures[reason] += 1;
                 self.month().closures += 1;
             }
             Event::S47Started { family } => {
@@ -571,16 +570,16 @@ impl Metrics {
                 ..
             } => {
                 let n = u64::from(children);
-                self.in_care[placement as usize] += n;
-                let mut bands = [0u64; 5];
+                self.in_care[placement] += n;
+                let mut bands = PerAgeBand::<u64>::default();
                 if let Some(f) = before.family(family) {
                     for k in 0..children {
-                        bands[age_band(f.child_whole_age_at(family, k, at))] += 1;
+                        bands[AgeBand::of(f.child_whole_age_at(family, k, at))] += 1;
                     }
                 }
                 let m = self.month();
-                m.care_entries[placement as usize] += n;
-                m.care_entries_by_route[route as usize] += n;
+                m.care_entries[placement] += n;
+                m.care_entries_by_route[route] += n;
                 for (a, b) in m.care_entries_by_age.iter_mut().zip(bands) {
                     *a += b;
                 }
@@ -588,22 +587,22 @@ impl Metrics {
             }
             Event::LegalStatusChanged { family, legal } => {
                 if let Some((_, n)) = entering.filter(|e| e.0 == family) {
-                    self.month().care_entries_by_legal_status[legal as usize] += n;
+                    self.month().care_entries_by_legal_status[legal] += n;
                 }
             }
             Event::SiblingLeftCare { family } => {
                 if let Some(p) = before.family(family).and_then(|f| f.placement) {
-                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(1);
+                    self.in_care[p] = self.in_care[p].saturating_sub(1);
                 }
-                self.care_exits[CareExit::Aged18 as usize] += 1;
+                self.care_exits[CareExit::Aged18] += 1;
                 let m = self.month();
-                m.care_exits_by_reason[CareExit::Aged18 as usize] += 1;
+                m.care_exits_by_reason[CareExit::Aged18] += 1;
                 m.care_exits += 1;
             }
             Event::MeasurementStarted => self.start_measuring(at),
             Event::RiskChanged { .. } => {}
             Event::ProceedingsEnded { order, .. } => {
-                self.month().final_orders[order as usize] += 1;
+                self.month().final_orders[order] += 1;
             }
             // A new contact on an open case: not a new referral.
             Event::Escalated { .. } => {
@@ -632,11 +631,11 @@ impl Metrics {
                     .family(family)
                     .map_or((None, 1), |f| (f.placement, u64::from(f.in_care.max(1))));
                 if let Some(p) = placement {
-                    self.in_care[p as usize] = self.in_care[p as usize].saturating_sub(n);
+                    self.in_care[p] = self.in_care[p].saturating_sub(n);
                 }
-                self.care_exits[exit as usize] += n;
+                self.care_exits[exit] += n;
                 let m = self.month();
-                m.care_exits_by_reason[exit as usize] += n;
+                m.care_exits_by_reason[exit] += n;
                 m.care_exits += n;
             }
             Event::FgdmOffered { .. } => self.month().fgdm_offered += 1,
@@ -649,10 +648,10 @@ impl Metrics {
                 let m = self.month();
                 m.fnsp_paid += 1;
                 m.fnsp_pence += pence;
-                m.spend_pence[BudgetLine::Fnsp as usize] += pence;
+                m.spend_pence[BudgetLine::Fnsp] += pence;
             }
-            Event::Spent { line, pence } => self.month().spend_pence[line as usize] += pence,
-            Event::BudgetExhausted { line } => self.month().budget_exhausted[line as usize] += 1,
+            Event::Spent { line, pence } => self.month().spend_pence[line] += pence,
+            Event::BudgetExhausted { line } => self.month().budget_exhausted[line] += 1,
             Event::FgdmUnavailable { .. } => self.month().fgdm_unavailable += 1,
             Event::FamilyOpened {
                 family,
@@ -672,8 +671,7 @@ impl Metrics {
                     OpenStage::OnPlan => self.on_plan += u64::from(f.children_under_18(family, at)),
                     OpenStage::LookedAfter => {
                         if let Some((p, _)) = placement {
-                            self.in_care[p as usize] +=
-                                u64::from(f.looked_after_when_opened(family, at));
+                            self.in_care[p] += u64::from(f.looked_after_when_opened(family, at));
                         }
                     }
                     OpenStage::InEnquiry
@@ -681,14 +679,12 @@ impl Metrics {
                     | OpenStage::PreProceedings => {}
                 }
             }
-            Event::StaffLeft { pool } => self.month().staff_left[pool as usize] += 1,
-            Event::StaffJoined { pool } => self.month().staff_joined[pool as usize] += 1,
+            Event::StaffLeft { pool } => self.month().staff_left[pool] += 1,
+            Event::StaffJoined { pool } => self.month().staff_joined[pool] += 1,
             Event::ApprenticesStarted { pool, count } => {
-                self.month().apprentices_started[pool as usize] += u64::from(count)
+                self.month().apprentices_started[pool] += u64::from(count)
             }
-            Event::ApprenticeQualified { pool } => {
-                self.month().apprentices_qualified[pool as usize] += 1
-            }
+            Event::ApprenticeQualified { pool } => self.month().apprentices_qualified[pool] += 1,
             Event::StaffStarted { .. }
             | Event::RecruitmentCancelled { .. }
             | Event::RecruitmentStarted { .. }
@@ -803,21 +799,21 @@ impl Metrics {
 
     /// Decisions of one kind over the whole run.
     pub fn triage_total(&self, d: TriageDecision) -> u64 {
-        self.total(|y| y.triage[d.index()])
+        self.total(|y| y.triage[d])
     }
 
     /// Help spells that ended with `o`.
     pub fn ended(&self, o: HelpOutcome) -> u64 {
-        self.help_ended[o as usize]
+        self.help_ended[o]
     }
 
     /// Children who left care by `e`.
     pub fn left_care(&self, e: CareExit) -> u64 {
-        self.care_exits[e as usize]
+        self.care_exits[e]
     }
 
     /// Children in care now (at the end, once finished), by placement.
-    pub fn in_care(&self) -> [u64; 4] {
+    pub fn in_care(&self) -> PerPlacement<u64> {
         self.in_care
     }
 
@@ -828,7 +824,7 @@ impl Metrics {
 
     /// Cases closed for `r`.
     pub fn closed(&self, r: ClosureReason) -> u64 {
-        self.closures[r as usize]
+        self.closures[r]
     }
 }
 

@@ -1266,7 +1266,8 @@ impl Scenario {
         }
         if let Some(c) = &self.starting_caseload {
             // The room the run's state will give the team with every post filled.
-            let terms = crate::model::state::PoolTerms::of(self)[1];
+            let terms =
+                crate::model::state::PoolTerms::of(self)[crate::model::event::Pool::FamilyHelp];
             let room = terms.capacity(terms.posts);
             if c.in_family_help > room {
                 bad(

@@ -16,6 +16,7 @@ use crate::model::event::{
     Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
     TriageDecision,
 };
+use crate::model::per::{PerLine, PerPool};
 use crate::model::scenario::{Scenario, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
@@ -260,13 +261,13 @@ pub struct PoolTerms {
 
 impl PoolTerms {
     /// Every pool's terms in a scenario (version), in [`Pool::ALL`] order.
-    pub fn of(s: &Scenario) -> [PoolTerms; 5] {
+    pub fn of(s: &Scenario) -> PerPool<PoolTerms> {
         let staffing = s.staffing();
         let pools = s.workforce.pools();
         let lines = s.budget.lines();
-        std::array::from_fn(|i| {
-            let (fte, cap) = staffing[i];
-            let p = pools[i];
+        PerPool::from_fn(|pool| {
+            let (fte, cap) = staffing[pool as usize];
+            let p = pools[pool as usize];
             let posts = fte.ceil() as u32;
             let per_post = if posts == 0 {
                 0.0
@@ -282,7 +283,7 @@ impl PoolTerms {
                 permanent_pence: pence(salary),
                 agency_pence: pence(salary * (1.0 + p.agency_premium.get())),
                 apprentice_pence: pence(p.apprentice_salary_pounds_per_year.get()),
-                rations: lines[Pool::ALL[i].line() as usize].when_spent == WhenSpent::Ration,
+                rations: lines[pool.line() as usize].when_spent == WhenSpent::Ration,
             }
         })
     }
@@ -311,27 +312,27 @@ pub struct Ledger {
     /// The financial year (index from the run's first) the figures are for.
     pub year: u32,
     /// Spent in it, in pence, by [`BudgetLine::ALL`] order.
-    pub spent: [u64; 5],
+    pub spent: PerLine<u64>,
     /// Whether each line's money ran out in it (`BudgetExhausted` recorded).
-    pub exhausted: [bool; 5],
+    pub exhausted: PerLine<bool>,
     /// Costs accrued and not yet settled, in pence x minutes per unit
     /// (placements: per week; staff: per year).
-    accrued: [u128; 5],
+    accrued: PerLine<u128>,
     /// What accrues per minute: weekly pence of placements open, yearly pence of staff.
-    rate: [u128; 5],
+    rate: PerLine<u128>,
     /// When costs were last accrued.
     last: Minute,
 }
 
 impl Ledger {
     /// Minutes per unit of each line's rate.
-    const UNIT: [u128; 5] = [
+    const UNIT: PerLine<u128> = PerLine([
         SALARY_YEAR as u128,
         SALARY_YEAR as u128,
         1,
         WEEK as u128,
         SALARY_YEAR as u128,
-    ];
+    ]);
 
     fn accrue(&mut self, at: Minute) {
         let dt = u128::from(at.saturating_sub(self.last));
@@ -403,7 +404,7 @@ pub struct StateImage {
     /// FGDM coordinators.
     pub coordinators: LeadPool,
     /// Each staff pool's people.
-    pub staff: [Staff; 5],
+    pub staff: PerPool<Staff>,
     /// The version of the policy timeline in force.
     pub version: u32,
     /// The funding ledger.
@@ -437,9 +438,9 @@ pub struct State {
     /// FGDM coordinators.
     pub coordinators: LeadPool,
     /// Each staff pool's people, in [`Pool::ALL`] order.
-    pub staff: [Staff; 5],
+    pub staff: PerPool<Staff>,
     /// The pools' terms in each version of the policy timeline.
-    terms: Vec<[PoolTerms; 5]>,
+    terms: Vec<PerPool<PoolTerms>>,
     /// The version of the policy timeline in force.
     version: usize,
     /// The funding ledger.
@@ -544,7 +545,7 @@ impl State {
     }
 
     /// The terms of each pool in the version of the policy timeline in force.
-    pub fn terms(&self) -> &[PoolTerms; 5] {
+    pub fn terms(&self) -> &PerPool<PoolTerms> {
         &self.terms[self.version]
     }
 
@@ -573,7 +574,7 @@ impl State {
 
     /// Cases a pool can hold at its cap with the staff in post now.
     pub fn capacity(&self, pool: Pool) -> u32 {
-        self.terms()[pool as usize].capacity(self.staff[pool as usize].in_post())
+        self.terms()[pool].capacity(self.staff[pool].in_post())
     }
 
     /// A pool's load: cases over capacity, from 0 to 2 (2 when it has no
@@ -590,7 +591,7 @@ impl State {
     /// pence, with staff and placement costs accrued up to `at`.
     pub fn spent(&self, line: BudgetLine, at: Minute) -> u64 {
         let settled = if self.ledger.year == self.financial_year(at) {
-            self.ledger.spent[line as usize]
+            self.ledger.spent[line]
         } else {
             0
         };
@@ -600,25 +601,23 @@ impl State {
     /// Staff or placement costs accrued on `line` up to `at` and not yet
     /// settled by a `Spent` event, in pence.
     pub fn owed(&self, line: BudgetLine, at: Minute) -> u64 {
-        let i = line as usize;
         let l = &self.ledger;
-        let accrued = l.accrued[i] + l.rate[i] * u128::from(at.saturating_sub(l.last));
-        (accrued / Ledger::UNIT[i]) as u64
+        let accrued = l.accrued[line] + l.rate[line] * u128::from(at.saturating_sub(l.last));
+        (accrued / Ledger::UNIT[line]) as u64
     }
 
     /// What `line` will have spent by the end of the financial year of `at`
     /// if its staff and placements stay as they are, plus `extra_yearly`
     /// pence a year from `at` on, in pence.
     pub fn forecast(&self, line: BudgetLine, at: Minute, extra_yearly: u128) -> u64 {
-        let i = line as usize;
         let rest = u128::from(self.year_end(at).saturating_sub(at));
-        let more = (self.ledger.rate[i] + extra_yearly) * rest / Ledger::UNIT[i];
+        let more = (self.ledger.rate[line] + extra_yearly) * rest / Ledger::UNIT[line];
         self.spent(line, at) + more as u64
     }
 
     /// Whether `line` already recorded `BudgetExhausted` in the financial year of `at`.
     pub fn exhausted(&self, line: BudgetLine, at: Minute) -> bool {
-        self.ledger.year == self.financial_year(at) && self.ledger.exhausted[line as usize]
+        self.ledger.year == self.financial_year(at) && self.ledger.exhausted[line]
     }
 
     /// The financial year (from 0, the run's first) that `at` falls in.
@@ -962,7 +961,7 @@ impl State {
                 f.weekly_pence = weekly_pence;
                 f.in_care = children;
                 self.ledger.accrue(at);
-                self.ledger.rate[BudgetLine::Placements as usize] +=
+                self.ledger.rate[BudgetLine::Placements] +=
                     u128::from(weekly_pence) * u128::from(children);
             }
             Event::SiblingLeftCare { family } => {
@@ -976,7 +975,7 @@ impl State {
                 f.in_care -= 1;
                 let weekly = f.weekly_pence;
                 self.ledger.accrue(at);
-                self.ledger.rate[BudgetLine::Placements as usize] -= u128::from(weekly);
+                self.ledger.rate[BudgetLine::Placements] -= u128::from(weekly);
             }
             Event::LeftCare { family, .. } => {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
@@ -986,7 +985,7 @@ impl State {
                     f.proceedings = false;
                     let children = u128::from(std::mem::take(&mut f.in_care));
                     self.ledger.accrue(at);
-                    self.ledger.rate[BudgetLine::Placements as usize] -=
+                    self.ledger.rate[BudgetLine::Placements] -=
                         u128::from(std::mem::take(&mut f.weekly_pence)) * children;
                 }
             }
@@ -1019,7 +1018,7 @@ impl State {
                 }
                 f.fnsp_paid = true;
                 self.roll_year(at);
-                self.ledger.spent[BudgetLine::Fnsp as usize] += pence;
+                self.ledger.spent[BudgetLine::Fnsp] += pence;
             }
             Event::LeadPractitionerAssigned { family } => {
                 if self.leads.active >= self.leads.capacity {
@@ -1087,7 +1086,7 @@ impl State {
                         let children = Family::new(attributes, Stage::InCare, at)
                             .looked_after_when_opened(family, at);
                         self.ledger.accrue(at);
-                        self.ledger.rate[BudgetLine::Placements as usize] +=
+                        self.ledger.rate[BudgetLine::Placements] +=
                             u128::from(pence) * u128::from(children);
                         Stage::InCare
                     }
@@ -1118,7 +1117,7 @@ impl State {
                 permanent,
                 agency,
             } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 if s.next_worker != 0 || s.in_post() != 0 {
                     return Err(bad(format!(
                         "the {} pool has already started",
@@ -1133,7 +1132,7 @@ impl State {
                 self.staff_changed(at);
             }
             Event::StaffLeft { pool } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 if s.permanent == 0 {
                     return Err(bad(format!(
                         "the {} pool has no permanent staff",
@@ -1144,14 +1143,14 @@ impl State {
                 self.staff_changed(at);
             }
             Event::RecruitmentStarted { pool, agency_cover } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 s.recruiting += 1;
                 s.next_vacancy += 1;
                 s.agency += u32::from(agency_cover);
                 self.staff_changed(at);
             }
             Event::StaffJoined { pool } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 if s.recruiting == 0 {
                     return Err(bad(format!(
                         "the {} pool is recruiting to no post",
@@ -1165,7 +1164,7 @@ impl State {
                 self.staff_changed(at);
             }
             Event::RecruitmentCancelled { pool } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 if s.recruiting == 0 {
                     return Err(bad(format!(
                         "the {} pool is recruiting to no post",
@@ -1177,13 +1176,13 @@ impl State {
                 self.staff_changed(at);
             }
             Event::ApprenticesStarted { pool, count } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 s.apprentices += count;
                 s.next_apprentice += count;
                 self.staff_changed(at);
             }
             Event::ApprenticeQualified { pool } | Event::ApprenticeWithdrew { pool } => {
-                let s = &mut self.staff[pool as usize];
+                let s = &mut self.staff[pool];
                 if s.apprentices == 0 {
                     return Err(bad(format!("the {} pool has no apprentices", pool.label())));
                 }
@@ -1198,24 +1197,23 @@ impl State {
             }
             Event::Spent { line, pence } => {
                 self.roll_year(at);
-                let i = line as usize;
                 if line != BudgetLine::Fnsp {
                     self.ledger.accrue(at);
-                    let owed = u128::from(pence) * Ledger::UNIT[i];
-                    if owed > self.ledger.accrued[i] {
+                    let owed = u128::from(pence) * Ledger::UNIT[line];
+                    if owed > self.ledger.accrued[line] {
                         return Err(bad(format!(
                             "{} pence is more than the {} owed",
                             pence,
                             line.label()
                         )));
                     }
-                    self.ledger.accrued[i] -= owed;
+                    self.ledger.accrued[line] -= owed;
                 }
-                self.ledger.spent[i] += pence;
+                self.ledger.spent[line] += pence;
             }
             Event::BudgetExhausted { line } => {
                 self.roll_year(at);
-                self.ledger.exhausted[line as usize] = true;
+                self.ledger.exhausted[line] = true;
             }
         }
         Ok(())
@@ -1282,8 +1280,8 @@ impl State {
     /// permanent worker holds (call before `staff_changed`, which settles
     /// costs up to now at the old rates first).
     fn limit_agency(&mut self, pool: Pool) {
-        let posts = self.terms[self.version][pool as usize].posts;
-        let s = &mut self.staff[pool as usize];
+        let posts = self.terms[self.version][pool].posts;
+        let s = &mut self.staff[pool];
         s.agency = s
             .agency
             .min(s.recruiting)
@@ -1295,8 +1293,8 @@ impl State {
         let year = self.financial_year(at);
         if self.ledger.year != year {
             self.ledger.year = year;
-            self.ledger.spent = [0; 5];
-            self.ledger.exhausted = [false; 5];
+            self.ledger.spent = PerLine::default();
+            self.ledger.exhausted = PerLine::default();
         }
     }
 
@@ -1305,27 +1303,26 @@ impl State {
     fn staff_changed(&mut self, at: Minute) {
         self.ledger.accrue(at);
         let terms = self.terms[self.version];
-        self.family_help.capacity = terms[Pool::FamilyHelp as usize]
-            .capacity(self.staff[Pool::FamilyHelp as usize].in_post());
-        self.leads.capacity = terms[Pool::LeadPractitioners as usize]
-            .capacity(self.staff[Pool::LeadPractitioners as usize].in_post());
-        self.coordinators.capacity = terms[Pool::FgdmCoordinators as usize]
-            .capacity(self.staff[Pool::FgdmCoordinators as usize].in_post());
+        self.family_help.capacity =
+            terms[Pool::FamilyHelp].capacity(self.staff[Pool::FamilyHelp].in_post());
+        self.leads.capacity =
+            terms[Pool::LeadPractitioners].capacity(self.staff[Pool::LeadPractitioners].in_post());
+        self.coordinators.capacity =
+            terms[Pool::FgdmCoordinators].capacity(self.staff[Pool::FgdmCoordinators].in_post());
         for line in [
             BudgetLine::FamilyHelp,
             BudgetLine::Fgdm,
             BudgetLine::Workforce,
         ] {
-            self.ledger.rate[line as usize] = 0;
+            self.ledger.rate[line] = 0;
         }
         for pool in Pool::ALL {
-            let i = pool as usize;
-            let cost = terms[i].yearly_pence(&self.staff[i]);
+            let cost = terms[pool].yearly_pence(&self.staff[pool]);
             // Apprentices are paid from the workforce line whatever their pool.
             let apprentices =
-                u128::from(self.staff[i].apprentices) * u128::from(terms[i].apprentice_pence);
-            self.ledger.rate[pool.line() as usize] += cost - apprentices;
-            self.ledger.rate[BudgetLine::Workforce as usize] += apprentices;
+                u128::from(self.staff[pool].apprentices) * u128::from(terms[pool].apprentice_pence);
+            self.ledger.rate[pool.line()] += cost - apprentices;
+            self.ledger.rate[BudgetLine::Workforce] += apprentices;
         }
     }
 

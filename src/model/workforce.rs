@@ -21,6 +21,7 @@ use super::{Decisions, Model};
 use crate::model::calendar::{Minute, DAY, WEEK};
 use crate::model::event::{BudgetLine, Event, Pool};
 use crate::model::happening::Happening;
+use crate::model::per::PerLine;
 use crate::model::purpose::Purpose;
 use crate::model::scenario::StaffPool;
 use crate::model::state::State;
@@ -53,9 +54,9 @@ fn entity(pool: Pool, n: u32) -> u64 {
 #[derive(Default)]
 pub(super) struct Commitments {
     /// Extra yearly pence per budget line.
-    yearly: [u128; 5],
+    yearly: PerLine<u128>,
     /// Lines whose `BudgetExhausted` this decision already recorded.
-    exhausted: [bool; 5],
+    exhausted: PerLine<bool>,
 }
 
 impl Model {
@@ -72,12 +73,12 @@ impl Model {
         // apprentices must be affordable on top of them.
         let mut starting = Commitments::default();
         for pool in Pool::ALL {
-            let terms = &self.terms(now)[pool as usize];
+            let terms = &self.terms(now)[pool];
             let posts = terms.posts;
             let share = s.workforce.pools()[pool as usize].agency_share.get();
             let agency = (libm::round(f64::from(posts) * share) as u32).min(posts);
             let permanent = posts - agency;
-            starting.yearly[pool.line() as usize] += u128::from(permanent)
+            starting.yearly[pool.line()] += u128::from(permanent)
                 * u128::from(terms.permanent_pence)
                 + u128::from(agency) * u128::from(terms.agency_pence);
             out.events.push(Event::StaffStarted {
@@ -133,8 +134,8 @@ impl Model {
             return;
         }
         out.events.push(Event::StaffLeft { pool });
-        let staff = &state.staff[pool as usize];
-        let posts = self.terms(now)[pool as usize].posts;
+        let staff = &state.staff[pool];
+        let posts = self.terms(now)[pool].posts;
         if staff.permanent - 1 + staff.recruiting < posts {
             self.recruit(now, pool, 1, state, &mut Commitments::default(), out);
         }
@@ -151,11 +152,11 @@ impl Model {
         c: &mut Commitments,
         out: &mut Decisions,
     ) {
-        let terms = &self.terms(now)[pool as usize];
+        let terms = &self.terms(now)[pool];
         let cover_p = self.at(now).workforce.pools()[pool as usize]
             .agency_cover
             .get();
-        let first = state.staff[pool as usize].next_vacancy;
+        let first = state.staff[pool].next_vacancy;
         for v in first..first + vacancies {
             let (_, cover_u) = self.hire_draws(pool, v);
             let agency_cover = cover_u < cover_p;
@@ -213,16 +214,16 @@ impl Model {
     /// A recruitment ends: the new worker joins, unless the post has gone
     /// meanwhile (filled by a qualified apprentice, or cut by policy).
     pub(super) fn hired(&self, now: Minute, pool: Pool, state: &State, out: &mut Decisions) {
-        let staff = &state.staff[pool as usize];
+        let staff = &state.staff[pool];
         if staff.recruiting == 0 {
             return;
         }
-        if staff.permanent >= self.terms(now)[pool as usize].posts {
+        if staff.permanent >= self.terms(now)[pool].posts {
             out.events.push(Event::RecruitmentCancelled { pool });
             return;
         }
         out.events.push(Event::StaffJoined { pool });
-        self.schedule_leaving(now, pool, state.staff[pool as usize].next_worker, 0, out);
+        self.schedule_leaving(now, pool, state.staff[pool].next_worker, 0, out);
         self.more_room(now, pool, out);
     }
 
@@ -240,7 +241,7 @@ impl Model {
             if count == 0 {
                 continue;
             }
-            let terms = &self.terms(now)[pool as usize];
+            let terms = &self.terms(now)[pool];
             let rations = self.at(now).budget.workforce.when_spent
                 == crate::model::scenario::WhenSpent::Ration;
             let cost = u128::from(count) * u128::from(terms.apprentice_pence);
@@ -249,7 +250,7 @@ impl Model {
             }
             out.events.push(Event::ApprenticesStarted { pool, count });
             let ends = now + (p.apprentice_years.get() * YEAR) as Minute;
-            let first = state.staff[pool as usize].next_apprentice;
+            let first = state.staff[pool].next_apprentice;
             for a in first..first + count {
                 out.schedule.push((ends, Happening::TrainingEnds(pool, a)));
             }
@@ -277,7 +278,7 @@ impl Model {
             return;
         }
         out.events.push(Event::ApprenticeQualified { pool });
-        self.schedule_leaving(now, pool, state.staff[pool as usize].next_worker, 0, out);
+        self.schedule_leaving(now, pool, state.staff[pool].next_worker, 0, out);
         self.more_room(now, pool, out);
     }
 
@@ -298,8 +299,8 @@ impl Model {
         out: &mut Decisions,
     ) {
         for pool in Pool::ALL {
-            let staff = &state.staff[pool as usize];
-            let posts = self.terms(now)[pool as usize].posts;
+            let staff = &state.staff[pool];
+            let posts = self.terms(now)[pool].posts;
             let open = posts.saturating_sub(staff.permanent + staff.recruiting);
             if open > 0 {
                 self.recruit(now, pool, open, state, c, out);
@@ -324,20 +325,19 @@ impl Model {
         if !rations {
             return true;
         }
-        let i = line as usize;
         // A line that ran out stays frozen until 1 April, even if leavers
         // bring its forecast back under the budget.
-        if c.exhausted[i] || state.exhausted(line, now) {
+        if c.exhausted[line] || state.exhausted(line, now) {
             return false;
         }
-        let budget = self.at(now).budget.lines()[i].pence();
-        if state.forecast(line, now, c.yearly[i] + yearly) <= budget {
-            c.yearly[i] += yearly;
+        let budget = self.at(now).budget.lines()[line as usize].pence();
+        if state.forecast(line, now, c.yearly[line] + yearly) <= budget {
+            c.yearly[line] += yearly;
             return true;
         }
-        if !c.exhausted[i] && !state.exhausted(line, now) {
+        if !c.exhausted[line] && !state.exhausted(line, now) {
             out.events.push(Event::BudgetExhausted { line });
-            c.exhausted[i] = true;
+            c.exhausted[line] = true;
         }
         false
     }
