@@ -1448,7 +1448,7 @@ impl<'a> Checker<'a> {
             }
             Event::RecruitmentStarted { pool, agency_cover } => {
                 let line = pool.line();
-                let b = version.budget.lines()[line as usize];
+                let b = version.budget.lines()[line];
                 if b.when_spent == WhenSpent::Ration {
                     self.cov.recruitment_rationed += 1;
                     let t = terms[pool];
@@ -1475,7 +1475,7 @@ impl<'a> Checker<'a> {
                         here()
                     ));
                 }
-                let rations = version.budget.lines()[line as usize].when_spent == WhenSpent::Ration;
+                let rations = version.budget.lines()[line].when_spent == WhenSpent::Ration;
                 if rations && line != BudgetLine::Fnsp {
                     self.cov.staff_budget_exhausted_rationed += 1;
                 }

@@ -360,7 +360,7 @@ impl Summary {
             |_| scenario.staffing(),
             |v| v.last().map_or(scenario.staffing(), |(_, s)| s.staffing()),
         );
-        let fh_fte = staffing[Pool::FamilyHelp as usize].0;
+        let fh_fte = staffing[Pool::FamilyHelp].fte;
         Summary {
             familyflow: crate::VERSION.to_string(),
             scenario: scenario.name.clone(),
@@ -595,7 +595,7 @@ impl Summary {
                         let left = metrics.total(|y| y.staff_left[pool]);
                         StaffPoolSummary {
                             pool: pool.label().into(),
-                            fte: staffing[pool as usize].0,
+                            fte: staffing[pool].fte,
                             at_end: a,
                             vacant_at_end: a.vacant(),
                             agency_share_at_end_pct: pct(u64::from(a.agency), u64::from(in_post)),
@@ -620,14 +620,13 @@ impl Summary {
             budget: BudgetLine::ALL
                 .iter()
                 .map(|&line| {
-                    let i = line as usize;
-                    let l = scenario.budget.lines()[i];
+                    let l = scenario.budget.lines()[line];
                     let versions = scenario
                         .timeline()
                         .unwrap_or_else(|_| vec![(scenario.start, scenario.clone())]);
                     let in_force = |day: crate::model::calendar::CivilDate| {
                         let v = versions.partition_point(|(from, _)| *from <= day);
-                        versions[v.saturating_sub(1)].1.budget.lines()[i].pence()
+                        versions[v.saturating_sub(1)].1.budget.lines()[line].pence()
                     };
                     BudgetLineSummary {
                         line: line.label().into(),

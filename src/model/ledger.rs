@@ -47,7 +47,7 @@ impl Model {
                 continue;
             }
             out.events.push(Event::Spent { line, pence });
-            let limit = budget.lines()[line as usize].pence();
+            let limit = budget.lines()[line].pence();
             if state.spent(line, now) > limit && !state.exhausted(line, now) {
                 out.events.push(Event::BudgetExhausted { line });
             }

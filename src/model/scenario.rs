@@ -14,19 +14,12 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::model::calendar::{Calendar, CivilDate, Minute};
+use crate::model::per::{PerLine, PerPool};
 
 /// The built-in default scenario (also shipped as `scenarios/default.toml`).
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 /// How many scenario files may extend one another in a chain.
 pub const MAX_EXTENDS: usize = 8;
-/// The `[workforce]` tables' names, in [`crate::model::event::Pool::ALL`] order.
-const POOL_FIELDS: [&str; 5] = [
-    "front_door",
-    "family_help",
-    "child_protection",
-    "lead_practitioners",
-    "fgdm_coordinators",
-];
 /// The largest budget line a scenario may set, in pounds a year.
 pub const MAX_BUDGET_POUNDS: f64 = 1e12;
 /// The largest weekly placement cost or support package, in pounds.
@@ -35,6 +28,19 @@ pub const MAX_WEEKLY_OR_ONE_OFF_POUNDS: f64 = 1e7;
 pub const MAX_SALARY_POUNDS: f64 = 1e8;
 /// The largest agency premium (10: agency staff cost 11 times as much).
 pub const MAX_AGENCY_PREMIUM: f64 = 10.0;
+/// A staff pool's funded FTE and caseload cap, and the fields that set them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Staffing {
+    /// Funded full-time equivalents.
+    pub fte: f64,
+    /// Cases a full-time worker holds at most.
+    pub cap: u32,
+    /// The field setting `fte`.
+    pub fte_field: &'static str,
+    /// The field setting `cap`.
+    pub cap_field: &'static str,
+}
+
 /// The name under which the built-in scenario is reported.
 pub const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
 
@@ -833,14 +839,14 @@ pub struct Workforce {
 
 impl Workforce {
     /// The pools in [`crate::model::event::Pool::ALL`] order.
-    pub fn pools(&self) -> [&StaffPool; 5] {
-        [
+    pub fn pools(&self) -> PerPool<&StaffPool> {
+        PerPool([
             &self.front_door,
             &self.family_help,
             &self.child_protection,
             &self.lead_practitioners,
             &self.fgdm_coordinators,
-        ]
+        ])
     }
 }
 
@@ -892,14 +898,14 @@ pub struct Budget {
 
 impl Budget {
     /// The lines in [`crate::model::event::BudgetLine::ALL`] order.
-    pub fn lines(&self) -> [&BudgetLine; 5] {
-        [
+    pub fn lines(&self) -> PerLine<&BudgetLine> {
+        PerLine([
             &self.family_help,
             &self.fgdm,
             &self.fnsp,
             &self.placements,
             &self.workforce,
-        ]
+        ])
     }
 }
 
@@ -1155,6 +1161,20 @@ impl Scenario {
     /// Checks across fields: `(field path, message)` for each problem.
     pub fn validate(&self) -> Problems {
         let mut p = Vec::new();
+        self.check_run(&mut p);
+        self.check_families(&mut p);
+        self.check_staffing(&mut p);
+        self.check_workforce(&mut p);
+        self.check_lengths(&mut p);
+        self.check_shares(&mut p);
+        self.check_money(&mut p);
+        self.check_rates(&mut p);
+        self.check_rereferral(&mut p);
+        p
+    }
+
+    /// The run and the area: name, length, start, children, monthly profile.
+    fn check_run(&self, p: &mut Problems) {
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if self.name.trim().is_empty() {
             bad("name", "must not be empty".into());
@@ -1202,6 +1222,11 @@ impl Scenario {
                 );
             }
         }
+    }
+
+    /// Families: children, sibling gaps, need.
+    fn check_families(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if self.families.children_mean.get() < 1.0 {
             bad(
                 "families.children_mean",
@@ -1225,6 +1250,11 @@ impl Scenario {
                 "all shares are 0: at least one must be greater than 0".into(),
             );
         }
+    }
+
+    /// Staffing, pool by pool: caseload caps and FTEs, the front door's accuracy, and the starting caseload the family help team can hold.
+    fn check_staffing(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         let t = &self.triage;
         if t.accuracy_with_full_data_sharing.get() < t.accuracy_without_data_sharing.get() {
             bad(
@@ -1236,31 +1266,29 @@ impl Scenario {
                 ),
             );
         }
-        if self.family_help.caseload_cap == 0 {
-            bad(
-                "family_help.caseload_cap",
-                "0 is not allowed here: expected at least 1 family per practitioner".into(),
-            );
-        }
-        for (field, cap) in [
-            ("triage.caseload_cap", self.triage.caseload_cap),
-            (
-                "child_protection.caseload_cap",
-                self.child_protection.caseload_cap,
-            ),
-            (
-                "family_network.coordinator_caseload_cap",
-                self.family_network.coordinator_caseload_cap,
-            ),
-            (
-                "lead_practitioners.caseload_cap",
-                self.lead_practitioners.caseload_cap,
-            ),
-        ] {
-            if cap == 0 {
+        for staffing in self.staffing() {
+            if staffing.cap == 0 {
                 bad(
-                    field,
+                    staffing.cap_field,
                     "0 is not allowed here: expected at least 1 family per practitioner".into(),
+                );
+            }
+            if staffing.cap > 1_000_000 {
+                bad(
+                    staffing.cap_field,
+                    format!(
+                        "{} is not allowed here: expected at most 1,000,000",
+                        staffing.cap
+                    ),
+                );
+            }
+            if staffing.fte > 10_000_000.0 {
+                bad(
+                    staffing.fte_field,
+                    format!(
+                        "{} is not allowed here: expected at most 10000000",
+                        staffing.fte
+                    ),
                 );
             }
         }
@@ -1285,7 +1313,13 @@ impl Scenario {
                 );
             }
         }
-        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
+    }
+
+    /// The workforce tables, pool by pool: attrition, recruitment, apprentices.
+    fn check_workforce(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
+        for (p, pool) in self.workforce.pools().entries() {
+            let name = p.key();
             for (field, v) in [
                 ("attrition_per_year", pool.attrition_per_year.get()),
                 (
@@ -1325,6 +1359,11 @@ impl Scenario {
                 );
             }
         }
+    }
+
+    /// Durations and sizes past which the calendar or the counts would overflow.
+    fn check_lengths(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         // Durations and sizes past these would overflow the calendar or the counts.
         for (field, v, most) in [
             (
@@ -1367,23 +1406,6 @@ impl Scenario {
                 self.rereferral.horizon_years.get(),
                 100.0,
             ),
-            ("triage.fte", self.triage.fte.get(), 10_000_000.0),
-            ("family_help.fte", self.family_help.fte.get(), 10_000_000.0),
-            (
-                "child_protection.fte",
-                self.child_protection.fte.get(),
-                10_000_000.0,
-            ),
-            (
-                "lead_practitioners.fte",
-                self.lead_practitioners.fte.get(),
-                10_000_000.0,
-            ),
-            (
-                "family_network.coordinators_fte",
-                self.family_network.coordinators_fte.get(),
-                10_000_000.0,
-            ),
         ] {
             if v > most {
                 bad(
@@ -1392,29 +1414,11 @@ impl Scenario {
                 );
             }
         }
-        for (field, cap) in [
-            ("triage.caseload_cap", self.triage.caseload_cap),
-            ("family_help.caseload_cap", self.family_help.caseload_cap),
-            (
-                "child_protection.caseload_cap",
-                self.child_protection.caseload_cap,
-            ),
-            (
-                "lead_practitioners.caseload_cap",
-                self.lead_practitioners.caseload_cap,
-            ),
-            (
-                "family_network.coordinator_caseload_cap",
-                self.family_network.coordinator_caseload_cap,
-            ),
-        ] {
-            if cap > 1_000_000 {
-                bad(
-                    field,
-                    format!("{cap} is not allowed here: expected at most 1,000,000"),
-                );
-            }
-        }
+    }
+
+    /// Shares that must not all be 0, and placements that cannot ration.
+    fn check_shares(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if self.budget.placements.when_spent == WhenSpent::Ration {
             bad(
                 "budget.placements.when_spent",
@@ -1462,7 +1466,11 @@ impl Scenario {
                 );
             }
         }
-        let pr = &self.proceedings;
+    }
+
+    /// Money, bounded so that a year's spending in pence cannot overflow the ledger.
+    fn check_money(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         // Money: bounded so that a year's spending, in pence, cannot
         // overflow the ledger (England's children's services spend about
         // £13 billion a year).
@@ -1471,10 +1479,8 @@ impl Scenario {
             self.family_network.fnsp_mean_pounds.get(),
             MAX_WEEKLY_OR_ONE_OFF_POUNDS,
         )];
-        for (name, line) in ["family_help", "fgdm", "fnsp", "placements", "workforce"]
-            .iter()
-            .zip(self.budget.lines())
-        {
+        for (l, line) in self.budget.lines().entries() {
+            let name = l.key();
             money.push((
                 format!("budget.{name}.pounds_per_year"),
                 line.pounds_per_year.get(),
@@ -1494,7 +1500,8 @@ impl Scenario {
                 MAX_WEEKLY_OR_ONE_OFF_POUNDS,
             ));
         }
-        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
+        for (p, pool) in self.workforce.pools().entries() {
+            let name = p.key();
             for (field, v) in [
                 ("salary_pounds_per_year", pool.salary_pounds_per_year.get()),
                 (
@@ -1505,7 +1512,8 @@ impl Scenario {
                 money.push((format!("workforce.{name}.{field}"), v, MAX_SALARY_POUNDS));
             }
         }
-        for (name, pool) in POOL_FIELDS.iter().zip(self.workforce.pools()) {
+        for (p, pool) in self.workforce.pools().entries() {
+            let name = p.key();
             money.push((
                 format!("workforce.{name}.agency_premium"),
                 pool.agency_premium.get(),
@@ -1520,6 +1528,13 @@ impl Scenario {
                 );
             }
         }
+    }
+
+    /// Rates, lengths and orders of proceedings, escalation and care.
+    fn check_rates(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
+        let c = &self.care;
+        let pr = &self.proceedings;
         let e = &self.escalation;
         // Rates and lengths beyond these are not a scenario but a typo: they
         // would stall a run or overflow its clock.
@@ -1593,6 +1608,11 @@ impl Scenario {
                 ),
             );
         }
+    }
+
+    /// Re-referral probabilities and the policy timeline.
+    fn check_rereferral(&self, p: &mut Problems) {
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if let Err(problems) = self.timeline() {
             for (field, message) in problems {
                 bad(&field, message);
@@ -1620,7 +1640,6 @@ impl Scenario {
                 );
             }
         }
-        p
     }
 
     /// The scenario in force from each policy date: the scenario itself from
@@ -1735,25 +1754,47 @@ impl Scenario {
         .find(|key| a.get(*key) != b.get(*key))
     }
 
-    /// Funded FTE and caseload cap of each staff pool, in
-    /// [`crate::model::event::Pool::ALL`] order.
-    pub fn staffing(&self) -> [(f64, u32); 5] {
-        [
-            (self.triage.fte.get(), self.triage.caseload_cap),
-            (self.family_help.fte.get(), self.family_help.caseload_cap),
-            (
-                self.child_protection.fte.get(),
+    /// Funded FTE and caseload cap of each staff pool, with the fields
+    /// that set them.
+    pub fn staffing(&self) -> PerPool<Staffing> {
+        let at = |fte: &NonNegative, fte_field, cap: u32, cap_field| Staffing {
+            fte: fte.get(),
+            cap,
+            fte_field,
+            cap_field,
+        };
+        PerPool([
+            at(
+                &self.triage.fte,
+                "triage.fte",
+                self.triage.caseload_cap,
+                "triage.caseload_cap",
+            ),
+            at(
+                &self.family_help.fte,
+                "family_help.fte",
+                self.family_help.caseload_cap,
+                "family_help.caseload_cap",
+            ),
+            at(
+                &self.child_protection.fte,
+                "child_protection.fte",
                 self.child_protection.caseload_cap,
+                "child_protection.caseload_cap",
             ),
-            (
-                self.lead_practitioners.fte.get(),
+            at(
+                &self.lead_practitioners.fte,
+                "lead_practitioners.fte",
                 self.lead_practitioners.caseload_cap,
+                "lead_practitioners.caseload_cap",
             ),
-            (
-                self.family_network.coordinators_fte.get(),
+            at(
+                &self.family_network.coordinators_fte,
+                "family_network.coordinators_fte",
                 self.family_network.coordinator_caseload_cap,
+                "family_network.coordinator_caseload_cap",
             ),
-        ]
+        ])
     }
 
     /// Days the run lasts, burn-in included.

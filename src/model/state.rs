@@ -17,7 +17,7 @@ use crate::model::event::{
     TriageDecision,
 };
 use crate::model::per::{PerLine, PerPool};
-use crate::model::scenario::{Scenario, WhenSpent};
+use crate::model::scenario::{Scenario, Staffing, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
 const SALARY_YEAR: Minute = 365 * DAY;
@@ -186,17 +186,21 @@ impl Family {
 
     /// A new referral (episode) of a known family at `at`.
     fn referred_again(&mut self, episode: u16, at: Minute) {
-        self.episode = episode;
-        self.previous_referral_at = Some(self.referred_at);
-        self.referred_at = at;
-        self.stage = Stage::AwaitingTriage;
-        self.stage_since = at;
-        self.triage = None;
-        self.assessed = false;
-        self.enquiry_started = None;
-        self.fgdm_held = false;
-        self.kin_named = false;
-        self.fnsp_paid = false;
+        *self = Family {
+            episode,
+            previous_referral_at: Some(self.referred_at),
+            // What outlives a referral: when the family was first known,
+            // and its place in care and in court.
+            first_referred_at: self.first_referred_at,
+            load_at_start: self.load_at_start,
+            placement: self.placement,
+            weekly_pence: self.weekly_pence,
+            lead: self.lead,
+            legal: self.legal,
+            proceedings: self.proceedings,
+            in_care: self.in_care,
+            ..Family::new(self.attributes, Stage::AwaitingTriage, at)
+        };
     }
 
     /// The youngest child's age at `at`, in whole years.
@@ -266,8 +270,8 @@ impl PoolTerms {
         let pools = s.workforce.pools();
         let lines = s.budget.lines();
         PerPool::from_fn(|pool| {
-            let (fte, cap) = staffing[pool as usize];
-            let p = pools[pool as usize];
+            let Staffing { fte, cap, .. } = staffing[pool];
+            let p = pools[pool];
             let posts = fte.ceil() as u32;
             let per_post = if posts == 0 {
                 0.0
@@ -283,7 +287,7 @@ impl PoolTerms {
                 permanent_pence: pence(salary),
                 agency_pence: pence(salary * (1.0 + p.agency_premium.get())),
                 apprentice_pence: pence(p.apprentice_salary_pounds_per_year.get()),
-                rations: lines[pool.line() as usize].when_spent == WhenSpent::Ration,
+                rations: lines[pool.line()].when_spent == WhenSpent::Ration,
             }
         })
     }

@@ -75,7 +75,7 @@ impl Model {
         for pool in Pool::ALL {
             let terms = &self.terms(now)[pool];
             let posts = terms.posts;
-            let share = s.workforce.pools()[pool as usize].agency_share.get();
+            let share = s.workforce.pools()[pool].agency_share.get();
             let agency = (libm::round(f64::from(posts) * share) as u32).min(posts);
             let permanent = posts - agency;
             starting.yearly[pool.line()] += u128::from(permanent)
@@ -127,7 +127,7 @@ impl Model {
             .stream(Purpose::StaffTurnover, entity(pool, worker), k);
         let _gap = s.uniform();
         let accept = s.uniform();
-        let p = &self.at(now).workforce.pools()[pool as usize];
+        let p = &self.at(now).workforce.pools()[pool];
         let ratio = leaving_rate(p, state.load(pool)) / (CANDIDATES_PER_YEAR / YEAR);
         if accept >= ratio {
             self.schedule_leaving(now, pool, worker, k + 1, out);
@@ -153,9 +153,7 @@ impl Model {
         out: &mut Decisions,
     ) {
         let terms = &self.terms(now)[pool];
-        let cover_p = self.at(now).workforce.pools()[pool as usize]
-            .agency_cover
-            .get();
+        let cover_p = self.at(now).workforce.pools()[pool].agency_cover.get();
         let first = state.staff[pool].next_vacancy;
         for v in first..first + vacancies {
             let (_, cover_u) = self.hire_draws(pool, v);
@@ -203,7 +201,7 @@ impl Model {
 
     fn schedule_hire(&self, now: Minute, pool: Pool, vacancy: u32, out: &mut Decisions) {
         let (u, _) = self.hire_draws(pool, vacancy);
-        let mean = self.at(now).workforce.pools()[pool as usize]
+        let mean = self.at(now).workforce.pools()[pool]
             .recruitment_weeks_mean
             .get()
             * WEEK as f64;
@@ -236,7 +234,7 @@ impl Model {
         out: &mut Decisions,
     ) {
         for pool in Pool::ALL {
-            let p = &self.at(now).workforce.pools()[pool as usize];
+            let p = &self.at(now).workforce.pools()[pool];
             let count = p.apprentices_per_year;
             if count == 0 {
                 continue;
@@ -266,7 +264,7 @@ impl Model {
         state: &State,
         out: &mut Decisions,
     ) {
-        let completion = self.at(now).workforce.pools()[pool as usize]
+        let completion = self.at(now).workforce.pools()[pool]
             .apprentice_completion
             .get();
         let qualifies = self
@@ -330,7 +328,7 @@ impl Model {
         if c.exhausted[line] || state.exhausted(line, now) {
             return false;
         }
-        let budget = self.at(now).budget.lines()[line as usize].pence();
+        let budget = self.at(now).budget.lines()[line].pence();
         if state.forecast(line, now, c.yearly[line] + yearly) <= budget {
             c.yearly[line] += yearly;
             return true;
