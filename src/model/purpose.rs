@@ -66,3 +66,42 @@ impl From<Purpose> for u8 {
         p as u8
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Purpose::*;
+
+    /// The codes are part of every stream's address: a renumbered purpose
+    /// silently changes every run. Only ever add to this list.
+    #[test]
+    fn purposes_keep_their_codes() {
+        let codes: Vec<u8> = [
+            Arrivals,
+            FamilyAttributes,
+            TriageTiming,
+            TriageDecision,
+            FamilyHelpDurations,
+            Assessment,
+            HelpOutcome,
+            ReReferral,
+            Enquiry,
+            Conference,
+            Plan,
+            Care,
+            FamilyNetwork,
+            StaffTurnover,
+            Recruitment,
+            Apprentice,
+            StartingCaseload,
+            Escalation,
+            Proceedings,
+            UnaccompaniedArrivals,
+            Unaccompanied,
+            Voluntary,
+        ]
+        .into_iter()
+        .map(u8::from)
+        .collect();
+        assert_eq!(codes, (1..=22).collect::<Vec<u8>>());
+    }
+}
