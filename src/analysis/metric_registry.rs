@@ -2327,7 +2327,7 @@ pub fn dictionary_markdown() -> String {
 pub fn metrics_doc() -> String {
     format!(
         "# Metrics\n\n\
-         <!-- Generated from src/metric_registry.rs (`metric_registry::dictionary_markdown`). \
+         <!-- Generated from src/analysis/metric_registry.rs (`metric_registry::dictionary_markdown`). \
          Do not edit: regenerate with `FAMILYFLOW_BLESS=1 cargo test --test metrics`. -->\n\n\
          {}",
         dictionary_markdown()

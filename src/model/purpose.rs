@@ -30,7 +30,8 @@ pub enum Purpose {
     /// Care: emergency entry, placement, time in care and exit (entity = family, occasion = episode).
     Care = 12,
     /// Family group decision-making and support packages (entity = family,
-    /// occasion = episode x 2 + offer point: 0 at a plan's start, 1 before proceedings).
+    /// occasion = episode x 4 + offer point: 0 at a plan's start, 1 before
+    /// proceedings, 2 at a family help assessment).
     FamilyNetwork = 13,
     /// A permanent worker's candidate leaving times and their acceptance
     /// (entity = pool << 32 | worker, occasion = candidate number).
