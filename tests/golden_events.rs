@@ -39,7 +39,7 @@ const STATE_HASH: u64 = 0x0123_4567_89AB_CDEF;
 // ---------------------------------------------------------------- the lists
 
 /// Every `Event` variant, in declaration order: position = tag in the log.
-const VARIANTS: [&str; 46] = [
+const VARIANTS: [&str; 50] = [
     "FamilyReferred",
     "FamilyReReferred",
     "TriageDecided",
@@ -86,6 +86,10 @@ const VARIANTS: [&str; 46] = [
     "LegalStatusChanged",
     "KinshipArrangementMade",
     "UnaccompaniedChildArrived",
+    "PlacedOutOfArea",
+    "PlacementMoved",
+    "FosterPlacesApproved",
+    "FosterPlacesLost",
 ];
 
 /// The variant's tag (its position in `VARIANTS`). No wildcard arm: a new
@@ -138,6 +142,10 @@ fn variant(e: &Event) -> usize {
         Event::LegalStatusChanged { .. } => 43,
         Event::KinshipArrangementMade { .. } => 44,
         Event::UnaccompaniedChildArrived { .. } => 45,
+        Event::PlacedOutOfArea { .. } => 46,
+        Event::PlacementMoved { .. } => 47,
+        Event::FosterPlacesApproved { .. } => 48,
+        Event::FosterPlacesLost { .. } => 49,
     }
 }
 
@@ -315,6 +323,10 @@ fn carried(e: &Event, seen: &mut Seen) {
             seen.value(*placement);
         }
         Event::LeftCare { exit, .. } => seen.value(*exit),
+        Event::PlacementMoved { placement, .. } => seen.value(*placement),
+        Event::PlacedOutOfArea { .. }
+        | Event::FosterPlacesApproved { .. }
+        | Event::FosterPlacesLost { .. } => {}
         Event::FgdmOffered { accepted, .. } => seen.flag("accepted", *accepted),
         Event::FgdmHeld { kin_named, .. } => seen.flag("kin_named", *kin_named),
         Event::StaffStarted { pool, .. }
@@ -599,6 +611,16 @@ fn all_events() -> Vec<Timed> {
             network: 0,
         },
     });
+    push(Event::PlacedOutOfArea { family: f(3) });
+    for (i, placement) in Placement::all().into_iter().enumerate() {
+        push(Event::PlacementMoved {
+            family: f(i as u32),
+            placement,
+            weekly_pence: [0, 1, 650_000, u64::MAX][i],
+        });
+    }
+    push(Event::FosterPlacesApproved { places: 7 });
+    push(Event::FosterPlacesLost { places: u32::MAX });
     out
 }
 

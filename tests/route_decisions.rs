@@ -44,10 +44,12 @@ const ALL: NonNegative = NonNegative(1.0);
 
 /// The built-in scenario from an empty start, with a perfect front door
 /// and no side routes (no re-referral, no risk rise, no FGDM, no section 20,
-/// no emergency or urgent entries to care), then `edit`.
+/// no emergency or urgent entries to care, no placement sufficiency: every
+/// placement drawn is free and in the area), then `edit`.
 fn scenario(edit: impl FnOnce(&mut Scenario)) -> Scenario {
     let mut s = Scenario::default_scenario();
     s.burn_in_years = 0;
+    s.placements = None;
     s.triage.accuracy_without_data_sharing = ALWAYS;
     s.triage.accuracy_with_full_data_sharing = ALWAYS;
     s.rereferral.within_12_months_after_no_action = NEVER;

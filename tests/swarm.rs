@@ -79,7 +79,8 @@ use familyflow::engine::log::LogError;
 use familyflow::engine::EventSink;
 use familyflow::model::calendar::{Calendar, CivilDate, Minute, DAY, WEEK};
 use familyflow::model::event::{
-    BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Pool, Timed,
+    BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Pool,
+    Timed,
 };
 use familyflow::model::input::ScenarioInput;
 use familyflow::model::projection::{fold, Metrics};
@@ -901,6 +902,8 @@ struct Coverage {
     recruitment_rationed: u64,
     sibling_groups_in_care: u64,
     siblings_left_at_18: u64,
+    placement_moves: u64,
+    placed_out_of_area: u64,
     left_care_at_18: u64,
     closed_as_adult: u64,
     entries_emergency: u64,
@@ -935,6 +938,8 @@ impl Coverage {
             recruitment_rationed,
             sibling_groups_in_care,
             siblings_left_at_18,
+            placement_moves,
+            placed_out_of_area,
             left_care_at_18,
             closed_as_adult,
             entries_emergency,
@@ -1286,11 +1291,27 @@ impl<'a> Checker<'a> {
                                 here()
                             ));
                         }
-                        let cost = version.care.weekly_cost_pounds.pence()[placement as usize];
-                        if weekly_pence != cost {
+                        if !placement_costs(version, placement).contains(&weekly_pence) {
                             self.fail(format!(
-                                "{}: placed at {weekly_pence} pence a week, version {v} says {cost}",
-                                here()
+                                "{}: placed at {weekly_pence} pence a week, version {v} says {:?}",
+                                here(),
+                                placement_costs(version, placement)
+                            ));
+                        }
+                    }
+                    Event::PlacementMoved {
+                        placement,
+                        weekly_pence,
+                        ..
+                    } => {
+                        if version.placements.is_none() {
+                            self.fail(format!("{}: a move without [placements]", here()));
+                        }
+                        if !placement_costs(version, placement).contains(&weekly_pence) {
+                            self.fail(format!(
+                                "{}: moved at {weekly_pence} pence a week, version {v} says {:?}",
+                                here(),
+                                placement_costs(version, placement)
                             ));
                         }
                     }
@@ -1647,6 +1668,14 @@ impl<'a> Checker<'a> {
                     CareRoute::Proceedings => self.cov.entries_proceedings += n,
                 }
             }
+            Event::PlacementMoved { weekly_pence, .. } => {
+                let (_, n, weekly) = before.unwrap_or((Stage::Between, 0, 0));
+                let rate = &mut self.rate[BudgetLine::Placements as usize];
+                *rate = *rate - u128::from(weekly) * u128::from(n)
+                    + u128::from(weekly_pence) * u128::from(n);
+                self.cov.placement_moves += 1;
+            }
+            Event::PlacedOutOfArea { .. } => self.cov.placed_out_of_area += 1,
             Event::SiblingLeftCare { .. } => {
                 let (_, _, weekly) = before.unwrap_or((Stage::Between, 0, 0));
                 self.looked_after = self.looked_after.saturating_sub(1);
@@ -1866,6 +1895,19 @@ impl<'a> Checker<'a> {
                 self.metrics.in_care().iter().sum::<u64>()
             ));
         }
+        if let Some(places) = &s.places {
+            let placed: u64 = places
+                .in_area
+                .iter()
+                .chain(places.out_of_area.iter())
+                .map(|&n| u64::from(n))
+                .sum();
+            if placed != in_care {
+                problems.push(format!(
+                    "{placed} children in places in the area and out of it, {in_care} in care"
+                ));
+            }
+        }
         if placement_rate != self.rate[BudgetLine::Placements as usize] {
             problems.push(format!(
                 "placements cost {placement_rate} pence a week in the families, {} from the events",
@@ -1883,6 +1925,17 @@ impl<'a> Checker<'a> {
             self.fail(format!("scan before {context}: {p}"));
         }
     }
+}
+
+/// The weekly costs a placement may have under `version`: its type's, and
+/// with `[placements]` its type's out of the area.
+fn placement_costs(version: &Scenario, placement: Placement) -> Vec<u64> {
+    let cost = version.care.weekly_cost_pounds.pence()[placement as usize];
+    let mut costs = vec![cost];
+    if let Some(p) = &version.placements {
+        costs.push((cost as f64 * p.out_of_area_cost_factor.get()).round() as u64);
+    }
+    costs
 }
 
 /// Every number in a JSON value: finite, 0 or more, below the bound.
@@ -2400,6 +2453,8 @@ fn swarm_of_random_scenarios_keeps_every_invariant() {
             ("recruitment on a rationed line", total.recruitment_rationed),
             ("sibling groups in care", total.sibling_groups_in_care),
             ("siblings leaving care at 18", total.siblings_left_at_18),
+            ("placement moves", total.placement_moves),
+            ("placements out of the area", total.placed_out_of_area),
             ("leaving care at 18", total.left_care_at_18),
             ("cases closed at 18", total.closed_as_adult),
             ("emergency entries", total.entries_emergency),

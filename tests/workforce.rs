@@ -663,6 +663,17 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
                 let (since, w, n) = weekly.remove(&family.0).expect("entered care");
                 pence_minutes += u128::from(w * n) * u128::from(t.at - since);
             }
+            // A move changes the weekly cost from now on.
+            Event::PlacementMoved {
+                family,
+                weekly_pence,
+                ..
+            } => {
+                let (since, w, n) = weekly.get_mut(&family.0).expect("in care");
+                pence_minutes += u128::from(*w * *n) * u128::from(t.at - *since);
+                *since = t.at;
+                *w = weekly_pence;
+            }
             Event::Spent {
                 line: BudgetLine::Placements,
                 pence,

@@ -157,6 +157,31 @@ pub struct Care {
     pub unaccompanied_arrivals: u64,
     /// Days in care over the run, summed over children (exact, in days).
     pub child_days_in_care: f64,
+    /// Placement sufficiency (zero without a scenario's `[placements]`).
+    #[serde(default)]
+    pub sufficiency: Sufficiency,
+}
+
+/// Where children in care were placed, how often they moved, and the
+/// council's own foster carers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sufficiency {
+    /// Children placed, at entry to care and at each move.
+    pub placements_made: u64,
+    /// Of those, placed outside the area, %.
+    pub placed_out_of_area_pct: f64,
+    /// Children who moved placement.
+    pub placement_moves: u64,
+    /// Moves per child-year in care.
+    pub placement_moves_per_child_year: f64,
+    /// Children looked after outside the area at the end.
+    pub out_of_area_at_end: u64,
+    /// Looked-after children with independent fostering agency carers at the end, %.
+    pub agency_foster_share_pct: f64,
+    /// Looked-after children in children's homes at the end, %.
+    pub residential_share_pct: f64,
+    /// Approved places with the council's own foster carers at the end.
+    pub in_house_foster_places_at_end: u64,
 }
 
 /// Family networks over the run.
@@ -551,6 +576,37 @@ impl Summary {
                         .collect(),
                     unaccompanied_arrivals: metrics.unaccompanied_arrivals,
                     child_days_in_care: metrics.in_care_minutes as f64 / DAY as f64,
+                    sufficiency: {
+                        let made = metrics.total(|y| y.placements_made);
+                        let moves = metrics.total(|y| y.placement_moves);
+                        let child_years = metrics.in_care_minutes as f64 / (365.0 * DAY as f64);
+                        Sufficiency {
+                            placements_made: made,
+                            placed_out_of_area_pct: pct(
+                                metrics.total(|y| y.placed_out_of_area),
+                                made,
+                            ),
+                            placement_moves: moves,
+                            placement_moves_per_child_year: if child_years > 0.0 {
+                                round2(moves as f64 / child_years)
+                            } else {
+                                0.0
+                            },
+                            out_of_area_at_end: metrics.out_of_area,
+                            agency_foster_share_pct: pct(
+                                in_care[Placement::AgencyFoster],
+                                looked_after,
+                            ),
+                            residential_share_pct: pct(
+                                in_care[Placement::Residential],
+                                looked_after,
+                            ),
+                            in_house_foster_places_at_end: state
+                                .places
+                                .as_ref()
+                                .map_or(0, |p| u64::from(p.in_house_approved)),
+                        }
+                    },
                 }
             },
             closures: ClosureReason::ALL

@@ -643,6 +643,32 @@ pub const LEVERS: &[Lever] = &[
         },
         effects: LESS_HELP,
     },
+    Lever {
+        name: "foster carer recruitment ×2 (placements.in_house_foster_approved_per_10k_children_per_year × 2)",
+        policy: |s| {
+            let approved = s.placements.as_ref().map_or(0.0, |p| {
+                p.in_house_foster_approved_per_10k_children_per_year.get()
+            });
+            vec![(
+                "placements.in_house_foster_approved_per_10k_children_per_year",
+                (approved * 2.0).into(),
+            )]
+        },
+        effects: &[
+            Effect {
+                keys: &[("care.in_house_foster_places_at_end", Up)],
+            },
+            Effect {
+                keys: &[("care.agency_foster_share_pct", Down)],
+            },
+            Effect {
+                keys: &[("care.placed_out_of_area_pct", Down)],
+            },
+            Effect {
+                keys: &[("care.placement_spend_pence", Down)],
+            },
+        ],
+    },
 ];
 
 /// The default scenario as the levers run it: built in, [`LEVER_YEARS`] years.

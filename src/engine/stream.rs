@@ -161,6 +161,18 @@ impl Stream {
         (libm::round(self.exponential(mean_minutes)) as u64).max(1)
     }
 
+    /// Poisson with the given mean (by counting unit exponential gaps; for
+    /// the modest means of monthly counts).
+    pub fn poisson(&mut self, mean: f64) -> u32 {
+        let mut n = 0u32;
+        let mut t = self.exponential(1.0);
+        while t < mean && n < u32::MAX {
+            n += 1;
+            t += self.exponential(1.0);
+        }
+        n
+    }
+
     /// Index drawn with the given weights (which need not sum to 1; at least one positive).
     pub fn pick(&mut self, weights: &[f64]) -> usize {
         let total: f64 = weights.iter().sum();

@@ -171,18 +171,18 @@ impl Model {
         route: CareRoute,
         legal: LegalStatus,
         kin_named: bool,
+        state: &State,
         out: &mut Decisions,
     ) {
         let episode = f.episode;
         let d = self.care_draws(now, family, episode, f);
         let with_kin =
             kin_named && d.kin < self.at(now).family_network.kinship_when_kin_named.get();
-        let placement = if with_kin {
+        let fit = if with_kin {
             Placement::Kinship
         } else {
             d.placement
         };
-        let weekly_pence = self.at(now).care.weekly_cost_pounds.pence()[placement as usize];
         let alone = match route {
             CareRoute::Unaccompanied => true,
             CareRoute::Voluntary => {
@@ -196,6 +196,8 @@ impl Model {
         } else {
             f.children_under_18(family, now + DAY).max(1)
         };
+        let (placement, away) = self.place(now, fit, children, state);
+        let weekly_pence = self.weekly_pence(now, placement, away);
         out.events.push(Event::EnteredCare {
             family,
             route,
@@ -203,8 +205,12 @@ impl Model {
             weekly_pence,
             children,
         });
+        self.schedule_placement_break(now, family, episode, now, 0, placement, out);
         self.schedule_siblings_turning_18(now, family, episode, f, children, out);
         out.events.push(Event::LegalStatusChanged { family, legal });
+        if away {
+            out.events.push(Event::PlacedOutOfArea { family });
+        }
         match legal {
             // Unaccompanied children stay until they are 18.
             LegalStatus::Section20 if route == CareRoute::Unaccompanied => {
@@ -309,6 +315,7 @@ impl Model {
         self.schedule_leaving_care(now, family, 0, &f, d.stay, out);
         let children = f.looked_after_when_opened(family, now);
         self.schedule_siblings_turning_18(now, family, 0, &f, children, out);
+        self.schedule_placement_break(now, family, 0, now, 0, d.placement, out);
         (d.placement, weekly)
     }
 
@@ -419,6 +426,7 @@ impl Model {
             CareRoute::Unaccompanied,
             LegalStatus::Section20,
             false,
+            state,
             out,
         );
     }
@@ -465,6 +473,7 @@ impl Model {
             CareRoute::Voluntary,
             LegalStatus::Section20,
             f.kin_named,
+            state,
             out,
         );
         true

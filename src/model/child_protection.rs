@@ -117,7 +117,7 @@ impl Model {
         } else {
             cp.conference_probability_not_at_risk.get()
         };
-        if self.urgent_proceedings(now, family, f, out) {
+        if self.urgent_proceedings(now, family, f, state, out) {
             return;
         }
         if self.emergency_care(now, family, episode, f) {
@@ -133,6 +133,7 @@ impl Model {
                 CareRoute::Emergency,
                 legal,
                 f.kin_named,
+                state,
                 out,
             );
             return;

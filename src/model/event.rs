@@ -935,6 +935,32 @@ pub enum Event {
         /// Its attributes.
         attributes: Attributes,
     },
+    /// The placement just made (`EnteredCare` or `PlacementMoved`) is
+    /// outside the area: no place of its type was free within it.
+    PlacedOutOfArea {
+        /// The family.
+        family: FamilyId,
+    },
+    /// The children in care moved to another placement (a breakdown).
+    PlacementMoved {
+        /// The family.
+        family: FamilyId,
+        /// Where they live now.
+        placement: Placement,
+        /// What it costs a week for each child, in pence.
+        weekly_pence: u64,
+    },
+    /// New places with the council's own foster carers were approved.
+    FosterPlacesApproved {
+        /// How many.
+        places: u32,
+    },
+    /// Places with the council's own foster carers were lost (carers
+    /// stopped fostering; one with a child keeps it until it moves on).
+    FosterPlacesLost {
+        /// How many.
+        places: u32,
+    },
 }
 
 impl Event {
@@ -958,6 +984,8 @@ impl Event {
             | Event::EnteredCare { family, .. }
             | Event::LeftCare { family, .. }
             | Event::SiblingLeftCare { family }
+            | Event::PlacedOutOfArea { family }
+            | Event::PlacementMoved { family, .. }
             | Event::FgdmOffered { family, .. }
             | Event::FgdmHeld { family, .. }
             | Event::FnspPaid { family, .. }
@@ -986,6 +1014,8 @@ impl Event {
             | Event::Spent { .. }
             | Event::RecruitmentCancelled { .. }
             | Event::BudgetExhausted { .. }
+            | Event::FosterPlacesApproved { .. }
+            | Event::FosterPlacesLost { .. }
             | Event::MeasurementStarted => return None,
         };
         Some(family)
@@ -1012,6 +1042,10 @@ impl Event {
             Event::EnteredCare { .. } => "EnteredCare",
             Event::LeftCare { .. } => "LeftCare",
             Event::SiblingLeftCare { .. } => "SiblingLeftCare",
+            Event::PlacedOutOfArea { .. } => "PlacedOutOfArea",
+            Event::PlacementMoved { .. } => "PlacementMoved",
+            Event::FosterPlacesApproved { .. } => "FosterPlacesApproved",
+            Event::FosterPlacesLost { .. } => "FosterPlacesLost",
             Event::FgdmOffered { .. } => "FgdmOffered",
             Event::FgdmHeld { .. } => "FgdmHeld",
             Event::FnspPaid { .. } => "FnspPaid",
@@ -1175,7 +1209,21 @@ impl fmt::Display for Event {
             | Event::Disengaged { .. }
             | Event::PreProceedingsStarted { .. }
             | Event::ProceedingsIssued { .. }
-            | Event::SiblingLeftCare { .. } => Ok(()),
+            | Event::SiblingLeftCare { .. }
+            | Event::PlacedOutOfArea { .. } => Ok(()),
+            Event::PlacementMoved {
+                placement,
+                weekly_pence,
+                ..
+            } => write!(
+                f,
+                " placement={} weekly=£{:.2}",
+                placement.label(),
+                *weekly_pence as f64 / 100.0
+            ),
+            Event::FosterPlacesApproved { places } | Event::FosterPlacesLost { places } => {
+                write!(f, " places={places}")
+            }
             Event::FamilyHelpQueued { .. }
             | Event::FgdmUnavailable { .. }
             | Event::FgdmCoordinationEnded { .. }

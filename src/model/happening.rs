@@ -70,4 +70,8 @@ pub enum Happening {
     LetterSent(FamilyId),
     /// An older brother or sister in care turns 18 (episode).
     SiblingTurns18(FamilyId, u16),
+    /// A placement may break down (with `[placements]`): the children move
+    /// unless they have left care (family, episode, minute they came into
+    /// care, move number from 0).
+    PlacementBreaks(FamilyId, u16, Minute, u16),
 }

@@ -52,6 +52,7 @@ impl Model {
                 out.events.push(Event::BudgetExhausted { line });
             }
         }
+        self.foster_carers(now, state, out);
         self.schedule_month_end(now + 1, out);
     }
 }

@@ -30,6 +30,7 @@ pub mod input;
 pub mod keys;
 pub mod ledger;
 pub mod per;
+pub mod placements;
 pub mod policy;
 pub mod proceedings;
 pub mod projection;
@@ -285,6 +286,9 @@ impl Model {
             }
             Happening::SiblingTurns18(family, episode) => {
                 self.sibling_turns_18(now, family, episode, state, out)
+            }
+            Happening::PlacementBreaks(family, episode, since, k) => {
+                self.placement_breaks(now, family, episode, since, k, state, out)
             }
             Happening::Start => self.start_staff(now, state, out),
             Happening::MayLeave(pool, worker, k) => {

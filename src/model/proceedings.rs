@@ -91,6 +91,7 @@ impl Model {
     /// Care proceedings are issued now; their final order is put on the
     /// agenda (by the 18th birthday), and with `remove` the child comes
     /// into care under an interim care order.
+    #[allow(clippy::too_many_arguments)]
     fn issue_proceedings(
         &self,
         now: Minute,
@@ -98,6 +99,7 @@ impl Model {
         f: &Family,
         length: Minute,
         remove: bool,
+        state: &State,
         out: &mut Decisions,
     ) {
         out.events.push(Event::ProceedingsIssued { family });
@@ -112,6 +114,7 @@ impl Model {
                 CareRoute::Proceedings,
                 LegalStatus::InterimCareOrder,
                 f.kin_named,
+                state,
                 out,
             );
         }
@@ -126,6 +129,7 @@ impl Model {
         now: Minute,
         family: FamilyId,
         f: &Family,
+        state: &State,
         out: &mut Decisions,
     ) -> bool {
         let p = self.at(now).proceedings.urgent_issue_for_babies.get();
@@ -144,7 +148,7 @@ impl Model {
             family,
             conference: false,
         });
-        self.issue_proceedings(now, family, f, d.length, true, out);
+        self.issue_proceedings(now, family, f, d.length, true, state, out);
         true
     }
 
@@ -219,7 +223,7 @@ impl Model {
             && self.may_enter_care(now, family, f);
         if issue {
             let remove = d.removal < s.proceedings.removal_at_issue.get();
-            self.issue_proceedings(now, family, f, d.length, remove, out);
+            self.issue_proceedings(now, family, f, d.length, remove, state, out);
         } else if diverted && f.kin_named && d.kin < n.kin_care_when_diverted.get() {
             out.events.push(Event::KinshipArrangementMade {
                 family,
@@ -288,6 +292,7 @@ impl Model {
                     CareRoute::Proceedings,
                     legal,
                     f.kin_named,
+                    state,
                     out,
                 );
             }
@@ -393,7 +398,7 @@ impl Model {
         let u = d.after_emergency;
         if !adult && u < p.issue_after_emergency.get() {
             // Already in care: the interim order replaces the emergency one.
-            self.issue_proceedings(now, family, f, d.length, false, out);
+            self.issue_proceedings(now, family, f, d.length, false, state, out);
             out.events.push(Event::LegalStatusChanged {
                 family,
                 legal: LegalStatus::InterimCareOrder,

@@ -23,6 +23,14 @@ use crate::model::per::{
 };
 use crate::model::state::{Family, Inconsistent, Stage, State};
 
+/// Whether `family`'s children are placed outside the area.
+fn away(state: &State, family: FamilyId) -> bool {
+    state
+        .places
+        .as_ref()
+        .is_some_and(|p| p.away.contains(&family))
+}
+
 /// How many of a known family's children are under 18 at `at` (the
 /// children a per-child count counts; 1 if the family is unknown).
 fn children(state: &State, family: FamilyId, at: Minute) -> u64 {
@@ -135,6 +143,15 @@ pub struct PeriodCounts {
     pub care_entries_by_age: PerAgeBand<u64>,
     /// Children who left care, by way out in [`CareExit`] order.
     pub care_exits_by_reason: PerExit<u64>,
+    /// Children placed: at entry to care and at each move.
+    #[serde(default)]
+    pub placements_made: u64,
+    /// Of those, children placed outside the area.
+    #[serde(default)]
+    pub placed_out_of_area: u64,
+    /// Children who moved placement (a breakdown).
+    #[serde(default)]
+    pub placement_moves: u64,
 }
 
 /// A staff pool's people and cases at a moment.
@@ -261,6 +278,9 @@ impl PeriodCounts {
                 *x += y;
             }
         }
+        self.placements_made += o.placements_made;
+        self.placed_out_of_area += o.placed_out_of_area;
+        self.placement_moves += o.placement_moves;
     }
 
     /// Spent on placements in the period, in pence.
@@ -348,6 +368,8 @@ pub struct Metrics {
     /// The family whose entry to care was the last event and how many
     /// children came in, until their legal status at entry is seen.
     entering: Option<(FamilyId, u64)>,
+    /// Children looked after outside the area now.
+    pub out_of_area: u64,
 }
 
 impl Metrics {
@@ -391,6 +413,7 @@ impl Metrics {
             unaccompanied_arrivals: 0,
             measured_from: 0,
             entering: None,
+            out_of_area: 0,
         }
     }
 
@@ -411,6 +434,7 @@ impl Metrics {
         fresh.max_waiting = self.waiting;
         fresh.on_plan = self.on_plan;
         fresh.in_care = self.in_care;
+        fresh.out_of_area = self.out_of_area;
         fresh.last = at;
         fresh.measured_from = at;
         *self = fresh;
@@ -580,6 +604,7 @@ impl Metrics {
                 let m = self.month();
                 m.care_entries[placement] += n;
                 m.care_entries_by_route[route] += n;
+                m.placements_made += n;
                 for (a, b) in m.care_entries_by_age.iter_mut().zip(bands) {
                     *a += b;
                 }
@@ -593,6 +618,9 @@ impl Metrics {
             Event::SiblingLeftCare { family } => {
                 if let Some(p) = before.family(family).and_then(|f| f.placement) {
                     self.in_care[p] = self.in_care[p].saturating_sub(1);
+                }
+                if away(before, family) {
+                    self.out_of_area = self.out_of_area.saturating_sub(1);
                 }
                 self.care_exits[CareExit::Aged18] += 1;
                 let m = self.month();
@@ -626,12 +654,38 @@ impl Metrics {
                 self.month().kinship_arrangements += children(before, family, at)
             }
             Event::UnaccompaniedChildArrived { .. } => self.unaccompanied_arrivals += 1,
+            Event::PlacedOutOfArea { family } => {
+                let n = before.family(family).map_or(1, |f| u64::from(f.in_care));
+                self.out_of_area += n;
+                self.month().placed_out_of_area += n;
+            }
+            Event::PlacementMoved {
+                family, placement, ..
+            } => {
+                if let Some(f) = before.family(family) {
+                    let n = u64::from(f.in_care);
+                    if let Some(old) = f.placement {
+                        self.in_care[old] = self.in_care[old].saturating_sub(n);
+                    }
+                    self.in_care[placement] += n;
+                    if away(before, family) {
+                        self.out_of_area = self.out_of_area.saturating_sub(n);
+                    }
+                    let m = self.month();
+                    m.placement_moves += n;
+                    m.placements_made += n;
+                }
+            }
+            Event::FosterPlacesApproved { .. } | Event::FosterPlacesLost { .. } => {}
             Event::LeftCare { family, exit } => {
                 let (placement, n) = before
                     .family(family)
                     .map_or((None, 1), |f| (f.placement, u64::from(f.in_care.max(1))));
                 if let Some(p) = placement {
                     self.in_care[p] = self.in_care[p].saturating_sub(n);
+                }
+                if away(before, family) {
+                    self.out_of_area = self.out_of_area.saturating_sub(n);
                 }
                 self.care_exits[exit] += n;
                 let m = self.month();

@@ -59,6 +59,12 @@ pub enum Purpose {
     /// Section 20 accommodation from family help or a plan (entity =
     /// family, occasion = episode).
     Voluntary = 22,
+    /// Placement moves: the time to the next breakdown (entity = family,
+    /// occasion = episode << 16 | move number).
+    Placement = 23,
+    /// In-house foster places approved and lost at a month's end (entity 0,
+    /// occasion = the day of the run).
+    FosterCarers = 24,
 }
 
 impl From<Purpose> for u8 {
@@ -99,10 +105,12 @@ mod tests {
             UnaccompaniedArrivals,
             Unaccompanied,
             Voluntary,
+            Placement,
+            FosterCarers,
         ]
         .into_iter()
         .map(u8::from)
         .collect();
-        assert_eq!(codes, (1..=22).collect::<Vec<u8>>());
+        assert_eq!(codes, (1..=24).collect::<Vec<u8>>());
     }
 }

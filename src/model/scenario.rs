@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::model::calendar::{Calendar, CivilDate, Minute};
-use crate::model::per::{PerLine, PerPool};
+use crate::model::per::{PerLine, PerPlacement, PerPool};
 
 /// The built-in default scenario (also shipped as `scenarios/default.toml`).
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
@@ -230,6 +230,12 @@ pub struct Scenario {
     /// it a run starts with no open cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_caseload: Option<StartingCaseload>,
+    /// Placement sufficiency: the places an area has and how children are
+    /// matched to them, moved and placed out of the area (optional; without
+    /// it every placement drawn is available, in the area, for as long as
+    /// the child is in care).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placements: Option<Placements>,
     /// Dated changes to any parameter except `name`, `description`, `start`,
     /// `years`, `bank_holidays`, `families` and `starting_caseload` (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -752,6 +758,69 @@ impl PlacementCosts {
     }
 }
 
+/// Placement sufficiency. A child is matched as practice does: kin first
+/// where named (or where the placement drawn is kinship), then the
+/// council's own foster carers while they have a free place, then an
+/// independent fostering agency; a child whose needs call for a
+/// children's home goes to one of the area's beds while one is free. Past
+/// the area's agency places and beds, the child is placed out of the area
+/// at `out_of_area_cost_factor` times the weekly cost.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Placements {
+    /// Approved places with the council's own foster carers at the start,
+    /// per 10,000 children in the area.
+    pub in_house_foster_places_per_10k_children: NonNegative,
+    /// New in-house places approved a year (recruitment; Poisson, settled
+    /// at each month's end), per 10,000 children.
+    pub in_house_foster_approved_per_10k_children_per_year: NonNegative,
+    /// Share of approved in-house places lost a year (carers leaving
+    /// fostering; one with a child keeps it until it moves on).
+    pub in_house_foster_lost_per_year: NonNegative,
+    /// Independent fostering agency places within the area, per 10,000 children.
+    pub agency_foster_places_in_area_per_10k_children: NonNegative,
+    /// Children's home beds within the area, per 10,000 children.
+    pub residential_beds_in_area_per_10k_children: NonNegative,
+    /// Weekly cost of a placement outside the area, as a multiple of its
+    /// type's cost (1: the same).
+    pub out_of_area_cost_factor: Positive,
+    /// Placement moves (breakdowns) a year, by the placement a child is in.
+    pub moves_per_year: PlacementRates,
+}
+
+impl Placements {
+    /// A per-10,000 figure as a whole number for an area of `children`.
+    pub fn for_area(per_10k: &NonNegative, children: u64) -> u32 {
+        libm::round(per_10k.get() * children as f64 / 10_000.0).min(f64::from(u32::MAX)) as u32
+    }
+}
+
+/// A rate a year for each placement type.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementRates {
+    /// With relatives or friends.
+    pub kinship: NonNegative,
+    /// The council's own foster carers.
+    pub in_house_foster: NonNegative,
+    /// Independent fostering agency carers.
+    pub agency_foster: NonNegative,
+    /// Children's homes.
+    pub residential: NonNegative,
+}
+
+impl PlacementRates {
+    /// The rates by placement.
+    pub fn rates(&self) -> PerPlacement<f64> {
+        PerPlacement([
+            self.kinship.get(),
+            self.in_house_foster.get(),
+            self.agency_foster.get(),
+            self.residential.get(),
+        ])
+    }
+}
+
 /// Relative shares of the ways out of care before 18 (they need not sum to 1).
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1169,6 +1238,7 @@ impl Scenario {
         self.check_shares(&mut p);
         self.check_money(&mut p);
         self.check_rates(&mut p);
+        self.check_placements(&mut p);
         self.check_rereferral(&mut p);
         p
     }
@@ -1610,6 +1680,62 @@ impl Scenario {
         }
     }
 
+    /// Placement sufficiency: places and rates within bounds.
+    fn check_placements(&self, p: &mut Problems) {
+        let Some(pl) = &self.placements else {
+            return;
+        };
+        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
+        let r = &pl.moves_per_year;
+        for (field, v, most) in [
+            (
+                "in_house_foster_places_per_10k_children",
+                pl.in_house_foster_places_per_10k_children.get(),
+                10_000.0,
+            ),
+            (
+                "agency_foster_places_in_area_per_10k_children",
+                pl.agency_foster_places_in_area_per_10k_children.get(),
+                10_000.0,
+            ),
+            (
+                "residential_beds_in_area_per_10k_children",
+                pl.residential_beds_in_area_per_10k_children.get(),
+                10_000.0,
+            ),
+            (
+                "in_house_foster_approved_per_10k_children_per_year",
+                pl.in_house_foster_approved_per_10k_children_per_year.get(),
+                10_000.0,
+            ),
+            (
+                "in_house_foster_lost_per_year",
+                pl.in_house_foster_lost_per_year.get(),
+                12.0,
+            ),
+            (
+                "out_of_area_cost_factor",
+                pl.out_of_area_cost_factor.get(),
+                10.0,
+            ),
+            ("moves_per_year.kinship", r.kinship.get(), 52.0),
+            (
+                "moves_per_year.in_house_foster",
+                r.in_house_foster.get(),
+                52.0,
+            ),
+            ("moves_per_year.agency_foster", r.agency_foster.get(), 52.0),
+            ("moves_per_year.residential", r.residential.get(), 52.0),
+        ] {
+            if v > most {
+                bad(
+                    &format!("placements.{field}"),
+                    format!("{v} is not allowed here: expected at most {most}"),
+                );
+            }
+        }
+    }
+
     /// Re-referral probabilities and the policy timeline.
     fn check_rereferral(&self, p: &mut Problems) {
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
@@ -1712,6 +1838,12 @@ impl Scenario {
             }
             merge(&mut table, change.changes.clone());
             match table.clone().try_into::<Scenario>() {
+                Ok(version) if version.placements.is_some() != self.placements.is_some() => {
+                    problems.push((
+                        format!("{at}.placements"),
+                        "`placements` cannot be switched on or off during a run: give the scenario a `[placements]` table and change its values".into(),
+                    ));
+                }
                 Ok(version) => {
                     for (field, message) in version.validate() {
                         problems.push((

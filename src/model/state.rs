@@ -5,7 +5,7 @@
 //! team's caseload and waiting list. A family closed for good is dropped, so
 //! memory follows the families open at once, not the length of the run.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -16,8 +16,8 @@ use crate::model::event::{
     Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
     TriageDecision,
 };
-use crate::model::per::{PerLine, PerPool};
-use crate::model::scenario::{Scenario, Staffing, WhenSpent};
+use crate::model::per::{PerLine, PerPlacement, PerPool};
+use crate::model::scenario::{Placements, Scenario, Staffing, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
 const SALARY_YEAR: Minute = 365 * DAY;
@@ -415,6 +415,44 @@ pub struct StateImage {
     pub ledger: Ledger,
     /// Families in each stage.
     pub stage_count: [u32; Stage::COUNT],
+    /// Placement sufficiency's bookkeeping, if the scenario has it.
+    pub places: Option<Places>,
+}
+
+/// Placement sufficiency's bookkeeping (kept only when the scenario has
+/// `[placements]`, so a run without it holds and hashes what it always did).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Places {
+    /// Approved places with the council's own foster carers, used or free
+    /// (fewer than the children in them after carers left with a child).
+    pub in_house_approved: u32,
+    /// Children in each placement type within the area.
+    pub in_area: PerPlacement<u32>,
+    /// Children in each placement type outside the area.
+    pub out_of_area: PerPlacement<u32>,
+    /// Families whose children are placed outside the area.
+    pub away: BTreeSet<FamilyId>,
+}
+
+impl Places {
+    /// Free places with the council's own foster carers.
+    pub fn free_in_house(&self) -> u32 {
+        self.in_house_approved
+            .saturating_sub(self.in_area[Placement::InHouseFoster])
+    }
+
+    /// `n` children of `family` leave their placement `p`.
+    fn release(&mut self, family: FamilyId, p: Placement, n: u32) -> Result<(), String> {
+        let counts = if self.away.contains(&family) {
+            &mut self.out_of_area
+        } else {
+            &mut self.in_area
+        };
+        counts[p] = counts[p]
+            .checked_sub(n)
+            .ok_or_else(|| format!("{n} children leave {} where fewer are placed", p.label()))?;
+        Ok(())
+    }
 }
 
 /// An event that does not fit the state it is applied to: a corrupt or
@@ -451,6 +489,8 @@ pub struct State {
     pub ledger: Ledger,
     /// Families in each stage, in [`Stage`] order.
     stage_count: [u32; Stage::COUNT],
+    /// Placement sufficiency's bookkeeping, if the scenario has it.
+    pub places: Option<Places>,
     /// The minute each financial year after the first starts.
     year_starts: Vec<Minute>,
     /// The end of the run.
@@ -483,6 +523,13 @@ impl State {
             version: 0,
             ledger: Ledger::default(),
             stage_count: [0; Stage::COUNT],
+            places: scenario.placements.as_ref().map(|p| Places {
+                in_house_approved: Placements::for_area(
+                    &p.in_house_foster_places_per_10k_children,
+                    scenario.area.children,
+                ),
+                ..Places::default()
+            }),
             year_starts: cal.financial_year_starts(),
             horizon: cal.horizon(),
         }
@@ -506,6 +553,7 @@ impl State {
                 version: self.version as u32,
                 ledger: self.ledger.clone(),
                 stage_count: self.stage_count,
+                places: self.places.clone(),
             },
             families,
         )
@@ -527,6 +575,9 @@ impl State {
         state.staff = image.staff.clone();
         state.version = (image.version as usize).min(state.terms.len() - 1);
         state.ledger = image.ledger.clone();
+        if state.places.is_some() {
+            state.places = image.places.clone().or(state.places);
+        }
         // Counted again from the families, not trusted from the file.
         state.stage_count = [0; Stage::COUNT];
         for (_, f) in families {
@@ -967,6 +1018,9 @@ impl State {
                 self.ledger.accrue(at);
                 self.ledger.rate[BudgetLine::Placements] +=
                     u128::from(weekly_pence) * u128::from(children);
+                if let Some(places) = &mut self.places {
+                    places.in_area[placement] += u32::from(children);
+                }
             }
             Event::SiblingLeftCare { family } => {
                 let f = self.family_mut(family, at, event)?;
@@ -977,21 +1031,86 @@ impl State {
                     )));
                 }
                 f.in_care -= 1;
-                let weekly = f.weekly_pence;
+                let (weekly, placement) = (f.weekly_pence, f.placement);
                 self.ledger.accrue(at);
                 self.ledger.rate[BudgetLine::Placements] -= u128::from(weekly);
+                if let (Some(places), Some(p)) = (&mut self.places, placement) {
+                    places.release(family, p, 1).map_err(&bad)?;
+                }
             }
             Event::LeftCare { family, .. } => {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
                 if let Some(f) = self.families.get_mut(&family) {
-                    f.placement = None;
+                    let placement = f.placement.take();
                     f.legal = None;
                     f.proceedings = false;
-                    let children = u128::from(std::mem::take(&mut f.in_care));
+                    let children = std::mem::take(&mut f.in_care);
                     self.ledger.accrue(at);
                     self.ledger.rate[BudgetLine::Placements] -=
-                        u128::from(std::mem::take(&mut f.weekly_pence)) * children;
+                        u128::from(std::mem::take(&mut f.weekly_pence)) * u128::from(children);
+                    if let (Some(places), Some(p)) = (&mut self.places, placement) {
+                        places
+                            .release(family, p, u32::from(children))
+                            .map_err(&bad)?;
+                        places.away.remove(&family);
+                    }
                 }
+            }
+            Event::PlacedOutOfArea { family } => {
+                let f = self.family_mut(family, at, event)?;
+                let (stage, placement, n) = (f.stage, f.placement, u32::from(f.in_care));
+                let Some(places) = &mut self.places else {
+                    return Err(bad("the scenario has no [placements]".into()));
+                };
+                let Some(p) = placement.filter(|_| stage == Stage::InCare) else {
+                    return Err(bad(format!("family {family} is not in care")));
+                };
+                places.release(family, p, n).map_err(&bad)?;
+                if !places.away.insert(family) {
+                    return Err(bad(format!("family {family} is already out of the area")));
+                }
+                places.out_of_area[p] += n;
+            }
+            Event::PlacementMoved {
+                family,
+                placement,
+                weekly_pence,
+            } => {
+                let f = self.family_mut(family, at, event)?;
+                let Some(old) = f.placement.filter(|_| f.stage == Stage::InCare) else {
+                    return Err(bad(format!("family {family} is not in care")));
+                };
+                let n = f.in_care;
+                let before = f.weekly_pence;
+                f.placement = Some(placement);
+                f.weekly_pence = weekly_pence;
+                self.ledger.accrue(at);
+                let rate = &mut self.ledger.rate[BudgetLine::Placements];
+                *rate = *rate - u128::from(before) * u128::from(n)
+                    + u128::from(weekly_pence) * u128::from(n);
+                if let Some(places) = &mut self.places {
+                    places.release(family, old, u32::from(n)).map_err(&bad)?;
+                    places.away.remove(&family);
+                    places.in_area[placement] += u32::from(n);
+                }
+            }
+            Event::FosterPlacesApproved { places: n } => {
+                let Some(places) = &mut self.places else {
+                    return Err(bad("the scenario has no [placements]".into()));
+                };
+                places.in_house_approved += n;
+            }
+            Event::FosterPlacesLost { places: n } => {
+                let Some(places) = &mut self.places else {
+                    return Err(bad("the scenario has no [placements]".into()));
+                };
+                if n > places.in_house_approved {
+                    return Err(bad(format!(
+                        "{n} places lost where {} are approved",
+                        places.in_house_approved
+                    )));
+                }
+                places.in_house_approved -= n;
             }
             Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
                 self.family_mut(family, at, event)?;
@@ -1082,7 +1201,7 @@ impl State {
                     OpenStage::OnPlan => Stage::OnPlan,
                     OpenStage::PreProceedings => Stage::PreProceedings,
                     OpenStage::LookedAfter => {
-                        let Some((_, pence)) = placement else {
+                        let Some((p, pence)) = placement else {
                             return Err(bad(format!(
                                 "looked-after family {family} has no placement"
                             )));
@@ -1092,6 +1211,9 @@ impl State {
                         self.ledger.accrue(at);
                         self.ledger.rate[BudgetLine::Placements] +=
                             u128::from(pence) * u128::from(children);
+                        if let Some(places) = &mut self.places {
+                            places.in_area[p] += u32::from(children);
+                        }
                         Stage::InCare
                     }
                 };
@@ -1385,6 +1507,11 @@ impl State {
         )
         .expect("state encodes");
         hasher.update(&buf);
+        if let Some(places) = &self.places {
+            buf.clear();
+            codec::encode_into(places, &mut buf).expect("state encodes");
+            hasher.update(&buf);
+        }
         for id in ids {
             buf.clear();
             codec::encode_into(&(id, &self.families[id]), &mut buf).expect("state encodes");
