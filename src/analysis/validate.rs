@@ -644,6 +644,45 @@ pub const LEVERS: &[Lever] = &[
         effects: LESS_HELP,
     },
     Lever {
+        name: "agency rules: agency premium capped at 20% and fewer agency workers taking posts (social worker pools: agency_premium 0.2, agency_cover × 0.6)",
+        policy: |s| {
+            let w = &s.workforce;
+            [
+                (
+                    "workforce.front_door.agency_premium",
+                    "workforce.front_door.agency_cover",
+                    &w.front_door,
+                ),
+                (
+                    "workforce.family_help.agency_premium",
+                    "workforce.family_help.agency_cover",
+                    &w.family_help,
+                ),
+                (
+                    "workforce.child_protection.agency_premium",
+                    "workforce.child_protection.agency_cover",
+                    &w.child_protection,
+                ),
+            ]
+            .into_iter()
+            .flat_map(|(premium, cover, pool)| {
+                [
+                    (premium, 0.2.into()),
+                    (cover, (pool.agency_cover.get() * 0.6).into()),
+                ]
+            })
+            .collect()
+        },
+        effects: &[
+            Effect {
+                keys: &[("budget.family_help_staff.spent_pence", Down)],
+            },
+            Effect {
+                keys: &[("workforce.child_protection.vacant_at_end", Up)],
+            },
+        ],
+    },
+    Lever {
         name: "foster carer recruitment ×2 (placements.in_house_foster_approved_per_10k_children_per_year × 2)",
         policy: |s| {
             let approved = s.placements.as_ref().map_or(0.0, |p| {
