@@ -683,6 +683,24 @@ pub const LEVERS: &[Lever] = &[
         ],
     },
     Lever {
+        name: "kinship carers' support (care.kinship_support: £60 a child a week, 25% more kin take the child, 30% fewer breakdowns)",
+        policy: |_| {
+            vec![
+                ("care.kinship_support.weekly_pounds_per_child", 60.0.into()),
+                ("care.kinship_support.more_kin_take_the_child", 0.25.into()),
+                ("care.kinship_support.fewer_breakdowns", 0.3.into()),
+            ]
+        },
+        effects: &[
+            Effect {
+                keys: &[("care.kinship_share_pct", Up)],
+            },
+            Effect {
+                keys: &[("care.agency_foster_share_pct", Down)],
+            },
+        ],
+    },
+    Lever {
         name: "foster carer recruitment ×2 (placements.in_house_foster_approved_per_10k_children_per_year × 2)",
         policy: |s| {
             let approved = s.placements.as_ref().map_or(0.0, |p| {

@@ -106,6 +106,10 @@ impl Model {
             c.placement.weights()
         };
         weights[0] *= 2.0 * f64::from(attributes.network) / 10_000.0;
+        if let Some(k) = &c.kinship_support {
+            // More kin come forward with support.
+            weights[0] *= 1.0 + k.more_kin_take_the_child.get();
+        }
         if weights.iter().sum::<f64>() <= 0.0 {
             weights[1] = 1.0; // no kin and no other share: in-house foster care
         }
@@ -176,8 +180,7 @@ impl Model {
     ) {
         let episode = f.episode;
         let d = self.care_draws(now, family, episode, f);
-        let with_kin =
-            kin_named && d.kin < self.at(now).family_network.kinship_when_kin_named.get();
+        let with_kin = kin_named && d.kin < self.kin_take_the_child(now);
         let fit = if with_kin {
             Placement::Kinship
         } else {
@@ -311,7 +314,7 @@ impl Model {
         let f = Family::new(*attributes, Stage::InCare, now);
         let age = f.whole_age_at(family, now);
         let d = self.care_draws_at_age(now, family, 0, attributes, age);
-        let weekly = self.at(now).care.weekly_cost_pounds.pence()[d.placement as usize];
+        let weekly = self.weekly_pence(now, d.placement, false);
         self.schedule_leaving_care(now, family, 0, &f, d.stay, out);
         let children = f.looked_after_when_opened(family, now);
         self.schedule_siblings_turning_18(now, family, 0, &f, children, out);

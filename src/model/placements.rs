@@ -51,14 +51,29 @@ impl Model {
         }
     }
 
-    /// The weekly cost of a placement for each child, in pence.
+    /// The weekly cost of a placement for each child, in pence: its type's,
+    /// more out of the area, and with kinship carers' support where given.
     pub(super) fn weekly_pence(&self, now: Minute, placement: Placement, away: bool) -> u64 {
         let s = self.at(now);
-        let pence = s.care.weekly_cost_pounds.pence()[placement as usize];
-        match (&s.placements, away) {
-            (Some(p), true) => libm::round(pence as f64 * p.out_of_area_cost_factor.get()) as u64,
-            _ => pence,
+        let mut pence = s.care.weekly_cost_pounds.pence()[placement as usize];
+        if let (Some(p), true) = (&s.placements, away) {
+            pence = libm::round(pence as f64 * p.out_of_area_cost_factor.get()) as u64;
         }
+        if let (Some(k), Placement::Kinship) = (&s.care.kinship_support, placement) {
+            pence += libm::round(k.weekly_pounds_per_child.get() * 100.0) as u64;
+        }
+        pence
+    }
+
+    /// The probability that kin named by a family-led plan take the child:
+    /// the scenario's, raised by kinship carers' support.
+    pub(super) fn kin_take_the_child(&self, now: Minute) -> f64 {
+        let s = self.at(now);
+        let p = s.family_network.kinship_when_kin_named.get();
+        s.care
+            .kinship_support
+            .as_ref()
+            .map_or(p, |k| p + (1.0 - p) * k.more_kin_take_the_child.get())
     }
 
     /// Puts the `k`-th breakdown of a placement made at `now` on the
@@ -77,7 +92,10 @@ impl Model {
         let Some(p) = &self.at(now).placements else {
             return;
         };
-        let rate = p.moves_per_year.rates()[placement];
+        let mut rate = p.moves_per_year.rates()[placement];
+        if let (Some(k), Placement::Kinship) = (&self.at(now).care.kinship_support, placement) {
+            rate *= 1.0 - k.fewer_breakdowns.get();
+        }
         if rate <= 0.0 {
             return;
         }

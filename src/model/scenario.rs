@@ -526,6 +526,27 @@ pub struct Care {
     pub exit: ExitShares,
     /// Children older than this (years, at entry) are not adopted.
     pub adoption_max_age: u8,
+    /// Training and support for kinship carers (optional; none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinship_support: Option<KinshipSupport>,
+}
+
+/// Training, support and allowances for kinship carers (as Stable Homes,
+/// Built on Love's offer to all kinship carers and the kinship allowance
+/// pathfinder fund): more kin come forward and take the child, placements
+/// with kin last longer, at a weekly cost for each child with kin.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KinshipSupport {
+    /// Weekly cost of the support for each child placed with kin, in pounds
+    /// (on top of the kinship placement's own cost).
+    pub weekly_pounds_per_child: NonNegative,
+    /// Of the kin named by a family-led plan who would have declined, the
+    /// share who take the child with support; the kinship share drawn at
+    /// entry to care rises by the same proportion (0.25: a quarter more).
+    pub more_kin_take_the_child: Probability,
+    /// How much the kinship breakdown rate falls (0.5: by half).
+    pub fewer_breakdowns: Probability,
 }
 
 /// A probability for younger children and for teenagers (13 and over).
