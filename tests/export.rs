@@ -99,6 +99,7 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
     // Every child's date of birth, the same in every year.
     let mut dobs: BTreeMap<String, CivilDate> = BTreeMap::new();
     let (mut sibling_entries, mut sibling_e8) = (0u64, 0u64);
+    let mut moves = 0u64;
     for (k, (year, first, last)) in r.years.iter().enumerate() {
         let (header, episodes) = r.ssda903(*first, *last);
         let mut header_ids = BTreeSet::new();
@@ -142,8 +143,16 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
             let dob = dobs[&row[0]];
             let start = dmy(&row[1]);
             // A period of care starts with RNE S; a change of legal status
-            // starts a new episode with RNE L.
-            assert!(["S", "L"].contains(&&row[2]), "RNE {}", &row[2]);
+            // starts a new episode with RNE L, a placement move with RNE P
+            // and a reason for the change.
+            assert!(["S", "L", "P"].contains(&&row[2]), "RNE {}", &row[2]);
+            assert_eq!(
+                &row[2] == "P",
+                &row[9] == "OTHER",
+                "REASON_PLACE_CHANGE {}",
+                &row[9]
+            );
+            moves += u64::from(&row[2] == "P");
             assert!(
                 ["L1", "L2", "C1", "C2", "V2", "E1"].contains(&&row[3]),
                 "LS {}",
@@ -209,6 +218,8 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
     // Brothers and sisters came into care, and some left on turning 18.
     assert!(sibling_entries > 100, "{sibling_entries} sibling entries");
     assert!(sibling_e8 > 10, "{sibling_e8} siblings left at 18");
+    // Placement moves are episodes too (the default area has [placements]).
+    assert!(moves > 100, "{moves} placement moves");
 }
 
 #[test]

@@ -33,10 +33,11 @@
 //!   18th birthday, or when a plan that went on past it ended (`RC7`, as
 //!   a case closed for the youngest turning 18; `RC6` for a child leaving
 //!   care then);
-//! * the model places a child once per period of care, so every period is
-//!   one episode with `RNE` = `S` (a sibling group has one each, in the
-//!   same placement), and a change of legal status, which applies to every
-//!   child of the family in care, starts a new one (`RNE` = `L`);
+//! * a period of care starts with one episode with `RNE` = `S` (a sibling
+//!   group has one each, in the same placement); a change of legal status,
+//!   which applies to every child of the family in care, starts a new one
+//!   (`RNE` = `L`), and so does a placement move (`RNE` = `P`, a change of
+//!   placement and carer), the one before ending with `REC` = `X1`;
 //! * an older child of a sibling group in care leaves on its 18th birthday
 //!   (`SiblingLeftCare`, `REC` = `E8`); the rest leave together;
 //! * legal status (`LS`): as the log records it (`LegalStatusChanged`),
@@ -173,7 +174,7 @@ pub struct CareEpisode {
     /// Start (`DECOM`).
     pub start: CivilDate,
     /// Why the episode started (`RNE`): `S` a new period of care, `L` a
-    /// change of legal status.
+    /// change of legal status, `P` a change of placement and carer.
     pub reason_new: &'static str,
     /// Legal status (`LS`).
     pub legal_status: &'static str,
@@ -628,6 +629,25 @@ impl Returns {
                         o.care = next;
                     }
                 }
+                // A placement move: new episodes, same legal status, new
+                // placement and carer (`RNE` = `P`).
+                Event::PlacementMoved { placement, .. } if o.in_care > 0 => {
+                    let (place, provider) = place(placement);
+                    let next = r.care.len();
+                    for i in o.in_care() {
+                        r.care[i].end = Some((day, "X1"));
+                        r.care.push(CareEpisode {
+                            start: day,
+                            reason_new: "P",
+                            place,
+                            provider,
+                            end: None,
+                            ..r.care[i]
+                        });
+                    }
+                    o.care = next;
+                    o.placement = Some(placement);
+                }
                 // The eldest child in care turned 18 and left: its episode
                 // of care and its CIN episode end.
                 Event::SiblingLeftCare { .. } => {
@@ -759,7 +779,9 @@ impl Returns {
                 e.provider.into(),
                 dec,
                 rec,
-                String::new(),
+                // A move gives a reason; the model does not say why a
+                // placement broke down.
+                if e.reason_new == "P" { "OTHER" } else { "" }.into(),
                 String::new(),
                 String::new(),
                 String::new(),
