@@ -194,7 +194,10 @@ fn a_breakdown_moves_the_child_and_frees_its_place() {
     b.step(NOW, Happening::MonthEnd);
     let since = b.state.family(f).unwrap().stage_since;
     assert!(b
-        .step(NOW + DAY, Happening::PlacementBreaks(f, 0, since + 1, 0))
+        .step(
+            NOW + DAY,
+            Happening::PlacementBreaks(f, 0, since as u32 + 1, 0)
+        )
         .events
         .is_empty());
     // A place comes free with the council's carers.
@@ -205,7 +208,10 @@ fn a_breakdown_moves_the_child_and_frees_its_place() {
         &Event::FosterPlacesApproved { places: 1 },
     )
     .unwrap();
-    let d = b.step(NOW + 2 * DAY, Happening::PlacementBreaks(f, 0, since, 0));
+    let d = b.step(
+        NOW + 2 * DAY,
+        Happening::PlacementBreaks(f, 0, since as u32, 0),
+    );
     let in_house = b.model.scenario.care.weekly_cost_pounds.pence()[1];
     assert_eq!(
         d.events,
@@ -217,7 +223,7 @@ fn a_breakdown_moves_the_child_and_frees_its_place() {
     );
     assert!(matches!(
         d.schedule.as_slice(),
-        [(at, Happening::PlacementBreaks(g, 0, s, 1))] if *g == f && *s == since && *at > NOW + 2 * DAY
+        [(at, Happening::PlacementBreaks(g, 0, s, 1))] if *g == f && u64::from(*s) == since && *at > NOW + 2 * DAY
     ));
     let places = b.state.places.as_ref().unwrap();
     assert_eq!(places.in_area[Placement::AgencyFoster], 0);

@@ -3,6 +3,9 @@
 use crate::model::calendar::Minute;
 use crate::model::event::{FamilyId, Pool};
 
+// Millions of happenings wait on the agenda: keep each one small.
+const _: () = assert!(std::mem::size_of::<Happening>() <= 16);
+
 /// Something due to be decided at a time.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Happening {
@@ -72,6 +75,7 @@ pub enum Happening {
     SiblingTurns18(FamilyId, u16),
     /// A placement may break down (with `[placements]`): the children move
     /// unless they have left care (family, episode, minute they came into
-    /// care, move number from 0).
-    PlacementBreaks(FamilyId, u16, Minute, u16),
+    /// care as a `u32`, which holds 8,000 years, so happenings stay 16
+    /// bytes; move number from 0).
+    PlacementBreaks(FamilyId, u16, u32, u16),
 }

@@ -35,6 +35,15 @@ use crate::model::purpose::Purpose;
 use crate::model::scenario::Placements;
 use crate::model::state::{Places, Stage, State, AGE_YEAR};
 
+/// The places of children about to move: counted as free when they are
+/// matched again.
+#[derive(Copy, Clone, Debug)]
+struct Own {
+    placement: Placement,
+    away: bool,
+    children: u32,
+}
+
 impl Model {
     /// Where `children` children who need `fit` are placed now, and
     /// whether outside the area.
@@ -46,7 +55,7 @@ impl Model {
         state: &State,
     ) -> (Placement, bool) {
         match &state.places {
-            Some(places) => self.place_with(now, fit, children, places),
+            Some(places) => self.place_with(now, fit, children, places, None),
             None => (fit, false),
         }
     }
@@ -109,6 +118,7 @@ impl Model {
             return;
         }
         let at = now + (gap as Minute).max(DAY);
+        let since = u32::try_from(since).unwrap_or(u32::MAX);
         out.schedule
             .push((at, Happening::PlacementBreaks(family, episode, since, k)));
     }
@@ -120,7 +130,7 @@ impl Model {
         now: Minute,
         family: FamilyId,
         episode: u16,
-        since: Minute,
+        since: u32,
         k: u16,
         state: &State,
         out: &mut Decisions,
@@ -128,7 +138,7 @@ impl Model {
         let Some(f) = state.family_at(family, Stage::InCare, episode) else {
             return;
         };
-        let Some(current) = f.placement.filter(|_| f.stage_since == since) else {
+        let Some(current) = f.placement.filter(|_| f.stage_since == Minute::from(since)) else {
             return;
         };
         if self.at(now).placements.is_none() || now + DAY >= f.turns_18_at(family) {
@@ -139,17 +149,16 @@ impl Model {
             _ => Placement::AgencyFoster,
         };
         // The children's own places are free once they move.
-        let mut after = state.places.clone();
-        if let Some(places) = &mut after {
-            let counts = if places.away.contains(&family) {
-                &mut places.out_of_area
-            } else {
-                &mut places.in_area
-            };
-            counts[current] = counts[current].saturating_sub(u32::from(f.in_care));
-        }
-        let (placement, away) = match &after {
-            Some(places) => self.place_with(now, fit, f.in_care, places),
+        let own = Own {
+            placement: current,
+            away: state
+                .places
+                .as_ref()
+                .is_some_and(|p| p.away.contains(&family)),
+            children: u32::from(f.in_care),
+        };
+        let (placement, away) = match &state.places {
+            Some(places) => self.place_with(now, fit, f.in_care, places, Some(own)),
             None => (fit, false),
         };
         out.events.push(Event::PlacementMoved {
@@ -160,16 +169,26 @@ impl Model {
         if away {
             out.events.push(Event::PlacedOutOfArea { family });
         }
-        self.schedule_placement_break(now, family, episode, since, k + 1, placement, out);
+        self.schedule_placement_break(
+            now,
+            family,
+            episode,
+            Minute::from(since),
+            k + 1,
+            placement,
+            out,
+        );
     }
 
-    /// [`Model::place`] against given places.
+    /// [`Model::place`] against given places, counting `own` (the places
+    /// of children about to move) as free.
     fn place_with(
         &self,
         now: Minute,
         fit: Placement,
         children: u8,
         places: &Places,
+        own: Option<Own>,
     ) -> (Placement, bool) {
         let version = self.at(now);
         let Some(p) = &version.placements else {
@@ -177,12 +196,20 @@ impl Model {
         };
         let area = version.area.children;
         let n = u32::from(children.max(1));
-        let full =
-            |p: Placement, per_10k| places.in_area[p] + n > Placements::for_area(per_10k, area);
+        let used = |t: Placement| {
+            let freed = own
+                .filter(|o| o.placement == t && !o.away)
+                .map_or(0, |o| o.children);
+            places.in_area[t].saturating_sub(freed)
+        };
+        let free_in_house = places
+            .in_house_approved
+            .saturating_sub(used(Placement::InHouseFoster));
+        let full = |t: Placement, per_10k| used(t) + n > Placements::for_area(per_10k, area);
         match fit {
             Placement::Kinship => (Placement::Kinship, false),
             Placement::InHouseFoster | Placement::AgencyFoster => {
-                if places.free_in_house() >= n {
+                if free_in_house >= n {
                     (Placement::InHouseFoster, false)
                 } else {
                     let away = full(
