@@ -579,6 +579,51 @@ fn draw(number: usize) -> Result<(Case, ScenarioInput), String> {
         &["reunification", "special_guardianship", "adoption"],
     );
     g.integer("care.adoption_max_age", 0, 17);
+    // Placement sufficiency: off in some cases, else any places and rates.
+    if g.chance(0.2) {
+        g.remove("placements");
+    } else {
+        let pl = "placements";
+        g.float(
+            &format!("{pl}.in_house_foster_places_per_10k_children"),
+            0.0,
+            60.0,
+            1,
+        );
+        g.float(
+            &format!("{pl}.in_house_foster_approved_per_10k_children_per_year"),
+            0.0,
+            20.0,
+            2,
+        );
+        g.float(&format!("{pl}.in_house_foster_lost_per_year"), 0.0, 1.0, 3);
+        g.float(
+            &format!("{pl}.agency_foster_places_in_area_per_10k_children"),
+            0.0,
+            40.0,
+            1,
+        );
+        g.float(
+            &format!("{pl}.residential_beds_in_area_per_10k_children"),
+            0.0,
+            10.0,
+            1,
+        );
+        g.float(&format!("{pl}.out_of_area_cost_factor"), 0.5, 3.0, 2);
+        for k in placements {
+            g.float(&format!("{pl}.moves_per_year.{k}"), 0.0, 3.0, 2);
+        }
+    }
+    if g.chance(0.3) {
+        g.float(
+            "care.kinship_support.weekly_pounds_per_child",
+            0.0,
+            300.0,
+            2,
+        );
+        g.float("care.kinship_support.more_kin_take_the_child", 0.0, 1.0, 3);
+        g.float("care.kinship_support.fewer_breakdowns", 0.0, 1.0, 3);
+    }
 
     // Staff pools.
     for p in POOL_KEYS {
@@ -1368,7 +1413,8 @@ impl<'a> Checker<'a> {
                     ));
                 }
                 if let Some((p, pence)) = placement {
-                    let cost = version.care.weekly_cost_pounds.pence()[p as usize];
+                    // Already in care: placed in the area, at its type's cost.
+                    let cost = placement_costs(version, p)[0];
                     if pence != cost {
                         self.fail(format!(
                             "{}: placed at {pence} pence a week, version {v} says {cost}",
@@ -1934,6 +1980,11 @@ fn placement_costs(version: &Scenario, placement: Placement) -> Vec<u64> {
     let mut costs = vec![cost];
     if let Some(p) = &version.placements {
         costs.push((cost as f64 * p.out_of_area_cost_factor.get()).round() as u64);
+    }
+    // Kinship carers' support is paid on top of a kinship placement.
+    if let (Some(k), Placement::Kinship) = (&version.care.kinship_support, placement) {
+        let extra = (k.weekly_pounds_per_child.get() * 100.0).round() as u64;
+        costs = costs.into_iter().map(|c| c + extra).collect();
     }
     costs
 }
