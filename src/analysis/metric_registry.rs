@@ -1056,6 +1056,14 @@ static SUMMARY: &[Item<Summary>] = &[
                 &["Spent"],
                 |s, _| int(s.care.placement_spend_pence),
             ),
+            m::<Summary>(
+                "spend_by_placement_pence.{placement}",
+                Pence,
+                "Placement costs by type over the measured run, accrued to the end (the placements line, by type).",
+                &["EnteredCare", "PlacementMoved", "LeftCare", "SiblingLeftCare", "FamilyOpened"],
+                |s, ix| element(&s.care.sufficiency.spend_by_placement_pence.0, ix),
+            )
+            .each(Part::Placement, |_, _| 4),
             m(
                 "placements_made",
                 Count,

@@ -12,7 +12,7 @@ use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
-use crate::model::per::AgeBand;
+use crate::model::per::{AgeBand, PerPlacement};
 use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
 use crate::model::scenario::{Scenario, WhenSpent};
 use crate::model::state::State;
@@ -182,6 +182,10 @@ pub struct Sufficiency {
     pub residential_share_pct: f64,
     /// Approved places with the council's own foster carers at the end.
     pub in_house_foster_places_at_end: u64,
+    /// Placement costs by type over the measured run, in pence (accrued
+    /// to the end; the placements line's spending, by type).
+    #[serde(default)]
+    pub spend_by_placement_pence: PerPlacement<u64>,
 }
 
 /// Family networks over the run.
@@ -605,6 +609,9 @@ impl Summary {
                                 .places
                                 .as_ref()
                                 .map_or(0, |p| u64::from(p.in_house_approved)),
+                            spend_by_placement_pence: metrics
+                                .spend_by_placement
+                                .map(|pm| (pm / u128::from(crate::model::calendar::WEEK)) as u64),
                         }
                     },
                 }

@@ -370,6 +370,11 @@ pub struct Metrics {
     entering: Option<(FamilyId, u64)>,
     /// Children looked after outside the area now.
     pub out_of_area: u64,
+    /// What each placement type costs a week now (pence, all its children).
+    weekly_by_placement: PerPlacement<u64>,
+    /// Placement costs since the measured run started, by type (pence x
+    /// minutes per week).
+    pub spend_by_placement: PerPlacement<u128>,
 }
 
 impl Metrics {
@@ -414,6 +419,8 @@ impl Metrics {
             measured_from: 0,
             entering: None,
             out_of_area: 0,
+            weekly_by_placement: PerPlacement::default(),
+            spend_by_placement: PerPlacement::default(),
         }
     }
 
@@ -435,6 +442,7 @@ impl Metrics {
         fresh.on_plan = self.on_plan;
         fresh.in_care = self.in_care;
         fresh.out_of_area = self.out_of_area;
+        fresh.weekly_by_placement = self.weekly_by_placement;
         fresh.last = at;
         fresh.measured_from = at;
         *self = fresh;
@@ -494,6 +502,13 @@ impl Metrics {
             self.active_minutes += u128::from(self.active) * dt;
             self.waiting_minutes += u128::from(self.waiting) * dt;
             self.in_care_minutes += u128::from(self.in_care.iter().sum::<u64>()) * dt;
+            for (spent, weekly) in self
+                .spend_by_placement
+                .iter_mut()
+                .zip(self.weekly_by_placement)
+            {
+                *spent += u128::from(weekly) * dt;
+            }
             self.last = at;
         }
     }
@@ -591,10 +606,11 @@ impl Metrics {
                 placement,
                 route,
                 children,
-                ..
+                weekly_pence,
             } => {
                 let n = u64::from(children);
                 self.in_care[placement] += n;
+                self.weekly_by_placement[placement] += weekly_pence * n;
                 let mut bands = PerAgeBand::<u64>::default();
                 if let Some(f) = before.family(family) {
                     for k in 0..children {
@@ -616,8 +632,12 @@ impl Metrics {
                 }
             }
             Event::SiblingLeftCare { family } => {
-                if let Some(p) = before.family(family).and_then(|f| f.placement) {
-                    self.in_care[p] = self.in_care[p].saturating_sub(1);
+                if let Some(f) = before.family(family) {
+                    if let Some(p) = f.placement {
+                        self.in_care[p] = self.in_care[p].saturating_sub(1);
+                        self.weekly_by_placement[p] =
+                            self.weekly_by_placement[p].saturating_sub(f.weekly_pence);
+                    }
                 }
                 if away(before, family) {
                     self.out_of_area = self.out_of_area.saturating_sub(1);
@@ -660,14 +680,19 @@ impl Metrics {
                 self.month().placed_out_of_area += n;
             }
             Event::PlacementMoved {
-                family, placement, ..
+                family,
+                placement,
+                weekly_pence,
             } => {
                 if let Some(f) = before.family(family) {
                     let n = u64::from(f.in_care);
                     if let Some(old) = f.placement {
                         self.in_care[old] = self.in_care[old].saturating_sub(n);
+                        self.weekly_by_placement[old] =
+                            self.weekly_by_placement[old].saturating_sub(f.weekly_pence * n);
                     }
                     self.in_care[placement] += n;
+                    self.weekly_by_placement[placement] += weekly_pence * n;
                     if away(before, family) {
                         self.out_of_area = self.out_of_area.saturating_sub(n);
                     }
@@ -678,11 +703,13 @@ impl Metrics {
             }
             Event::FosterPlacesApproved { .. } | Event::FosterPlacesLost { .. } => {}
             Event::LeftCare { family, exit } => {
-                let (placement, n) = before
-                    .family(family)
-                    .map_or((None, 1), |f| (f.placement, u64::from(f.in_care.max(1))));
+                let (placement, n, weekly) = before.family(family).map_or((None, 1, 0), |f| {
+                    (f.placement, u64::from(f.in_care.max(1)), f.weekly_pence)
+                });
                 if let Some(p) = placement {
                     self.in_care[p] = self.in_care[p].saturating_sub(n);
+                    self.weekly_by_placement[p] =
+                        self.weekly_by_placement[p].saturating_sub(weekly * n);
                 }
                 if away(before, family) {
                     self.out_of_area = self.out_of_area.saturating_sub(n);
@@ -724,8 +751,10 @@ impl Metrics {
                     OpenStage::InHelp => self.active += 1,
                     OpenStage::OnPlan => self.on_plan += u64::from(f.children_under_18(family, at)),
                     OpenStage::LookedAfter => {
-                        if let Some((p, _)) = placement {
-                            self.in_care[p] += u64::from(f.looked_after_when_opened(family, at));
+                        if let Some((p, pence)) = placement {
+                            let n = u64::from(f.looked_after_when_opened(family, at));
+                            self.in_care[p] += n;
+                            self.weekly_by_placement[p] += pence * n;
                         }
                     }
                     OpenStage::InEnquiry
