@@ -201,7 +201,7 @@ impl<D: Domain> Run<D> {
     }
 
     /// Decides one happening now and folds its events, sending them to `sink`.
-    #[inline]
+    #[inline(always)]
     pub fn step<S: EventSink<D::Event>>(
         &mut self,
         domain: &D,
