@@ -296,3 +296,40 @@ fn a_run_with_placements_replays_to_the_same_summary() {
         serde_json::to_string(s).unwrap()
     );
 }
+
+/// `[placements]` text for a scenario without it.
+const PLACES: &str = "\n[placements]\nin_house_foster_places_per_10k_children = 30\nin_house_foster_approved_per_10k_children_per_year = 3.6\nin_house_foster_lost_per_year = 0.12\nagency_foster_places_in_area_per_10k_children = 13\nresidential_beds_in_area_per_10k_children = 3.5\nout_of_area_cost_factor = 1.2\nmoves_per_year = { kinship = 0.05, in_house_foster = 0.45, agency_foster = 0.55, residential = 0.9 }\n";
+
+/// Places cannot appear or vanish during a run: a policy that switches
+/// them is a located error, and so is a branch that does.
+#[test]
+fn placements_cannot_be_switched_on_or_off_during_a_run_or_a_branch() {
+    let tiny = std::fs::read_to_string("tests/data/tiny.toml").unwrap();
+    assert!(!tiny.contains("[placements]"));
+    let fields: String = PLACES
+        .lines()
+        .filter(|l| l.contains(" = "))
+        .map(|l| format!("placements.{l}\n"))
+        .collect();
+    let policy = format!("{tiny}\n[[policy]]\ndate = 2024-07-01\n{fields}");
+    let Err(err) = ScenarioInput::from_text(&policy, "policy.toml") else {
+        panic!("a policy switching placements on was accepted");
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains("placements") && err.contains("switched on or off"),
+        "{err}"
+    );
+
+    let without = ScenarioInput::from_text(&tiny, "tiny.toml").unwrap();
+    let with = ScenarioInput::from_text(&format!("{tiny}{PLACES}"), "with.toml").unwrap();
+    for (a, b) in [(&without, &with), (&with, &without)] {
+        let (_, snapshot) =
+            familyflow::analysis::snapshot::run_with_snapshot::<Vec<u8>>(a, 1, None, 100_000)
+                .unwrap();
+        let Err(err) = snapshot.branch(b, &mut familyflow::engine::Discard) else {
+            panic!("a branch switching placements ran");
+        };
+        assert!(err.to_string().contains("placements"), "{err}");
+    }
+}

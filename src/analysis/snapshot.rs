@@ -366,6 +366,11 @@ fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
 
 /// A branch must keep what cannot change during a run.
 fn check_compatible(original: &Scenario, branch: &Scenario) -> Result<(), BranchError> {
+    if original.placements.is_some() != branch.placements.is_some() {
+        return Err(BranchError::Mismatch(
+            "the branch scenario switches `placements` on or off: a branch keeps the run's places, so give both scenarios a `[placements]` table or neither".into(),
+        ));
+    }
     match original.differs_in_population(branch) {
         Some(key) => Err(BranchError::Mismatch(format!(
             "the branch scenario's `{key}` differs from the snapshot's: a branch keeps the run's calendar and families"

@@ -37,11 +37,6 @@ pub fn compare(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let spec = &opts.spec;
-    if scenarios.len() < 2 {
-        return Err(CommandError::Failed(
-            "compare needs at least two scenario files".to_string(),
-        ));
-    }
     let inputs = scenarios
         .iter()
         .map(|p| ScenarioInput::load(p))

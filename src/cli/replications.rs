@@ -36,11 +36,6 @@ pub fn run_replications(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let spec = &opts.spec;
-    if spec.replications == 0 {
-        return Err(CommandError::Failed(
-            "--replications must be at least 1".to_string(),
-        ));
-    }
     let input = match scenario {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),

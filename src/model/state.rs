@@ -435,12 +435,6 @@ pub struct Places {
 }
 
 impl Places {
-    /// Free places with the council's own foster carers.
-    pub fn free_in_house(&self) -> u32 {
-        self.in_house_approved
-            .saturating_sub(self.in_area[Placement::InHouseFoster])
-    }
-
     /// `n` children of `family` leave their placement `p`.
     fn release(&mut self, family: FamilyId, p: Placement, n: u32) -> Result<(), String> {
         let counts = if self.away.contains(&family) {
@@ -1059,9 +1053,10 @@ impl State {
             Event::PlacedOutOfArea { family } => {
                 let f = self.family_mut(family, at, event)?;
                 let (stage, placement, n) = (f.stage, f.placement, u32::from(f.in_care));
-                let Some(places) = &mut self.places else {
-                    return Err(bad("the scenario has no [placements]".into()));
-                };
+                let places = self
+                    .places
+                    .as_mut()
+                    .ok_or_else(|| bad("the scenario has no [placements]".into()))?;
                 let Some(p) = placement.filter(|_| stage == Stage::InCare) else {
                     return Err(bad(format!("family {family} is not in care")));
                 };
@@ -1095,15 +1090,17 @@ impl State {
                 }
             }
             Event::FosterPlacesApproved { places: n } => {
-                let Some(places) = &mut self.places else {
-                    return Err(bad("the scenario has no [placements]".into()));
-                };
+                let places = self
+                    .places
+                    .as_mut()
+                    .ok_or_else(|| bad("the scenario has no [placements]".into()))?;
                 places.in_house_approved += n;
             }
             Event::FosterPlacesLost { places: n } => {
-                let Some(places) = &mut self.places else {
-                    return Err(bad("the scenario has no [placements]".into()));
-                };
+                let places = self
+                    .places
+                    .as_mut()
+                    .ok_or_else(|| bad("the scenario has no [placements]".into()))?;
                 if n > places.in_house_approved {
                     return Err(bad(format!(
                         "{n} places lost where {} are approved",
