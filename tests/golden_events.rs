@@ -39,7 +39,7 @@ const STATE_HASH: u64 = 0x0123_4567_89AB_CDEF;
 // ---------------------------------------------------------------- the lists
 
 /// Every `Event` variant, in declaration order: position = tag in the log.
-const VARIANTS: [&str; 50] = [
+const VARIANTS: [&str; 52] = [
     "FamilyReferred",
     "FamilyReReferred",
     "TriageDecided",
@@ -90,6 +90,8 @@ const VARIANTS: [&str; 50] = [
     "PlacementMoved",
     "FosterPlacesApproved",
     "FosterPlacesLost",
+    "CooperativePlacesAllotted",
+    "PlacedInCooperative",
 ];
 
 /// The variant's tag (its position in `VARIANTS`). No wildcard arm: a new
@@ -146,6 +148,8 @@ fn variant(e: &Event) -> usize {
         Event::PlacementMoved { .. } => 47,
         Event::FosterPlacesApproved { .. } => 48,
         Event::FosterPlacesLost { .. } => 49,
+        Event::CooperativePlacesAllotted { .. } => 50,
+        Event::PlacedInCooperative { .. } => 51,
     }
 }
 
@@ -326,7 +330,9 @@ fn carried(e: &Event, seen: &mut Seen) {
         Event::PlacementMoved { placement, .. } => seen.value(*placement),
         Event::PlacedOutOfArea { .. }
         | Event::FosterPlacesApproved { .. }
-        | Event::FosterPlacesLost { .. } => {}
+        | Event::FosterPlacesLost { .. }
+        | Event::CooperativePlacesAllotted { .. }
+        | Event::PlacedInCooperative { .. } => {}
         Event::FgdmOffered { accepted, .. } => seen.flag("accepted", *accepted),
         Event::FgdmHeld { kin_named, .. } => seen.flag("kin_named", *kin_named),
         Event::StaffStarted { pool, .. }
@@ -621,6 +627,13 @@ fn all_events() -> Vec<Timed> {
     }
     push(Event::FosterPlacesApproved { places: 7 });
     push(Event::FosterPlacesLost { places: u32::MAX });
+    push(Event::CooperativePlacesAllotted {
+        in_house_foster: 0,
+        agency_foster: u32::MAX,
+        residential: 7,
+        price_permille: 900,
+    });
+    push(Event::PlacedInCooperative { family: f(3) });
     out
 }
 

@@ -33,6 +33,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::analysis::region::run_region;
 use crate::analysis::replications::{
     csv_num, independent_seed, metrics, replication_seed, run_jobs, to_csv, worker_threads,
     MetricValues, Stats, Table, WarmUp, SEED_DERIVATION,
@@ -44,7 +45,87 @@ use crate::engine::EventSink;
 use crate::model::calendar::{Calendar, Minute};
 use crate::model::event::{Event, FamilyId, Placement, Timed, TriageDecision};
 use crate::model::input::ScenarioInput;
+use crate::model::region::RegionInput;
+use crate::model::scenario::ScenarioError;
 use crate::model::Model;
+
+/// What a comparison compares: scenarios of one council, or regions.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// A council's scenario.
+    Scenario(Box<ScenarioInput>),
+    /// A region of councils (see [`crate::model::region`]).
+    Region(RegionInput),
+}
+
+impl Subject {
+    /// A scenario or region file (a region file lists `members`).
+    pub fn load(path: &std::path::Path) -> Result<Subject, ScenarioError> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if RegionInput::is_region(&text) {
+            Ok(Subject::Region(RegionInput::load(path)?))
+        } else {
+            Ok(Subject::Scenario(Box::new(ScenarioInput::load(path)?)))
+        }
+    }
+
+    /// Its file.
+    pub fn source(&self) -> &str {
+        match self {
+            Subject::Scenario(s) => &s.source,
+            Subject::Region(r) => &r.source,
+        }
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        match self {
+            Subject::Scenario(s) => &s.scenario.name,
+            Subject::Region(r) => &r.region.name,
+        }
+    }
+
+    /// Why `other` cannot be compared with this, if it cannot.
+    fn mismatch(&self, other: &Subject) -> Option<String> {
+        match (self, other) {
+            (Subject::Scenario(a), Subject::Scenario(b)) => {
+                a.scenario.differs_in_population(&b.scenario).map(|key| {
+                    format!(
+                        "{}: its `{key}` differs from {}'s: compared scenarios must share the calendar, the families and the starting caseload (families are matched by id)",
+                        b.source, a.source
+                    )
+                })
+            }
+            (Subject::Region(a), Subject::Region(b)) => {
+                if a.members.len() != b.members.len() {
+                    return Some(format!(
+                        "{}: {} members where {} has {}: compared regions have the same members",
+                        b.source,
+                        b.members.len(),
+                        a.source,
+                        a.members.len()
+                    ));
+                }
+                a.members.iter().zip(&b.members).enumerate().find_map(|(i, (x, y))| {
+                    x.scenario.differs_in_population(&y.scenario).map(|key| {
+                        format!(
+                            "{}: member {} ({}) differs from {}'s in `{key}`: compared regions have the same members, in the same order",
+                            b.source,
+                            i + 1,
+                            y.source,
+                            a.source
+                        )
+                    })
+                })
+            }
+            _ => Some(format!(
+                "{} and {}: a region is compared with regions, a scenario with scenarios",
+                self.source(),
+                other.source()
+            )),
+        }
+    }
+}
 
 /// Paired differences per metric `--out DIR` writes.
 pub const COMPARE_CSV: &str = "compare.csv";
@@ -624,8 +705,9 @@ pub struct Comparison {
     pub b_name: String,
     /// Per metric.
     pub metrics: Vec<MetricDiff>,
-    /// Family by family, first replication.
-    pub families: Counterfactual,
+    /// Family by family, first replication (None for regions: families
+    /// are matched within one council's run).
+    pub families: Option<Counterfactual>,
 }
 
 /// Paired differences of metric tables `b` − `a` (rows are replications),
@@ -745,7 +827,7 @@ pub struct Compared {
 /// counterfactual. The scenarios must share the calendar, the families and
 /// the starting caseload.
 pub fn compare_inputs(
-    inputs: &[ScenarioInput],
+    inputs: &[Subject],
     spec: &CompareSpec,
     progress: &dyn Progress,
 ) -> Result<Compared, AnalysisError> {
@@ -761,12 +843,15 @@ pub fn compare_inputs(
         ));
     }
     for input in inputs.iter().skip(1) {
-        if let Some(key) = inputs[0].scenario.differs_in_population(&input.scenario) {
-            return Err(AnalysisError::Invalid(format!(
-                "{}: its `{key}` differs from {}'s: compared scenarios must share the calendar, the families and the starting caseload (families are matched by id)",
-                input.source, inputs[0].source
-            )));
+        if let Some(why) = inputs[0].mismatch(input) {
+            return Err(AnalysisError::Invalid(why));
         }
+    }
+    let regions = matches!(inputs[0], Subject::Region(_));
+    if regions && (spec.warm_up.is_some() || spec.family.is_some()) {
+        return Err(AnalysisError::Invalid(
+            "--warm-up and --family are for scenarios of one council, not regions".to_string(),
+        ));
     }
     let threads = worker_threads(spec.threads)?;
     let keep = spec.family.map(FamilyId);
@@ -803,6 +888,19 @@ pub fn compare_inputs(
                 Seeds::Common => replication_seed(spec.seed, i),
                 Seeds::Independent => independent_seed(spec.seed, i),
             };
+            let input = match input {
+                Subject::Scenario(input) => input,
+                Subject::Region(region) => {
+                    let done = run_region::<std::io::Sink>(region, seed, None)?;
+                    return Ok(JobOut {
+                        outcome: RunOutcome {
+                            seed,
+                            metrics: done.summary.metrics(),
+                        },
+                        paths: None,
+                    });
+                }
+            };
             let named = |e: String| AnalysisError::Invalid(format!("{}: {e}", input.source));
             let (summary, paths) = if job.seeds == Seeds::Common && job.replication == 0 {
                 let run = run_paths(input, seed, keep)?;
@@ -834,26 +932,27 @@ pub fn compare_inputs(
             Seeds::Independent => independent[job.scenario].push(res.outcome),
         }
     }
+    // Regions keep no paths.
     let paths: Vec<PathSink> = paths
         .into_iter()
-        .map(|p| p.expect("the first replication keeps paths"))
+        .map(|p| p.unwrap_or_else(|| PathSink::new(None)))
         .collect();
     let table = |runs: &[RunOutcome]| Table::new(runs.iter().map(|o| &o.metrics));
     let a_table = table(&common[0]);
     let seed0 = common[0][0].seed;
     let comparisons: Vec<Comparison> = (1..k)
         .map(|b| Comparison {
-            a: inputs[0].source.clone(),
-            b: inputs[b].source.clone(),
-            b_name: inputs[b].scenario.name.clone(),
+            a: inputs[0].source().to_string(),
+            b: inputs[b].source().to_string(),
+            b_name: inputs[b].name().to_string(),
             metrics: paired(&a_table, &table(&common[b]), &table(&independent[b])),
-            families: counterfactual(seed0, &paths[0].paths, &paths[b].paths),
+            families: (!regions).then(|| counterfactual(seed0, &paths[0].paths, &paths[b].paths)),
         })
         .collect();
     Ok(Compared {
         scenarios: inputs
             .iter()
-            .map(|i| (i.source.clone(), i.scenario.name.clone()))
+            .map(|i| (i.source().to_string(), i.name().to_string()))
             .collect(),
         common,
         independent,
@@ -998,11 +1097,14 @@ impl Compared {
             .map(|s| s.to_string())
             .collect::<Vec<_>>()];
         for c in &self.comparisons {
-            for (what, n) in c.families.rows() {
+            let Some(families) = &c.families else {
+                continue;
+            };
+            for (what, n) in families.rows() {
                 rows.push(vec![
                     c.a.clone(),
                     c.b.clone(),
-                    c.families.seed.to_string(),
+                    families.seed.to_string(),
                     what.trim().to_string(),
                     n.to_string(),
                 ]);

@@ -1121,6 +1121,20 @@ static SUMMARY: &[Item<Summary>] = &[
                 |s, _| int(s.care.sufficiency.in_house_foster_places_at_end),
             ),
             m(
+                "placed_in_cooperative_pct",
+                Percent,
+                "Share of placements made in a regional care co-operative's places (a region run with a co-operative; within the region, not counted as out of the area).",
+                &["PlacedInCooperative", "derived from care.placements_made"],
+                |s, _| real(s.care.sufficiency.placed_in_cooperative_pct),
+            ),
+            m(
+                "in_cooperative_at_end",
+                Count,
+                "Children looked after in a regional care co-operative's places when the run ended.",
+                &["PlacedInCooperative", "PlacementMoved", "LeftCare", "SiblingLeftCare"],
+                |s, _| int(s.care.sufficiency.in_cooperative_at_end),
+            ),
+            m(
                 "referrals_followed_up_12_months",
                 Count,
                 "Referrals (families) whose 12-month mark fell inside the run.",

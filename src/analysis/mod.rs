@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod export;
 pub mod metric_registry;
+pub mod region;
 pub mod replications;
 pub mod report;
 pub mod run;

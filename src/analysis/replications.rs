@@ -629,6 +629,9 @@ pub fn warm_up_line(w: &WarmUp, input: &ScenarioInput) -> String {
 
 /// True for metrics the terminal table shows (files have them all).
 pub fn on_terminal(name: &str) -> bool {
+    if name.starts_with("member.") {
+        return name.ends_with(".placed_out_of_area_pct") || name.ends_with(".spend_pence");
+    }
     !name.starts_with("by_financial_year.")
 }
 

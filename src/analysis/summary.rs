@@ -186,6 +186,12 @@ pub struct Sufficiency {
     /// to the end; the placements line's spending, by type).
     #[serde(default)]
     pub spend_by_placement_pence: PerPlacement<u64>,
+    /// Of the placements made, in a regional care co-operative's places, %.
+    #[serde(default)]
+    pub placed_in_cooperative_pct: f64,
+    /// Children looked after in a co-operative's places at the end.
+    #[serde(default)]
+    pub in_cooperative_at_end: u64,
 }
 
 /// Family networks over the run.
@@ -612,6 +618,14 @@ impl Summary {
                             spend_by_placement_pence: metrics
                                 .spend_by_placement
                                 .map(|pm| (pm / u128::from(crate::model::calendar::WEEK)) as u64),
+                            placed_in_cooperative_pct: pct(
+                                metrics.total(|y| y.placed_in_cooperative),
+                                made,
+                            ),
+                            in_cooperative_at_end: state
+                                .cooperative
+                                .as_ref()
+                                .map_or(0, |c| c.placed.iter().map(|&n| u64::from(n)).sum()),
                         }
                     },
                 }

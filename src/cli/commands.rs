@@ -15,6 +15,7 @@ use crate::model::calendar::CivilDate;
 use crate::model::event::{Event, FamilyId};
 use crate::model::input::ScenarioInput;
 use crate::model::projection::{fold, Metrics};
+use crate::model::region::RegionInput;
 use crate::model::scenario::{scenario_hash, Scenario, ScenarioError};
 use crate::model::state::State;
 use crate::model::RunError;
@@ -23,6 +24,8 @@ use crate::model::RunError;
 pub const LOG_FILE: &str = "events.ffl";
 /// The name of the summary file `run --out DIR` writes.
 pub const SUMMARY_FILE: &str = "summary.json";
+/// The region's summary a region run writes under `--out DIR`.
+pub const REGION_SUMMARY_FILE: &str = "region-summary.json";
 /// The name of the monthly time series `run --out DIR` writes.
 pub const MONTHLY_FILE: &str = "monthly.csv";
 
@@ -137,6 +140,15 @@ pub fn run_with_checkpoint(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
+    if let Some(path) = scenario.filter(|p| is_region_file(p)) {
+        if checkpoint_at.is_some() {
+            return Err(CommandError::Failed(format!(
+                "{}: a region run has no snapshot (--checkpoint-at is for one council's scenario)",
+                path.display()
+            )));
+        }
+        return run_region(path, seed, out_dir, json, out, note);
+    }
     let input = match scenario {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
@@ -215,6 +227,79 @@ pub fn run_with_checkpoint(
     let text = finished.summary.render(json);
     out.write_all(text.as_bytes())
         .map_err(file_error(Path::new("<stdout>")))
+}
+
+/// Whether a file is a region file (it lists `members`).
+pub fn is_region_file(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| RegionInput::is_region(&t))
+}
+
+/// `familyflow run REGION.toml`: the region's members in step; with
+/// `out_dir`, each member's log, summary and monthly CSV in a folder named
+/// by its number and file, and the region's summary.
+fn run_region(
+    path: &Path,
+    seed: u64,
+    out_dir: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let input = RegionInput::load(path)?;
+    let started = Instant::now();
+    let done = match out_dir {
+        Some(dir) => {
+            let mut logs = Vec::with_capacity(input.members.len());
+            let mut folders = Vec::with_capacity(input.members.len());
+            for (i, m) in input.members.iter().enumerate() {
+                let stem = Path::new(&m.source)
+                    .file_stem()
+                    .map_or_else(|| "member".to_string(), |s| s.to_string_lossy().to_string());
+                let folder = dir.join(format!("{:02}-{stem}", i + 1));
+                create_dir(&folder)?;
+                let log_path = folder.join(LOG_FILE);
+                let file = File::create(&log_path).map_err(file_error(&log_path))?;
+                logs.push(BufWriter::with_capacity(1 << 20, file));
+                folders.push(folder);
+            }
+            let done = crate::analysis::region::run_region(&input, seed, Some(logs))?;
+            for ((_, f), folder) in done.members.iter().zip(&folders) {
+                write_file(&folder.join(SUMMARY_FILE), f.summary.to_json().as_bytes())?;
+                write_file(
+                    &folder.join(MONTHLY_FILE),
+                    f.summary.monthly_csv().as_bytes(),
+                )?;
+                let _ = writeln!(
+                    note,
+                    "wrote {}, {} and {}",
+                    folder.join(LOG_FILE).display(),
+                    folder.join(SUMMARY_FILE).display(),
+                    folder.join(MONTHLY_FILE).display()
+                );
+            }
+            let region_path = dir.join(REGION_SUMMARY_FILE);
+            write_file(&region_path, done.summary.to_json().as_bytes())?;
+            let _ = writeln!(note, "wrote {}", region_path.display());
+            done
+        }
+        None => crate::analysis::region::run_region::<io::Sink>(&input, seed, None)?,
+    };
+    let events: u64 = done.members.iter().map(|(_, f)| f.summary.events).sum();
+    let secs = started.elapsed().as_secs_f64();
+    let _ = writeln!(
+        note,
+        "ran {} councils, {} events in {:.2} s ({:.1} million events/s)",
+        done.members.len(),
+        thousands(events),
+        secs,
+        events as f64 / secs.max(1e-9) / 1e6
+    );
+    let text = if json {
+        done.summary.to_json()
+    } else {
+        done.summary.to_text()
+    };
+    write_stdout(out, text.as_bytes())
 }
 
 /// `familyflow replay`: rebuilds the summary from a log alone.

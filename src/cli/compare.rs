@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::analysis::compare::{
-    compare_inputs, side_by_side, CompareSpec, COMPARE_CSV, COMPARE_JSON, COMPARE_REPLICATIONS_CSV,
-    COUNTERFACTUAL_CSV,
+    compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
+    COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
 use crate::analysis::replications::{ci_text, on_terminal, short, warm_up_line, SEED_DERIVATION};
 use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
@@ -39,7 +39,7 @@ pub fn compare(
     let spec = &opts.spec;
     let inputs = scenarios
         .iter()
-        .map(|p| ScenarioInput::load(p))
+        .map(|p| Subject::load(p))
         .collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
     let done = compare_inputs(&inputs, spec, &Terminal::new(opts.progress))?;
@@ -81,7 +81,20 @@ pub fn compare(
     );
     for (i, input) in inputs.iter().enumerate() {
         let letter = (b'A' + (i.min(25)) as u8) as char;
-        let _ = writeln!(o, "  {letter}: {} — {}", input.source, input.scenario.name);
+        let _ = writeln!(o, "  {letter}: {} — {}", input.source(), input.name());
+    }
+    if let Subject::Region(r) = &inputs[0] {
+        let names: Vec<String> = r
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| format!("{} {}", i + 1, m.scenario.name))
+            .collect();
+        let _ = writeln!(
+            o,
+            "Members (member.N.*): {}; region.* is all of them, with the co-operative's running cost.",
+            names.join(", ")
+        );
     }
     let _ = writeln!(
         o,
@@ -91,8 +104,8 @@ pub fn compare(
         o,
         "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
     );
-    if let Some(w) = &spec.warm_up {
-        let _ = writeln!(o, "{}", warm_up_line(w, &inputs[0]));
+    if let (Some(w), Subject::Scenario(first)) = (&spec.warm_up, &inputs[0]) {
+        let _ = writeln!(o, "{}", warm_up_line(w, first));
     }
     for (ci, c) in done.comparisons.iter().enumerate() {
         let letter = (b'A' + ((ci + 1).min(25)) as u8) as char;
@@ -123,15 +136,26 @@ pub fn compare(
                 short(m.variance_reduction_factor)
             );
         }
-        let _ = writeln!(
-            o,
-            "(by financial year: in {COMPARE_CSV} with --out)\n\nFamily by family, {letter} against A: first replication only (seed {}), streamed (each family reduced to its milestones and a hash of its events)",
-            c.families.seed
-        );
-        c.families.to_text(&mut o);
+        let _ = writeln!(o, "(by financial year: in {COMPARE_CSV} with --out)");
+        if let Some(families) = &c.families {
+            let _ = writeln!(
+                o,
+                "\nFamily by family, {letter} against A: first replication only (seed {}), streamed (each family reduced to its milestones and a hash of its events)",
+                families.seed
+            );
+            families.to_text(&mut o);
+        }
     }
-    if let Some(id) = spec.family.map(FamilyId) {
-        let cal_a = inputs[0].scenario.calendar();
+    let scenarios: Vec<&ScenarioInput> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Subject::Scenario(s) => Some(&**s),
+            Subject::Region(_) => None,
+        })
+        .collect();
+    if let (Some(id), Some(first)) = (spec.family.map(FamilyId), scenarios.first()) {
+        let inputs = &scenarios;
+        let cal_a = first.scenario.calendar();
         for (b, input) in inputs.iter().enumerate().skip(1) {
             let _ = writeln!(o);
             let _ = writeln!(o, "First replication (seed {})", done.seed0);

@@ -227,6 +227,26 @@ impl<D: Domain> Run<D> {
         Ok(())
     }
 
+    /// Folds an event that comes from outside the domain (an input such as
+    /// a region's allotment of shared places) at `now`, and records it, so
+    /// that a replay of the log reaches the same state without the source.
+    pub fn inject<S: EventSink<D::Event>>(
+        &mut self,
+        now: Minute,
+        event: &D::Event,
+        sink: &mut S,
+    ) -> Result<(), StepError<D::Misfit>> {
+        D::fold(&mut self.state, &mut self.metrics, now, event).map_err(|source| {
+            StepError::Misfit {
+                index: self.events,
+                source,
+            }
+        })?;
+        self.events += 1;
+        sink.record(now, event)?;
+        Ok(())
+    }
+
     /// Decides every happening due before `until` (and before the horizon).
     pub fn advance<S: EventSink<D::Event>>(
         &mut self,

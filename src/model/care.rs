@@ -34,6 +34,7 @@ use crate::model::event::{
     Attributes, CareExit, CareRoute, Event, FamilyId, LegalStatus, Need, Placement,
 };
 use crate::model::happening::Happening;
+use crate::model::placements::Site;
 use crate::model::purpose::Purpose;
 use crate::model::scenario::AgeShares;
 use crate::model::state::{Family, Stage, State, AGE_YEAR};
@@ -199,8 +200,8 @@ impl Model {
         } else {
             f.children_under_18(family, now + DAY).max(1)
         };
-        let (placement, away) = self.place(now, fit, children, state);
-        let weekly_pence = self.weekly_pence(now, placement, away);
+        let (placement, site) = self.place(now, fit, children, state);
+        let weekly_pence = self.weekly_pence(now, placement, site, state.cooperative_price());
         out.events.push(Event::EnteredCare {
             family,
             route,
@@ -211,9 +212,7 @@ impl Model {
         self.schedule_placement_break(now, family, episode, now, 0, placement, out);
         self.schedule_siblings_turning_18(now, family, episode, f, children, out);
         out.events.push(Event::LegalStatusChanged { family, legal });
-        if away {
-            out.events.push(Event::PlacedOutOfArea { family });
-        }
+        out.events.extend(site.event(family));
         match legal {
             // Unaccompanied children stay until they are 18.
             LegalStatus::Section20 if route == CareRoute::Unaccompanied => {
@@ -314,7 +313,7 @@ impl Model {
         let f = Family::new(*attributes, Stage::InCare, now);
         let age = f.whole_age_at(family, now);
         let d = self.care_draws_at_age(now, family, 0, attributes, age);
-        let weekly = self.weekly_pence(now, d.placement, false);
+        let weekly = self.weekly_pence(now, d.placement, Site::InArea, 1000);
         self.schedule_leaving_care(now, family, 0, &f, d.stay, out);
         let children = f.looked_after_when_opened(family, now);
         self.schedule_siblings_turning_18(now, family, 0, &f, children, out);

@@ -961,6 +961,27 @@ pub enum Event {
         /// How many.
         places: u32,
     },
+    /// A regional care co-operative's places the council may fill this
+    /// month (set afresh at each month's start by the region's run). It
+    /// comes from outside the council and is recorded so that the
+    /// council's log replays alone.
+    CooperativePlacesAllotted {
+        /// Places with the co-operative's foster carers (recruited regionally).
+        in_house_foster: u32,
+        /// Independent fostering agency places the co-operative commissioned.
+        agency_foster: u32,
+        /// Children's home beds the co-operative commissioned.
+        residential: u32,
+        /// What a commissioned place costs, in thousandths of its type's
+        /// weekly cost.
+        price_permille: u32,
+    },
+    /// The placement just made (`EnteredCare` or `PlacementMoved`) is one
+    /// of the co-operative's places, within the region.
+    PlacedInCooperative {
+        /// The family.
+        family: FamilyId,
+    },
 }
 
 impl Event {
@@ -985,6 +1006,7 @@ impl Event {
             | Event::LeftCare { family, .. }
             | Event::SiblingLeftCare { family }
             | Event::PlacedOutOfArea { family }
+            | Event::PlacedInCooperative { family }
             | Event::PlacementMoved { family, .. }
             | Event::FgdmOffered { family, .. }
             | Event::FgdmHeld { family, .. }
@@ -1016,6 +1038,7 @@ impl Event {
             | Event::BudgetExhausted { .. }
             | Event::FosterPlacesApproved { .. }
             | Event::FosterPlacesLost { .. }
+            | Event::CooperativePlacesAllotted { .. }
             | Event::MeasurementStarted => return None,
         };
         Some(family)
@@ -1046,6 +1069,8 @@ impl Event {
             Event::PlacementMoved { .. } => "PlacementMoved",
             Event::FosterPlacesApproved { .. } => "FosterPlacesApproved",
             Event::FosterPlacesLost { .. } => "FosterPlacesLost",
+            Event::CooperativePlacesAllotted { .. } => "CooperativePlacesAllotted",
+            Event::PlacedInCooperative { .. } => "PlacedInCooperative",
             Event::FgdmOffered { .. } => "FgdmOffered",
             Event::FgdmHeld { .. } => "FgdmHeld",
             Event::FnspPaid { .. } => "FnspPaid",
@@ -1210,7 +1235,19 @@ impl fmt::Display for Event {
             | Event::PreProceedingsStarted { .. }
             | Event::ProceedingsIssued { .. }
             | Event::SiblingLeftCare { .. }
-            | Event::PlacedOutOfArea { .. } => Ok(()),
+            | Event::PlacedOutOfArea { .. }
+            | Event::PlacedInCooperative { .. } => Ok(()),
+            Event::CooperativePlacesAllotted {
+                in_house_foster,
+                agency_foster,
+                residential,
+                price_permille,
+            } => write!(
+                f,
+                " in_house_foster={in_house_foster} agency_foster={agency_foster} residential={residential} price={}.{:03}",
+                price_permille / 1000,
+                price_permille % 1000
+            ),
             Event::PlacementMoved {
                 placement,
                 weekly_pence,

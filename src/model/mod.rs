@@ -36,6 +36,7 @@ pub mod proceedings;
 pub mod projection;
 pub mod purpose;
 pub mod referral;
+pub mod region;
 pub mod scenario;
 pub mod starting_caseload;
 pub mod state;

@@ -33,40 +33,71 @@ use crate::model::event::{Event, FamilyId, Placement};
 use crate::model::happening::Happening;
 use crate::model::purpose::Purpose;
 use crate::model::scenario::Placements;
-use crate::model::state::{Places, Stage, State, AGE_YEAR};
+use crate::model::state::{Stage, State, AGE_YEAR};
+
+/// Where a placement is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Site {
+    /// One of the area's own places.
+    InArea,
+    /// One of a regional care co-operative's places, within the region.
+    Cooperative,
+    /// Outside the area (and outside any co-operative's places).
+    OutOfArea,
+}
+
+impl Site {
+    /// The event that records a placement made at this site, if any.
+    pub(super) fn event(self, family: FamilyId) -> Option<Event> {
+        match self {
+            Site::InArea => None,
+            Site::Cooperative => Some(Event::PlacedInCooperative { family }),
+            Site::OutOfArea => Some(Event::PlacedOutOfArea { family }),
+        }
+    }
+}
 
 /// The places of children about to move: counted as free when they are
 /// matched again.
 #[derive(Copy, Clone, Debug)]
 struct Own {
     placement: Placement,
-    away: bool,
+    site: Site,
     children: u32,
 }
 
 impl Model {
-    /// Where `children` children who need `fit` are placed now, and
-    /// whether outside the area.
+    /// Where `children` children who need `fit` are placed now.
     pub(super) fn place(
         &self,
         now: Minute,
         fit: Placement,
         children: u8,
         state: &State,
-    ) -> (Placement, bool) {
-        match &state.places {
-            Some(places) => self.place_with(now, fit, children, places, None),
-            None => (fit, false),
-        }
+    ) -> (Placement, Site) {
+        self.place_with(now, fit, children, state, None)
     }
 
     /// The weekly cost of a placement for each child, in pence: its type's,
-    /// more out of the area, and with kinship carers' support where given.
-    pub(super) fn weekly_pence(&self, now: Minute, placement: Placement, away: bool) -> u64 {
+    /// more out of the area, at the co-operative's price for a place it
+    /// commissioned, and with kinship carers' support where given.
+    pub(super) fn weekly_pence(
+        &self,
+        now: Minute,
+        placement: Placement,
+        site: Site,
+        price_permille: u32,
+    ) -> u64 {
         let s = self.at(now);
         let mut pence = s.care.weekly_cost_pounds.pence()[placement as usize];
-        if let (Some(p), true) = (&s.placements, away) {
-            pence = libm::round(pence as f64 * p.out_of_area_cost_factor.get()) as u64;
+        match (&s.placements, site) {
+            (Some(p), Site::OutOfArea) => {
+                pence = libm::round(pence as f64 * p.out_of_area_cost_factor.get()) as u64;
+            }
+            (_, Site::Cooperative) if placement != Placement::InHouseFoster => {
+                pence = (u128::from(pence) * u128::from(price_permille) / 1000) as u64;
+            }
+            _ => {}
         }
         if let (Some(k), Placement::Kinship) = (&s.care.kinship_support, placement) {
             pence += libm::round(k.weekly_pounds_per_child.get() * 100.0) as u64;
@@ -149,26 +180,33 @@ impl Model {
             _ => Placement::AgencyFoster,
         };
         // The children's own places are free once they move.
+        let site = if state
+            .places
+            .as_ref()
+            .is_some_and(|p| p.away.contains(&family))
+        {
+            Site::OutOfArea
+        } else if state
+            .cooperative
+            .as_ref()
+            .is_some_and(|c| c.families.contains(&family))
+        {
+            Site::Cooperative
+        } else {
+            Site::InArea
+        };
         let own = Own {
             placement: current,
-            away: state
-                .places
-                .as_ref()
-                .is_some_and(|p| p.away.contains(&family)),
+            site,
             children: u32::from(f.in_care),
         };
-        let (placement, away) = match &state.places {
-            Some(places) => self.place_with(now, fit, f.in_care, places, Some(own)),
-            None => (fit, false),
-        };
+        let (placement, site) = self.place_with(now, fit, f.in_care, state, Some(own));
         out.events.push(Event::PlacementMoved {
             family,
             placement,
-            weekly_pence: self.weekly_pence(now, placement, away),
+            weekly_pence: self.weekly_pence(now, placement, site, state.cooperative_price()),
         });
-        if away {
-            out.events.push(Event::PlacedOutOfArea { family });
-        }
+        out.events.extend(site.event(family));
         self.schedule_placement_break(
             now,
             family,
@@ -180,25 +218,29 @@ impl Model {
         );
     }
 
-    /// [`Model::place`] against given places, counting `own` (the places
-    /// of children about to move) as free.
+    /// [`Model::place`], counting `own` (the places of children about to
+    /// move) as free. A child who needs foster care goes to the area's
+    /// in-house carers, then a regional co-operative's carers, then an
+    /// agency place in the area, then one the co-operative commissioned,
+    /// then one outside; a child who needs a children's home to one of the
+    /// area's beds, then the co-operative's, then one outside.
     fn place_with(
         &self,
         now: Minute,
         fit: Placement,
         children: u8,
-        places: &Places,
+        state: &State,
         own: Option<Own>,
-    ) -> (Placement, bool) {
+    ) -> (Placement, Site) {
         let version = self.at(now);
-        let Some(p) = &version.placements else {
-            return (fit, false);
+        let (Some(p), Some(places)) = (&version.placements, &state.places) else {
+            return (fit, Site::InArea);
         };
         let area = version.area.children;
         let n = u32::from(children.max(1));
         let used = |t: Placement| {
             let freed = own
-                .filter(|o| o.placement == t && !o.away)
+                .filter(|o| o.placement == t && o.site == Site::InArea)
                 .map_or(0, |o| o.children);
             places.in_area[t].saturating_sub(freed)
         };
@@ -206,25 +248,41 @@ impl Model {
             .in_house_approved
             .saturating_sub(used(Placement::InHouseFoster));
         let full = |t: Placement, per_10k| used(t) + n > Placements::for_area(per_10k, area);
+        let cooperative = |t: Placement| {
+            state
+                .cooperative
+                .as_ref()
+                .is_some_and(|c| c.allotted[t] >= n)
+        };
         match fit {
-            Placement::Kinship => (Placement::Kinship, false),
+            Placement::Kinship => (Placement::Kinship, Site::InArea),
             Placement::InHouseFoster | Placement::AgencyFoster => {
                 if free_in_house >= n {
-                    (Placement::InHouseFoster, false)
+                    (Placement::InHouseFoster, Site::InArea)
+                } else if cooperative(Placement::InHouseFoster) {
+                    (Placement::InHouseFoster, Site::Cooperative)
+                } else if !full(
+                    Placement::AgencyFoster,
+                    &p.agency_foster_places_in_area_per_10k_children,
+                ) {
+                    (Placement::AgencyFoster, Site::InArea)
+                } else if cooperative(Placement::AgencyFoster) {
+                    (Placement::AgencyFoster, Site::Cooperative)
                 } else {
-                    let away = full(
-                        Placement::AgencyFoster,
-                        &p.agency_foster_places_in_area_per_10k_children,
-                    );
-                    (Placement::AgencyFoster, away)
+                    (Placement::AgencyFoster, Site::OutOfArea)
                 }
             }
             Placement::Residential => {
-                let away = full(
+                if !full(
                     Placement::Residential,
                     &p.residential_beds_in_area_per_10k_children,
-                );
-                (Placement::Residential, away)
+                ) {
+                    (Placement::Residential, Site::InArea)
+                } else if cooperative(Placement::Residential) {
+                    (Placement::Residential, Site::Cooperative)
+                } else {
+                    (Placement::Residential, Site::OutOfArea)
+                }
             }
         }
     }

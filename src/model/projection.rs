@@ -152,6 +152,9 @@ pub struct PeriodCounts {
     /// Children who moved placement (a breakdown).
     #[serde(default)]
     pub placement_moves: u64,
+    /// Of those placed, children placed in a regional care co-operative's places.
+    #[serde(default)]
+    pub placed_in_cooperative: u64,
 }
 
 /// A staff pool's people and cases at a moment.
@@ -281,6 +284,7 @@ impl PeriodCounts {
         self.placements_made += o.placements_made;
         self.placed_out_of_area += o.placed_out_of_area;
         self.placement_moves += o.placement_moves;
+        self.placed_in_cooperative += o.placed_in_cooperative;
     }
 
     /// Spent on placements in the period, in pence.
@@ -701,7 +705,13 @@ impl Metrics {
                     m.placements_made += n;
                 }
             }
-            Event::FosterPlacesApproved { .. } | Event::FosterPlacesLost { .. } => {}
+            Event::PlacedInCooperative { family } => {
+                let n = before.family(family).map_or(1, |f| u64::from(f.in_care));
+                self.month().placed_in_cooperative += n;
+            }
+            Event::FosterPlacesApproved { .. }
+            | Event::FosterPlacesLost { .. }
+            | Event::CooperativePlacesAllotted { .. } => {}
             Event::LeftCare { family, exit } => {
                 let (placement, n, weekly) = before.family(family).map_or((None, 1, 0), |f| {
                     (f.placement, u64::from(f.in_care.max(1)), f.weekly_pence)

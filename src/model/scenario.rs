@@ -1198,24 +1198,7 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let mut field = field_at(text, &span);
-            if field.is_empty() {
-                field = key_on_line(text, span.start);
-            }
-            let (line, column) = line_column(text, span.start);
-            ScenarioError {
-                file: file.to_string(),
-                problems: vec![Diagnostic {
-                    line,
-                    column,
-                    field,
-                    message: missing_field_hint(&with_found_value(e.message().trim(), text, &span)),
-                    file: None,
-                }],
-            }
-        })?;
+        let scenario: Scenario = toml::from_str(text).map_err(|e| located(text, file, &e))?;
         let problems = scenario.validate();
         if problems.is_empty() {
             return Ok(scenario);
@@ -2005,7 +1988,28 @@ pub fn scenario_hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// A TOML or typing error in `text` (read from `file`), located by line,
+/// column and field.
+pub(crate) fn located(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
+    let span = e.span().unwrap_or(0..0);
+    let mut field = field_at(text, &span);
+    if field.is_empty() {
+        field = key_on_line(text, span.start);
+    }
+    let (line, column) = line_column(text, span.start);
+    ScenarioError {
+        file: file.to_string(),
+        problems: vec![Diagnostic {
+            line,
+            column,
+            field,
+            message: missing_field_hint(&with_found_value(e.message().trim(), text, &span)),
+            file: None,
+        }],
+    }
+}
+
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -2074,7 +2078,7 @@ fn key_on_line(text: &str, offset: usize) -> String {
 }
 
 /// The span of the value at a dotted field path (`a.b.3` indexes arrays).
-fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
+pub(crate) fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut parts = path.split('.');
     let first = parts.next()?;

@@ -449,6 +449,19 @@ impl Places {
     }
 }
 
+/// A regional care co-operative's places as one council sees them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cooperative {
+    /// Places the council may still fill this month, by type.
+    pub allotted: PerPlacement<u32>,
+    /// What a commissioned place costs, in thousandths of its type's cost.
+    pub price_permille: u32,
+    /// The council's children in the co-operative's places, by type.
+    pub placed: PerPlacement<u32>,
+    /// Families whose children are in the co-operative's places.
+    pub families: BTreeSet<FamilyId>,
+}
+
 /// An event that does not fit the state it is applied to: a corrupt or
 /// foreign log, or a bug.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -485,6 +498,9 @@ pub struct State {
     stage_count: [u32; Stage::COUNT],
     /// Placement sufficiency's bookkeeping, if the scenario has it.
     pub places: Option<Places>,
+    /// A regional care co-operative's places, once the region's run has
+    /// allotted some (never in a run of one council).
+    pub cooperative: Option<Cooperative>,
     /// The minute each financial year after the first starts.
     year_starts: Vec<Minute>,
     /// The end of the run.
@@ -524,9 +540,45 @@ impl State {
                 ),
                 ..Places::default()
             }),
+            cooperative: None,
             year_starts: cal.financial_year_starts(),
             horizon: cal.horizon(),
         }
+    }
+
+    /// What a regional care co-operative's commissioned place costs, in
+    /// thousandths of its type's weekly cost (1000 without a co-operative).
+    pub fn cooperative_price(&self) -> u32 {
+        self.cooperative.as_ref().map_or(1000, |c| c.price_permille)
+    }
+
+    /// `n` children of `family` leave their placement `p` (wherever it
+    /// is); with `all`, the family's last children, so it is no longer
+    /// counted as placed out of the area or in the co-operative.
+    fn vacate(&mut self, family: FamilyId, p: Placement, n: u32, all: bool) -> Result<(), String> {
+        if let Some(c) = self
+            .cooperative
+            .as_mut()
+            .filter(|c| c.families.contains(&family))
+        {
+            c.placed[p] = c.placed[p].checked_sub(n).ok_or_else(|| {
+                format!(
+                    "{n} children leave the co-operative's {} places where fewer are placed",
+                    p.label()
+                )
+            })?;
+            if all {
+                c.families.remove(&family);
+            }
+            return Ok(());
+        }
+        if let Some(places) = &mut self.places {
+            places.release(family, p, n)?;
+            if all {
+                places.away.remove(&family);
+            }
+        }
+        Ok(())
     }
 
     /// The state written out: counters and teams, and the families in id order.
@@ -1028,8 +1080,8 @@ impl State {
                 let (weekly, placement) = (f.weekly_pence, f.placement);
                 self.ledger.accrue(at);
                 self.ledger.rate[BudgetLine::Placements] -= u128::from(weekly);
-                if let (Some(places), Some(p)) = (&mut self.places, placement) {
-                    places.release(family, p, 1).map_err(&bad)?;
+                if let Some(p) = placement {
+                    self.vacate(family, p, 1, false).map_err(&bad)?;
                 }
             }
             Event::LeftCare { family, .. } => {
@@ -1042,11 +1094,9 @@ impl State {
                     self.ledger.accrue(at);
                     self.ledger.rate[BudgetLine::Placements] -=
                         u128::from(std::mem::take(&mut f.weekly_pence)) * u128::from(children);
-                    if let (Some(places), Some(p)) = (&mut self.places, placement) {
-                        places
-                            .release(family, p, u32::from(children))
+                    if let Some(p) = placement {
+                        self.vacate(family, p, u32::from(children), true)
                             .map_err(&bad)?;
-                        places.away.remove(&family);
                     }
                 }
             }
@@ -1083,9 +1133,8 @@ impl State {
                 let rate = &mut self.ledger.rate[BudgetLine::Placements];
                 *rate = *rate - u128::from(before) * u128::from(n)
                     + u128::from(weekly_pence) * u128::from(n);
+                self.vacate(family, old, u32::from(n), true).map_err(&bad)?;
                 if let Some(places) = &mut self.places {
-                    places.release(family, old, u32::from(n)).map_err(&bad)?;
-                    places.away.remove(&family);
                     places.in_area[placement] += u32::from(n);
                 }
             }
@@ -1108,6 +1157,43 @@ impl State {
                     )));
                 }
                 places.in_house_approved -= n;
+            }
+            Event::CooperativePlacesAllotted {
+                in_house_foster,
+                agency_foster,
+                residential,
+                price_permille,
+            } => {
+                if self.places.is_none() {
+                    return Err(bad("the scenario has no [placements]".into()));
+                }
+                let c = self.cooperative.get_or_insert_with(Cooperative::default);
+                c.allotted[Placement::InHouseFoster] = in_house_foster;
+                c.allotted[Placement::AgencyFoster] = agency_foster;
+                c.allotted[Placement::Residential] = residential;
+                c.price_permille = price_permille;
+            }
+            Event::PlacedInCooperative { family } => {
+                let f = self.family_mut(family, at, event)?;
+                let (stage, placement, n) = (f.stage, f.placement, u32::from(f.in_care));
+                let Some(p) = placement.filter(|_| stage == Stage::InCare) else {
+                    return Err(bad(format!("family {family} is not in care")));
+                };
+                let (Some(places), Some(c)) = (&mut self.places, &mut self.cooperative) else {
+                    return Err(bad("no co-operative places were allotted".into()));
+                };
+                if places.away.contains(&family) || !c.families.insert(family) {
+                    return Err(bad(format!("family {family} is already placed elsewhere")));
+                }
+                c.allotted[p] = c.allotted[p].checked_sub(n).ok_or_else(|| {
+                    bad(format!(
+                        "{n} children placed where {} {} places are allotted",
+                        c.allotted[p],
+                        p.label()
+                    ))
+                })?;
+                c.placed[p] += n;
+                places.release(family, p, n).map_err(&bad)?;
             }
             Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
                 self.family_mut(family, at, event)?;
@@ -1507,6 +1593,11 @@ impl State {
         if let Some(places) = &self.places {
             buf.clear();
             codec::encode_into(places, &mut buf).expect("state encodes");
+            hasher.update(&buf);
+        }
+        if let Some(cooperative) = &self.cooperative {
+            buf.clear();
+            codec::encode_into(cooperative, &mut buf).expect("state encodes");
             hasher.update(&buf);
         }
         for id in ids {

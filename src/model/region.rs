@@ -1,0 +1,332 @@
+//! Regions: member councils, each a scenario of its own, that share a
+//! region's placement market, and the terms of a regional care
+//! co-operative (RCC) if the region has one.
+//!
+//! A region file names its members and, optionally, its co-operative:
+//!
+//! ```toml
+//! name = "Tees Valley, with a regional care co-operative"
+//! members = ["tees-valley/darlington.toml", "tees-valley/hartlepool.toml"]
+//!
+//! [cooperative]
+//! from = "2026-07-01"                          # default: the run's first day
+//! foster_places_per_10k_children = 3           # recruited regionally, reached over ramp_months
+//! ramp_months = 24
+//! agency_foster_places_per_10k_children = 4    # commissioned together (block contracts)
+//! residential_beds_per_10k_children = 1
+//! price_factor = 0.9                           # a commissioned place's cost / its type's
+//! running_cost_pounds_per_year = 600_000
+//! ```
+//!
+//! The co-operative's places belong to the region. At each month's start
+//! the region's run shares the free ones among the members
+//! ([`allot`]) and tells each council its share with a
+//! `CooperativePlacesAllotted` event; the council's matching then uses
+//! them after its own in-house carers (`model::placements`). The places'
+//! sizes are per 10,000 children of the whole region.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::calendar::CivilDate;
+use crate::model::event::Placement;
+use crate::model::input::ScenarioInput;
+use crate::model::per::PerPlacement;
+use crate::model::scenario::{
+    line_column, located, span_of, Diagnostic, NonNegative, Placements, Positive, ScenarioError,
+};
+
+/// The most members a region may have.
+pub const MAX_MEMBERS: usize = 64;
+
+/// A region file as written.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    /// The region's name, for reports.
+    pub name: String,
+    /// What the region (and its co-operative) is.
+    #[serde(default)]
+    pub description: String,
+    /// The member councils' scenario files, relative to this file.
+    pub members: Vec<String>,
+    /// A regional care co-operative, if the region has one.
+    #[serde(default)]
+    pub cooperative: Option<CooperativeTerms>,
+}
+
+/// What a regional care co-operative brings: places recruited and
+/// commissioned together, at a price, for a running cost.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CooperativeTerms {
+    /// The day it starts sharing places (default: the run's first day).
+    #[serde(default)]
+    pub from: Option<CivilDate>,
+    /// Foster carers' places recruited by the region, per 10,000 of the
+    /// region's children, once fully recruited.
+    pub foster_places_per_10k_children: NonNegative,
+    /// Months to recruit them (places grow evenly over this time).
+    pub ramp_months: u32,
+    /// Independent fostering agency places commissioned together, per
+    /// 10,000 of the region's children.
+    pub agency_foster_places_per_10k_children: NonNegative,
+    /// Children's home beds commissioned together, per 10,000 of the
+    /// region's children.
+    pub residential_beds_per_10k_children: NonNegative,
+    /// A commissioned agency or residential place's weekly cost as a
+    /// multiple of its type's (the co-operative's foster carers cost what
+    /// the council's own do).
+    pub price_factor: Positive,
+    /// The co-operative's own cost a year (its team, recruitment hub,
+    /// commissioning), in pounds; shared by the members.
+    pub running_cost_pounds_per_year: NonNegative,
+}
+
+impl CooperativeTerms {
+    /// The co-operative's places `months` whole months after it started,
+    /// for a region of `children` children.
+    pub fn places(&self, months: u64, children: u64) -> PerPlacement<u32> {
+        let mut places = PerPlacement::default();
+        let foster = Placements::for_area(&self.foster_places_per_10k_children, children);
+        let ramp = u64::from(self.ramp_months.max(1));
+        places[Placement::InHouseFoster] = (u64::from(foster) * months.min(ramp) / ramp) as u32;
+        places[Placement::AgencyFoster] =
+            Placements::for_area(&self.agency_foster_places_per_10k_children, children);
+        places[Placement::Residential] =
+            Placements::for_area(&self.residential_beds_per_10k_children, children);
+        places
+    }
+
+    /// The price factor in thousandths, as the allotment event carries it.
+    pub fn price_permille(&self) -> u32 {
+        libm::round(self.price_factor.get() * 1000.0) as u32
+    }
+}
+
+/// Shares `free` places among members in proportion to `weights`, by the
+/// largest remainder (ties to the earlier member); all to nobody when
+/// every weight is zero.
+pub fn allot(free: u32, weights: &[u64]) -> Vec<u32> {
+    let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    if total == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut shares: Vec<u32> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    for (i, &w) in weights.iter().enumerate() {
+        let exact = u128::from(free) * u128::from(w);
+        shares.push((exact / total) as u32);
+        remainders.push((exact % total, i));
+    }
+    let left = free - shares.iter().sum::<u32>();
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in remainders.iter().take(left as usize) {
+        shares[i] += 1;
+    }
+    shares
+}
+
+/// A region as a run takes it: its file, text and source, and its members.
+#[derive(Clone, Debug)]
+pub struct RegionInput {
+    /// The region file.
+    pub region: RegionFile,
+    /// Its text.
+    pub text: String,
+    /// Its path.
+    pub source: String,
+    /// The member councils, in the file's order.
+    pub members: Vec<ScenarioInput>,
+}
+
+impl RegionInput {
+    /// Whether scenario-like TOML text is a region file (it lists `members`).
+    pub fn is_region(text: &str) -> bool {
+        toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("members"))
+    }
+
+    /// Reads a region file and its members, and checks that they can run
+    /// together: distinct members sharing the calendar, with placement
+    /// sufficiency when there is a co-operative.
+    pub fn load(path: &Path) -> Result<RegionInput, ScenarioError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: source.clone(),
+            problems: vec![diagnostic(0, 0, "", format!("cannot read the file: {e}"))],
+        })?;
+        let region: RegionFile = toml::from_str(&text).map_err(|e| located(&text, &source, &e))?;
+        let at = |field: &str, message: String| {
+            let (line, column) = span_of(&text, field)
+                .map(|s| line_column(&text, s.start))
+                .unwrap_or((0, 0));
+            ScenarioError {
+                file: source.clone(),
+                problems: vec![diagnostic(line, column, field, message)],
+            }
+        };
+        if region.members.is_empty() || region.members.len() > MAX_MEMBERS {
+            return Err(at(
+                "members",
+                format!(
+                    "{} members: a region has 1 to {MAX_MEMBERS}",
+                    region.members.len()
+                ),
+            ));
+        }
+        if let Some(c) = &region.cooperative {
+            if !(1..=120).contains(&c.ramp_months) {
+                return Err(at(
+                    "cooperative.ramp_months",
+                    format!("{}: expected 1 to 120 months", c.ramp_months),
+                ));
+            }
+            if c.price_factor.get() > 3.0 {
+                return Err(at(
+                    "cooperative.price_factor",
+                    format!(
+                        "{}: expected more than 0 and at most 3",
+                        c.price_factor.get()
+                    ),
+                ));
+            }
+            for (field, v) in [
+                (
+                    "cooperative.foster_places_per_10k_children",
+                    c.foster_places_per_10k_children,
+                ),
+                (
+                    "cooperative.agency_foster_places_per_10k_children",
+                    c.agency_foster_places_per_10k_children,
+                ),
+                (
+                    "cooperative.residential_beds_per_10k_children",
+                    c.residential_beds_per_10k_children,
+                ),
+            ] {
+                if v.get() > 1_000.0 {
+                    return Err(at(field, format!("{}: expected 0 to 1000", v.get())));
+                }
+            }
+            if c.running_cost_pounds_per_year.get() > 1e12 {
+                return Err(at(
+                    "cooperative.running_cost_pounds_per_year",
+                    "more than £1,000,000,000,000 a year".into(),
+                ));
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let mut members: Vec<ScenarioInput> = Vec::with_capacity(region.members.len());
+        for (i, m) in region.members.iter().enumerate() {
+            let field = format!("members[{i}]");
+            let member = ScenarioInput::load(&dir.join(m))
+                .map_err(|e| at("members", format!("{field} = {m:?}: {e}")))?;
+            if let Some(first) = members.first() {
+                let (a, b) = (&first.scenario, &member.scenario);
+                if a.calendar().start() != b.calendar().start()
+                    || a.horizon_days() != b.horizon_days()
+                    || a.measured_from() != b.measured_from()
+                {
+                    return Err(at(
+                        "members",
+                        format!(
+                            "{field} = {m:?} runs over other dates than {}: members share the start, the length and the burn-in",
+                            first.source
+                        ),
+                    ));
+                }
+            }
+            if region.cooperative.is_some() && member.scenario.placements.is_none() {
+                return Err(at(
+                    "members",
+                    format!("{field} = {m:?} has no [placements]: a co-operative shares places among councils that count theirs"),
+                ));
+            }
+            if members
+                .iter()
+                .any(|o| o.scenario.name == member.scenario.name)
+            {
+                return Err(at(
+                    "members",
+                    format!(
+                        "{field} = {m:?}: another member is also named {:?}",
+                        member.scenario.name
+                    ),
+                ));
+            }
+            members.push(member);
+        }
+        if let Some(from) = region.cooperative.as_ref().and_then(|c| c.from) {
+            let cal = members[0].scenario.calendar();
+            let start = cal.start();
+            if from < start || cal.minute_of(from) >= cal.horizon() {
+                return Err(at(
+                    "cooperative.from",
+                    format!(
+                        "{from}: outside the members' run ({start} for {} days)",
+                        members[0].scenario.horizon_days()
+                    ),
+                ));
+            }
+        }
+        Ok(RegionInput {
+            region,
+            text,
+            source,
+            members,
+        })
+    }
+
+    /// The region's children: its members' together.
+    pub fn children(&self) -> u64 {
+        self.members.iter().map(|m| m.scenario.area.children).sum()
+    }
+}
+
+fn diagnostic(line: usize, column: usize, field: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        line,
+        column,
+        field: field.to_string(),
+        message,
+        file: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allotment_shares_by_weight_and_keeps_every_place() {
+        assert_eq!(allot(10, &[1, 1, 2]), vec![3, 2, 5]);
+        assert_eq!(allot(0, &[5, 5]), vec![0, 0]);
+        assert_eq!(allot(7, &[0, 0]), vec![0, 0]);
+        assert_eq!(allot(3, &[1, 1, 1, 1]), vec![1, 1, 1, 0]);
+        let shares = allot(1_000_003, &[7, 11, 13, 0, 1]);
+        assert_eq!(shares.iter().sum::<u32>(), 1_000_003);
+        assert_eq!(shares[3], 0);
+    }
+
+    #[test]
+    fn foster_places_grow_over_the_ramp() {
+        let c = CooperativeTerms {
+            from: None,
+            foster_places_per_10k_children: NonNegative(4.0),
+            ramp_months: 24,
+            agency_foster_places_per_10k_children: NonNegative(2.0),
+            residential_beds_per_10k_children: NonNegative(1.0),
+            price_factor: Positive(0.9),
+            running_cost_pounds_per_year: NonNegative(0.0),
+        };
+        let at = |m| c.places(m, 100_000);
+        assert_eq!(at(0)[Placement::InHouseFoster], 0);
+        assert_eq!(at(12)[Placement::InHouseFoster], 20);
+        assert_eq!(at(24)[Placement::InHouseFoster], 40);
+        assert_eq!(at(99)[Placement::InHouseFoster], 40);
+        assert_eq!(at(0)[Placement::AgencyFoster], 20);
+        assert_eq!(at(0)[Placement::Residential], 10);
+        assert_eq!(c.price_permille(), 900);
+    }
+}
