@@ -170,11 +170,11 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
             if let Some(e) = end {
                 assert!(e >= start && e <= *last);
                 assert!(
-                    ["E4A", "E45", "E46", "E11", "E8", "X1"].contains(&&row[8]),
+                    ["E4A", "E45", "E46", "E11", "E8", "E17", "E5", "X1"].contains(&&row[8]),
                     "REC {}",
                     &row[8]
                 );
-                if &row[8] == "E8" {
+                if ["E8", "E17", "E5"].contains(&&row[8]) {
                     // A child leaving care at 18 is 18 that day.
                     assert_eq!(age(dob, e), 18, "{}: born {dob}, left {e}", &row[0]);
                     sibling_e8 += u64::from(nth > 0);

@@ -28,7 +28,8 @@ use familyflow::engine::log::{recover, Header, Item, LogReader, LogWriter, FORMA
 use familyflow::model::calendar::Minute;
 use familyflow::model::event::{
     Attributes, BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder,
-    HelpOutcome, LegalStatus, Need, OpenStage, Placement, Pool, RiskFactors, Timed, TriageDecision,
+    HelpOutcome, LeavingCareSupport, LegalStatus, Need, OpenStage, Placement, Pool, RiskFactors,
+    Timed, TriageDecision,
 };
 use familyflow::model::scenario::scenario_hash;
 
@@ -39,7 +40,7 @@ const STATE_HASH: u64 = 0x0123_4567_89AB_CDEF;
 // ---------------------------------------------------------------- the lists
 
 /// Every `Event` variant, in declaration order: position = tag in the log.
-const VARIANTS: [&str; 52] = [
+const VARIANTS: [&str; 55] = [
     "FamilyReferred",
     "FamilyReReferred",
     "TriageDecided",
@@ -92,6 +93,9 @@ const VARIANTS: [&str; 52] = [
     "FosterPlacesLost",
     "CooperativePlacesAllotted",
     "PlacedInCooperative",
+    "CareLeaver",
+    "LeavingCareSupportStarted",
+    "LeavingCareSupportEnded",
 ];
 
 /// The variant's tag (its position in `VARIANTS`). No wildcard arm: a new
@@ -150,6 +154,9 @@ fn variant(e: &Event) -> usize {
         Event::FosterPlacesLost { .. } => 49,
         Event::CooperativePlacesAllotted { .. } => 50,
         Event::PlacedInCooperative { .. } => 51,
+        Event::CareLeaver { .. } => 52,
+        Event::LeavingCareSupportStarted { .. } => 53,
+        Event::LeavingCareSupportEnded { .. } => 54,
     }
 }
 
@@ -265,6 +272,11 @@ domain!(BudgetLine {
     Placements = 3,
     Workforce = 4,
 });
+domain!(LeavingCareSupport {
+    StayingPut = 0,
+    StayingClose = 1,
+    Mentoring = 2,
+});
 
 /// What the events carry, as `Type::Value` (and `field=bool`, `field=Some/None`).
 #[derive(Default)]
@@ -333,6 +345,12 @@ fn carried(e: &Event, seen: &mut Seen) {
         | Event::FosterPlacesLost { .. }
         | Event::CooperativePlacesAllotted { .. }
         | Event::PlacedInCooperative { .. } => {}
+        Event::CareLeaver {
+            lasting_relationship,
+            ..
+        } => seen.flag("lasting_relationship", *lasting_relationship),
+        Event::LeavingCareSupportStarted { support, .. }
+        | Event::LeavingCareSupportEnded { support, .. } => seen.value(*support),
         Event::FgdmOffered { accepted, .. } => seen.flag("accepted", *accepted),
         Event::FgdmHeld { kin_named, .. } => seen.flag("kin_named", *kin_named),
         Event::StaffStarted { pool, .. }
@@ -634,6 +652,23 @@ fn all_events() -> Vec<Timed> {
         price_permille: 900,
     });
     push(Event::PlacedInCooperative { family: f(3) });
+    for lasting_relationship in [false, true] {
+        push(Event::CareLeaver {
+            family: f(3),
+            lasting_relationship,
+        });
+    }
+    for support in LeavingCareSupport::ALL {
+        push(Event::LeavingCareSupportStarted {
+            family: f(3),
+            support,
+            weekly_pence: u32::MAX,
+        });
+        push(Event::LeavingCareSupportEnded {
+            support,
+            weekly_pence: 0,
+        });
+    }
     out
 }
 

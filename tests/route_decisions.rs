@@ -13,14 +13,15 @@ use familyflow::engine::stream::Streams;
 use familyflow::model::calendar::{CivilDate, Minute, DAY, WEEK};
 use familyflow::model::event::{
     Attributes, BudgetLine, CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder,
-    HelpOutcome, LegalStatus, Need, OpenStage, Placement, Pool, RiskFactors, TriageDecision,
+    HelpOutcome, LeavingCareSupport, LegalStatus, Need, OpenStage, Placement, Pool, RiskFactors,
+    TriageDecision,
 };
 use familyflow::model::happening::Happening;
 use familyflow::model::projection::{fold, Metrics};
 use familyflow::model::purpose::Purpose;
 use familyflow::model::scenario::{
-    AgeShares, NonNegative, OrderShares, Positive, Probability, Scenario, StartingCaseload,
-    WhenSpent,
+    AgeShares, LeavingCare, NonNegative, OrderShares, Positive, Probability, Scenario,
+    StartingCaseload, WhenSpent,
 };
 use familyflow::model::state::{Family, Stage, State, AGE_YEAR};
 use familyflow::model::{Decisions, Model};
@@ -45,11 +46,13 @@ const ALL: NonNegative = NonNegative(1.0);
 /// The built-in scenario from an empty start, with a perfect front door
 /// and no side routes (no re-referral, no risk rise, no FGDM, no section 20,
 /// no emergency or urgent entries to care, no placement sufficiency: every
-/// placement drawn is free and in the area), then `edit`.
+/// placement drawn is free and in the area; no care leavers' support), then
+/// `edit`.
 fn scenario(edit: impl FnOnce(&mut Scenario)) -> Scenario {
     let mut s = Scenario::default_scenario();
     s.burn_in_years = 0;
     s.placements = None;
+    s.care.leaving_care = None;
     s.triage.accuracy_without_data_sharing = ALWAYS;
     s.triage.accuracy_with_full_data_sharing = ALWAYS;
     s.rereferral.within_12_months_after_no_action = NEVER;
@@ -2153,4 +2156,110 @@ fn a_month_end_settles_placements_and_records_an_overspent_line_once() {
     );
     let d = b.decide(T0 + 2 * WEEK, Happening::MonthEnd);
     assert!(d.events.is_empty(), "nothing more is owed");
+}
+
+/// Leaving care at 18 with `care.leaving_care`: the young person is
+/// recorded as a care leaver; one leaving foster care stays put (at the
+/// scenario's share), until 21 at the latest, paid on the placements line;
+/// a mentored one without a lasting relationship gains one at the
+/// scenario's rate.
+#[test]
+fn a_young_person_leaving_foster_care_at_18_stays_put_until_21_at_the_latest() {
+    let leaving = |stay: Probability, mentor: Probability| LeavingCare {
+        staying_put_share: stay,
+        staying_close_share: NEVER,
+        years_mean: Positive(3.0),
+        staying_put_weekly_pounds: NonNegative(280.0),
+        staying_close_weekly_pounds: NonNegative(350.0),
+        lasting_relationship_share: NEVER,
+        mentoring_share: mentor,
+        mentoring_lasting_relationship: ALWAYS,
+        mentoring_weekly_pounds: NonNegative(40.0),
+    };
+    let mut b = Bench::staffed(scenario(|s| {
+        s.care.leaving_care = Some(leaving(ALWAYS, NEVER));
+    }));
+    let f = b.in_care(
+        T0,
+        family(Need::Moderate, HIGH_RISK, 17),
+        LegalStatus::CareOrder,
+    );
+    let adult = b.family(f).turns_18_at(f);
+    let owed = b.state.owed(BudgetLine::Placements, adult);
+    let d = b.step(adult, Happening::LeavesCare(f, 0));
+    assert_eq!(
+        d.events[..3],
+        [
+            Event::LeftCare {
+                family: f,
+                exit: CareExit::Aged18
+            },
+            Event::CareLeaver {
+                family: f,
+                lasting_relationship: false
+            },
+            Event::LeavingCareSupportStarted {
+                family: f,
+                support: LeavingCareSupport::StayingPut,
+                weekly_pence: 28_000
+            },
+        ]
+    );
+    let ends: Vec<Minute> = d
+        .schedule
+        .iter()
+        .filter(|(_, h)| matches!(h, Happening::LeavingCareSupportEnds(..)))
+        .map(|&(at, _)| at)
+        .collect();
+    assert_eq!(ends.len(), 1, "{:?}", d.schedule);
+    assert!(ends[0] > adult && ends[0] <= adult + 3 * AGE_YEAR);
+    // Staying put costs £280 a week on the placements line.
+    let week_later = b.state.owed(BudgetLine::Placements, adult + WEEK)
+        - b.state.owed(BudgetLine::Placements, adult);
+    assert!(
+        owed > 0 && (27_990..=28_010).contains(&week_later),
+        "{week_later}"
+    );
+    let d = b.step(
+        ends[0],
+        Happening::LeavingCareSupportEnds(LeavingCareSupport::StayingPut, 28_000),
+    );
+    assert_eq!(
+        d.events,
+        vec![Event::LeavingCareSupportEnded {
+            support: LeavingCareSupport::StayingPut,
+            weekly_pence: 28_000
+        }]
+    );
+    assert_eq!(
+        b.state.leaving_care.unwrap()[LeavingCareSupport::StayingPut],
+        0
+    );
+
+    // Nobody stays put at share 0; a mentored young person gains a
+    // lasting relationship at rate 1.
+    let mut b = Bench::staffed(scenario(|s| {
+        s.care.leaving_care = Some(leaving(NEVER, ALWAYS));
+    }));
+    let f = b.in_care(
+        T0,
+        family(Need::Moderate, HIGH_RISK, 17),
+        LegalStatus::CareOrder,
+    );
+    let adult = b.family(f).turns_18_at(f);
+    let d = b.decide(adult, Happening::LeavesCare(f, 0));
+    assert_eq!(
+        d.events[1..3],
+        [
+            Event::CareLeaver {
+                family: f,
+                lasting_relationship: true
+            },
+            Event::LeavingCareSupportStarted {
+                family: f,
+                support: LeavingCareSupport::Mentoring,
+                weekly_pence: 4_000
+            },
+        ]
+    );
 }

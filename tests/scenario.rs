@@ -30,7 +30,23 @@ fn scenario_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn every_shipped_scenario_is_valid_and_runs() {
     let mut files = Vec::new();
     scenario_files(Path::new("scenarios"), &mut files);
+    let mut regions = 0;
     for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        if familyflow::model::region::RegionInput::is_region(&text) {
+            // A region file: every member loads, and the region runs.
+            let region = familyflow::model::region::RegionInput::load(path)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let done = familyflow::analysis::region::run_region::<std::io::Sink>(&region, 1, None)
+                .unwrap();
+            assert!(
+                done.summary.figures.placements_made > 0,
+                "{}",
+                path.display()
+            );
+            regions += 1;
+            continue;
+        }
         let mut input = ScenarioInput::load(path).unwrap_or_else(|e| panic!("{e}"));
         // England-sized scenarios run at a hundredth of their size here (the
         // CI script runs the England baseline in full, in release).
@@ -44,6 +60,7 @@ fn every_shipped_scenario_is_valid_and_runs() {
         assert!(finished.summary.events > 0, "{}", path.display());
     }
     assert!(files.len() >= 22, "{} scenarios found", files.len());
+    assert!(regions >= 4, "{regions} regions found");
 }
 
 #[test]

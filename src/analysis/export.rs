@@ -39,7 +39,10 @@
 //!   (`RNE` = `L`), and so does a placement move (`RNE` = `P`, a change of
 //!   placement and carer), the one before ending with `REC` = `X1`;
 //! * an older child of a sibling group in care leaves on its 18th birthday
-//!   (`SiblingLeftCare`, `REC` = `E8`); the rest leave together;
+//!   (`SiblingLeftCare`, `REC` = `E8`); the rest leave together; a young
+//!   person leaving at 18 who stays put with their carers has `REC` =
+//!   `E17`, one staying close to their children's home `E5` (independent
+//!   living with support);
 //! * legal status (`LS`): as the log records it (`LegalStatusChanged`),
 //!   and `C2` (full care order) for a child already looked after when the
 //!   run starts;
@@ -50,6 +53,7 @@
 //! 2024 to 2025 and the children in need census specification for 2024 to
 //! 2025 (a subset of their fields: those the model produces).
 
+use crate::model::event::LeavingCareSupport;
 use std::fmt::Write as _;
 use std::io::Read;
 
@@ -319,6 +323,11 @@ struct Open {
     placement: Option<Placement>,
     /// A period of care just started: the next legal status is its first.
     entering: bool,
+    /// Episodes of the children who just left care at 18, in the order
+    /// their `CareLeaver` events come.
+    leavers: Vec<usize>,
+    /// The episode of the care leaver whose support events come now.
+    leaver: Option<usize>,
 }
 
 impl Open {
@@ -654,6 +663,7 @@ impl Returns {
                     if let Some(k) = o.in_care.checked_sub(1) {
                         o.in_care = k;
                         r.care[o.care + usize::from(k)].end = Some((day, "E8"));
+                        o.leavers = vec![o.care + usize::from(k)];
                         if let Some(cin) = o
                             .cin
                             .filter(|&(_, n)| k < n)
@@ -668,7 +678,30 @@ impl Returns {
                     for e in &mut r.care[o.in_care()] {
                         e.end = Some((day, rec));
                     }
+                    o.leavers = if exit == CareExit::Aged18 {
+                        o.in_care().rev().collect()
+                    } else {
+                        Vec::new()
+                    };
                     o.in_care = 0;
+                }
+                Event::CareLeaver { .. } => {
+                    o.leaver = (!o.leavers.is_empty()).then(|| o.leavers.remove(0));
+                }
+                // A care leaver staying put ends the episode as remaining
+                // with their carers (`E17`), one staying close as moving to
+                // independent living with support (`E5`).
+                Event::LeavingCareSupportStarted { support, .. } => {
+                    let rec = match support {
+                        LeavingCareSupport::StayingPut => Some("E17"),
+                        LeavingCareSupport::StayingClose => Some("E5"),
+                        LeavingCareSupport::Mentoring => None,
+                    };
+                    if let (Some(rec), Some(i)) = (rec, o.leaver) {
+                        if let Some((_, code)) = &mut r.care[i].end {
+                            *code = rec;
+                        }
+                    }
                 }
                 Event::CaseClosed {
                     reason,

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::analysis::replications::{replication_seed, MetricValues};
 use crate::analysis::run::Finished;
-use crate::analysis::summary::Summary;
+use crate::analysis::summary::{thousands, Summary};
 use crate::engine::log::LogWriter;
 use crate::engine::{EventSink, Run};
 use crate::model::calendar::DAY;
@@ -427,7 +427,7 @@ impl RegionSummary {
                 f.placement_moves_per_child_year,
                 f.agency_foster_share_pct,
                 f.residential_share_pct,
-                f.spend_pence / 100
+                thousands(f.spend_pence / 100)
             );
         };
         for m in &self.members {
@@ -438,12 +438,12 @@ impl RegionSummary {
             let _ = writeln!(
                 o,
                 "\nThe co-operative's running cost, £{}, is in the region's spend (members' by their children).",
-                self.figures.cooperative_running_pence / 100
+                thousands(self.figures.cooperative_running_pence / 100)
             );
         }
         let _ = writeln!(
             o,
-            "Out of area: placed outside the council's area and outside any co-operative's places."
+            "Out of area: placed outside the council's area and outside any co-operative's places.\nEach member's own summary: `familyflow run REGION.toml --out DIR` writes it with the member's log."
         );
         o
     }

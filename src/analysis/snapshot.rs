@@ -37,7 +37,7 @@ use crate::model::state::{Family, Inconsistent, State, StateImage};
 use crate::model::{Model, RunError};
 
 /// The content's version.
-pub const SNAPSHOT_VERSION: u32 = 4;
+pub const SNAPSHOT_VERSION: u32 = 5;
 /// Families or happenings per chunk record.
 const CHUNK: usize = 50_000;
 

@@ -8,11 +8,12 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::model::calendar::DAY;
+use crate::model::event::LeavingCareSupport;
 use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
-use crate::model::per::{AgeBand, PerPlacement};
+use crate::model::per::{AgeBand, PerPlacement, PerSupport};
 use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
 use crate::model::scenario::{Scenario, WhenSpent};
 use crate::model::state::State;
@@ -160,6 +161,29 @@ pub struct Care {
     /// Placement sufficiency (zero without a scenario's `[placements]`).
     #[serde(default)]
     pub sufficiency: Sufficiency,
+    /// Young people leaving care at 18 (zero without `care.leaving_care`).
+    #[serde(default)]
+    pub leaving_care: LeavingCareSummary,
+}
+
+/// Young people who left care at 18 and their support.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeavingCareSummary {
+    /// Young people who left care at 18.
+    pub care_leavers: u64,
+    /// Of those, with a lasting relationship with a trusted adult, %.
+    pub lasting_relationship_pct: f64,
+    /// Staying put arrangements started.
+    pub staying_put_started: u64,
+    /// Staying close arrangements started.
+    pub staying_close_started: u64,
+    /// Care leavers mentored.
+    pub mentored: u64,
+    /// Care leavers in each kind of support at the end.
+    pub in_support_at_end: PerSupport<u64>,
+    /// Spent on care leavers' support over the measured run, in pence (on
+    /// the placements line).
+    pub spend_pence: u64,
 }
 
 /// Where children in care were placed, how often they moved, and the
@@ -192,6 +216,13 @@ pub struct Sufficiency {
     /// Children looked after in a co-operative's places at the end.
     #[serde(default)]
     pub in_cooperative_at_end: u64,
+    /// Children placed with kin whose 12-month mark fell within the run.
+    #[serde(default)]
+    pub kinship_placements_due_12_months: u64,
+    /// Of those, still with kin at 12 months or gone home, to an order or
+    /// to adulthood without a breakdown, %.
+    #[serde(default)]
+    pub kinship_sustained_12_months_pct: f64,
 }
 
 /// Family networks over the run.
@@ -586,6 +617,29 @@ impl Summary {
                         .collect(),
                     unaccompanied_arrivals: metrics.unaccompanied_arrivals,
                     child_days_in_care: metrics.in_care_minutes as f64 / DAY as f64,
+                    leaving_care: {
+                        let leavers = metrics.total(|y| y.care_leavers);
+                        let started = |k: LeavingCareSupport| {
+                            metrics.total(|y| y.leaving_care_support_started[k])
+                        };
+                        LeavingCareSummary {
+                            care_leavers: leavers,
+                            lasting_relationship_pct: pct(
+                                metrics.total(|y| y.care_leavers_lasting_relationship),
+                                leavers,
+                            ),
+                            staying_put_started: started(LeavingCareSupport::StayingPut),
+                            staying_close_started: started(LeavingCareSupport::StayingClose),
+                            mentored: started(LeavingCareSupport::Mentoring),
+                            in_support_at_end: state
+                                .leaving_care
+                                .map(|c| c.map(|&n| u64::from(n)))
+                                .unwrap_or_default(),
+                            spend_pence: (metrics.leaving_care_spend
+                                / u128::from(crate::model::calendar::WEEK))
+                                as u64,
+                        }
+                    },
                     sufficiency: {
                         let made = metrics.total(|y| y.placements_made);
                         let moves = metrics.total(|y| y.placement_moves);
@@ -622,6 +676,13 @@ impl Summary {
                                 metrics.total(|y| y.placed_in_cooperative),
                                 made,
                             ),
+                            kinship_placements_due_12_months: metrics
+                                .total(|y| y.kinship_placements_due_12_months),
+                            kinship_sustained_12_months_pct: {
+                                let due = metrics.total(|y| y.kinship_placements_due_12_months);
+                                let broke = metrics.total(|y| y.kinship_broke_within_12_months);
+                                pct(due.saturating_sub(broke), due)
+                            },
                             in_cooperative_at_end: state
                                 .cooperative
                                 .as_ref()

@@ -644,41 +644,65 @@ pub const LEVERS: &[Lever] = &[
         effects: LESS_HELP,
     },
     Lever {
-        name: "agency rules: agency premium capped at 20% and fewer agency workers taking posts (social worker pools: agency_premium 0.2, agency_cover × 0.6)",
-        policy: |s| {
-            let w = &s.workforce;
-            [
-                (
-                    "workforce.front_door.agency_premium",
-                    "workforce.front_door.agency_cover",
-                    &w.front_door,
-                ),
-                (
-                    "workforce.family_help.agency_premium",
-                    "workforce.family_help.agency_cover",
-                    &w.family_help,
-                ),
-                (
-                    "workforce.child_protection.agency_premium",
-                    "workforce.child_protection.agency_cover",
-                    &w.child_protection,
-                ),
+        name: "agency premium capped (social worker pools: agency_premium 0.2)",
+        policy: |_| {
+            vec![
+                ("workforce.front_door.agency_premium", 0.2.into()),
+                ("workforce.family_help.agency_premium", 0.2.into()),
+                ("workforce.child_protection.agency_premium", 0.2.into()),
             ]
-            .into_iter()
-            .flat_map(|(premium, cover, pool)| {
-                [
-                    (premium, 0.2.into()),
-                    (cover, (pool.agency_cover.get() * 0.6).into()),
-                ]
-            })
-            .collect()
+        },
+        effects: &[Effect {
+            keys: &[("budget.family_help_staff.spent_pence", Down)],
+        }],
+    },
+    Lever {
+        name: "no agency workers under three years qualified (social worker pools: early_career_agency_barred, agency_early_career_share 0.4)",
+        policy: |_| {
+            vec![
+                ("workforce.front_door.agency_early_career_share", 0.4.into()),
+                ("workforce.front_door.early_career_agency_barred", true.into()),
+                ("workforce.family_help.agency_early_career_share", 0.4.into()),
+                ("workforce.family_help.early_career_agency_barred", true.into()),
+                ("workforce.child_protection.agency_early_career_share", 0.4.into()),
+                ("workforce.child_protection.early_career_agency_barred", true.into()),
+            ]
         },
         effects: &[
             Effect {
-                keys: &[("budget.family_help_staff.spent_pence", Down)],
+                keys: &[("workforce.child_protection.vacant_at_end", Up)],
             },
             Effect {
-                keys: &[("workforce.child_protection.vacant_at_end", Up)],
+                keys: &[("budget.family_help_staff.spent_pence", Down)],
+            },
+        ],
+    },
+    Lever {
+        name: "mentoring for care leavers (care.leaving_care: half mentored, 30% of those without a lasting relationship gain one)",
+        policy: |_| {
+            vec![
+                ("care.leaving_care.mentoring_share", 0.5.into()),
+                ("care.leaving_care.mentoring_lasting_relationship", 0.3.into()),
+            ]
+        },
+        effects: &[
+            Effect {
+                keys: &[("care.care_leavers_lasting_relationship_pct", Up)],
+            },
+            Effect {
+                keys: &[("care.leaving_care_spend_pence", Up)],
+            },
+        ],
+    },
+    Lever {
+        name: "staying put for more care leavers (care.leaving_care.staying_put_share 0.55 → 0.8)",
+        policy: |_| vec![("care.leaving_care.staying_put_share", 0.8.into())],
+        effects: &[
+            Effect {
+                keys: &[("care.staying_put_started", Up)],
+            },
+            Effect {
+                keys: &[("care.leaving_care_spend_pence", Up)],
             },
         ],
     },
@@ -694,6 +718,9 @@ pub const LEVERS: &[Lever] = &[
         effects: &[
             Effect {
                 keys: &[("care.kinship_share_pct", Up)],
+            },
+            Effect {
+                keys: &[("care.kinship_sustained_12_months_pct", Up)],
             },
             Effect {
                 keys: &[("care.agency_foster_share_pct", Down)],

@@ -297,6 +297,7 @@ impl Model {
         };
         if f.in_care > 1 && f.children_under_18(family, now) < f.in_care {
             out.events.push(Event::SiblingLeftCare { family });
+            self.care_leaver(now, family, episode, f.placement, f.in_care - 1, out);
         }
     }
 
@@ -347,7 +348,28 @@ impl Model {
                 _ => self.care_draws(f.stage_since, family, episode, f).exit,
             }
         };
+        self.left_care(now, family, episode, f, exit, state, out);
+    }
+
+    /// The children of `f` leave care by `exit` now, as care leavers when
+    /// at 18, and the case closes.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn left_care(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        f: &Family,
+        exit: CareExit,
+        state: &State,
+        out: &mut Decisions,
+    ) {
         out.events.push(Event::LeftCare { family, exit });
+        if exit == CareExit::Aged18 {
+            for rest in (0..f.in_care.max(1)).rev() {
+                self.care_leaver(now, family, episode, f.placement, rest, out);
+            }
+        }
         self.close(now, family, episode, exit.closure(), state, out);
     }
 

@@ -982,6 +982,59 @@ pub enum Event {
         /// The family.
         family: FamilyId,
     },
+    /// A young person left care at 18 (after `LeftCare` or
+    /// `SiblingLeftCare`; with `care.leaving_care`).
+    CareLeaver {
+        /// The family.
+        family: FamilyId,
+        /// Whether they have a lasting relationship with a trusted adult.
+        lasting_relationship: bool,
+    },
+    /// Staying put, staying close or mentoring started for a care leaver.
+    LeavingCareSupportStarted {
+        /// The family.
+        family: FamilyId,
+        /// Which.
+        support: LeavingCareSupport,
+        /// Its weekly cost, in pence.
+        weekly_pence: u32,
+    },
+    /// Staying put, staying close or mentoring ended (at 21 at the latest).
+    LeavingCareSupportEnded {
+        /// Which.
+        support: LeavingCareSupport,
+        /// Its weekly cost, in pence.
+        weekly_pence: u32,
+    },
+}
+
+/// Support for a young person who left care at 18.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum LeavingCareSupport {
+    /// Living on with their foster carers.
+    StayingPut,
+    /// Living near the children's home they left, with its support.
+    StayingClose,
+    /// Family finding, befriending or mentoring.
+    Mentoring,
+}
+
+impl LeavingCareSupport {
+    /// All kinds, in order.
+    pub const ALL: [LeavingCareSupport; 3] = [
+        LeavingCareSupport::StayingPut,
+        LeavingCareSupport::StayingClose,
+        LeavingCareSupport::Mentoring,
+    ];
+
+    /// Words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            LeavingCareSupport::StayingPut => "staying put",
+            LeavingCareSupport::StayingClose => "staying close",
+            LeavingCareSupport::Mentoring => "mentoring",
+        }
+    }
 }
 
 impl Event {
@@ -1007,6 +1060,8 @@ impl Event {
             | Event::SiblingLeftCare { family }
             | Event::PlacedOutOfArea { family }
             | Event::PlacedInCooperative { family }
+            | Event::CareLeaver { family, .. }
+            | Event::LeavingCareSupportStarted { family, .. }
             | Event::PlacementMoved { family, .. }
             | Event::FgdmOffered { family, .. }
             | Event::FgdmHeld { family, .. }
@@ -1039,6 +1094,7 @@ impl Event {
             | Event::FosterPlacesApproved { .. }
             | Event::FosterPlacesLost { .. }
             | Event::CooperativePlacesAllotted { .. }
+            | Event::LeavingCareSupportEnded { .. }
             | Event::MeasurementStarted => return None,
         };
         Some(family)
@@ -1071,6 +1127,9 @@ impl Event {
             Event::FosterPlacesLost { .. } => "FosterPlacesLost",
             Event::CooperativePlacesAllotted { .. } => "CooperativePlacesAllotted",
             Event::PlacedInCooperative { .. } => "PlacedInCooperative",
+            Event::CareLeaver { .. } => "CareLeaver",
+            Event::LeavingCareSupportStarted { .. } => "LeavingCareSupportStarted",
+            Event::LeavingCareSupportEnded { .. } => "LeavingCareSupportEnded",
             Event::FgdmOffered { .. } => "FgdmOffered",
             Event::FgdmHeld { .. } => "FgdmHeld",
             Event::FnspPaid { .. } => "FnspPaid",
@@ -1237,6 +1296,24 @@ impl fmt::Display for Event {
             | Event::SiblingLeftCare { .. }
             | Event::PlacedOutOfArea { .. }
             | Event::PlacedInCooperative { .. } => Ok(()),
+            Event::CareLeaver {
+                lasting_relationship,
+                ..
+            } => write!(f, " lasting_relationship={lasting_relationship}"),
+            Event::LeavingCareSupportStarted {
+                support,
+                weekly_pence,
+                ..
+            }
+            | Event::LeavingCareSupportEnded {
+                support,
+                weekly_pence,
+            } => write!(
+                f,
+                " support={} weekly=£{:.2}",
+                support.label(),
+                f64::from(*weekly_pence) / 100.0
+            ),
             Event::CooperativePlacesAllotted {
                 in_house_foster,
                 agency_foster,

@@ -1,7 +1,7 @@
 //! Happenings: what the agenda holds for the model to decide later.
 
 use crate::model::calendar::Minute;
-use crate::model::event::{FamilyId, Pool};
+use crate::model::event::{FamilyId, LeavingCareSupport, Pool};
 
 // Millions of happenings wait on the agenda: keep each one small.
 const _: () = assert!(std::mem::size_of::<Happening>() <= 16);
@@ -78,4 +78,7 @@ pub enum Happening {
     /// care as a `u32`, which holds 8,000 years, so happenings stay 16
     /// bytes; move number from 0).
     PlacementBreaks(FamilyId, u16, u32, u16),
+    /// A care leaver's staying put, staying close or mentoring ends (its
+    /// kind and weekly cost in pence, for the ledger).
+    LeavingCareSupportEnds(LeavingCareSupport, u32),
 }

@@ -3,8 +3,8 @@
 //! scripts read them: never rename one.
 
 use crate::model::event::{
-    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
-    Placement, Pool, TriageDecision,
+    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LeavingCareSupport,
+    LegalStatus, Placement, Pool, TriageDecision,
 };
 use crate::model::projection::AGE_BANDS;
 
@@ -25,6 +25,15 @@ pub fn outcome_key(o: HelpOutcome) -> &'static str {
         HelpOutcome::NeedMet => "needs_met",
         HelpOutcome::NeedUnmet => "needs_unmet",
         HelpOutcome::SteppedUp => "stepped_up",
+    }
+}
+
+/// The key of a kind of support for a care leaver.
+pub fn support_key(s: LeavingCareSupport) -> &'static str {
+    match s {
+        LeavingCareSupport::StayingPut => "staying_put",
+        LeavingCareSupport::StayingClose => "staying_close",
+        LeavingCareSupport::Mentoring => "mentoring",
     }
 }
 

@@ -28,6 +28,7 @@ pub mod family_network;
 pub mod happening;
 pub mod input;
 pub mod keys;
+pub mod leaving_care;
 pub mod ledger;
 pub mod per;
 pub mod placements;
@@ -322,6 +323,12 @@ impl Model {
             }
             Happening::LetterSent(family) => self.letter_sent(now, family, state, out),
             Happening::MeasurementStart => out.events.push(Event::MeasurementStarted),
+            Happening::LeavingCareSupportEnds(support, weekly_pence) => {
+                out.events.push(Event::LeavingCareSupportEnded {
+                    support,
+                    weekly_pence,
+                })
+            }
         }
     }
 }

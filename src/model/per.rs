@@ -14,8 +14,8 @@ use std::marker::PhantomData;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::model::event::{
-    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
-    Placement, Pool, TriageDecision,
+    BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LeavingCareSupport,
+    LegalStatus, Placement, Pool, TriageDecision,
 };
 use crate::model::keys;
 
@@ -56,6 +56,11 @@ keyed!(HelpOutcome, HelpOutcome::ALL, keys::outcome_key);
 keyed!(AgeBand, AgeBand::ALL, |b: AgeBand| keys::AGE_BAND_KEYS
     [b as usize]);
 keyed!(ClosureReason, ClosureReason::EVERY, keys::closure_key);
+keyed!(
+    LeavingCareSupport,
+    LeavingCareSupport::ALL,
+    keys::support_key
+);
 
 /// A child's age band at entry to care, as the statutory tables group ages.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -302,6 +307,10 @@ per!(
 per!(
     /// One value per reason a case closed (old logs' reasons included).
     PerClosure, ClosureReason, 15
+);
+per!(
+    /// One value per kind of support for a care leaver.
+    PerSupport, LeavingCareSupport, 3
 );
 
 const _: () = assert!(

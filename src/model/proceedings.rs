@@ -328,8 +328,7 @@ impl Model {
                 } else {
                     CareExit::Reunified
                 };
-                out.events.push(Event::LeftCare { family, exit });
-                self.close(now, family, episode, exit.closure(), state, out);
+                self.left_care(now, family, episode, f, exit, state, out);
             }
             (FinalOrder::Supervision, false) => {
                 self.enter_family_help(now, family, episode, state, out)
@@ -420,8 +419,7 @@ impl Model {
             } else {
                 CareExit::Reunified
             };
-            out.events.push(Event::LeftCare { family, exit });
-            self.close(now, family, episode, exit.closure(), state, out);
+            self.left_care(now, family, episode, f, exit, state, out);
         }
     }
 }

@@ -4,13 +4,14 @@
 //! event to the metrics (with the state as it was before the event) and then
 //! applies it to the state. A replay therefore cannot disagree with the run.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::model::event::{
-    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, TriageDecision,
+    BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Placement,
+    TriageDecision,
 };
 
 /// Age bands at entry to care, as England publishes them: under 1, 1 to 4,
@@ -19,7 +20,7 @@ pub const AGE_BANDS: [&str; 5] = ["under 1", "1 to 4", "5 to 9", "10 to 15", "16
 
 use crate::model::per::{
     AgeBand, PerAgeBand, PerClosure, PerExit, PerLegalStatus, PerLine, PerOrder, PerOutcome,
-    PerPlacement, PerPool, PerRoute, PerTriage,
+    PerPlacement, PerPool, PerRoute, PerSupport, PerTriage,
 };
 use crate::model::state::{Family, Inconsistent, Stage, State};
 
@@ -155,6 +156,23 @@ pub struct PeriodCounts {
     /// Of those placed, children placed in a regional care co-operative's places.
     #[serde(default)]
     pub placed_in_cooperative: u64,
+    /// Children placed with kin (at entry or a move) whose 12-month mark
+    /// falls within the run, counted in the month the placement started.
+    #[serde(default)]
+    pub kinship_placements_due_12_months: u64,
+    /// Of those, children whose kinship placement broke down (they moved)
+    /// before its 12-month mark, counted in the month it started.
+    #[serde(default)]
+    pub kinship_broke_within_12_months: u64,
+    /// Young people who left care at 18 (with `care.leaving_care`).
+    #[serde(default)]
+    pub care_leavers: u64,
+    /// Of those, with a lasting relationship with a trusted adult.
+    #[serde(default)]
+    pub care_leavers_lasting_relationship: u64,
+    /// Support for care leavers started, by kind.
+    #[serde(default)]
+    pub leaving_care_support_started: PerSupport<u64>,
 }
 
 /// A staff pool's people and cases at a moment.
@@ -285,6 +303,17 @@ impl PeriodCounts {
         self.placed_out_of_area += o.placed_out_of_area;
         self.placement_moves += o.placement_moves;
         self.placed_in_cooperative += o.placed_in_cooperative;
+        self.kinship_placements_due_12_months += o.kinship_placements_due_12_months;
+        self.kinship_broke_within_12_months += o.kinship_broke_within_12_months;
+        self.care_leavers += o.care_leavers;
+        self.care_leavers_lasting_relationship += o.care_leavers_lasting_relationship;
+        for (a, b) in self
+            .leaving_care_support_started
+            .iter_mut()
+            .zip(o.leaving_care_support_started)
+        {
+            *a += b;
+        }
     }
 
     /// Spent on placements in the period, in pence.
@@ -379,6 +408,14 @@ pub struct Metrics {
     /// Placement costs since the measured run started, by type (pence x
     /// minutes per week).
     pub spend_by_placement: PerPlacement<u128>,
+    /// Kinship placements started in the measured run whose 12-month mark
+    /// is still to come: family → (start, month of the start).
+    kin_since: BTreeMap<FamilyId, (Minute, usize, u64)>,
+    /// What care leavers' support costs a week now, in pence.
+    leaving_care_weekly: u64,
+    /// Care leavers' support costs since the measured run started (pence x
+    /// minutes per week).
+    pub leaving_care_spend: u128,
 }
 
 impl Metrics {
@@ -425,6 +462,9 @@ impl Metrics {
             out_of_area: 0,
             weekly_by_placement: PerPlacement::default(),
             spend_by_placement: PerPlacement::default(),
+            kin_since: BTreeMap::new(),
+            leaving_care_weekly: 0,
+            leaving_care_spend: 0,
         }
     }
 
@@ -447,6 +487,7 @@ impl Metrics {
         fresh.in_care = self.in_care;
         fresh.out_of_area = self.out_of_area;
         fresh.weekly_by_placement = self.weekly_by_placement;
+        fresh.leaving_care_weekly = self.leaving_care_weekly;
         fresh.last = at;
         fresh.measured_from = at;
         *self = fresh;
@@ -513,6 +554,7 @@ impl Metrics {
             {
                 *spent += u128::from(weekly) * dt;
             }
+            self.leaving_care_spend += u128::from(self.leaving_care_weekly) * dt;
             self.last = at;
         }
     }
@@ -621,6 +663,10 @@ impl Metrics {
                         bands[AgeBand::of(f.child_whole_age_at(family, k, at))] += 1;
                     }
                 }
+                if placement == Placement::Kinship && at + YEAR <= self.calendar.horizon() {
+                    self.kin_since.insert(family, (at, self.current_month, n));
+                    self.month().kinship_placements_due_12_months += n;
+                }
                 let m = self.month();
                 m.care_entries[placement] += n;
                 m.care_entries_by_route[route] += n;
@@ -688,6 +734,12 @@ impl Metrics {
                 placement,
                 weekly_pence,
             } => {
+                if let Some((start, month, due)) = self.kin_since.remove(&family) {
+                    if at < start + YEAR {
+                        let n = before.family(family).map_or(due, |f| u64::from(f.in_care));
+                        self.row(month).kinship_broke_within_12_months += n.min(due);
+                    }
+                }
                 if let Some(f) = before.family(family) {
                     let n = u64::from(f.in_care);
                     if let Some(old) = f.placement {
@@ -709,10 +761,32 @@ impl Metrics {
                 let n = before.family(family).map_or(1, |f| u64::from(f.in_care));
                 self.month().placed_in_cooperative += n;
             }
+            Event::CareLeaver {
+                lasting_relationship,
+                ..
+            } => {
+                let m = self.month();
+                m.care_leavers += 1;
+                m.care_leavers_lasting_relationship += u64::from(lasting_relationship);
+            }
+            Event::LeavingCareSupportStarted {
+                support,
+                weekly_pence,
+                ..
+            } => {
+                self.leaving_care_weekly += u64::from(weekly_pence);
+                self.month().leaving_care_support_started[support] += 1;
+            }
+            Event::LeavingCareSupportEnded { weekly_pence, .. } => {
+                self.leaving_care_weekly = self
+                    .leaving_care_weekly
+                    .saturating_sub(u64::from(weekly_pence));
+            }
             Event::FosterPlacesApproved { .. }
             | Event::FosterPlacesLost { .. }
             | Event::CooperativePlacesAllotted { .. } => {}
             Event::LeftCare { family, exit } => {
+                self.kin_since.remove(&family);
                 let (placement, n, weekly) = before.family(family).map_or((None, 1, 0), |f| {
                     (f.placement, u64::from(f.in_care.max(1)), f.weekly_pence)
                 });

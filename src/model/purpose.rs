@@ -65,6 +65,10 @@ pub enum Purpose {
     /// In-house foster places approved and lost at a month's end (entity 0,
     /// occasion = the day of the run).
     FosterCarers = 24,
+    /// A young person leaving care at 18: staying put or close and for how
+    /// long, mentoring, a lasting relationship (entity = family, occasion =
+    /// episode << 8 | children still under 18 in care).
+    LeavingCare = 25,
 }
 
 impl From<Purpose> for u8 {
@@ -107,10 +111,11 @@ mod tests {
             Voluntary,
             Placement,
             FosterCarers,
+            LeavingCare,
         ]
         .into_iter()
         .map(u8::from)
         .collect();
-        assert_eq!(codes, (1..=24).collect::<Vec<u8>>());
+        assert_eq!(codes, (1..=25).collect::<Vec<u8>>());
     }
 }

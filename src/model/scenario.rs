@@ -529,6 +529,43 @@ pub struct Care {
     /// Training and support for kinship carers (optional; none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kinship_support: Option<KinshipSupport>,
+    /// Young people leaving care at 18: staying put, staying close,
+    /// mentoring and a lasting relationship (optional; none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaving_care: Option<LeavingCare>,
+}
+
+/// Young people leaving care at 18. One leaving foster care (kin, in-house
+/// or agency carers) may stay put with their carers, one leaving a
+/// children's home may stay close to it, each until 21 at the latest and
+/// at a weekly cost; some are given family finding, befriending or
+/// mentoring for a year; each has, or has not, a lasting relationship with
+/// a trusted adult (an outcome, drawn at 18).
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavingCare {
+    /// Share of young people leaving foster care at 18 who stay put.
+    pub staying_put_share: Probability,
+    /// Share of young people leaving a children's home at 18 who stay close.
+    pub staying_close_share: Probability,
+    /// Mean years a staying put or staying close arrangement lasts
+    /// (exponential, ended at 21).
+    pub years_mean: Positive,
+    /// Weekly cost of staying put, in pounds (the carers' allowance).
+    pub staying_put_weekly_pounds: NonNegative,
+    /// Weekly cost of staying close, in pounds (accommodation and support).
+    pub staying_close_weekly_pounds: NonNegative,
+    /// Share of young people leaving care at 18 with a lasting relationship
+    /// with a trusted adult, without mentoring.
+    pub lasting_relationship_share: Probability,
+    /// Share of young people leaving care at 18 given family finding,
+    /// befriending or mentoring (for a year).
+    pub mentoring_share: Probability,
+    /// Of those mentored who would have had no lasting relationship, the
+    /// share who have one.
+    pub mentoring_lasting_relationship: Probability,
+    /// Weekly cost of mentoring, in pounds, for its year.
+    pub mentoring_weekly_pounds: NonNegative,
 }
 
 /// Training, support and allowances for kinship carers (as Stable Homes,
@@ -966,6 +1003,31 @@ pub struct StaffPool {
     pub apprentice_completion: Probability,
     /// Cost of an apprentice a year, in pounds.
     pub apprentice_salary_pounds_per_year: NonNegative,
+    /// Share of the agency workers who would cover a vacancy that qualified
+    /// less than three years ago (0 when not given).
+    #[serde(default = "no_share")]
+    pub agency_early_career_share: Probability,
+    /// The national rule barring agency workers with under three years'
+    /// post-qualification experience: agency cover shrinks by
+    /// `agency_early_career_share` (false when not given).
+    #[serde(default)]
+    pub early_career_agency_barred: bool,
+}
+
+fn no_share() -> Probability {
+    Probability(0.0)
+}
+
+impl StaffPool {
+    /// The share of vacancies an agency worker covers, under the rules in force.
+    pub fn effective_agency_cover(&self) -> f64 {
+        let cover = self.agency_cover.get();
+        if self.early_career_agency_barred {
+            cover * (1.0 - self.agency_early_career_share.get())
+        } else {
+            cover
+        }
+    }
 }
 
 /// The funding ledger: a budget line for each kind of spending.
@@ -1243,6 +1305,7 @@ impl Scenario {
         self.check_money(&mut p);
         self.check_rates(&mut p);
         self.check_placements(&mut p);
+        self.check_leaving_care(&mut p);
         self.check_rereferral(&mut p);
         p
     }
@@ -1681,6 +1744,38 @@ impl Scenario {
                     c.adoption_max_age
                 ),
             );
+        }
+    }
+
+    /// Leaving care: durations and weekly costs within bounds.
+    fn check_leaving_care(&self, p: &mut Problems) {
+        let Some(l) = &self.care.leaving_care else {
+            return;
+        };
+        for (field, v, most) in [
+            ("years_mean", l.years_mean.get(), 3.0),
+            (
+                "staying_put_weekly_pounds",
+                l.staying_put_weekly_pounds.get(),
+                100_000.0,
+            ),
+            (
+                "staying_close_weekly_pounds",
+                l.staying_close_weekly_pounds.get(),
+                100_000.0,
+            ),
+            (
+                "mentoring_weekly_pounds",
+                l.mentoring_weekly_pounds.get(),
+                100_000.0,
+            ),
+        ] {
+            if v > most {
+                p.push((
+                    format!("care.leaving_care.{field}"),
+                    format!("{v} is not allowed here: expected at most {most}"),
+                ));
+            }
         }
     }
 

@@ -16,7 +16,7 @@ use crate::model::event::{
     Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
     TriageDecision,
 };
-use crate::model::per::{PerLine, PerPlacement, PerPool};
+use crate::model::per::{PerLine, PerPlacement, PerPool, PerSupport};
 use crate::model::scenario::{Placements, Scenario, Staffing, WhenSpent};
 
 /// A financial year of 365 days, in minutes: salaries accrue over it.
@@ -417,6 +417,8 @@ pub struct StateImage {
     pub stage_count: [u32; Stage::COUNT],
     /// Placement sufficiency's bookkeeping, if the scenario has it.
     pub places: Option<Places>,
+    /// Care leavers in each kind of support, once one has started.
+    pub leaving_care: Option<PerSupport<u32>>,
 }
 
 /// Placement sufficiency's bookkeeping (kept only when the scenario has
@@ -501,6 +503,8 @@ pub struct State {
     /// A regional care co-operative's places, once the region's run has
     /// allotted some (never in a run of one council).
     pub cooperative: Option<Cooperative>,
+    /// Care leavers in each kind of support now, once one has started.
+    pub leaving_care: Option<PerSupport<u32>>,
     /// The minute each financial year after the first starts.
     year_starts: Vec<Minute>,
     /// The end of the run.
@@ -541,6 +545,7 @@ impl State {
                 ..Places::default()
             }),
             cooperative: None,
+            leaving_care: None,
             year_starts: cal.financial_year_starts(),
             horizon: cal.horizon(),
         }
@@ -600,6 +605,7 @@ impl State {
                 ledger: self.ledger.clone(),
                 stage_count: self.stage_count,
                 places: self.places.clone(),
+                leaving_care: self.leaving_care,
             },
             families,
         )
@@ -624,6 +630,7 @@ impl State {
         if state.places.is_some() {
             state.places = image.places.clone().or(state.places);
         }
+        state.leaving_care = image.leaving_care;
         // Counted again from the families, not trusted from the file.
         state.stage_count = [0; Stage::COUNT];
         for (_, f) in families {
@@ -1195,6 +1202,36 @@ impl State {
                 c.placed[p] += n;
                 places.release(family, p, n).map_err(&bad)?;
             }
+            Event::CareLeaver { family, .. } => {
+                self.family_mut(family, at, event)?;
+            }
+            Event::LeavingCareSupportStarted {
+                family,
+                support,
+                weekly_pence,
+            } => {
+                self.family_mut(family, at, event)?;
+                self.ledger.accrue(at);
+                self.ledger.rate[BudgetLine::Placements] += u128::from(weekly_pence);
+                self.leaving_care.get_or_insert_with(PerSupport::default)[support] += 1;
+            }
+            Event::LeavingCareSupportEnded {
+                support,
+                weekly_pence,
+            } => {
+                let active = self
+                    .leaving_care
+                    .as_mut()
+                    .map(|c| &mut c[support])
+                    .filter(|n| **n > 0)
+                    .ok_or_else(|| bad(format!("no {} has started", support.label())))?;
+                *active -= 1;
+                self.ledger.accrue(at);
+                let rate = &mut self.ledger.rate[BudgetLine::Placements];
+                *rate = rate
+                    .checked_sub(u128::from(weekly_pence))
+                    .ok_or_else(|| bad("more ends than the placements line pays for".into()))?;
+            }
             Event::FgdmOffered { family, .. } | Event::FnspRefused { family } => {
                 self.family_mut(family, at, event)?;
             }
@@ -1598,6 +1635,11 @@ impl State {
         if let Some(cooperative) = &self.cooperative {
             buf.clear();
             codec::encode_into(cooperative, &mut buf).expect("state encodes");
+            hasher.update(&buf);
+        }
+        if let Some(support) = &self.leaving_care {
+            buf.clear();
+            codec::encode_into(support, &mut buf).expect("state encodes");
             hasher.update(&buf);
         }
         for id in ids {

@@ -153,7 +153,7 @@ impl Model {
         out: &mut Decisions,
     ) {
         let terms = &self.terms(now)[pool];
-        let cover_p = self.at(now).workforce.pools()[pool].agency_cover.get();
+        let cover_p = self.at(now).workforce.pools()[pool].effective_agency_cover();
         let first = state.staff[pool].next_vacancy;
         for v in first..first + vacancies {
             let (_, cover_u) = self.hire_draws(pool, v);
