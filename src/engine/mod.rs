@@ -212,14 +212,14 @@ impl<D: Domain> Run<D> {
         self.decisions.clear();
         domain.decide(now, what, &self.state, &mut self.decisions);
         for event in &self.decisions.events {
-            D::fold(&mut self.state, &mut self.metrics, now, event).map_err(|source| {
-                StepError::Misfit {
-                    index: self.events,
-                    source,
-                }
-            })?;
-            self.events += 1;
-            sink.record(now, event)?;
+            fold_and_record::<D, S>(
+                &mut self.state,
+                &mut self.metrics,
+                &mut self.events,
+                now,
+                event,
+                sink,
+            )?;
         }
         for &(at, what) in &self.decisions.schedule {
             self.agenda.push(at, what);
@@ -236,15 +236,14 @@ impl<D: Domain> Run<D> {
         event: &D::Event,
         sink: &mut S,
     ) -> Result<(), StepError<D::Misfit>> {
-        D::fold(&mut self.state, &mut self.metrics, now, event).map_err(|source| {
-            StepError::Misfit {
-                index: self.events,
-                source,
-            }
-        })?;
-        self.events += 1;
-        sink.record(now, event)?;
-        Ok(())
+        fold_and_record::<D, S>(
+            &mut self.state,
+            &mut self.metrics,
+            &mut self.events,
+            now,
+            event,
+            sink,
+        )
     }
 
     /// Decides every happening due before `until` (and before the horizon).
@@ -290,6 +289,26 @@ impl<D: Domain> Run<D> {
         D::close(&self.state, &mut self.metrics, horizon);
         Ok((self.state, self.metrics))
     }
+}
+
+/// Folds one event into the state and projection, counts it and sends it
+/// to `sink`: what a step does with each event it decided.
+#[inline(always)]
+fn fold_and_record<D: Domain, S: EventSink<D::Event>>(
+    state: &mut D::State,
+    projection: &mut D::Projection,
+    count: &mut u64,
+    now: Minute,
+    event: &D::Event,
+    sink: &mut S,
+) -> Result<(), StepError<D::Misfit>> {
+    D::fold(state, projection, now, event).map_err(|source| StepError::Misfit {
+        index: *count,
+        source,
+    })?;
+    *count += 1;
+    sink.record(now, event)?;
+    Ok(())
 }
 
 /// Folds a stream of timed events into a fresh state and projection,
