@@ -949,6 +949,7 @@ struct Coverage {
     siblings_left_at_18: u64,
     placement_moves: u64,
     placed_out_of_area: u64,
+    care_leavers_supported: u64,
     left_care_at_18: u64,
     closed_as_adult: u64,
     entries_emergency: u64,
@@ -985,6 +986,7 @@ impl Coverage {
             siblings_left_at_18,
             placement_moves,
             placed_out_of_area,
+            care_leavers_supported,
             left_care_at_18,
             closed_as_adult,
             entries_emergency,
@@ -1020,6 +1022,8 @@ struct Checker<'a> {
     state: State,
     metrics: Metrics,
     violations: Vec<String>,
+    /// Care leavers' support paid now, pence a week.
+    leaving_care_weekly: u64,
     violation_count: u64,
 
     last_at: Minute,
@@ -1082,6 +1086,7 @@ impl<'a> Checker<'a> {
             metrics: Metrics::new(calendar),
             calendar,
             violations: Vec::new(),
+            leaving_care_weekly: 0,
             violation_count: 0,
             last_at: 0,
             next_scan: 0,
@@ -1722,6 +1727,25 @@ impl<'a> Checker<'a> {
                 self.cov.placement_moves += 1;
             }
             Event::PlacedOutOfArea { .. } => self.cov.placed_out_of_area += 1,
+            // Care leavers' support is paid on the placements line while it lasts.
+            Event::LeavingCareSupportStarted { weekly_pence, .. } => {
+                self.rate[BudgetLine::Placements as usize] += u128::from(weekly_pence);
+                self.leaving_care_weekly += u64::from(weekly_pence);
+                self.cov.care_leavers_supported += 1;
+            }
+            Event::LeavingCareSupportEnded { weekly_pence, .. } => {
+                self.leaving_care_weekly = self
+                    .leaving_care_weekly
+                    .saturating_sub(u64::from(weekly_pence));
+                let rate = &mut self.rate[BudgetLine::Placements as usize];
+                match rate.checked_sub(u128::from(weekly_pence)) {
+                    Some(r) => *rate = r,
+                    None => self.fail(format!(
+                        "{}: a care leaver's support ends for more than the placements line pays",
+                        here()
+                    )),
+                }
+            }
             Event::SiblingLeftCare { .. } => {
                 let (_, _, weekly) = before.unwrap_or((Stage::Between, 0, 0));
                 self.looked_after = self.looked_after.saturating_sub(1);
@@ -1954,9 +1978,11 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+        // Care leavers' support is on the placements line beside the families'.
+        let placement_rate = placement_rate + u128::from(self.leaving_care_weekly);
         if placement_rate != self.rate[BudgetLine::Placements as usize] {
             problems.push(format!(
-                "placements cost {placement_rate} pence a week in the families, {} from the events",
+                "placements cost {placement_rate} pence a week in the families and care leavers' support, {} from the events",
                 self.rate[BudgetLine::Placements as usize]
             ));
         }
@@ -2506,6 +2532,7 @@ fn swarm_of_random_scenarios_keeps_every_invariant() {
             ("siblings leaving care at 18", total.siblings_left_at_18),
             ("placement moves", total.placement_moves),
             ("placements out of the area", total.placed_out_of_area),
+            ("care leavers supported", total.care_leavers_supported),
             ("leaving care at 18", total.left_care_at_18),
             ("cases closed at 18", total.closed_as_adult),
             ("emergency entries", total.entries_emergency),
