@@ -532,8 +532,12 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
             .iter()
             .map(|m| m.period.as_str())
             .filter(|p| {
-                let (year, month) = (&p[..4], &p[5..7]);
-                let fy_start = &y.period[..4];
+                // Periods read from a file may be short: no slice may panic.
+                let (Some(year), Some(month), Some(fy_start)) =
+                    (p.get(..4), p.get(5..7), y.period.get(..4))
+                else {
+                    return false;
+                };
                 (month >= "04" && year == fy_start)
                     || (month < "04"
                         && year.parse::<i32>().ok() == fy_start.parse::<i32>().ok().map(|v| v + 1))
