@@ -695,3 +695,140 @@ fn format_3_events_round_trip() {
     let read = strict_read(&bytes).expect("reads");
     assert_eq!(read.events(), events);
 }
+
+// ---------------------------------------------------------------- issue 14
+
+/// A record that breaks the sequence (an event record dropped, repeated or
+/// swapped, each with its good checksum) is reported as out of sequence,
+/// and `recover` keeps only the events a checkpoint before the break
+/// vouches for: never one at or past the break.
+#[test]
+fn recover_keeps_nothing_past_a_break_in_the_sequence() {
+    let bytes = reference_log(Some(8));
+    let recs = Records::new(&bytes);
+    let n = recs.frames.len();
+    let full = strict_read(&bytes).unwrap().events();
+    let event_idx: Vec<usize> = (0..n)
+        .filter(|&i| recs.frames[i].ty == kind::EVENT)
+        .collect();
+    let identity: Vec<usize> = (0..n).collect();
+    let mut cases = Vec::new();
+    for (k, &i) in event_idx.iter().enumerate() {
+        let dropped: Vec<usize> = identity.iter().copied().filter(|&j| j != i).collect();
+        cases.push((format!("event record {k} dropped"), dropped, k));
+        let mut repeated = identity.clone();
+        repeated.insert(i + 1, i);
+        cases.push((format!("event record {k} repeated"), repeated, k + 1));
+        if k + 1 < event_idx.len()
+            && recs.slice(&recs.frames[i]) != recs.slice(&recs.frames[event_idx[k + 1]])
+        {
+            let mut swapped = identity.clone();
+            swapped.swap(i, event_idx[k + 1]);
+            cases.push((
+                format!("event records {k} and {} swapped", k + 1),
+                swapped,
+                k,
+            ));
+        }
+    }
+    for (what, order, at) in cases {
+        let log = recs.assemble(&order);
+        let rec = recover::<familyflow::model::event::Event, _>(&log[..]);
+        assert!(
+            matches!(rec.stopped, Some(LogError::OutOfSequence { .. })),
+            "{what}: stopped with {:?}",
+            rec.stopped
+        );
+        assert!(
+            rec.events.len() <= at,
+            "{what}: kept {} events, past the break at event {at}",
+            rec.events.len()
+        );
+        assert_eq!(
+            rec.events.len() % 8,
+            0,
+            "{what}: kept events no checkpoint vouches for"
+        );
+        assert_eq!(rec.events[..], full[..rec.events.len()], "{what}");
+        assert!(rec.trailer.is_none(), "{what}");
+        // What was read but not kept is counted; the intact part ends at a checkpoint.
+        let read_upto = rec.events.len() as u64 + rec.dropped;
+        assert!(read_upto >= rec.events.len() as u64, "{what}");
+        let at_checkpoint = recs
+            .frames
+            .iter()
+            .filter(|f| f.ty == kind::CHECKPOINT || f.ty == kind::HEADER)
+            .any(|f| f.end as u64 == rec.intact_bytes);
+        assert!(
+            at_checkpoint,
+            "{what}: intact_bytes {} is not the end of a checkpoint",
+            rec.intact_bytes
+        );
+    }
+}
+
+/// The reader checks what it can of the content without the domain: the
+/// codec is this build's, the trailer does not end before its last event,
+/// and (once told the run's end) no time lies at or beyond it.
+#[test]
+fn the_reader_refuses_another_codec_and_times_out_of_the_run() {
+    // Another codec in the header.
+    let mut header = golden_header();
+    header.codec = "bincode-1.3/legacy".into();
+    let w = LogWriter::new(Vec::new(), &header).unwrap();
+    let log = w.finish(GOLDEN_END, GOLDEN_STATE_HASH, true).unwrap();
+    match LogReader::open(&log[..]) {
+        Err(
+            e @ LogError::Damaged {
+                record: 0,
+                offset: 12,
+                ..
+            },
+        ) => {
+            assert!(e.to_string().contains("bincode-1.3/legacy"), "{e}");
+        }
+        other => panic!("another codec: {:?}", other.map(|_| ())),
+    }
+
+    // A trailer that ends before its last event.
+    let mut w = LogWriter::new(Vec::new(), &golden_header()).unwrap();
+    for t in golden_events() {
+        w.event(t.at, &t.event).unwrap();
+    }
+    let log = w.finish(1_000, GOLDEN_STATE_HASH, true).unwrap();
+    let err = strict_read(&log).unwrap_err();
+    assert!(
+        matches!(err, LogError::Damaged { record: 11, .. })
+            && err.to_string().contains("before its last event"),
+        "{err}"
+    );
+
+    // Times at or past the run's end, once the reader knows it.
+    let golden = golden_bytes();
+    for (end, ok) in [(GOLDEN_END, true), (1_439, false), (1_000, false)] {
+        let mut reader = LogReader::open(&golden[..]).unwrap();
+        reader.limit_times(end);
+        let mut result = Ok(());
+        loop {
+            match reader.next_item::<Event>() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        match (ok, result) {
+            (true, Ok(())) => {}
+            (false, Err(e @ LogError::Damaged { .. })) => {
+                assert!(
+                    e.to_string()
+                        .contains(&format!("at or after the end of the run (minute {end})")),
+                    "{e}"
+                );
+            }
+            (ok, r) => panic!("limit {end}: expected ok={ok}, got {r:?}"),
+        }
+    }
+}

@@ -313,10 +313,15 @@ fn an_inconsistent_snapshot_is_refused_not_trusted() {
     s.head.families -= 1;
     crafted.push(s);
     for s in crafted {
-        // Valid checksums (written afresh), inconsistent contents.
+        // Valid checksums (written afresh), inconsistent contents: refused
+        // when read (issue 14), and by a branch of it held in memory.
         let bytes = s.write(Vec::new()).unwrap();
-        let read = Snapshot::read(&bytes[..]).unwrap();
-        let Err(e) = read.branch(&a, &mut Discard) else {
+        let e = Snapshot::read(&bytes[..]).unwrap_err().to_string();
+        assert!(
+            e.contains("inconsistent") || e.contains("not inside"),
+            "{e}"
+        );
+        let Err(e) = s.branch(&a, &mut Discard) else {
             panic!("an inconsistent snapshot was branched");
         };
         let e = e.to_string();
@@ -324,5 +329,51 @@ fn an_inconsistent_snapshot_is_refused_not_trusted() {
             e.contains("inconsistent") || e.contains("not inside"),
             "{e}"
         );
+    }
+}
+
+/// Snapshots with good checksums but crafted contents (another codec or
+/// familyflow version, families or happenings out of order, happenings
+/// before the last one taken, metrics from after the snapshot) are refused
+/// when read, saying what is wrong (issue 14).
+#[test]
+fn crafted_snapshots_are_refused_when_read() {
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let at = minute(&a, 2024, 10, 1);
+    let (_, base) = run_with_snapshot::<Vec<u8>>(&a, 7, None, at).unwrap();
+    assert!(base.families.len() > 2 && base.pending.len() > 2);
+    let bytes = base.write(Vec::new()).unwrap();
+    Snapshot::read(&bytes[..]).expect("the snapshot as taken reads");
+
+    let mut crafted: Vec<(&str, Snapshot, &str)> = Vec::new();
+    let mut s = base.clone();
+    s.head.codec = "bincode-1.3/legacy".into();
+    crafted.push(("codec", s, "encoded with \"bincode-1.3/legacy\""));
+    let mut s = base.clone();
+    s.head.engine_version = "9.9.9".into();
+    crafted.push(("version", s, "taken by familyflow \"9.9.9\""));
+    let mut s = base.clone();
+    s.families.swap(0, 1);
+    crafted.push(("families", s, "not in id order"));
+    let mut s = base.clone();
+    s.pending.swap(0, 1);
+    crafted.push(("pending order", s, "not in order"));
+    let mut s = base.clone();
+    // Keys are bit-inverted `minute << 37 | sequence`: this one is minute 0.
+    s.pending[0].0 = !1u64;
+    assert!(s.head.agenda_now > 0);
+    crafted.push(("pending early", s, "due before the last one taken"));
+    let mut s = base.clone();
+    s.metrics.measured_from = s.head.at + 1;
+    crafted.push(("metrics", s, "the metrics count from minute"));
+    let mut s = base.clone();
+    s.head.scenario = "name = 3".into();
+    crafted.push(("scenario", s, "name"));
+    for (what, s, says) in crafted {
+        let bytes = s.write(Vec::new()).unwrap();
+        match Snapshot::read(&bytes[..]) {
+            Ok(_) => panic!("a snapshot with a crafted {what} was read"),
+            Err(e) => assert!(e.to_string().contains(says), "{what}: {e}"),
+        }
     }
 }

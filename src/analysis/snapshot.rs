@@ -9,6 +9,13 @@
 //! before allocating and every checksum is verified; counts must match the
 //! head. A snapshot is taken before anything due at its minute is decided.
 //!
+//! Checksums say only that the bytes are as written, so reading also checks
+//! what the content must be ([`Snapshot::read`]): the codec and familyflow
+//! version are this build's, the scenario is valid, the minute lies inside
+//! the run, families come in id order, pending happenings come earliest
+//! first and none before the last one taken, the metrics count from inside
+//! the run, and the restored state hashes to the head's hash.
+//!
 //! A branch continues a snapshot under a scenario with the same calendar and
 //! families: the run's pending happenings carry on (common random numbers);
 //! the branch's own policy timeline replaces the original's, and the version
@@ -23,10 +30,10 @@ use crate::analysis::run::Finished;
 use crate::analysis::summary::Summary;
 use crate::engine::agenda::{Agenda, AgendaImage};
 use crate::engine::codec;
-use crate::engine::log::{LogError, LogReader, LogWriter};
+use crate::engine::log::{LogError, LogWriter, Timed};
 pub use crate::engine::snapshot::SnapshotError;
 use crate::engine::snapshot::{SnapshotReader, SnapshotWriter};
-use crate::engine::{fold_all, Discard, EventSink, Run, StepError};
+use crate::engine::{Discard, Domain, EventSink, Run, StepError};
 use crate::model::calendar::Minute;
 use crate::model::event::{Event, FamilyId};
 use crate::model::happening::Happening;
@@ -150,12 +157,95 @@ impl Snapshot {
         }
         let metrics: Metrics = r.expect(kind::METRICS, "the metrics")?;
         r.end(kind::END)?;
-        Ok(Snapshot {
+        let snapshot = Snapshot {
             head,
             families,
             pending,
             metrics,
-        })
+        };
+        snapshot.validate().map_err(SnapshotError::Invalid)?;
+        Ok(snapshot)
+    }
+
+    /// Checks what the checksums cannot: every field of the head against
+    /// what this build reads, the order and times of what follows, and
+    /// that the restored state is the one hashed.
+    fn validate(&self) -> Result<(), String> {
+        let h = &self.head;
+        if h.codec != codec::CODEC {
+            return Err(format!(
+                "the head says its payloads are encoded with {:?}; this familyflow reads only {:?}",
+                h.codec,
+                codec::CODEC
+            ));
+        }
+        if h.engine_version != crate::VERSION {
+            return Err(format!(
+                "the snapshot was taken by familyflow {:?}; this is familyflow {}, and a branch continues the run with this build's model, so it takes only snapshots of its own version",
+                h.engine_version,
+                crate::VERSION
+            ));
+        }
+        let input = self.scenario().map_err(|e| e.to_string())?;
+        let horizon = input.scenario.calendar().horizon();
+        if h.at >= horizon || h.agenda_now > h.at {
+            return Err(format!(
+                "the snapshot's minute {} (last taken {}) is not inside its run (which ends at {horizon})",
+                h.at, h.agenda_now
+            ));
+        }
+        if let Some(w) = self.families.windows(2).find(|w| w[0].0 >= w[1].0) {
+            return Err(format!(
+                "the open families are not in id order (family {} after family {})",
+                w[1].0, w[0].0
+            ));
+        }
+        // Keys are bit-inverted: earliest first is largest first.
+        if self.pending.windows(2).any(|w| w[0].0 <= w[1].0) {
+            return Err("the pending happenings are not in order, earliest first".into());
+        }
+        let agenda = Agenda::restore(
+            &AgendaImage {
+                seq: h.agenda_seq,
+                now: h.agenda_now,
+                pending: self.pending.clone(),
+            },
+            |_| true,
+        );
+        if agenda.len() != self.pending.len() {
+            return Err(format!(
+                "{} pending happenings are due before the last one taken (minute {})",
+                self.pending.len() - agenda.len(),
+                h.agenda_now
+            ));
+        }
+        if self.metrics.measured_from > h.at {
+            return Err(format!(
+                "the metrics count from minute {}, after the snapshot's minute {}",
+                self.metrics.measured_from, h.at
+            ));
+        }
+        let months = {
+            let cal = input.scenario.calendar();
+            let (from, to) = (cal.date(self.metrics.measured_from), cal.date(h.at));
+            (to.year() - from.year()) as usize * 12 + usize::from(to.month()) + 1
+                - usize::from(from.month())
+        };
+        if self.metrics.months.len() > months {
+            return Err(format!(
+                "the metrics hold {} months, but only {months} have begun by the snapshot",
+                self.metrics.months.len()
+            ));
+        }
+        let restored = State::restore(&input.scenario, &h.state, &self.families);
+        if restored.hash() != h.state_hash {
+            return Err(format!(
+                "the restored state's hash {:016x} is not the snapshot's {:016x}: the snapshot is inconsistent",
+                restored.hash(),
+                h.state_hash
+            ));
+        }
+        Ok(())
     }
 
     /// The scenario the snapshot was taken from.
@@ -274,7 +364,7 @@ impl Snapshot {
     /// Replays a branch's log (the events after the snapshot) on top of the
     /// snapshot, drawing no random numbers.
     pub fn replay_tail<R: Read>(&self, log: R) -> Result<(Finished, u64), BranchError> {
-        let mut reader = LogReader::open(log).map_err(RunError::Log)?;
+        let (mut reader, scenario) = crate::analysis::run::open(log)?;
         let header = reader.header().clone();
         if header.seed != self.head.seed {
             return Err(BranchError::Mismatch(format!(
@@ -282,28 +372,22 @@ impl Snapshot {
                 header.seed, self.head.seed
             )));
         }
-        let scenario = Scenario::parse(
-            &header.scenario,
-            &format!("{} (inside the log)", header.scenario_source),
-        )?;
         self.check(&self.scenario()?.scenario)?;
         let mut run = self.resume(&scenario, |_| true);
         let at = self.head.at;
-        let mut early = None;
-        let events = std::iter::from_fn(|| match reader.next_event::<Event>() {
-            Ok(Some(t)) if t.at < at => {
-                early = Some(t.at);
-                None
+        let mut index = run.events;
+        while let Some(Timed { at: t, event }) = reader.next_event::<Event>()? {
+            if t < at {
+                return Err(BranchError::Run(RunError::Log(reader.content_error(format!(
+                    "event {index} is at minute {t}, before the snapshot's {at}: the log is not a branch from this snapshot"
+                )))));
             }
-            other => other.transpose(),
-        });
-        let first = run.events;
-        fold_all::<Model, _>(&mut run.state, &mut run.metrics, first, events)
-            .map_err(RunError::from)?;
-        if let Some(t) = early {
-            return Err(BranchError::Mismatch(format!(
-                "the log has an event at minute {t}, before the snapshot's {at}"
-            )));
+            Model::fold(&mut run.state, &mut run.metrics, t, &event).map_err(|e| {
+                BranchError::Run(RunError::Log(
+                    reader.content_error(format!("event {index}: {e}")),
+                ))
+            })?;
+            index += 1;
         }
         let trailer = *reader
             .trailer()

@@ -19,6 +19,18 @@
 //! Readers check each length against a cap before allocating, verify every
 //! checksum, and report where a log is cut or damaged (byte offset and record
 //! number). [`LogReader`] is strict; [`recover`] keeps the intact prefix.
+//!
+//! Events carry no sequence number of their own: a dropped, repeated or
+//! reordered event record is caught at the next checkpoint or the trailer
+//! (whose event count and running hash no longer match), or sooner when an
+//! event's time goes backwards. Such an error is [`LogError::OutOfSequence`]
+//! and says how many events the last good checkpoint vouches for: the break
+//! lies somewhere after them, so a recovery keeps only those.
+//!
+//! The reader also checks what it can without knowing the domain: the header's
+//! codec is this build's ([`codec::CODEC`]), the trailer's end is not before
+//! its last event, and, once the caller knows the run's end
+//! ([`LogReader::limit_times`]), that no time lies at or beyond it.
 
 use std::io::{self, Read, Write};
 
@@ -154,6 +166,34 @@ pub enum LogError {
         /// Where they start.
         offset: u64,
     },
+    /// A well-formed record breaks the sequence: records before it are
+    /// missing, repeated or out of order (its checksum is good).
+    #[error("record {record} at byte {offset} is out of sequence: {what}")]
+    OutOfSequence {
+        /// Record number, counting the header as 0.
+        record: u64,
+        /// Byte offset at which the record starts.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+        /// Events the last good checkpoint vouches for (0 when none did):
+        /// the break lies after them.
+        vouched: u64,
+        /// Where the last good checkpoint ends (or the header, when none did).
+        vouched_offset: u64,
+    },
+    /// A well-formed record whose content cannot be right, found by a check
+    /// above the framing (an event that does not fit the state, or that a
+    /// re-run of the scenario does not give).
+    #[error("record {record} at byte {offset}: {what}")]
+    Content {
+        /// Record number, counting the header as 0.
+        record: u64,
+        /// Byte offset at which the record starts.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
     /// An event could not be written.
     #[error("cannot encode an event: {0}")]
     Encode(#[from] CodecError),
@@ -167,6 +207,8 @@ impl LogError {
             LogError::Damaged { offset, .. } => Some(*offset),
             LogError::MissingTrailer { end, .. } => Some(*end),
             LogError::AfterTrailer { offset } => Some(*offset),
+            LogError::OutOfSequence { vouched_offset, .. } => Some(*vouched_offset),
+            LogError::Content { offset, .. } => Some(*offset),
             _ => None,
         }
     }
@@ -232,7 +274,7 @@ impl<W: Write> LogWriter<W> {
         self.running.update(&self.buf);
         self.events += 1;
         self.last_at = at;
-        if self.events % self.checkpoint_every == 0 {
+        if self.events.is_multiple_of(self.checkpoint_every) {
             let cp = Checkpoint {
                 events: self.events,
                 at,
@@ -294,6 +336,12 @@ pub struct LogReader<R: Read> {
     checkpoint_due: bool,
     /// The checksum of the record in `buf`.
     crc: u32,
+    /// Where the last record read starts.
+    last_start: u64,
+    /// Events the last good checkpoint (or trailer) vouches for, and where it ends.
+    vouched: (u64, u64),
+    /// No time may be at or after this minute (the run's end), when known.
+    limit: Option<Minute>,
 }
 
 /// Reads up to `buf.len()` bytes; returns how many (fewer only at end of input).
@@ -356,6 +404,9 @@ impl<R: Read> LogReader<R> {
             trailer: None,
             checkpoint_due: false,
             crc: 0,
+            last_start: PREAMBLE,
+            vouched: (0, PREAMBLE),
+            limit: None,
         };
         let start = reader.offset;
         match reader.frame(MAX_HEADER_RECORD)? {
@@ -378,8 +429,49 @@ impl<R: Read> LogReader<R> {
         if reader.header.checkpoint_every == 0 {
             return Err(reader.damaged(start, "the header's checkpoint interval is 0".into()));
         }
+        if reader.header.codec != codec::CODEC {
+            return Err(reader.damaged(
+                start,
+                format!(
+                    "the header says its payloads are encoded with {:?}; this familyflow reads only {:?}",
+                    reader.header.codec,
+                    codec::CODEC
+                ),
+            ));
+        }
         reader.record += 1;
+        reader.vouched = (0, reader.offset);
         Ok(reader)
+    }
+
+    /// Refuses, from here on, any event at or after `end` (the run's end,
+    /// which the domain knows from the header) and a trailer whose end is
+    /// after it: a time the calendar cannot place is an error naming its
+    /// record, never a panic further on.
+    pub fn limit_times(&mut self, end: Minute) {
+        self.limit = Some(end);
+    }
+
+    /// The number of the last record read (the header is 0).
+    pub fn record_number(&self) -> u64 {
+        self.record.saturating_sub(1)
+    }
+
+    /// Where the last record read starts.
+    pub fn record_start(&self) -> u64 {
+        self.last_start
+    }
+
+    /// Events the last good checkpoint (or the trailer) vouches for: a
+    /// running hash covers them.
+    pub fn vouched(&self) -> u64 {
+        self.vouched.0
+    }
+
+    /// Where the last good checkpoint (or the trailer, or the header when
+    /// neither was read) ends.
+    pub fn vouched_offset(&self) -> u64 {
+        self.vouched.1
     }
 
     /// The log's header.
@@ -406,6 +498,26 @@ impl<R: Read> LogReader<R> {
         LogError::Damaged {
             record: self.record,
             offset,
+            what,
+        }
+    }
+
+    fn out_of_sequence(&self, offset: u64, what: String) -> LogError {
+        LogError::OutOfSequence {
+            record: self.record,
+            offset,
+            what,
+            vouched: self.vouched.0,
+            vouched_offset: self.vouched.1,
+        }
+    }
+
+    /// An error about the content of the last record read, found by the
+    /// caller (an event that does not fit the state, say).
+    pub fn content_error(&self, what: String) -> LogError {
+        LogError::Content {
+            record: self.record_number(),
+            offset: self.last_start,
             what,
         }
     }
@@ -496,11 +608,12 @@ impl<R: Read> LogReader<R> {
                 events: self.events,
             });
         };
+        self.last_start = start;
         if self.checkpoint_due && ty != kind::CHECKPOINT {
-            return Err(self.damaged(
+            return Err(self.out_of_sequence(
                 start,
                 format!(
-                    "a checkpoint was due after event {}, but this record is of type {ty}: the checkpoint is missing",
+                    "a checkpoint was due after event {}, but this record is of type {ty}: the checkpoint is missing, or events are",
                     self.events
                 ),
             ));
@@ -509,11 +622,20 @@ impl<R: Read> LogReader<R> {
             kind::EVENT => {
                 let timed: Timed<E> = self.decode(start)?;
                 if timed.at < self.last_at {
-                    return Err(self.damaged(
+                    return Err(self.out_of_sequence(
                         start,
                         format!(
                             "its time (minute {}) is before the previous event's (minute {})",
                             timed.at, self.last_at
+                        ),
+                    ));
+                }
+                if let Some(end) = self.limit.filter(|&end| timed.at >= end) {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "event {} is at minute {}, at or after the end of the run (minute {end}): no event can happen then",
+                            self.events, timed.at
                         ),
                     ));
                 }
@@ -523,15 +645,15 @@ impl<R: Read> LogReader<R> {
                 self.running.update(&self.crc.to_le_bytes());
                 self.running.update(&self.buf);
                 self.events += 1;
-                self.checkpoint_due = self.events % self.header.checkpoint_every == 0;
+                self.checkpoint_due = self.events.is_multiple_of(self.header.checkpoint_every);
                 Item::Event(timed)
             }
             kind::CHECKPOINT => {
                 if !self.checkpoint_due {
-                    return Err(self.damaged(
+                    return Err(self.out_of_sequence(
                         start,
                         format!(
-                            "a checkpoint where none is due (after event {}, interval {}): repeated or out of place",
+                            "a checkpoint where none is due (after event {}, interval {}): repeated or out of place, or events are missing",
                             self.events, self.header.checkpoint_every
                         ),
                     ));
@@ -541,7 +663,7 @@ impl<R: Read> LogReader<R> {
                 let expected = self.running.digest();
                 if cp.events != self.events || cp.running_hash != expected || cp.at != self.last_at
                 {
-                    return Err(self.damaged(
+                    return Err(self.out_of_sequence(
                         start,
                         format!(
                             "checkpoint says {} events with running hash {:016x}, but {} events with hash {expected:016x} precede it: records are missing, repeated or out of order",
@@ -549,20 +671,40 @@ impl<R: Read> LogReader<R> {
                         ),
                     ));
                 }
+                self.vouched = (self.events, self.offset);
                 Item::Checkpoint(cp)
             }
             kind::TRAILER => {
                 let t: Trailer = self.decode(start)?;
                 let expected = self.running.digest();
                 if t.events != self.events || t.running_hash != expected {
-                    return Err(self.damaged(
+                    return Err(self.out_of_sequence(
                         start,
                         format!(
-                            "trailer says {} events with running hash {:016x}, but the log holds {} events with hash {expected:016x}",
+                            "trailer says {} events with running hash {:016x}, but the log holds {} events with hash {expected:016x}: records are missing, repeated or out of order",
                             t.events, t.running_hash, self.events
                         ),
                     ));
                 }
+                if t.end < self.last_at {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "the trailer says the run ended at minute {}, before its last event (minute {})",
+                            t.end, self.last_at
+                        ),
+                    ));
+                }
+                if let Some(end) = self.limit.filter(|&end| t.end > end) {
+                    return Err(self.damaged(
+                        start,
+                        format!(
+                            "the trailer says the run ended at minute {}, after the end of the run its scenario describes (minute {end})",
+                            t.end
+                        ),
+                    ));
+                }
+                self.vouched = (self.events, self.offset);
                 self.trailer = Some(t);
                 Item::Trailer(t)
             }
@@ -600,12 +742,21 @@ pub struct Recovered<E> {
     pub stopped: Option<LogError>,
     /// Bytes of intact records from the start of the file.
     pub intact_bytes: u64,
+    /// Events read (each with a good checksum) but not kept, because a
+    /// later record showed the sequence broken after the last event a
+    /// running hash vouches for.
+    pub dropped: u64,
 }
 
-/// Reads as much of a log as is intact: every event up to the first damaged,
-/// cut or inconsistent record, and where and why it stopped. Events that a
-/// later checkpoint would have vouched for are kept too: each has its own
-/// good checksum.
+/// Reads as much of a log as is intact: every event up to the first
+/// damaged or cut record, and where and why it stopped. When a record
+/// shows the sequence broken ([`LogError::OutOfSequence`]: a checkpoint or
+/// the trailer does not match the events before it, a checkpoint is
+/// missing or out of place, a time goes backwards), the break lies
+/// somewhere after the last good checkpoint, so only the events that
+/// checkpoint vouches for are kept; the others are counted in `dropped`.
+/// Events after the last checkpoint of a log that is merely cut are kept:
+/// each has its own good checksum and nothing shows a break.
 pub fn recover<E: serde::de::DeserializeOwned, R: Read>(input: R) -> Recovered<E> {
     let mut reader = match LogReader::open(input) {
         Ok(r) => r,
@@ -616,6 +767,7 @@ pub fn recover<E: serde::de::DeserializeOwned, R: Read>(input: R) -> Recovered<E
                 trailer: None,
                 stopped: Some(e),
                 intact_bytes: 0,
+                dropped: 0,
             }
         }
     };
@@ -628,6 +780,12 @@ pub fn recover<E: serde::de::DeserializeOwned, R: Read>(input: R) -> Recovered<E
             Err(e) => break Some(e),
         }
     };
+    let mut dropped = 0;
+    if let Some(LogError::OutOfSequence { vouched, .. }) = &stopped {
+        let keep = usize::try_from(*vouched).map_or(events.len(), |v| v.min(events.len()));
+        dropped = (events.len() - keep) as u64;
+        events.truncate(keep);
+    }
     let intact_bytes = stopped
         .as_ref()
         .and_then(LogError::intact_up_to)
@@ -638,5 +796,6 @@ pub fn recover<E: serde::de::DeserializeOwned, R: Read>(input: R) -> Recovered<E
         events,
         stopped,
         intact_bytes,
+        dropped,
     }
 }

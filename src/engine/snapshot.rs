@@ -43,6 +43,10 @@ pub enum SnapshotError {
         /// What is wrong.
         what: String,
     },
+    /// Well formed, but its content is not what this build can continue
+    /// (checked by the domain: see `analysis::snapshot`).
+    #[error("{0}")]
+    Invalid(String),
     /// Cut short or damaged.
     #[error("record {record} at byte {offset}: {what}")]
     Damaged {
@@ -122,9 +126,12 @@ impl<R: Read> SnapshotReader<R> {
             what: what.to_string(),
         };
         let mut pre = [0u8; 12];
-        input
-            .read_exact(&mut pre)
-            .map_err(|_| format("the file is shorter than its signature"))?;
+        input.read_exact(&mut pre).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => {
+                format("the file is shorter than its signature and version (12 bytes)")
+            }
+            _ => SnapshotError::Io(e),
+        })?;
         if pre[..8] != SIGNATURE {
             return Err(format("the signature is wrong"));
         }
