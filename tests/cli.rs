@@ -548,3 +548,52 @@ fn commands_name_what_they_wrote_on_stderr_and_quiet_silences_them() {
         assert_eq!(stderr(&o), "", "{}: {}", args.join(" "), describe(&o));
     }
 }
+
+// f. Issue 14: folders where a file is expected, and a summary that lies.
+
+/// `branch` (and the log commands) given a folder say it is a folder and
+/// what they expect, not "shorter than its signature".
+#[test]
+fn a_folder_given_for_a_snapshot_or_a_log_is_named_as_a_folder() {
+    let dir = TempDir::new("folder-args");
+    let o = familyflow(&[Path::new("branch"), dir.path(), Path::new(TINY)]);
+    assert_fails_cleanly(&o, "branch of a folder");
+    let err = stderr(&o);
+    assert!(err.contains("this is a folder, not a snapshot"), "{err}");
+    assert!(err.contains("snapshot-DATE.ffs"), "{err}");
+    assert!(!err.contains("shorter than its signature"), "{err}");
+    for command in ["verify", "replay", "events"] {
+        let o = familyflow(&[Path::new(command), dir.path()]);
+        assert_fails_cleanly(&o, &format!("{command} of a folder"));
+        assert!(
+            stderr(&o).contains("this is a folder, not an event log"),
+            "{command}: {}",
+            describe(&o)
+        );
+    }
+}
+
+/// A `summary.json` whose periods are too short (edited by hand, say)
+/// makes `report` fail or write a report, never panic.
+#[test]
+fn report_of_a_summary_with_short_periods_does_not_panic() {
+    let dir = TempDir::new("short-period");
+    write_log(&dir, Some(TINY), 7);
+    let path = dir.file("summary.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (list, short) in [("by_month", "2024"), ("by_financial_year", "20")] {
+        for row in json[list].as_array_mut().unwrap() {
+            row["period"] = serde_json::Value::from(short);
+        }
+    }
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    let o = familyflow(&[Path::new("report"), dir.path()]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        !all.contains("panicked"),
+        "report panicked: {}",
+        describe(&o)
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+}

@@ -374,6 +374,22 @@ fn an_event_that_does_not_fit_the_state_is_refused() {
         let (_, read, _) = assert_well_formed(&log, "the log with an event that does not fit");
         assert_eq!(read, bad);
         let path = write(&dir, &format!("inconsistent-{name}.ffl"), &log);
+        // Where: the log's path, the record (the header is record 0, and the
+        // tiny log has no checkpoints) and the byte it starts at.
+        let record = index + 1;
+        let offset = frames(&log)[record].start;
+        for command in ["verify", "replay"] {
+            let o = familyflow(&[Path::new(command), &path]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains(&format!(
+                    "{}: record {record} at byte {offset}: event {index}: LeftCare",
+                    path.display()
+                )),
+                "{command} does not say where the event that does not fit is: {}",
+                describe(&o)
+            );
+        }
         assert_refused(
             &path,
             &format!("a log with a LeftCare for a family {name}"),
@@ -384,6 +400,272 @@ fn an_event_that_does_not_fit_the_state_is_refused() {
                 why,
             ]
             .concat(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- crafted content (issue 14)
+
+/// A header naming another codec, or a familyflow version this build is not
+/// (or no version at all), is refused, whatever the checksums say.
+#[test]
+fn a_header_with_another_codec_or_engine_version_is_refused() {
+    let dir = TempDir::new("verify-header");
+    let (_, bytes) = real_log(&dir);
+    let fr = frames(&bytes);
+    let header: Header = codec::decode_exact(payload(&bytes, fr[0])).unwrap();
+    let cases = [
+        (
+            "codec",
+            Header {
+                codec: "bincode-1.3/legacy".into(),
+                ..header.clone()
+            },
+            "encoded with \"bincode-1.3/legacy\"",
+        ),
+        (
+            "newer-version",
+            Header {
+                engine_version: "9.9.9".into(),
+                ..header.clone()
+            },
+            "written by familyflow 9.9.9",
+        ),
+        (
+            "not-a-version",
+            Header {
+                engine_version: "banana".into(),
+                ..header.clone()
+            },
+            "\"banana\", which is not a version of familyflow",
+        ),
+        (
+            "empty-version",
+            Header {
+                engine_version: String::new(),
+                ..header.clone()
+            },
+            "\"\", which is not a version of familyflow",
+        ),
+    ];
+    for (name, h, says) in cases {
+        let tampered = with_record(&bytes, fr[0], &h);
+        let path = write(&dir, &format!("header-{name}.ffl"), &tampered);
+        assert_refused(
+            &path,
+            &format!("a log whose header has a wrong {name}"),
+            &[
+                path.display().to_string(),
+                "record 0 at byte 12".into(),
+                says.into(),
+            ],
+        );
+    }
+}
+
+/// A log rewritten with good checksums, running hash and event count but
+/// events dropped (its trailer's state hash made to match, or the events
+/// chosen so that it stays the same), or no events at all, or a trailer
+/// that ends elsewhere than the run: a re-run of its scenario tells.
+#[test]
+fn crafted_logs_with_dropped_events_are_refused() {
+    let dir = TempDir::new("verify-dropped");
+    let (_, bytes) = real_log(&dir);
+    let (header, events, trailer) = assert_well_formed(&bytes, "the run's log");
+    let replayed_hash = |log: &[u8]| {
+        familyflow::analysis::run::replay(log)
+            .ok()
+            .map(|r| r.finished.state.hash())
+    };
+
+    // An event whose loss leaves the final state hash as it was.
+    let silent = (0..events.len())
+        .find(|&i| {
+            let mut fewer = events.clone();
+            fewer.remove(i);
+            replayed_hash(&log_of(&header, &fewer, &trailer)) == Some(trailer.state_hash)
+        })
+        .expect("some event leaves the final state unchanged when dropped");
+    let mut fewer = events.clone();
+    fewer.remove(silent);
+    let log = log_of(&header, &fewer, &trailer);
+    assert_well_formed(&log, "the log without one event");
+    let path = write(&dir, "dropped-silent.ffl", &log);
+    assert_refused(
+        &path,
+        "a log without an event whose loss leaves the state hash unchanged",
+        &[
+            path.display().to_string(),
+            format!("event {silent} ("),
+            "is not what a re-run of the log's scenario with seed 7 gives there".into(),
+        ],
+    );
+
+    // The last events dropped and the trailer made to match.
+    let tail = &events[..events.len() - 5];
+    let mut w = LogWriter::new(Vec::new(), &header).unwrap();
+    for t in tail {
+        w.event(t.at, &t.event).unwrap();
+    }
+    let partial = w.finish(trailer.end, 0, true).unwrap();
+    let hash = replayed_hash(&partial).expect("the first events replay");
+    let log = log_of(
+        &header,
+        tail,
+        &Trailer {
+            state_hash: hash,
+            ..trailer
+        },
+    );
+    let path = write(&dir, "dropped-tail.ffl", &log);
+    assert_refused(
+        &path,
+        "a log without its last five events",
+        &[
+            path.display().to_string(),
+            format!(
+                "the log holds {} events and says it is whole, but a re-run of its scenario with seed 7 has {}: the last 5 are missing",
+                events.len() - 5,
+                events.len()
+            ),
+        ],
+    );
+
+    // No events at all: a trailer whose event count is 0.
+    let scenario = familyflow::model::scenario::Scenario::parse(&header.scenario, "x").unwrap();
+    let fresh = familyflow::model::state::State::new(&scenario).hash();
+    let log = log_of(
+        &header,
+        &[],
+        &Trailer {
+            state_hash: fresh,
+            ..trailer
+        },
+    );
+    let (_, none, t) = assert_well_formed(&log, "the log with no events");
+    assert!(none.is_empty() && t.events == 0);
+    let path = write(&dir, "no-events.ffl", &log);
+    assert_refused(
+        &path,
+        "a log whose trailer counts 0 events",
+        &[
+            path.display().to_string(),
+            "the log holds 0 events and says it is whole".into(),
+        ],
+    );
+
+    // The trailer ends before the run does.
+    let log = log_of(
+        &header,
+        &events,
+        &Trailer {
+            end: trailer.end - 1,
+            ..trailer
+        },
+    );
+    let path = write(&dir, "early-end.ffl", &log);
+    assert_refused(
+        &path,
+        "a log whose trailer ends before the run",
+        &[
+            path.display().to_string(),
+            format!(
+                "the trailer says the run ended at minute {}, but its scenario's run ends at minute {}",
+                trailer.end - 1,
+                trailer.end
+            ),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- times (issue 14)
+
+/// Times the calendar cannot hold (an event at 2^32 minutes, a trailer
+/// ending at 2^40, an event at the run's very end) are errors naming the
+/// record and byte offset, in every command that reads a log; none panics.
+#[test]
+fn times_beyond_the_run_are_errors_not_panics() {
+    let dir = TempDir::new("verify-times");
+    let (_, bytes) = real_log(&dir);
+    let (header, events, trailer) = assert_well_formed(&bytes, "the run's log");
+    let last = events.last().unwrap().clone();
+    let mut cases = Vec::new();
+    for at in [1u64 << 32, trailer.end, u64::MAX] {
+        let mut more = events.clone();
+        more.push(Timed {
+            at,
+            event: last.event.clone(),
+        });
+        let log = log_of(&header, &more, &trailer);
+        let record = events.len() + 1;
+        let offset = frames(&log)[record].start;
+        cases.push((
+            format!("an event at minute {at}"),
+            log,
+            format!("record {record} at byte {offset} is damaged: event {} is at minute {at}, at or after the end of the run (minute {})", events.len(), trailer.end),
+        ));
+    }
+    for end in [1u64 << 40, u64::MAX] {
+        let log = log_of(&header, &events, &Trailer { end, ..trailer });
+        let record = events.len() + 1;
+        let offset = frames(&log)[record].start;
+        cases.push((
+            format!("a trailer ending at minute {end}"),
+            log,
+            format!("record {record} at byte {offset} is damaged: the trailer says the run ended at minute {end}, after the end of the run its scenario describes (minute {})", trailer.end),
+        ));
+    }
+    for (n, (what, log, says)) in cases.into_iter().enumerate() {
+        let path = write(&dir, &format!("time-{n}.ffl"), &log);
+        let p = path.display().to_string();
+        let out = dir.file(&format!("out-{n}"));
+        let o = out.display().to_string();
+        let recovered = dir
+            .file(&format!("recovered-{n}.ffl"))
+            .display()
+            .to_string();
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["verify", &p],
+            vec!["replay", &p],
+            vec!["events", &p],
+            vec!["events", &p, "--json"],
+            vec!["export", &p, "--format", "csv", "--out", &o],
+            vec!["export", &p, "--format", "jsonl", "--out", &o],
+            vec!["export", &p, "--format", "ssda903", "--out", &o],
+            vec!["export", &p, "--format", "cin", "--out", &o],
+        ];
+        for args in commands {
+            let r = familyflow(&args);
+            let err = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(
+                r.status.code(),
+                Some(1),
+                "{} on {what}: {}",
+                args.join(" "),
+                describe(&r)
+            );
+            assert!(
+                !err.contains("panicked"),
+                "{} on {what}: {}",
+                args.join(" "),
+                describe(&r)
+            );
+            assert!(
+                err.contains(&format!("{p}: {says}")),
+                "{} on {what}: {}",
+                args.join(" "),
+                describe(&r)
+            );
+        }
+        // recover keeps the events before the bad record and says why it stopped.
+        let r = familyflow(&["recover", &p, "--out", &recovered]);
+        assert!(r.status.success(), "recover on {what}: {}", describe(&r));
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert!(text.contains(&says), "recover on {what}: {}", describe(&r));
+        assert!(
+            text.starts_with(&format!("recovered {} events", events.len())),
+            "recover on {what}: {}",
+            describe(&r)
         );
     }
 }

@@ -4,21 +4,26 @@
 
 use crate::analysis::run;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::summary::thousands;
 use crate::analysis::AnalysisError;
-use crate::engine::log::{self, LogError, LogReader, LogWriter};
+use crate::engine::log::{self, LogError};
 use crate::model::calendar::CivilDate;
 use crate::model::event::{Event, FamilyId};
 use crate::model::input::ScenarioInput;
-use crate::model::projection::{fold, Metrics};
 use crate::model::region::RegionInput;
-use crate::model::scenario::{scenario_hash, Scenario, ScenarioError};
-use crate::model::state::State;
+use crate::model::scenario::ScenarioError;
 use crate::model::RunError;
+
+/// The output folder of a command that takes `--out DIR`: locked, written
+/// atomically, cleared of an earlier run's files.
+#[path = "output.rs"]
+pub mod output;
+
+use output::{OutDir, Scope, Staged};
 
 /// The name of the log file `run --out DIR` writes.
 pub const LOG_FILE: &str = "events.ffl";
@@ -69,16 +74,6 @@ impl From<AnalysisError> for CommandError {
     }
 }
 
-/// Writes a whole file, naming it in the error.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
-    std::fs::write(path, bytes).map_err(file_error(path))
-}
-
-/// Creates a folder (and its parents), naming it in the error.
-pub fn create_dir(dir: &Path) -> Result<(), CommandError> {
-    std::fs::create_dir_all(dir).map_err(file_error(dir))
-}
-
 /// Writes to stdout; a closed pipe is the reader's choice, not an error
 /// of ours (see `cli::main`).
 pub fn write_stdout(out: &mut dyn Write, bytes: &[u8]) -> Result<(), CommandError> {
@@ -94,6 +89,12 @@ fn file_error(path: &Path) -> impl FnOnce(io::Error) -> CommandError + '_ {
 }
 
 fn open_log(path: &Path) -> Result<BufReader<File>, CommandError> {
+    if path.is_dir() {
+        return Err(CommandError::Failed(format!(
+            "{}: this is a folder, not an event log: give the log file in it (a run's --out folder holds {LOG_FILE})",
+            path.display()
+        )));
+    }
     let f = File::open(path).map_err(file_error(path))?;
     Ok(BufReader::with_capacity(1 << 20, f))
 }
@@ -123,7 +124,16 @@ pub fn run(
 
 /// The name of the snapshot `run --checkpoint-at DATE --out DIR` writes.
 pub fn snapshot_file(date: CivilDate) -> String {
+    snapshot_file_name(date)
+}
+
+fn snapshot_file_name(date: CivilDate) -> String {
     format!("snapshot-{date}.ffs")
+}
+
+/// The files a command reads, as a list for [`OutDir::open`].
+fn inputs_of(path: Option<&Path>) -> Vec<&Path> {
+    path.into_iter().collect()
 }
 
 /// `familyflow run --checkpoint-at DATE`: as [`run`], and writes a snapshot
@@ -172,36 +182,47 @@ pub fn run_with_checkpoint(
             Some((date, cal.minute_of(date)))
         }
     };
+    // Locked before the run, so that a second writer is refused at once.
+    let mut folder = match out_dir {
+        Some(dir) => Some(OutDir::open(dir, Scope::Results, &inputs_of(scenario))?),
+        None => None,
+    };
     let started = Instant::now();
     let bar = crate::cli::progress::Bar::share("run", progress);
     let mut report = |fraction: f64| bar.set_fraction(fraction);
-    let finished = match out_dir {
+    let finished = match &mut folder {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(file_error(dir))?;
-            let log_path = dir.join(LOG_FILE);
-            let file = File::create(&log_path).map_err(file_error(&log_path))?;
-            let log = Some(BufWriter::with_capacity(1 << 20, file));
+            let mut log = dir.create(LOG_FILE)?;
+            let mut snapshot_file = None;
             let finished = match checkpoint {
-                None => run::run_reporting(&input, seed, log, &mut report)?,
+                None => run::run_reporting(&input, seed, Some(&mut log), &mut report)?,
                 Some((date, at)) => {
-                    let (finished, snapshot) =
-                        crate::analysis::snapshot::run_with_snapshot(&input, seed, log, at)?;
-                    let path = dir.join(snapshot_file(date));
-                    let file = File::create(&path).map_err(file_error(&path))?;
+                    let (finished, snapshot) = crate::analysis::snapshot::run_with_snapshot(
+                        &input,
+                        seed,
+                        Some(&mut log),
+                        at,
+                    )?;
+                    let mut file = dir.create(&snapshot_file_name(date))?;
+                    let path = file.path().to_path_buf();
                     snapshot
-                        .write(BufWriter::with_capacity(1 << 20, file))
+                        .write(&mut file)
                         .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?;
-                    let _ = writeln!(note, "wrote the snapshot at {date}: {}", path.display());
+                    snapshot_file = Some((date, dir.finish(file)?));
                     finished
                 }
             };
-            let summary_path = dir.join(SUMMARY_FILE);
-            std::fs::write(&summary_path, finished.summary.to_json())
-                .map_err(file_error(&summary_path))?;
-            let monthly_path = dir.join(MONTHLY_FILE);
-            std::fs::write(&monthly_path, finished.summary.monthly_csv())
-                .map_err(file_error(&monthly_path))?;
-            let bytes = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
+            let log_path = dir.finish(log)?;
+            let summary_path = dir.write(SUMMARY_FILE, finished.summary.to_json().as_bytes())?;
+            let monthly_path =
+                dir.write(MONTHLY_FILE, finished.summary.monthly_csv().as_bytes())?;
+            let bytes = std::fs::metadata(format!("{}.tmp", log_path.display()))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            folder.take().expect("the folder is open").commit()?;
+            if let Some((date, path)) = snapshot_file {
+                let _ = writeln!(note, "wrote the snapshot at {date}: {}", path.display());
+            }
             let events = finished.summary.events.max(1);
             let _ = writeln!(
                 note,
@@ -246,8 +267,19 @@ fn run_region(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let input = RegionInput::load(path)?;
+    let member_sources: Vec<PathBuf> = input
+        .members
+        .iter()
+        .map(|m| PathBuf::from(&m.source))
+        .collect();
+    let mut inputs: Vec<&Path> = vec![path];
+    inputs.extend(member_sources.iter().map(PathBuf::as_path));
+    let mut folder = match out_dir {
+        Some(dir) => Some(OutDir::open(dir, Scope::Results, &inputs)?),
+        None => None,
+    };
     let started = Instant::now();
-    let done = match out_dir {
+    let done = match &mut folder {
         Some(dir) => {
             let mut logs = Vec::with_capacity(input.members.len());
             let mut folders = Vec::with_capacity(input.members.len());
@@ -255,30 +287,40 @@ fn run_region(
                 let stem = Path::new(&m.source)
                     .file_stem()
                     .map_or_else(|| "member".to_string(), |s| s.to_string_lossy().to_string());
-                let folder = dir.join(format!("{:02}-{stem}", i + 1));
-                create_dir(&folder)?;
-                let log_path = folder.join(LOG_FILE);
-                let file = File::create(&log_path).map_err(file_error(&log_path))?;
-                logs.push(BufWriter::with_capacity(1 << 20, file));
+                let folder = format!("{:02}-{stem}", i + 1);
+                logs.push(dir.create(&format!("{folder}/{LOG_FILE}"))?);
                 folders.push(folder);
             }
-            let done = crate::analysis::region::run_region(&input, seed, Some(logs))?;
+            let done = crate::analysis::region::run_region(
+                &input,
+                seed,
+                Some(logs.iter_mut().collect::<Vec<&mut Staged>>()),
+            )?;
+            for log in logs {
+                dir.finish(log)?;
+            }
+            let mut wrote = Vec::new();
             for ((_, f), folder) in done.members.iter().zip(&folders) {
-                write_file(&folder.join(SUMMARY_FILE), f.summary.to_json().as_bytes())?;
-                write_file(
-                    &folder.join(MONTHLY_FILE),
+                let summary = dir.write(
+                    &format!("{folder}/{SUMMARY_FILE}"),
+                    f.summary.to_json().as_bytes(),
+                )?;
+                let monthly = dir.write(
+                    &format!("{folder}/{MONTHLY_FILE}"),
                     f.summary.monthly_csv().as_bytes(),
                 )?;
-                let _ = writeln!(
-                    note,
+                wrote.push(format!(
                     "wrote {}, {} and {}",
-                    folder.join(LOG_FILE).display(),
-                    folder.join(SUMMARY_FILE).display(),
-                    folder.join(MONTHLY_FILE).display()
-                );
+                    dir.file(&format!("{folder}/{LOG_FILE}")).display(),
+                    summary.display(),
+                    monthly.display()
+                ));
             }
-            let region_path = dir.join(REGION_SUMMARY_FILE);
-            write_file(&region_path, done.summary.to_json().as_bytes())?;
+            let region_path = dir.write(REGION_SUMMARY_FILE, done.summary.to_json().as_bytes())?;
+            folder.take().expect("the folder is open").commit()?;
+            for line in wrote {
+                let _ = writeln!(note, "{line}");
+            }
             let _ = writeln!(note, "wrote {}", region_path.display());
             done
         }
@@ -322,6 +364,12 @@ pub fn replay(log: &Path, json: bool, out: &mut dyn Write) -> Result<(), Command
 
 /// Reads a snapshot file, naming it in errors.
 fn read_snapshot(path: &Path) -> Result<crate::analysis::snapshot::Snapshot, CommandError> {
+    if path.is_dir() {
+        return Err(CommandError::Failed(format!(
+            "{}: this is a folder, not a snapshot: give the snapshot file that `run --checkpoint-at DATE --out DIR` wrote (DIR/snapshot-DATE.ffs)",
+            path.display()
+        )));
+    }
     let f = File::open(path).map_err(file_error(path))?;
     crate::analysis::snapshot::Snapshot::read(BufReader::with_capacity(1 << 20, f))
         .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))
@@ -364,17 +412,24 @@ pub fn branch(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
+    let mut inputs: Vec<&Path> = vec![snapshot];
+    inputs.extend(scenarios.iter().map(PathBuf::as_path));
+    let mut folder = match out_dir {
+        Some(dir) => Some(OutDir::open(dir, Scope::Results, &inputs)?),
+        None => None,
+    };
     let snap = read_snapshot(snapshot)?;
     let at = {
         let original = snap.scenario()?;
         original.scenario.calendar().date(snap.head.at)
     };
+    let mut wrote = Vec::new();
     for (i, path) in scenarios.iter().enumerate() {
         let input = ScenarioInput::load(path)?;
         let failed = |e: crate::analysis::snapshot::BranchError| {
             CommandError::Failed(format!("{}: {e}", path.display()))
         };
-        let finished = match out_dir {
+        let finished = match &mut folder {
             Some(dir) => {
                 let mut stem = path.file_stem().map_or_else(
                     || format!("branch-{i}"),
@@ -387,29 +442,23 @@ pub fn branch(
                 {
                     stem = format!("{stem}-{}", i + 1);
                 }
-                let sub = dir.join(stem);
-                std::fs::create_dir_all(&sub).map_err(file_error(&sub))?;
-                let log_path = sub.join(LOG_FILE);
-                let file = File::create(&log_path).map_err(file_error(&log_path))?;
-                let finished = crate::analysis::snapshot::branch_to_log(
-                    &snap,
-                    &input,
-                    BufWriter::with_capacity(1 << 20, file),
-                )
-                .map_err(failed)?;
-                for (name, text) in [
-                    (SUMMARY_FILE, finished.summary.to_json()),
-                    (MONTHLY_FILE, finished.summary.monthly_csv()),
-                ] {
-                    let p = sub.join(name);
-                    std::fs::write(&p, text).map_err(file_error(&p))?;
-                }
-                let _ = writeln!(
-                    note,
+                let mut log = dir.create(&format!("{stem}/{LOG_FILE}"))?;
+                let finished = crate::analysis::snapshot::branch_to_log(&snap, &input, &mut log)
+                    .map_err(failed)?;
+                dir.finish(log)?;
+                dir.write(
+                    &format!("{stem}/{SUMMARY_FILE}"),
+                    finished.summary.to_json().as_bytes(),
+                )?;
+                dir.write(
+                    &format!("{stem}/{MONTHLY_FILE}"),
+                    finished.summary.monthly_csv().as_bytes(),
+                )?;
+                wrote.push(format!(
                     "wrote {} (replay it with --from {})",
-                    sub.display(),
+                    dir.file(&stem).display(),
                     snapshot.display()
-                );
+                ));
                 finished
             }
             None => snap
@@ -432,48 +481,44 @@ pub fn branch(
             let _ = writeln!(out);
         }
     }
+    if let Some(dir) = folder {
+        dir.commit()?;
+    }
+    for line in wrote {
+        let _ = writeln!(note, "{line}");
+    }
     Ok(())
 }
 
-/// `familyflow verify`: checks every record and that replay reproduces the final state.
+/// `familyflow verify`: checks every record, the header against this
+/// build, every event against a re-run of the log's scenario with its seed,
+/// and that replay reproduces the final state. A recovered prefix is
+/// refused, saying how many of its run's events it lacks.
 pub fn verify(log: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
-    let replayed = run::replay(open_log(log)?).map_err(with_log_path(log))?;
-    let h = &replayed.header;
-    let t = &replayed.trailer;
+    let v = run::verify(open_log(log)?).map_err(with_log_path(log))?;
+    let h = &v.header;
+    let t = &v.trailer;
     let name = log.display();
-    if scenario_hash(&h.scenario) != h.scenario_hash {
+    if v.replayed_state_hash != t.state_hash {
         return Err(CommandError::Failed(format!(
-            "{name}: the scenario inside the log does not match its recorded hash"
-        )));
-    }
-    let rebuilt = replayed.finished.state.hash();
-    if rebuilt != t.state_hash {
-        let versions = if h.engine_version != crate::VERSION {
-            format!(
-                " (the log was written by familyflow {}; this is {})",
-                h.engine_version,
-                crate::VERSION
-            )
-        } else {
-            String::new()
-        };
-        return Err(CommandError::Failed(format!(
-            "{name}: replay ends in state {rebuilt:016x}, but the log recorded {:016x}{versions}",
-            t.state_hash
+            "{name}: replay ends in state {:016x}, but the log recorded {:016x}",
+            v.replayed_state_hash, t.state_hash
         )));
     }
     if !t.clean {
         return Err(CommandError::Failed(format!(
-            "{name}: intact, but marked as recovered from a cut log: it holds only the first {} events of its run",
-            thousands(t.events)
+            "{name}: intact, but a recovered prefix (its trailer is marked as recovered from a cut or damaged log): it holds the first {} of its run's {} events, so {} were dropped; each of them is what a re-run of its scenario gives",
+            thousands(t.events),
+            thousands(v.run_events),
+            thousands(v.run_events.saturating_sub(t.events))
         )));
     }
     writeln!(
         out,
-        "ok: {name}\n  {} events, every checksum and checkpoint good\n  replay reproduces the final state hash {:016x}\n  scenario \"{}\" ({}), seed {}, familyflow {}",
+        "ok: {name}\n  {} events, every checksum and checkpoint good\n  a re-run of the scenario with its seed gives every event, and nothing more\n  replay reproduces the final state hash {:016x}\n  scenario \"{}\" ({}), seed {}, familyflow {}",
         thousands(t.events),
         t.state_hash,
-        replayed.finished.summary.scenario,
+        v.scenario_name,
         h.scenario_source,
         h.seed,
         h.engine_version
@@ -493,11 +538,7 @@ pub fn events(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    let mut reader = LogReader::open(open_log(log)?).map_err(|source| CommandError::Log {
-        path: log.to_path_buf(),
-        source,
-    })?;
-    let scenario = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?;
+    let (mut reader, scenario) = run::open(open_log(log)?).map_err(with_log_path(log))?;
     let cal = scenario.calendar();
     let stdout = |e| file_error(Path::new("<stdout>"))(e);
     loop {
@@ -524,7 +565,11 @@ pub fn events(
 }
 
 /// `familyflow recover`: copies the intact prefix of a cut or damaged log to
-/// a new log, closed with a trailer marked "not clean".
+/// a new log, closed with a trailer marked "not clean". The prefix ends
+/// before the first record that breaks the sequence (see
+/// [`run::recover_plan`]); the output says how many events were dropped.
+/// The new log is written under a temporary name and renamed when
+/// complete; an output that is the log itself (by any path) is refused.
 pub fn recover(
     log: &Path,
     to: &Path,
@@ -532,64 +577,73 @@ pub fn recover(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let source_len = std::fs::metadata(log).map_err(file_error(log))?.len();
-    let mut reader = LogReader::open(open_log(log)?).map_err(|source| {
+    if output::same_file(log, to) || output::resolved(to) == output::resolved(log) {
+        return Err(CommandError::Failed(format!(
+            "{}: this is the log being recovered ({}); give another file for --out (the log is left as it is)",
+            to.display(),
+            log.display()
+        )));
+    }
+    if to.is_dir() {
+        return Err(CommandError::Failed(format!(
+            "{}: this is a folder; --out takes the file to write the recovered log to",
+            to.display()
+        )));
+    }
+    let plan = run::recover_plan(open_log(log)?).map_err(|source| {
         CommandError::Failed(format!(
             "{}: nothing can be recovered, because the log's header is not intact: {source}",
             log.display()
         ))
     })?;
-    let header = reader.header().clone();
-    let scenario = Scenario::parse(&header.scenario, "the scenario inside the log")?;
-    let mut state = State::new(&scenario);
-    let mut metrics = Metrics::new(&scenario.calendar());
-    let file = File::create(to).map_err(file_error(to))?;
-    let mut writer =
-        LogWriter::new(BufWriter::new(file), &header).map_err(|source| CommandError::Log {
-            path: to.to_path_buf(),
-            source,
-        })?;
-    let mut last = 0;
-    let stopped = loop {
-        match reader.next_event::<Event>() {
-            Ok(Some(t)) => {
-                if let Err(e) = fold(&mut state, &mut metrics, t.at, &t.event) {
-                    break Some(format!("event {} does not fit: {e}", writer.events()));
-                }
-                writer
-                    .event(t.at, &t.event)
-                    .map_err(|source| CommandError::Log {
-                        path: to.to_path_buf(),
-                        source,
-                    })?;
-                last = t.at;
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e.to_string()),
+    let mut file = Staged::beside(to)?;
+    let copy = run::recover_copy(open_log(log)?, &plan, &mut file).map_err(|e| match e {
+        // The output's errors name it (see `Staged`).
+        RunError::Log(LogError::Io(e)) if e.to_string().starts_with(&to.display().to_string()) => {
+            CommandError::Failed(format!("cannot write {e}"))
         }
-    };
-    let events = writer.events();
-    let clean = stopped.is_none() && reader.trailer().is_some_and(|t| t.clean);
-    let end = reader.trailer().map_or(last, |t| t.end);
-    writer
-        .finish(end, state.hash(), clean)
-        .map_err(|source| CommandError::Log {
-            path: to.to_path_buf(),
-            source,
-        })?;
+        other => with_log_path(log)(other),
+    })?;
+    file.commit()?;
     let _ = writeln!(note, "wrote {}", to.display());
     let w = |e| file_error(Path::new("<stdout>"))(e);
-    match stopped {
-        None => writeln!(out, "{} is whole: copied all {} events to {}", log.display(), thousands(events), to.display()).map_err(w),
-        Some(why) => writeln!(
+    let events = copy.events;
+    match &plan.stopped {
+        None if events == plan.read => writeln!(
             out,
-            "recovered {} events from {} (intact up to byte {} of {}) into {}\n  stopped because {why}",
-            thousands(events),
+            "{} is whole: copied all {} events to {}",
             log.display(),
-            thousands(reader.offset()),
-            thousands(source_len),
+            thousands(events),
             to.display()
         )
         .map_err(w),
+        stopped => {
+            let why = stopped
+                .as_ref()
+                .map_or_else(|| "the log ended".to_string(), ToString::to_string);
+            let dropped = plan.read - events;
+            let dropped = if dropped > 0 {
+                format!(
+                    "dropped {} events read after event {} (each with a good checksum): the sequence breaks somewhere after the last event a checkpoint vouches for, and nothing in the log says where, so none of them is kept",
+                    thousands(dropped),
+                    thousands(events)
+                )
+            } else {
+                "dropped no event that could be read".to_string()
+            };
+            writeln!(
+                out,
+                "recovered {} events from {} (intact up to byte {} of {}) into {}\n  stopped because {why}\n  {dropped}; bytes {} to {} are not in the recovered log",
+                thousands(events),
+                log.display(),
+                thousands(plan.intact_bytes),
+                thousands(source_len),
+                to.display(),
+                thousands(plan.intact_bytes),
+                thousands(source_len)
+            )
+            .map_err(w)
+        }
     }
 }
 
@@ -656,15 +710,23 @@ pub fn export(
     let failed = |e: crate::analysis::export::ExportError| {
         CommandError::Failed(format!("{}: {e}", log.display()))
     };
-    std::fs::create_dir_all(dir).map_err(file_error(dir))?;
+    let mut folder = OutDir::open(
+        dir,
+        Scope::Export(match format {
+            ExportFormat::Csv => "events.csv",
+            ExportFormat::Jsonl => "events.jsonl",
+            ExportFormat::Ssda903 => "ssda903/",
+            ExportFormat::Cin => "cin/",
+        }),
+        &[log],
+    )?;
+    // The whole log is checked first (every record, every time inside the
+    // run, every event against the state), so the exports never meet a
+    // record they cannot place.
+    run::replay(open_log(log)?).map_err(with_log_path(log))?;
     let mut written = Vec::new();
     let mut write = |name: String, text: String| -> Result<(), CommandError> {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(file_error(parent))?;
-        }
-        std::fs::write(&path, text).map_err(file_error(&path))?;
-        written.push(path);
+        written.push(folder.write(&name, text.as_bytes())?);
         Ok(())
     };
     match format {
@@ -692,6 +754,7 @@ pub fn export(
             }
         }
     }
+    folder.commit()?;
     for p in written {
         let _ = writeln!(note, "wrote {}", p.display());
     }
@@ -705,7 +768,16 @@ pub const REPORT_FILE: &str = "report.html";
 /// (written by `run --out`), with `DIR/compare.json` (written by `compare
 /// --out`) when it is there.
 pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
-    let summary_path = dir.join(SUMMARY_FILE);
+    let mut folder = OutDir::open(dir, Scope::Add, &[])?;
+    let path = write_report(&mut folder)?;
+    folder.commit()?;
+    let _ = writeln!(note, "wrote {}", path.display());
+    Ok(())
+}
+
+/// Stages `report.html` in an open folder, from the files already in it.
+fn write_report(folder: &mut OutDir) -> Result<PathBuf, CommandError> {
+    let summary_path = folder.file(SUMMARY_FILE);
     let text = std::fs::read_to_string(&summary_path).map_err(file_error(&summary_path))?;
     let summary: crate::analysis::summary::Summary = serde_json::from_str(&text).map_err(|e| {
         CommandError::Failed(format!(
@@ -713,7 +785,14 @@ pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
             summary_path.display()
         ))
     })?;
-    let compare_path = dir.join(crate::analysis::compare::COMPARE_JSON);
+    report_from(folder, &summary)
+}
+
+fn report_from(
+    folder: &mut OutDir,
+    summary: &crate::analysis::summary::Summary,
+) -> Result<PathBuf, CommandError> {
+    let compare_path = folder.file(crate::analysis::compare::COMPARE_JSON);
     let comparison = if compare_path.exists() {
         let text = std::fs::read_to_string(&compare_path).map_err(file_error(&compare_path))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -723,18 +802,15 @@ pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
     } else {
         None
     };
-    let stats_path = dir.join(crate::analysis::replications::SUMMARY_STATS_CSV);
+    let stats_path = folder.file(crate::analysis::replications::SUMMARY_STATS_CSV);
     let spreads = if stats_path.exists() {
         let text = std::fs::read_to_string(&stats_path).map_err(file_error(&stats_path))?;
         crate::analysis::report::spreads_from_csv(&text)
     } else {
         Default::default()
     };
-    let html = crate::analysis::report::html(&summary, comparison.as_ref(), &spreads);
-    let path = dir.join(REPORT_FILE);
-    std::fs::write(&path, html).map_err(file_error(&path))?;
-    let _ = writeln!(note, "wrote {}", path.display());
-    Ok(())
+    let html = crate::analysis::report::html(summary, comparison.as_ref(), &spreads);
+    folder.write(REPORT_FILE, html.as_bytes())
 }
 
 /// `compare --out DIR --report` and `run --replications R --out DIR
@@ -747,13 +823,20 @@ pub fn first_replication_report(
     dir: &Path,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
+    let mut folder = OutDir::open(dir, Scope::Add, &inputs_of(a))?;
     let input = match a {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
     };
     let seed = crate::analysis::replications::replication_seed(base_seed, 0);
     let finished = run::run::<io::Sink>(&input, seed, None)?;
-    let path = dir.join(SUMMARY_FILE);
-    std::fs::write(&path, finished.summary.to_json()).map_err(file_error(&path))?;
-    report(dir, note)
+    let json = finished.summary.to_json();
+    folder.write(SUMMARY_FILE, json.as_bytes())?;
+    // The report reads the summary as `report DIR` would, from its JSON.
+    let summary = serde_json::from_str(&json)
+        .map_err(|e| CommandError::Failed(format!("the first replication's summary: {e}")))?;
+    let path = report_from(&mut folder, &summary)?;
+    folder.commit()?;
+    let _ = writeln!(note, "wrote {}", path.display());
+    Ok(())
 }

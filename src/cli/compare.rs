@@ -11,7 +11,8 @@ use crate::analysis::compare::{
     COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
 use crate::analysis::replications::{ci_text, on_terminal, short, warm_up_line, SEED_DERIVATION};
-use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
+use crate::cli::commands::output::{OutDir, Scope};
+use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
 use crate::model::event::FamilyId;
 use crate::model::input::ScenarioInput;
@@ -41,6 +42,14 @@ pub fn compare(
         .iter()
         .map(|p| Subject::load(p))
         .collect::<Result<Vec<_>, _>>()?;
+    // Locked before the runs, so that a second writer is refused at once.
+    let mut folder = match &opts.out_dir {
+        Some(dir) => {
+            let read: Vec<&std::path::Path> = scenarios.iter().map(PathBuf::as_path).collect();
+            Some(OutDir::open(dir, Scope::Results, &read)?)
+        }
+        None => None,
+    };
     let started = Instant::now();
     let done = compare_inputs(&inputs, spec, &Terminal::new(opts.progress))?;
     let k = inputs.len();
@@ -55,12 +64,16 @@ pub fn compare(
         started.elapsed().as_secs_f64(),
         done.threads
     );
-    if let Some(dir) = &opts.out_dir {
-        create_dir(dir)?;
-        write_file(&dir.join(COMPARE_JSON), done.to_json(spec).as_bytes())?;
-        write_file(&dir.join(COMPARE_CSV), &done.differences_csv())?;
-        write_file(&dir.join(COMPARE_REPLICATIONS_CSV), &done.runs_csv())?;
-        write_file(&dir.join(COUNTERFACTUAL_CSV), &done.counterfactual_csv())?;
+    if let Some(mut dir) = folder.take() {
+        dir.write(COMPARE_JSON, done.to_json(spec).as_bytes())?;
+        dir.write(COMPARE_CSV, &done.differences_csv())?;
+        dir.write(COMPARE_REPLICATIONS_CSV, &done.runs_csv())?;
+        dir.write(COUNTERFACTUAL_CSV, &done.counterfactual_csv())?;
+        let dir = {
+            let path = dir.path().to_path_buf();
+            dir.commit()?;
+            path
+        };
         let _ = writeln!(
             note,
             "wrote {}, {}, {} and {}",

@@ -10,7 +10,8 @@ use crate::analysis::replications::{
     ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, REPLICATIONS_CSV,
     REPLICATIONS_JSON, SEED_DERIVATION, SUMMARY_STATS_CSV,
 };
-use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
+use crate::cli::commands::output::{OutDir, Scope};
+use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
 use crate::model::input::ScenarioInput;
 
@@ -40,6 +41,15 @@ pub fn run_replications(
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
     };
+    // Locked before the runs, so that a second writer is refused at once.
+    let mut folder = match &opts.out_dir {
+        Some(dir) => Some(OutDir::open(
+            dir,
+            Scope::Results,
+            &scenario.into_iter().collect::<Vec<_>>(),
+        )?),
+        None => None,
+    };
     let started = Instant::now();
     let done = replicate(&input, spec, &Terminal::new(opts.progress))?;
     let _ = writeln!(
@@ -50,11 +60,15 @@ pub fn run_replications(
         done.threads
     );
     let json_text = done.to_json(&input, spec);
-    if let Some(dir) = &opts.out_dir {
-        create_dir(dir)?;
-        write_file(&dir.join(REPLICATIONS_CSV), &done.runs_csv())?;
-        write_file(&dir.join(REPLICATIONS_JSON), json_text.as_bytes())?;
-        write_file(&dir.join(SUMMARY_STATS_CSV), &done.stats_csv())?;
+    if let Some(mut dir) = folder.take() {
+        dir.write(REPLICATIONS_CSV, &done.runs_csv())?;
+        dir.write(REPLICATIONS_JSON, json_text.as_bytes())?;
+        dir.write(SUMMARY_STATS_CSV, &done.stats_csv())?;
+        let dir = {
+            let path = dir.path().to_path_buf();
+            dir.commit()?;
+            path
+        };
         let _ = writeln!(
             note,
             "wrote {}, {} and {}",

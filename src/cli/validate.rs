@@ -10,7 +10,8 @@ use crate::analysis::replications::worker_threads;
 use crate::analysis::validate::{
     run_checks, suite, Check, Context, VALIDATION_CSV, VALIDATION_JSON,
 };
-use crate::cli::commands::{create_dir, write_file, write_stdout, CommandError};
+use crate::cli::commands::output::{OutDir, Scope};
+use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
 
 /// What `validate` was asked to do.
@@ -45,6 +46,11 @@ pub fn validate_with(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let threads = worker_threads(opts.threads)?;
+    // Locked before the checks, so that a second writer is refused at once.
+    let mut folder = match &opts.out_dir {
+        Some(dir) => Some(OutDir::open(dir, Scope::Results, &[])?),
+        None => None,
+    };
     let started = Instant::now();
     let progress = Terminal::new(opts.progress);
     let ctx = Context::new(opts.quick, threads, &progress);
@@ -54,10 +60,14 @@ pub fn validate_with(
         "ran the validation suite in {:.1} s on {threads} threads",
         started.elapsed().as_secs_f64()
     );
-    if let Some(dir) = &opts.out_dir {
-        create_dir(dir)?;
-        write_file(&dir.join(VALIDATION_CSV), &report.to_csv())?;
-        write_file(&dir.join(VALIDATION_JSON), report.to_json().as_bytes())?;
+    if let Some(mut dir) = folder.take() {
+        dir.write(VALIDATION_CSV, &report.to_csv())?;
+        dir.write(VALIDATION_JSON, report.to_json().as_bytes())?;
+        let dir = {
+            let path = dir.path().to_path_buf();
+            dir.commit()?;
+            path
+        };
         let _ = writeln!(
             note,
             "wrote {} and {}",
