@@ -38,7 +38,7 @@ impl SplitMix {
 
     /// The `mix` increment: 3/4 exponential mean 2 days, 1/4 mean 180 days.
     fn mix(&mut self) -> u64 {
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             self.exponential(1_440.0 * 180.0)
         } else {
             self.exponential(1_440.0 * 2.0)

@@ -523,3 +523,74 @@ fn rounded_figures_do_not_give_huge_variance_reduction_factors() {
         "lines by name"
     );
 }
+
+/// A cell a spreadsheet would run as a formula.
+fn formula(cell: &str) -> bool {
+    cell.starts_with(['=', '@', '\t', '\r'])
+        || (cell.starts_with(['+', '-']) && cell.parse::<f64>().is_err())
+}
+
+#[test]
+fn compare_csvs_quote_formula_names_and_names_print_without_escapes() {
+    // Issue 14, finding 13: scenario file names went into the compare CSVs
+    // as they were, so `=HYPERLINK(…)` became a formula in a spreadsheet,
+    // and escape sequences in names reached the terminal.
+    let text = std::fs::read_to_string(tiny_path()).unwrap();
+    let subject = |source: &str| {
+        familyflow::analysis::compare::Subject::Scenario(Box::new(
+            ScenarioInput::from_text(&text, source).unwrap(),
+        ))
+    };
+    let a_name = "=HYPERLINK(\"http://example.com\",\"x\")";
+    let b_name = "-2+3+cmd|' /C calc'!A0\u{1b}[2J";
+    let done = familyflow::analysis::compare::compare_inputs(
+        &[subject(a_name), subject(b_name)],
+        &familyflow::analysis::compare::CompareSpec {
+            replications: 2,
+            seed: 3,
+            threads: Some(1),
+            warm_up: None,
+            family: Some(1),
+        },
+        &familyflow::analysis::Unwatched,
+    )
+    .unwrap();
+    for (file, bytes) in [
+        ("compare.csv", done.differences_csv()),
+        ("compare-replications.csv", done.runs_csv()),
+        ("counterfactual.csv", done.counterfactual_csv()),
+    ] {
+        let mut rows = csv::Reader::from_reader(&bytes[..]);
+        let mut names = 0;
+        let mut negatives = 0;
+        for row in rows.records() {
+            for cell in row.unwrap().iter() {
+                assert!(!formula(cell), "{file}: formula cell {cell:?}");
+                names += usize::from(cell == format!("'{a_name}") || cell == format!("'{b_name}"));
+                negatives += usize::from(cell.starts_with('-'));
+            }
+        }
+        assert!(names > 0, "{file}: the names are there, quoted");
+        if file == "compare.csv" {
+            assert!(negatives > 0, "negative numbers stay numbers");
+        }
+    }
+    let cal = ScenarioInput::from_text(&text, "x")
+        .unwrap()
+        .scenario
+        .calendar();
+    let side = familyflow::analysis::compare::side_by_side(
+        FamilyId(1),
+        &cal,
+        &done.kept[0],
+        &cal,
+        &done.kept[1],
+        (a_name, b_name),
+    );
+    assert!(!done.kept[0].is_empty(), "family 1 was referred");
+    assert!(
+        !side.contains('\u{1b}'),
+        "an escape sequence in the side-by-side view"
+    );
+    assert!(side.contains("B: -2+3+cmd|' /C calc'!A0\u{FFFD}[2J"));
+}

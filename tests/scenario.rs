@@ -145,12 +145,13 @@ fn a_bad_policy_timeline_is_explained() {
     let err = Scenario::load(&dir.join("child.toml"))
         .unwrap_err()
         .to_string();
+    // Entries are counted from 1, as in the file.
     assert!(
-        err.contains("child.toml:8:8: policy.1.date: 2024-07-01 is before the change above it"),
+        err.contains("child.toml:8:8: policy #2.date: 2024-07-01 is before the change above it"),
         "{err}"
     );
     assert!(
-        err.contains("policy.1.families: `families` cannot change during a run"),
+        err.contains("policy #2.families: `families` cannot change during a run"),
         "{err}"
     );
 }
@@ -329,5 +330,149 @@ fn a_retired_field_says_what_replaced_it() {
         err.contains("care.care_order_probability")
             && err.contains("replaced by the [proceedings] table"),
         "{err}"
+    );
+}
+
+/// The 1-based line of the last occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text.rfind(needle).expect("the needle is in the text");
+    text[..at].matches('\n').count() + 1
+}
+
+#[test]
+fn errors_in_a_policy_entry_name_the_entry_counted_from_one_and_its_key() {
+    let base = familyflow::model::scenario::DEFAULT_SCENARIO;
+    for (policy, needle, expected) in [
+        (
+            "[[policy]]\ndate = 2025-01-01\nfamily_help.fte = \"x\"\n",
+            "family_help.fte = \"x\"",
+            "policy #1.family_help.fte: \"x\" is not allowed here: expected a number",
+        ),
+        (
+            "[[policy]]\ndate = 2025-01-01\nnote = \"first\"\nfamily_help.fte = 90\n\n[[policy]]\ndate = 2025-02-01\nfamily_help.fte = -1\n",
+            "family_help.fte = -1",
+            "policy #2.family_help.fte: -1 is not allowed here: expected a number that is 0 or more",
+        ),
+        (
+            "[[policy]]\ndate = 2025-01-01\nfamily_help.fte = 90\n\n[[policy]]\ndate = 2025-13-01\nfamily_help.fte = 3\n",
+            "date = 2025-13-01",
+            "policy #2.date: invalid date",
+        ),
+        (
+            "[[policy]]\ndate = 2025-01-01\nfamily_help.fte = = 3\n",
+            "family_help.fte = = 3",
+            "policy #1.family_help.fte: extra `=`",
+        ),
+        (
+            "[[policy]]\ndate = 2025-01-01\nfamily_help.fte = 1e9\n",
+            "family_help.fte = 1e9",
+            "policy #1.family_help.fte: after this change, family_help.fte: 1000000000 is not allowed here: expected at most 100000",
+        ),
+    ] {
+        let text = format!("{base}\n{policy}");
+        let err = Scenario::parse(&text, "p.toml").unwrap_err().to_string();
+        let at = format!("p.toml:{}:", line_of(&text, needle));
+        let line = err
+            .lines()
+            .find(|l| l.contains(expected))
+            .unwrap_or_else(|| panic!("{expected:?} not in\n{err}"));
+        assert!(line.starts_with(&at), "{line} is not at {at}");
+        assert!(!err.contains("policy.0") && !err.contains("rereferral."), "{err}");
+    }
+}
+
+#[test]
+fn type_errors_say_what_is_expected_in_a_modellers_words() {
+    let base = familyflow::model::scenario::DEFAULT_SCENARIO;
+    for (from, to, expected) in [
+        (
+            "children_mean = 1.7",
+            "children_mean = \"two\"",
+            "families.children_mean: \"two\" is not allowed here: expected a number",
+        ),
+        (
+            "years = 3 ",
+            "years = 3.5 ",
+            "years: 3.5 is not allowed here: expected a whole number from 1 to 50 years",
+        ),
+        (
+            "years = 3 ",
+            "years = -3 ",
+            "years: -3 is not allowed here: expected a whole number from 1 to 50 years",
+        ),
+        (
+            "need = {",
+            "need = 3\nneed_was = {",
+            "families.need: 3 is not allowed here: expected a table",
+        ),
+        (
+            "children_mean = 1.7",
+            "children_mean = true",
+            "families.children_mean: true is not allowed here: expected a number",
+        ),
+    ] {
+        let text = base.replacen(from, to, 1);
+        assert_ne!(text, base, "{from}");
+        let err = Scenario::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected:?} not in\n{err}");
+        for rust in ["f64", "u32", "struct ", "sequence", "invalid type"] {
+            assert!(!err.contains(rust), "{rust:?} in\n{err}");
+        }
+        // Reading stopped at this error: the check says so.
+        assert!(err.contains("checking stopped at this error"), "{err}");
+    }
+}
+
+#[test]
+fn keys_nested_too_deeply_are_located_on_their_line() {
+    let base = familyflow::model::scenario::DEFAULT_SCENARIO;
+    let keys: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+    for deep in [
+        format!("rereferral.{} = 1\n", keys.join(".")),
+        format!("[{}]\nx = 1\n", keys.join(".")),
+        format!(
+            "[[policy]]\ndate = 2025-01-01\nfamily_help.{} = 1\n",
+            keys.join(".")
+        ),
+    ] {
+        let text = format!("{base}\n{deep}");
+        let err = Scenario::parse(&text, "deep.toml").unwrap_err().to_string();
+        let at = format!("deep.toml:{}:", line_of(&text, "k0.k1"));
+        assert!(err.starts_with(&at), "not at {at}:\n{err}");
+        assert!(err.contains("nested too deeply"), "{err}");
+    }
+}
+
+#[test]
+fn thousands_of_problems_are_located_in_one_pass() {
+    // 400 changes, each with four values out of range: 1,600 problems, each
+    // reported once (at the change that made it) and located at its value.
+    let base = familyflow::model::scenario::DEFAULT_SCENARIO;
+    let mut text = base.to_string();
+    let start = familyflow::model::calendar::CivilDate::new(2024, 4, 2).unwrap();
+    for i in 0..400 {
+        let date = start.plus_days(i).unwrap();
+        text.push_str(&format!(
+            "\n[[policy]]\ndate = {date}\nfamily_help.support_weeks_mean = {}\nfamily_network.coordinator_weeks = {}\nproceedings.pre_proceedings_weeks_mean = {}\nproceedings.weeks_mean = {}\n",
+            10_000 + i,
+            20_000 + i,
+            30_000 + i,
+            40_000 + i
+        ));
+    }
+    let clock = std::time::Instant::now();
+    let err = Scenario::parse(&text, "many.toml").unwrap_err();
+    let took = clock.elapsed();
+    assert_eq!(err.problems.len(), 1_600, "{}", err.problems.len());
+    assert!(
+        err.problems.iter().all(|p| p.line > 0),
+        "unlocated problems"
+    );
+    let last = err.problems.last().unwrap();
+    assert_eq!(last.field, "policy #400.proceedings.weeks_mean");
+    assert_eq!(last.line, line_of(&text, "weeks_mean = 40399"));
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "1,600 problems took {took:?}"
     );
 }

@@ -641,8 +641,21 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
     let mut settlements: u64 = 0;
     let mut last_settlement: Minute = 0;
     let mut siblings_left = 0;
+    // Care leavers' support (staying put, staying close, mentoring) is on
+    // the placements line too: (pence a week in all, since).
+    let (mut leaving_rate, mut leaving_since): (u64, Minute) = (0, 0);
+    let mut leaving_started = 0;
     for t in &events {
         match t.event {
+            Event::LeavingCareSupportStarted { weekly_pence, .. } => {
+                pence_minutes += u128::from(leaving_rate) * u128::from(t.at - leaving_since);
+                (leaving_rate, leaving_since) = (leaving_rate + u64::from(weekly_pence), t.at);
+                leaving_started += 1;
+            }
+            Event::LeavingCareSupportEnded { weekly_pence, .. } => {
+                pence_minutes += u128::from(leaving_rate) * u128::from(t.at - leaving_since);
+                (leaving_rate, leaving_since) = (leaving_rate - u64::from(weekly_pence), t.at);
+            }
             Event::EnteredCare {
                 family,
                 weekly_pence,
@@ -696,6 +709,8 @@ fn the_ledger_pays_packages_within_budget_and_settles_exact_placement_costs() {
     for (since, w, n) in weekly.values() {
         pence_minutes += u128::from(*w * *n) * u128::from(last_settlement.saturating_sub(*since));
     }
+    pence_minutes += u128::from(leaving_rate) * u128::from(last_settlement - leaving_since);
+    assert!(leaving_started > 0, "care leavers are supported");
     assert!(
         siblings_left > 0,
         "older brothers and sisters leave care on turning 18"

@@ -552,6 +552,7 @@ impl Counterfactual {
 // One family side by side
 
 use crate::analysis::export::stamp;
+use crate::analysis::text::printable;
 
 /// An event line without the family (the header names it).
 fn line(cal: &Calendar, t: &Timed) -> String {
@@ -625,6 +626,8 @@ pub fn side_by_side(
     b: &[Timed],
     names: (&str, &str),
 ) -> String {
+    // Scenario names reach the terminal only through `printable`.
+    let names = (printable(names.0), printable(names.1));
     let la: Vec<String> = a.iter().map(|t| line(cal_a, t)).collect();
     let lb: Vec<String> = b.iter().map(|t| line(cal_b, t)).collect();
     let width = la

@@ -60,6 +60,7 @@ use std::io::Read;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::analysis::text::write_csv_record;
 use crate::engine::log::{LogError, LogReader};
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
 use crate::model::event::{
@@ -115,21 +116,24 @@ pub fn events_csv<R: Read>(log: R) -> Result<String, ExportError> {
     let mut reader = LogReader::open(log)?;
     let cal = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?.calendar();
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["minute", "date", "event", "family", "fields"]);
+    let _ = write_csv_record(&mut w, ["minute", "date", "event", "family", "fields"]);
     while let Some(t) = reader.next_event::<Event>()? {
         let fields = serde_json::to_value(&t.event)
             .ok()
             .and_then(|v| v.as_object().and_then(|o| o.values().next().cloned()))
             .map_or_else(String::new, |v| v.to_string());
-        let _ = w.write_record([
-            t.at.to_string(),
-            stamp(&cal, t.at),
-            t.event.name().to_string(),
-            t.event
-                .family()
-                .map_or_else(String::new, |f| f.0.to_string()),
-            fields,
-        ]);
+        let _ = write_csv_record(
+            &mut w,
+            [
+                t.at.to_string(),
+                stamp(&cal, t.at),
+                t.event.name().to_string(),
+                t.event
+                    .family()
+                    .map_or_else(String::new, |f| f.0.to_string()),
+                fields,
+            ],
+        );
     }
     let bytes = w.into_inner().unwrap_or_default();
     Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8"))
@@ -768,57 +772,69 @@ impl Returns {
         let mut episodes = self.care_in(first, last);
         episodes.sort_by_key(|e| (e.child, e.start));
         let mut header = csv::Writer::from_writer(Vec::new());
-        let _ = header.write_record(["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]);
+        let _ = write_csv_record(
+            &mut header,
+            ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+        );
         for child in episodes.chunk_by(|a, b| a.child == b.child) {
-            let _ = header.write_record([
-                child[0].child.to_string(),
-                String::new(),
-                dmy(child[0].dob),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
+            let _ = write_csv_record(
+                &mut header,
+                [
+                    child[0].child.to_string(),
+                    String::new(),
+                    dmy(child[0].dob),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+            );
         }
         let mut eps = csv::Writer::from_writer(Vec::new());
-        let _ = eps.write_record([
-            "CHILD",
-            "DECOM",
-            "RNE",
-            "LS",
-            "CIN",
-            "PLACE",
-            "PLACE_PROVIDER",
-            "DEC",
-            "REC",
-            "REASON_PLACE_CHANGE",
-            "HOME_POST",
-            "PL_POST",
-            "URN",
-        ]);
+        let _ = write_csv_record(
+            &mut eps,
+            [
+                "CHILD",
+                "DECOM",
+                "RNE",
+                "LS",
+                "CIN",
+                "PLACE",
+                "PLACE_PROVIDER",
+                "DEC",
+                "REC",
+                "REASON_PLACE_CHANGE",
+                "HOME_POST",
+                "PL_POST",
+                "URN",
+            ],
+        );
         for e in episodes {
             // An episode still open on 31 March has no end in that year's return.
             let (dec, rec) = match e.end {
                 Some((d, rec)) if d <= last => (dmy(d), rec.to_string()),
                 _ => (String::new(), String::new()),
             };
-            let _ = eps.write_record([
-                e.child.to_string(),
-                dmy(e.start),
-                e.reason_new.into(),
-                e.legal_status.into(),
-                "N1".into(),
-                e.place.into(),
-                e.provider.into(),
-                dec,
-                rec,
-                // A move gives a reason; the model does not say why a
-                // placement broke down.
-                if e.reason_new == "P" { "OTHER" } else { "" }.into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
+            let _ = write_csv_record(
+                &mut eps,
+                [
+                    e.child.to_string(),
+                    dmy(e.start),
+                    e.reason_new.into(),
+                    e.legal_status.into(),
+                    "N1".into(),
+                    e.place.into(),
+                    e.provider.into(),
+                    dec,
+                    rec,
+                    // A move gives a reason; the model does not say why a
+                    // placement broke down.
+                    if e.reason_new == "P" { "OTHER" } else { "" }.into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+            );
         }
         let text = |w: csv::Writer<Vec<u8>>| {
             String::from_utf8(w.into_inner().unwrap_or_default()).expect("ASCII CSV")

@@ -12,6 +12,7 @@ pub mod report;
 pub mod run;
 pub mod snapshot;
 pub mod summary;
+pub mod text;
 pub mod validate;
 
 use crate::model::scenario::ScenarioError;

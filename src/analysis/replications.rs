@@ -38,6 +38,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::analysis::summary::Summary;
+use crate::analysis::text::write_csv_record;
 use crate::analysis::{metric_registry, run, AnalysisError, Progress};
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
@@ -635,11 +636,13 @@ pub fn on_terminal(name: &str) -> bool {
     !name.starts_with("by_financial_year.")
 }
 
-/// CSV bytes of `rows` (the first is the header).
+/// CSV bytes of `rows` (the first is the header). Every cell goes through
+/// [`csv_cell`](crate::analysis::text::csv_cell): text a spreadsheet would take for a formula (a scenario
+/// file named `=…`) is quoted with `'`; numbers stay numbers.
 pub fn to_csv(rows: Vec<Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        let _ = w.write_record(&r);
+        let _ = write_csv_record(&mut w, &r);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -827,6 +830,23 @@ impl Replications {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_that_looks_like_a_formula_is_quoted_and_numbers_are_not() {
+        // Issue 14, finding 13: every CSV cell goes through one helper.
+        let rows = vec![
+            vec!["scenario".to_string(), "value".to_string()],
+            vec!["=1+1".to_string(), csv_num(-0.5)],
+            vec!["@SUM(A1)".to_string(), csv_num(f64::NEG_INFINITY)],
+            vec!["+x".to_string(), "-12".to_string()],
+            vec!["a.toml".to_string(), csv_num(2.0)],
+        ];
+        let text = String::from_utf8(to_csv(rows)).unwrap();
+        assert_eq!(
+            text,
+            "scenario,value\n'=1+1,-0.5\n'@SUM(A1),-inf\n'+x,-12\na.toml,2\n"
+        );
+    }
 
     #[test]
     fn t_quantiles_match_tables() {

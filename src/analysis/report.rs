@@ -302,7 +302,7 @@ fn spend_chart(s: &Summary) -> String {
                 (y(0.0) - top).max(0.0),
                 COLOURS[k % COLOURS.len()],
                 esc(&line.line),
-                yv.period,
+                esc(&yv.period),
                 thousands(yv.spent_pence / 100),
                 thousands(yv.budget_pence / 100)
             );
@@ -331,7 +331,12 @@ fn flow_diagram(s: &Summary) -> String {
             .find(|c| c.what == what)
             .map_or(0, |c| c.count)
     };
-    let care: u64 = s.care.entries.iter().map(|c| c.count).sum();
+    // Saturating: a summary read from a file may hold any counts.
+    let care: u64 = s
+        .care
+        .entries
+        .iter()
+        .fold(0u64, |sum, c| sum.saturating_add(c.count));
     let fh = &s.family_help;
     let cp = &s.child_protection;
     let n = &s.family_network;
@@ -684,8 +689,8 @@ pub fn html(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>familyflow — {name}</title>\n<style>{CSS}</style></head><body>\n\
          <h1>{name}</h1><p class=\"meta\">{} to {} · {} children · seed {} · {} events · familyflow {}</p>\n",
-        s.start,
-        s.end,
+        esc(&s.start),
+        esc(&s.end),
         thousands(s.children),
         s.seed,
         thousands(s.events),
@@ -810,7 +815,7 @@ pub fn html(
         "Staff in post by pool, permanent and agency (month end)",
         "workers in post",
         &months,
-        &per_pool(|st| Some(f64::from(st.permanent + st.agency))),
+        &per_pool(|st| Some(f64::from(st.permanent) + f64::from(st.agency))),
         false,
     ));
     o.push_str(&month_chart(
@@ -819,8 +824,8 @@ pub fn html(
         "cases per worker",
         &months,
         &per_pool(|st| {
-            let n = st.permanent + st.agency;
-            (n > 0).then(|| f64::from(st.cases) / f64::from(n))
+            let n = f64::from(st.permanent) + f64::from(st.agency);
+            (n > 0.0).then(|| f64::from(st.cases) / n)
         }),
         false,
     ));
@@ -830,8 +835,8 @@ pub fn html(
         "% of workers",
         &months,
         &per_pool(|st| {
-            let n = st.permanent + st.agency;
-            (n > 0).then(|| 100.0 * f64::from(st.agency) / f64::from(n))
+            let n = f64::from(st.permanent) + f64::from(st.agency);
+            (n > 0.0).then(|| 100.0 * f64::from(st.agency) / n)
         }),
         false,
     ));

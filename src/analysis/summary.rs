@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::text::{printable, write_csv_record};
 use crate::model::calendar::DAY;
 use crate::model::event::LeavingCareSupport;
 use crate::model::event::{
@@ -387,12 +388,18 @@ fn pct(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
     } else {
-        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+        no_negative_zero((part as f64 * 1000.0 / whole as f64).round() / 10.0)
     }
 }
 
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    no_negative_zero((x * 100.0).round() / 100.0)
+}
+
+/// `x`, with -0 (from rounding a tiny negative, or a scenario's `-0.0`) as
+/// 0: JSON readers print `-0.0` otherwise.
+fn no_negative_zero(x: f64) -> f64 {
+    x + 0.0
 }
 
 impl Summary {
@@ -825,16 +832,23 @@ impl Summary {
         let r = &self.referrals;
         let t = &self.triage;
         let h = &self.family_help;
-        let _ = writeln!(o, "familyflow {} — {}", self.familyflow, self.scenario);
+        // Text from the scenario (or from a log someone else wrote) reaches
+        // the terminal only through `printable`: no escape sequences.
+        let _ = writeln!(
+            o,
+            "familyflow {} — {}",
+            printable(&self.familyflow),
+            printable(&self.scenario)
+        );
         let _ = writeln!(
             o,
             "{} to {} · {} children · seed {} · {} events · state {}",
-            self.start,
-            self.end,
+            printable(&self.start),
+            printable(&self.end),
             thousands(self.children),
             self.seed,
             thousands(self.events),
-            self.state_hash
+            printable(&self.state_hash)
         );
         if self.starting_caseload > 0 {
             let _ = writeln!(
@@ -845,7 +859,7 @@ impl Summary {
             );
         }
         for change in &self.policy {
-            let _ = writeln!(o, "policy from {change}");
+            let _ = writeln!(o, "policy from {}", printable(change));
         }
         let _ = writeln!(o);
         let _ = writeln!(o, "Referrals");
@@ -1014,7 +1028,7 @@ impl Summary {
         let _ = writeln!(o);
         let k = &self.care;
         let _ = writeln!(o, "Care");
-        let entries: u64 = k.entries.iter().map(|c| c.count).sum();
+        let entries = total(k.entries.iter().map(|c| c.count));
         let _ = writeln!(
             o,
             "  {:<44}{:>12}   ({} per 10,000 children a year)",
@@ -1059,7 +1073,7 @@ impl Summary {
             "went to live with kin outside care",
             thousands(k.kinship_arrangements_outside_care),
         );
-        let looked_after: u64 = k.looked_after_at_end.iter().map(|c| c.count).sum();
+        let looked_after = total(k.looked_after_at_end.iter().map(|c| c.count));
         let _ = writeln!(
             o,
             "  {:<44}{:>12}   ({} per 10,000 children; {}% with kin)",
@@ -1108,7 +1122,7 @@ impl Summary {
                 thousands(u64::from(p.vacant_at_end)),
                 thousands(u64::from(p.at_end.apprentices)),
                 thousands(p.left),
-                thousands(p.joined + p.apprentices_qualified),
+                thousands(p.joined.saturating_add(p.apprentices_qualified)),
                 fixed(p.turnover_pct_per_year, 1),
                 fixed(p.caseload_per_worker_at_end, 1)
             );
@@ -1132,14 +1146,21 @@ impl Summary {
             let _ = write!(
                 o,
                 "{:>18}",
-                format!("{} {}", thousands(now / 100), &b.when_spent[..1])
+                format!(
+                    "{} {}",
+                    thousands(now / 100),
+                    b.when_spent.get(..1).unwrap_or("")
+                )
             );
         }
         let _ = writeln!(o);
         for (k, y) in self.by_financial_year.iter().enumerate() {
             let _ = write!(o, "  {:<9}", y.period);
             for b in &self.budget {
-                let year = &b.by_year[k];
+                let Some(year) = b.by_year.get(k) else {
+                    let _ = write!(o, "{:>18}", "");
+                    continue;
+                };
                 let over = if year.spent_pence > year.budget_pence {
                     "*"
                 } else {
@@ -1203,7 +1224,7 @@ impl Summary {
             "closures"
         );
         for y in &self.by_financial_year {
-            let decided: u64 = y.triage.iter().sum();
+            let decided = total(y.triage.iter().copied());
             let _ = writeln!(
                 o,
                 "  {:<9}{:>11}{:>11}{:>10}{:>11}{:>11}{:>10}{:>11}",
@@ -1248,7 +1269,7 @@ impl Summary {
             let (cla, kin) =
                 y.looked_after_at_end
                     .map_or(("–".to_string(), "–".to_string()), |c| {
-                        let all: u64 = c.iter().sum();
+                        let all = total(c.iter().copied());
                         (thousands(all), fixed(pct(c[Placement::Kinship], all), 1))
                     });
             let _ = writeln!(
@@ -1342,7 +1363,7 @@ impl Summary {
     pub fn monthly_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-        let _ = w.write_record(monthly_columns());
+        let _ = write_csv_record(&mut w, monthly_columns());
         for m in &self.by_month {
             let cla = |p: Placement| opt(m.looked_after_at_end.map(|c| c[p]));
             let mut row: Vec<String> = vec![
@@ -1371,7 +1392,7 @@ impl Summary {
                 m.care_entries[Placement::AgencyFoster].to_string(),
                 m.care_entries[Placement::Residential].to_string(),
                 m.care_exits.to_string(),
-                opt(m.looked_after_at_end.map(|c| c.iter().sum())),
+                opt(m.looked_after_at_end.map(|c| total(c.iter().copied()))),
                 cla(Placement::Kinship),
                 cla(Placement::InHouseFoster),
                 cla(Placement::AgencyFoster),
@@ -1399,15 +1420,21 @@ impl Summary {
                     end(|s| s.apprentices),
                     end(|s| s.cases),
                     m.staff_left[pool].to_string(),
-                    (m.staff_joined[pool] + m.apprentices_qualified[pool]).to_string(),
+                    (m.staff_joined[pool].saturating_add(m.apprentices_qualified[pool]))
+                        .to_string(),
                 ]);
             }
             row.extend(m.spend_pence.iter().map(|p| p.to_string()));
-            let _ = w.write_record(&row);
+            let _ = write_csv_record(&mut w, &row);
         }
         let bytes = w.into_inner().unwrap_or_default();
         String::from_utf8(bytes).expect("CSV of ASCII fields is UTF-8")
     }
+}
+
+/// The sum of `counts`, saturating (a summary read back may hold any counts).
+fn total(counts: impl Iterator<Item = u64>) -> u64 {
+    counts.fold(0, u64::saturating_add)
 }
 
 /// One line of a summary table: a label and a right-aligned value.
@@ -1420,7 +1447,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

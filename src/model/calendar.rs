@@ -259,11 +259,15 @@ impl Calendar {
 
     /// The minute at which `working` working minutes have passed since `from`.
     /// Work never finishes on a non-working day: it waits for the next one.
+    /// Work that would end past the working-day table (or past the end of
+    /// time itself) ends just after it: never inside the run.
     pub fn add_working_minutes(&self, from: Minute, working: u64) -> Minute {
-        let target = self.working_clock(from) + working;
         if working == 0 {
             return from;
         }
+        let Some(target) = self.working_clock(from).checked_add(working) else {
+            return (self.last_day() + 1) * DAY;
+        };
         // The day on which the target is reached: the first day d whose end
         // brings the count of whole working days to at least target.
         let needed_days = target.div_ceil(DAY);

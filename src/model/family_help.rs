@@ -150,7 +150,10 @@ impl Model {
         if !minutes.is_finite() || minutes >= self.calendar.horizon() as f64 {
             return None;
         }
-        Some((queued + (minutes as Minute).max(1), escalate <= disengage))
+        Some((
+            queued.saturating_add((minutes as Minute).max(1)),
+            escalate <= disengage,
+        ))
     }
 
     /// A family's time on the waiting list runs out: concerns escalate (a
@@ -224,7 +227,7 @@ impl Model {
             fh.support_weeks_mean.get() * WEEK as f64 * (1.0 + fh.caseload_penalty.get() * load),
         );
         let assessed_at = self.calendar.add_working_minutes(now, assess);
-        let ends_at = assessed_at.max(now + support);
+        let ends_at = assessed_at.max(now.saturating_add(support));
         out.events.push(Event::FamilyHelpStarted { family });
         out.schedule
             .push((assessed_at, Happening::AssessmentDue(family, episode, now)));

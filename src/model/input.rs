@@ -29,7 +29,10 @@ impl ScenarioInput {
         }
     }
 
-    /// A scenario file.
+    /// A scenario file (see [`Scenario::load`]): refused when it is not a
+    /// regular file, is larger than a log header holds, or describes a run
+    /// estimated to need more memory than
+    /// [`crate::model::scenario::MAX_RUN_BYTES`].
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
         let (scenario, text) = Scenario::load(path)?;
         Ok(ScenarioInput {
@@ -39,7 +42,18 @@ impl ScenarioInput {
         })
     }
 
-    /// Scenario text, named `source` in errors.
+    /// The same, without the estimate of the run's size (`--force`).
+    pub fn load_forced(path: &Path) -> Result<Self, ScenarioError> {
+        let (scenario, text) = Scenario::load_forced(path)?;
+        Ok(ScenarioInput {
+            scenario,
+            text,
+            source: path.display().to_string(),
+        })
+    }
+
+    /// Scenario text, named `source` in errors (text a log or snapshot
+    /// held, or a test's: not refused for the run's estimated size).
     pub fn from_text(text: &str, source: &str) -> Result<Self, ScenarioError> {
         Ok(ScenarioInput {
             scenario: Scenario::parse(text, source)?,

@@ -34,11 +34,71 @@ use crate::model::event::Placement;
 use crate::model::input::ScenarioInput;
 use crate::model::per::PerPlacement;
 use crate::model::scenario::{
-    line_column, located, span_of, Diagnostic, NonNegative, Placements, Positive, ScenarioError,
+    check_ranges, located, read_text_file, Diagnostic, FieldRange, Locator, NonNegative,
+    Placements, Positive, ScenarioError, MAX_BUDGET_POUNDS,
 };
 
 /// The most members a region may have.
 pub const MAX_MEMBERS: usize = 64;
+
+/// The allowed range of each number in a region file (as
+/// [`crate::model::scenario::RANGES`] for a scenario).
+pub const REGION_RANGES: &[FieldRange] = &[
+    FieldRange {
+        field: "cooperative.ramp_months",
+        min: 1.0,
+        above_min: false,
+        max: 120.0,
+        below_max: false,
+        unit: "months",
+        expected: "",
+    },
+    FieldRange {
+        field: "cooperative.foster_places_per_10k_children",
+        min: 0.0,
+        above_min: false,
+        max: 1_000.0,
+        below_max: false,
+        unit: "places per 10,000 children",
+        expected: "",
+    },
+    FieldRange {
+        field: "cooperative.agency_foster_places_per_10k_children",
+        min: 0.0,
+        above_min: false,
+        max: 1_000.0,
+        below_max: false,
+        unit: "places per 10,000 children",
+        expected: "",
+    },
+    FieldRange {
+        field: "cooperative.residential_beds_per_10k_children",
+        min: 0.0,
+        above_min: false,
+        max: 1_000.0,
+        below_max: false,
+        unit: "beds per 10,000 children",
+        expected: "",
+    },
+    FieldRange {
+        field: "cooperative.price_factor",
+        min: 0.0,
+        above_min: true,
+        max: 3.0,
+        below_max: false,
+        unit: "times the type's cost",
+        expected: "",
+    },
+    FieldRange {
+        field: "cooperative.running_cost_pounds_per_year",
+        min: 0.0,
+        above_min: false,
+        max: MAX_BUDGET_POUNDS,
+        below_max: false,
+        unit: "pounds a year",
+        expected: "",
+    },
+];
 
 /// A region file as written.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -147,24 +207,39 @@ impl RegionInput {
         toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("members"))
     }
 
+    /// Whether the file at `path` is a region file; reads it as a scenario
+    /// is read (a regular file, at most
+    /// [`crate::model::scenario::MAX_SCENARIO_FILE_BYTES`]), so it is safe
+    /// on any path.
+    pub fn is_region_file(path: &Path) -> bool {
+        read_text_file(path).is_ok_and(|t| RegionInput::is_region(&t))
+    }
+
     /// Reads a region file and its members, and checks that they can run
     /// together: distinct members sharing the calendar, with placement
-    /// sufficiency when there is a co-operative.
+    /// sufficiency when there is a co-operative. Each member is refused if
+    /// its run is estimated to be too large (see [`RegionInput::load_forced`]).
     pub fn load(path: &Path) -> Result<RegionInput, ScenarioError> {
+        RegionInput::load_with(path, false)
+    }
+
+    /// The same, without the estimate of each member's size.
+    pub fn load_forced(path: &Path) -> Result<RegionInput, ScenarioError> {
+        RegionInput::load_with(path, true)
+    }
+
+    fn load_with(path: &Path, force: bool) -> Result<RegionInput, ScenarioError> {
         let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: source.clone(),
-            problems: vec![diagnostic(0, 0, "", format!("cannot read the file: {e}"))],
-        })?;
+        let text = read_text_file(path).map_err(|m| ScenarioError::whole_file(&source, m))?;
         let region: RegionFile = toml::from_str(&text).map_err(|e| located(&text, &source, &e))?;
-        let at = |field: &str, message: String| {
-            let (line, column) = span_of(&text, field)
-                .map(|s| line_column(&text, s.start))
-                .unwrap_or((0, 0));
-            ScenarioError {
-                file: source.clone(),
-                problems: vec![diagnostic(line, column, field, message)],
-            }
+        let locator = Locator::new(&text);
+        let diagnostic_at = |field: &str, message: String| {
+            let (line, column) = locator.locate(field);
+            diagnostic(line, column, field, message)
+        };
+        let at = |field: &str, message: String| ScenarioError {
+            file: source.clone(),
+            problems: vec![diagnostic_at(field, message)],
         };
         if region.members.is_empty() || region.members.len() > MAX_MEMBERS {
             return Err(at(
@@ -175,53 +250,33 @@ impl RegionInput {
                 ),
             ));
         }
-        if let Some(c) = &region.cooperative {
-            if !(1..=120).contains(&c.ramp_months) {
-                return Err(at(
-                    "cooperative.ramp_months",
-                    format!("{}: expected 1 to 120 months", c.ramp_months),
-                ));
-            }
-            if c.price_factor.get() > 3.0 {
-                return Err(at(
-                    "cooperative.price_factor",
-                    format!(
-                        "{}: expected more than 0 and at most 3",
-                        c.price_factor.get()
-                    ),
-                ));
-            }
-            for (field, v) in [
-                (
-                    "cooperative.foster_places_per_10k_children",
-                    c.foster_places_per_10k_children,
-                ),
-                (
-                    "cooperative.agency_foster_places_per_10k_children",
-                    c.agency_foster_places_per_10k_children,
-                ),
-                (
-                    "cooperative.residential_beds_per_10k_children",
-                    c.residential_beds_per_10k_children,
-                ),
-            ] {
-                if v.get() > 1_000.0 {
-                    return Err(at(field, format!("{}: expected 0 to 1000", v.get())));
-                }
-            }
-            if c.running_cost_pounds_per_year.get() > 1e12 {
-                return Err(at(
-                    "cooperative.running_cost_pounds_per_year",
-                    "more than £1,000,000,000,000 a year".into(),
-                ));
-            }
+        let mut problems = Vec::new();
+        check_ranges(
+            &serde_json::to_value(&region).unwrap_or_default(),
+            REGION_RANGES,
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            let mut problems: Vec<Diagnostic> = problems
+                .into_iter()
+                .map(|(field, message)| diagnostic_at(&field, message))
+                .collect();
+            problems.sort_by_key(|d| (d.line, d.column));
+            return Err(ScenarioError {
+                file: source.clone(),
+                problems,
+            });
         }
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut members: Vec<ScenarioInput> = Vec::with_capacity(region.members.len());
         for (i, m) in region.members.iter().enumerate() {
             let field = format!("members[{i}]");
-            let member = ScenarioInput::load(&dir.join(m))
-                .map_err(|e| at("members", format!("{field} = {m:?}: {e}")))?;
+            let member = if force {
+                ScenarioInput::load_forced(&dir.join(m))
+            } else {
+                ScenarioInput::load(&dir.join(m))
+            }
+            .map_err(|e| at("members", format!("{field} = {m:?}: {e}")))?;
             if let Some(first) = members.first() {
                 let (a, b) = (&first.scenario, &member.scenario);
                 if a.calendar().start() != b.calendar().start()

@@ -1,10 +1,19 @@
 //! Scenarios: what a modeller writes, read from TOML and validated.
 //!
 //! Every field is required unless marked optional; unknown fields are errors.
-//! Errors name the file, line and column, the field path, the bad value and
-//! what is allowed. Range checks live in the value types (so the TOML parser
-//! reports them with their position); checks across fields live in
-//! [`Scenario::validate`] and are located afterwards by field path.
+//! Errors name the file, line and column, the field path (array entries
+//! counted from 1: `policy #2.date`), the bad value and what is allowed.
+//! The value types check what a number can be at all (a probability, a
+//! number that is 0 or more) as the TOML is read, with its position; every
+//! numeric field's allowed range is in one table, [`RANGES`], which
+//! [`Scenario::validate`] checks (with the checks across fields) and
+//! [`json_schema`] states; problems are located afterwards by field path,
+//! the text parsed once for all of them.
+//!
+//! Files are read with a cap ([`read_text_file`]: a regular file of at most
+//! what a log header holds), and a scenario whose run is estimated to need
+//! more memory than [`MAX_RUN_BYTES`] is refused when loaded from a file
+//! unless forced ([`Scenario::size_estimate`], [`Scenario::load_forced`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -20,14 +29,413 @@ use crate::model::per::{PerLine, PerPlacement, PerPool};
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 /// How many scenario files may extend one another in a chain.
 pub const MAX_EXTENDS: usize = 8;
-/// The largest budget line a scenario may set, in pounds a year.
-pub const MAX_BUDGET_POUNDS: f64 = 1e12;
-/// The largest weekly placement cost or support package, in pounds.
-pub const MAX_WEEKLY_OR_ONE_OFF_POUNDS: f64 = 1e7;
-/// The largest salary, in pounds a year.
-pub const MAX_SALARY_POUNDS: f64 = 1e8;
+/// The largest budget line a scenario may set, in pounds a year (England's
+/// children's social care spends about £13 billion a year in all).
+pub const MAX_BUDGET_POUNDS: f64 = 1e11;
+/// The largest weekly cost (a placement, kinship support, staying put or
+/// close, mentoring) or mean support package, in pounds (the dearest
+/// placements in England cost a few tens of thousands a week).
+pub const MAX_WEEKLY_OR_ONE_OFF_POUNDS: f64 = 1e5;
+/// The largest salary, in pounds a year, with on-costs.
+pub const MAX_SALARY_POUNDS: f64 = 1e6;
 /// The largest agency premium (10: agency staff cost 11 times as much).
 pub const MAX_AGENCY_PREMIUM: f64 = 10.0;
+/// The most funded FTE a staff pool may have (England has about 35,000
+/// children's social workers in all).
+pub const MAX_FTE: f64 = 100_000.0;
+/// The largest caseload cap (cases a full-time worker holds at most).
+pub const MAX_CASELOAD_CAP: f64 = 10_000.0;
+/// The most children an area may have (England has about 12 million).
+pub const MAX_CHILDREN: f64 = 20_000_000.0;
+/// The most `[[policy]]` entries a scenario may have: each is a whole
+/// version of the parameters in memory.
+pub const MAX_POLICY_CHANGES: usize = 500;
+/// The longest `name`, in bytes.
+pub const MAX_NAME_BYTES: usize = 1_000;
+/// The longest `description` (and a policy entry's `note`), in bytes: each
+/// version of the policy timeline holds the description.
+pub const MAX_DESCRIPTION_BYTES: usize = 10_000;
+/// The most bank holidays a scenario may list.
+pub const MAX_BANK_HOLIDAYS: usize = 5_000;
+/// The largest scenario (or region) file read, in bytes: what a log
+/// header can hold ([`crate::engine::log::MAX_HEADER_RECORD`]); larger
+/// files, and anything that is not a regular file, are refused unread.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = crate::engine::log::MAX_HEADER_RECORD as u64;
+/// The largest effective scenario text (for a file that `extends`
+/// another, the merged whole), in bytes: a log header holds it with the
+/// rest of the header (engine version, seed, source path) in the room left.
+pub const MAX_SCENARIO_TEXT_BYTES: usize =
+    crate::engine::log::MAX_HEADER_RECORD as usize - HEADER_ROOM;
+/// Room kept in a log header for everything but the scenario text.
+const HEADER_ROOM: usize = 64 * 1024;
+/// The estimated memory a run may need before it is refused (unless
+/// forced): 4 GiB. See [`Scenario::size_estimate`].
+pub const MAX_RUN_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// The allowed range of a numeric scenario field. `field` is its dotted
+/// path; `*` stands for any one key or array entry (every staff pool,
+/// every budget line, every month). [`RANGES`] holds every numeric field's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldRange {
+    /// Dotted path of the field(s), with `*` for any key or entry.
+    pub field: &'static str,
+    /// The smallest value allowed (or, when `above_min`, the bound that
+    /// values must be greater than).
+    pub min: f64,
+    /// Values must be greater than `min`, not equal to it.
+    pub above_min: bool,
+    /// The largest value allowed (or, when `below_max`, the bound that
+    /// values must be less than).
+    pub max: f64,
+    /// Values must be less than `max`, not equal to it.
+    pub below_max: bool,
+    /// What the number counts, written after it ("working days", "a year").
+    pub unit: &'static str,
+    /// What is expected, when the usual wording will not do (else empty).
+    pub expected: &'static str,
+}
+
+impl FieldRange {
+    const fn new(field: &'static str, min: f64, max: f64, unit: &'static str) -> Self {
+        FieldRange {
+            field,
+            min,
+            above_min: false,
+            max,
+            below_max: false,
+            unit,
+            expected: "",
+        }
+    }
+
+    /// A range whose values must be greater than 0.
+    const fn positive(field: &'static str, max: f64, unit: &'static str) -> Self {
+        FieldRange {
+            above_min: true,
+            ..FieldRange::new(field, 0.0, max, unit)
+        }
+    }
+
+    /// A probability or share from 0 to 1.
+    const fn share(field: &'static str) -> Self {
+        FieldRange::new(field, 0.0, 1.0, "(a share or probability)")
+    }
+
+    /// A relative share: only the proportions between its siblings matter.
+    const fn relative(field: &'static str) -> Self {
+        FieldRange::new(field, 0.0, 1_000_000.0, "(a relative share)")
+    }
+
+    /// Whether `v` is allowed.
+    pub fn allows(&self, v: f64) -> bool {
+        let low = if self.above_min {
+            v > self.min
+        } else {
+            v >= self.min
+        };
+        let high = if self.below_max {
+            v < self.max
+        } else {
+            v <= self.max
+        };
+        v.is_finite() && low && high
+    }
+
+    /// The range in words: `0 to 2 a year`, `more than 0 and at most 3650 weeks`.
+    pub fn describe(&self) -> String {
+        let low = if self.above_min {
+            format!("more than {}", number(self.min))
+        } else {
+            number(self.min)
+        };
+        let high = if self.below_max {
+            format!("less than {}", number(self.max))
+        } else if self.above_min {
+            format!("at most {}", number(self.max))
+        } else {
+            number(self.max)
+        };
+        let joint = if self.above_min { " and " } else { " to " };
+        let unit = if self.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.unit)
+        };
+        format!("{low}{joint}{high}{unit}")
+    }
+
+    /// Why `v` is refused: the value, the side it falls off and the range.
+    pub fn refusal(&self, v: f64) -> String {
+        if !self.expected.is_empty() {
+            return format!(
+                "{} is not allowed here: expected {}",
+                number(v),
+                self.expected
+            );
+        }
+        let side = if !v.is_finite() {
+            "a finite number".to_string()
+        } else if v > self.max || (self.below_max && v >= self.max) {
+            if self.below_max {
+                format!("less than {}", number(self.max))
+            } else {
+                format!("at most {}", number(self.max))
+            }
+        } else if self.above_min {
+            format!("more than {}", number(self.min))
+        } else {
+            format!("at least {}", number(self.min))
+        };
+        format!(
+            "{} is not allowed here: expected {side} (the allowed range is {})",
+            number(v),
+            self.describe()
+        )
+    }
+}
+
+/// A number as people write it: `3`, `0.25`, `1e300` (not 301 digits).
+pub fn number(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e16 || v.abs() < 1e-6) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The allowed range of every numeric scenario field, checked by
+/// [`Scenario::validate`] (for the scenario and each version of its policy
+/// timeline) and stated in the JSON Schema ([`json_schema`]). Ranges are
+/// wide enough for any English authority, or all of England, and narrow
+/// enough that a run's clock, counts and money cannot overflow.
+pub const RANGES: &[FieldRange] = &[
+    // The run.
+    FieldRange::new("years", 1.0, 50.0, "years"),
+    FieldRange::new("burn_in_years", 0.0, 50.0, "years"),
+    // The area.
+    FieldRange::new("area.children", 1.0, MAX_CHILDREN, "children"),
+    FieldRange::new(
+        "area.new_referrals_per_10k_children",
+        0.0,
+        100_000.0,
+        "families a year per 10,000 children",
+    ),
+    FieldRange::new(
+        "area.monthly_profile.*",
+        0.0,
+        1_000.0,
+        "(relative to the other months)",
+    ),
+    // Families.
+    FieldRange {
+        expected: "a mean from 1 to 10 children (a household has at most 12; see the field's documentation)",
+        ..FieldRange::new("families.children_mean", 1.0, 10.0, "children")
+    },
+    FieldRange::new("families.sibling_gap_years_mean", 1.0, 15.0, "years between births"),
+    FieldRange::relative("families.need.*"),
+    FieldRange::share("families.risk_factors.*"),
+    FieldRange::share("families.risk_factor_weight"),
+    FieldRange::share("families.significant_harm_threshold"),
+    FieldRange::share("families.network_strength_mean"),
+    FieldRange::relative("families.age_of_youngest.*"),
+    FieldRange::share("families.infant_risk_weight"),
+    // The front door.
+    FieldRange::positive("triage.decision_working_days_mean", 3_650.0, "working days"),
+    FieldRange::share("triage.accuracy_without_data_sharing"),
+    FieldRange::share("triage.accuracy_with_full_data_sharing"),
+    FieldRange::share("triage.data_sharing"),
+    FieldRange::new("triage.fte", 0.0, MAX_FTE, "FTE"),
+    FieldRange::new("triage.caseload_cap", 1.0, MAX_CASELOAD_CAP, "referrals per practitioner"),
+    FieldRange::new("triage.caseload_penalty", 0.0, 10.0, "(10: ten times longer at a full front door)"),
+    // Family help.
+    FieldRange::new("family_help.fte", 0.0, MAX_FTE, "FTE"),
+    FieldRange::new("family_help.caseload_cap", 1.0, MAX_CASELOAD_CAP, "families per practitioner"),
+    FieldRange::positive("family_help.assessment_working_days_mean", 3_650.0, "working days"),
+    FieldRange::positive("family_help.support_weeks_mean", 5_200.0, "weeks"),
+    FieldRange::share("family_help.need_met_probability"),
+    FieldRange::new("family_help.multidisciplinary_uplift", 0.0, 10.0, "(relative gain)"),
+    FieldRange::share("family_help.caseload_penalty"),
+    FieldRange::share("family_help.step_up_probability"),
+    // Child protection.
+    FieldRange::positive("child_protection.enquiry_working_days_mean", 3_650.0, "working days"),
+    FieldRange::share("child_protection.conference_probability_at_risk"),
+    FieldRange::share("child_protection.conference_probability_not_at_risk"),
+    FieldRange::positive("child_protection.conference_working_days_mean", 3_650.0, "working days"),
+    FieldRange::share("child_protection.plan_probability"),
+    FieldRange::relative("child_protection.plan_length.*"),
+    FieldRange::share("child_protection.step_down_probability"),
+    FieldRange::new("child_protection.fte", 0.0, MAX_FTE, "FTE"),
+    FieldRange::new("child_protection.caseload_cap", 1.0, MAX_CASELOAD_CAP, "families per social worker"),
+    FieldRange::new("child_protection.caseload_penalty", 0.0, 10.0, "(10: ten times longer at a full caseload)"),
+    // Care.
+    FieldRange::share("care.emergency_probability_at_risk"),
+    FieldRange::share("care.voluntary_when_needs_unmet.*"),
+    FieldRange::share("care.voluntary_at_plan_end.*"),
+    FieldRange::share("care.voluntary_siblings_together"),
+    FieldRange::positive("care.voluntary_years_in_care_mean", 100.0, "years"),
+    FieldRange::new(
+        "care.unaccompanied_per_10k_children_per_year",
+        0.0,
+        1_000.0,
+        "children a year per 10,000 children",
+    ),
+    FieldRange::relative("care.placement.*"),
+    FieldRange::relative("care.placement_teenagers.*"),
+    FieldRange::new("care.weekly_cost_pounds.*", 0.0, MAX_WEEKLY_OR_ONE_OFF_POUNDS, "pounds a week"),
+    FieldRange::positive("care.years_in_care_mean", 100.0, "years"),
+    FieldRange::relative("care.exit.*"),
+    FieldRange {
+        expected: "an age from 0 to 17",
+        ..FieldRange::new("care.adoption_max_age", 0.0, 17.0, "years of age")
+    },
+    FieldRange::new(
+        "care.kinship_support.weekly_pounds_per_child",
+        0.0,
+        MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+        "pounds a week",
+    ),
+    FieldRange::share("care.kinship_support.more_kin_take_the_child"),
+    FieldRange::share("care.kinship_support.fewer_breakdowns"),
+    FieldRange::share("care.leaving_care.staying_put_share"),
+    FieldRange::share("care.leaving_care.staying_close_share"),
+    FieldRange::positive("care.leaving_care.years_mean", 3.0, "years"),
+    FieldRange::new(
+        "care.leaving_care.staying_put_weekly_pounds",
+        0.0,
+        MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+        "pounds a week",
+    ),
+    FieldRange::new(
+        "care.leaving_care.staying_close_weekly_pounds",
+        0.0,
+        MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+        "pounds a week",
+    ),
+    FieldRange::share("care.leaving_care.lasting_relationship_share"),
+    FieldRange::share("care.leaving_care.mentoring_share"),
+    FieldRange::share("care.leaving_care.mentoring_lasting_relationship"),
+    FieldRange::new(
+        "care.leaving_care.mentoring_weekly_pounds",
+        0.0,
+        MAX_WEEKLY_OR_ONE_OFF_POUNDS,
+        "pounds a week",
+    ),
+    // Lead practitioners.
+    FieldRange::new("lead_practitioners.fte", 0.0, MAX_FTE, "FTE"),
+    FieldRange::new("lead_practitioners.caseload_cap", 1.0, MAX_CASELOAD_CAP, "families per practitioner"),
+    FieldRange::positive("lead_practitioners.enquiry_time_factor", 10.0, "times the usual time"),
+    FieldRange::share("lead_practitioners.unneeded_conference_reduction"),
+    FieldRange::share("lead_practitioners.proceedings_reduction"),
+    // Family networks.
+    FieldRange::share("family_network.offer_in_family_help"),
+    FieldRange::new("family_network.need_met_uplift", 0.0, 10.0, "(relative gain)"),
+    FieldRange::share("family_network.offer_at_plan"),
+    FieldRange::share("family_network.offer_before_proceedings"),
+    FieldRange::share("family_network.acceptance_probability"),
+    FieldRange::share("family_network.kin_named_probability"),
+    FieldRange::share("family_network.proceedings_reduction"),
+    FieldRange::share("family_network.kinship_when_kin_named"),
+    FieldRange::share("family_network.kin_care_when_diverted"),
+    FieldRange::share("family_network.fnsp_sustains_kinship"),
+    FieldRange::share("family_network.fnsp_probability"),
+    FieldRange::new("family_network.fnsp_mean_pounds", 0.0, MAX_WEEKLY_OR_ONE_OFF_POUNDS, "pounds"),
+    FieldRange::share("family_network.fnsp_care_avoided"),
+    FieldRange::new("family_network.coordinators_fte", 0.0, MAX_FTE, "FTE"),
+    FieldRange::new(
+        "family_network.coordinator_caseload_cap",
+        1.0,
+        MAX_CASELOAD_CAP,
+        "families per coordinator",
+    ),
+    FieldRange::positive("family_network.coordinator_weeks", 5_200.0, "weeks"),
+    // The workforce, every pool alike.
+    FieldRange::share("workforce.*.agency_share"),
+    FieldRange::share("workforce.*.agency_cover"),
+    FieldRange::new("workforce.*.agency_premium", 0.0, MAX_AGENCY_PREMIUM, "(0.5: 50% more)"),
+    FieldRange::new("workforce.*.salary_pounds_per_year", 0.0, MAX_SALARY_POUNDS, "pounds a year"),
+    FieldRange::new("workforce.*.attrition_per_year", 0.0, 2.0, "a year (2: 200%)"),
+    FieldRange::new(
+        "workforce.*.attrition_per_year_at_full_caseload",
+        0.0,
+        2.0,
+        "a year (2: 200%)",
+    ),
+    FieldRange::positive("workforce.*.recruitment_weeks_mean", 5_200.0, "weeks"),
+    FieldRange::new("workforce.*.apprentices_per_year", 0.0, 10_000.0, "apprentices a year"),
+    FieldRange::positive("workforce.*.apprentice_years", 100.0, "years"),
+    FieldRange::share("workforce.*.apprentice_completion"),
+    FieldRange::new(
+        "workforce.*.apprentice_salary_pounds_per_year",
+        0.0,
+        MAX_SALARY_POUNDS,
+        "pounds a year",
+    ),
+    FieldRange::share("workforce.*.agency_early_career_share"),
+    // Budgets.
+    FieldRange::new("budget.*.pounds_per_year", 0.0, MAX_BUDGET_POUNDS, "pounds a year"),
+    // Re-referrals.
+    FieldRange {
+        below_max: true,
+        ..FieldRange::share("rereferral.within_12_months_after_no_action")
+    },
+    FieldRange {
+        below_max: true,
+        ..FieldRange::share("rereferral.within_12_months_after_needs_met")
+    },
+    FieldRange {
+        below_max: true,
+        ..FieldRange::share("rereferral.within_12_months_after_needs_unmet")
+    },
+    FieldRange::positive("rereferral.horizon_years", 100.0, "years"),
+    // Waiting and unmet need.
+    FieldRange::new("escalation.per_year_while_waiting", 0.0, 1_000.0, "a year"),
+    FieldRange::new("escalation.rise_per_month_waited", 0.0, 1_000.0, "(0.5: 50% more each month)"),
+    FieldRange::new("escalation.disengagement_per_year", 0.0, 1_000.0, "a year"),
+    FieldRange::share("escalation.risk_rise_when_needs_unmet"),
+    // Proceedings.
+    FieldRange::positive("proceedings.pre_proceedings_weeks_mean", 5_200.0, "weeks"),
+    FieldRange::share("proceedings.issue_probability"),
+    FieldRange::share("proceedings.removal_at_issue"),
+    FieldRange::positive("proceedings.weeks_mean", 5_200.0, "weeks"),
+    FieldRange::relative("proceedings.orders_in_care.*"),
+    FieldRange::relative("proceedings.orders_at_home.*"),
+    FieldRange::positive("proceedings.emergency_days_mean", 36_500.0, "days"),
+    FieldRange::share("proceedings.emergency_protection_order_share"),
+    FieldRange::share("proceedings.issue_after_emergency"),
+    FieldRange::share("proceedings.section20_after_emergency"),
+    FieldRange::share("proceedings.urgent_issue_for_babies"),
+    // The starting caseload.
+    FieldRange::new("starting_caseload.*", 0.0, 1_000_000.0, "families"),
+    // Placement sufficiency.
+    FieldRange::new(
+        "placements.in_house_foster_places_per_10k_children",
+        0.0,
+        10_000.0,
+        "places per 10,000 children",
+    ),
+    FieldRange::new(
+        "placements.in_house_foster_approved_per_10k_children_per_year",
+        0.0,
+        10_000.0,
+        "places a year per 10,000 children",
+    ),
+    FieldRange::new("placements.in_house_foster_lost_per_year", 0.0, 12.0, "a year"),
+    FieldRange::new(
+        "placements.agency_foster_places_in_area_per_10k_children",
+        0.0,
+        10_000.0,
+        "places per 10,000 children",
+    ),
+    FieldRange::new(
+        "placements.residential_beds_in_area_per_10k_children",
+        0.0,
+        10_000.0,
+        "beds per 10,000 children",
+    ),
+    FieldRange::positive("placements.out_of_area_cost_factor", 10.0, "times the cost in the area"),
+    FieldRange::new("placements.moves_per_year.*", 0.0, 52.0, "moves a year"),
+];
+
 /// A staff pool's funded FTE and caseload cap, and the fields that set them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Staffing {
@@ -75,7 +483,8 @@ macro_rules! bounded_f64 {
                 let v = f64::deserialize(d)?;
                 let ok: fn(f64) -> bool = $ok;
                 if v.is_finite() && ok(v) {
-                    Ok($name(v))
+                    // `+ 0.0` turns -0 into 0: no negative zero reaches a run or its output.
+                    Ok($name(v + 0.0))
                 } else {
                     Err(de::Error::custom(format!(
                         concat!("{} is not allowed here: expected ", $expected),
@@ -275,7 +684,11 @@ pub struct Area {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Families {
-    /// Mean number of children in a referred household (1 or more).
+    /// Mean number of children in a referred household, from 1 to 10: 1
+    /// plus a geometric number of brothers and sisters with this mean. A
+    /// household has at most 12 children (the draw stops there), so a run's
+    /// mean falls short of a large value: 1.7 gives 1.70, 3 gives 2.98
+    /// (1.2% of households at 12), 5 gives 4.66 (8.6%), 10 gives 7.18 (31%).
     pub children_mean: Positive,
     /// Mean whole years between siblings' births (optional, default 3):
     /// each gap is uniform on 1 to twice this less 1. Children of 18 and
@@ -1100,7 +1513,9 @@ pub struct Diagnostic {
     pub line: usize,
     /// Column, from 1 (0 when it could not be located).
     pub column: usize,
-    /// Dotted path of the field, e.g. `family_help.fte` (empty when unknown).
+    /// Dotted path of the field, e.g. `family_help.fte`, with array
+    /// entries counted from 1 as in the file (`policy #2.family_help.fte`
+    /// is the second `[[policy]]` entry's); empty when unknown.
     pub field: String,
     /// What is wrong and what is allowed.
     pub message: String,
@@ -1138,63 +1553,106 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+impl ScenarioError {
+    /// One problem with the file as a whole (not located in it).
+    pub fn whole_file(file: &str, message: String) -> Self {
+        ScenarioError {
+            file: file.to_string(),
+            problems: vec![Diagnostic {
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message,
+                file: None,
+            }],
+        }
+    }
+}
+
+/// What a run of a scenario may need, estimated from the scenario alone
+/// (a rough upper bound, to refuse runs that could not fit in memory).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SizeEstimate {
+    /// New families a year: referrals of new families and unaccompanied
+    /// children, at the highest rate of any version of the timeline.
+    pub families_per_year: f64,
+    /// Years a family may stay in the run's state: until its youngest
+    /// child turns 18 (no re-referral comes after that), at most the run's
+    /// length with its burn-in.
+    pub years_kept: f64,
+    /// Families in the state at once, at most: the starting caseload and
+    /// `families_per_year` x `years_kept`.
+    pub families_at_once: f64,
+    /// Staff posts and apprentices, in every pool and version.
+    pub staff: f64,
+    /// The memory that comes to, in bytes.
+    pub bytes: f64,
+}
+
+/// Bytes one family open in a run may take: its entry in the families'
+/// table (which may be half empty after growing) and a few happenings on
+/// the agenda, a place on a waiting list and in the metrics.
+const BYTES_PER_FAMILY: f64 = 2.0
+    * (std::mem::size_of::<(crate::model::event::FamilyId, crate::model::state::Family)>() + 1)
+        as f64
+    + 128.0;
+/// Bytes a worker or apprentice may take (happenings on the agenda).
+const BYTES_PER_WORKER: f64 = 128.0;
+
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file (following `extends`), and
+    /// refuses one whose run is estimated to need more memory than
+    /// [`MAX_RUN_BYTES`] (see [`Scenario::load_forced`]). Returns the
+    /// scenario and its effective text.
     pub fn load(path: &Path) -> Result<(Scenario, String), ScenarioError> {
+        Scenario::load_with(path, false)
+    }
+
+    /// The same, without the estimate of the run's size (a user who knows
+    /// the machine has the memory).
+    pub fn load_forced(path: &Path) -> Result<(Scenario, String), ScenarioError> {
+        Scenario::load_with(path, true)
+    }
+
+    fn load_with(path: &Path, force: bool) -> Result<(Scenario, String), ScenarioError> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            problems: vec![Diagnostic {
-                line: 0,
-                column: 0,
-                field: String::new(),
-                message: format!("cannot read the file: {e}"),
-                file: None,
-            }],
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
-            file: file.clone(),
-            problems: vec![Diagnostic {
-                line: 0,
-                column: 0,
-                field: String::new(),
-                message: format!(
-                    "not UTF-8 text (bad byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                file: None,
-            }],
-        })?;
-        Scenario::load_text(path, text, &mut Vec::new())
+        let text = read_text_file(path).map_err(|m| ScenarioError::whole_file(&file, m))?;
+        Scenario::load_text(path, text, &mut Vec::new(), !force)
     }
 
     /// Parses a file's text, following `extends` (at most [`MAX_EXTENDS`]
     /// deep, no cycles). Returns the scenario and its effective text: the
     /// file itself, or for an extending file the merged whole, so a log
-    /// header holds everything needed to replay it.
+    /// header holds everything needed to replay it (at most
+    /// [`MAX_SCENARIO_TEXT_BYTES`]). With `size`, also refuses a run
+    /// estimated to be too large.
     fn load_text(
         path: &Path,
         text: String,
         chain: &mut Vec<PathBuf>,
+        size: bool,
     ) -> Result<(Scenario, String), ScenarioError> {
         let file = path.display().to_string();
-        let problem = |field: &str, message: String| ScenarioError {
-            file: file.clone(),
-            problems: vec![Diagnostic {
-                line: span_of(&text, field).map_or(0, |s| line_column(&text, s.start).0),
-                column: span_of(&text, field).map_or(0, |s| line_column(&text, s.start).1),
-                field: field.to_string(),
-                message,
-                file: None,
-            }],
+        let problem = |field: &str, message: String| {
+            let (line, column) = Locator::new(&text).locate(field);
+            ScenarioError {
+                file: file.clone(),
+                problems: vec![Diagnostic {
+                    line,
+                    column,
+                    field: field.to_string(),
+                    message,
+                    file: None,
+                }],
+            }
         };
         let Ok(mut table) = toml::from_str::<toml::Table>(&text) else {
             // A syntax error: the typed parse locates and explains it.
-            let scenario = Scenario::parse(&text, &file)?;
+            let scenario = Scenario::parse_checked(&text, &file, size)?;
             return Ok((scenario, text));
         };
         let Some(extends) = table.remove("extends") else {
-            let scenario = Scenario::parse(&text, &file)?;
+            let scenario = Scenario::parse_checked(&text, &file, size)?;
             return Ok((scenario, text));
         };
         let Some(base_name) = extends.as_str() else {
@@ -1221,13 +1679,13 @@ impl Scenario {
             ));
         }
         let (_, base_text) = {
-            let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+            let base_text = read_text_file(&base_path).map_err(|e| {
                 problem(
                     "extends",
                     format!("cannot read the base scenario {}: {e}", base_path.display()),
                 )
             })?;
-            Scenario::load_text(&base_path, base_text, chain)?
+            Scenario::load_text(&base_path, base_text, chain, false)?
         };
         let mut merged: toml::Table =
             toml::from_str(&base_text).expect("an effective scenario is valid TOML");
@@ -1237,20 +1695,30 @@ impl Scenario {
             base_path.display(),
             toml::to_string(&merged).expect("a merged TOML table serialises")
         );
-        match Scenario::parse(&effective, &file) {
+        match Scenario::parse_checked(&effective, &file, size) {
             Ok(scenario) => Ok((scenario, effective)),
             Err(mut e) => {
-                // Point each problem at the file that sets the field: this one, else the base.
+                // Point each problem at the file that sets the field: this
+                // one, else the base; failing that, the nearest enclosing
+                // table or entry, in the same order.
+                let base_file = base_path.display().to_string();
+                let (here, base) = (Locator::new(&text), Locator::new(&base_text));
                 for d in &mut e.problems {
-                    let base_file = base_path.display().to_string();
-                    if let Some(s) = span_of(&text, &d.field) {
-                        (d.line, d.column) = line_column(&text, s.start);
-                        d.file = None;
-                    } else if let Some(s) = span_of(&base_text, &d.field) {
-                        (d.line, d.column) = line_column(&base_text, s.start);
-                        d.file = Some(base_file);
-                    } else {
-                        (d.line, d.column) = (0, 0);
+                    let field = raw_path(&d.field);
+                    let found = [
+                        (&here, here.span(&field), None),
+                        (&base, base.span(&field), Some(&base_file)),
+                        (&here, here.nearest(&field), None),
+                        (&base, base.nearest(&field), Some(&base_file)),
+                    ]
+                    .into_iter()
+                    .find_map(|(loc, span, f)| span.map(|s| (loc.line_column(s.start), f)));
+                    match found {
+                        Some(((line, column), f)) if !field.is_empty() => {
+                            (d.line, d.column) = (line, column);
+                            d.file = f.cloned();
+                        }
+                        _ => (d.line, d.column) = (0, 0),
                     }
                 }
                 Err(e)
@@ -1259,22 +1727,34 @@ impl Scenario {
     }
 
     /// Parses and validates scenario text; `file` names it in errors.
+    /// (Text read back from a log or snapshot is not refused for its
+    /// estimated size: it has been run.)
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_checked(text, file, false)
+    }
+
+    /// The same, with the estimate of the run's size when `size`.
+    fn parse_checked(text: &str, file: &str, size: bool) -> Result<Scenario, ScenarioError> {
+        if text.len() > MAX_SCENARIO_TEXT_BYTES {
+            return Err(ScenarioError::whole_file(file, text_too_large(text.len())));
+        }
         let scenario: Scenario = toml::from_str(text).map_err(|e| located(text, file, &e))?;
-        let problems = scenario.validate();
+        let mut problems = scenario.validate();
+        if size && problems.is_empty() {
+            problems.extend(scenario.size_problem());
+        }
         if problems.is_empty() {
             return Ok(scenario);
         }
+        let at = Locator::new(text);
         let mut located: Vec<Diagnostic> = problems
             .into_iter()
             .map(|(field, message)| {
-                let (line, column) = span_of(text, &field)
-                    .map(|s| line_column(text, s.start))
-                    .unwrap_or((0, 0));
+                let (line, column) = at.locate(&field);
                 Diagnostic {
                     line,
                     column,
-                    field,
+                    field: shown_path(&field),
                     message,
                     file: None,
                 }
@@ -1293,41 +1773,125 @@ impl Scenario {
             .expect("the built-in scenario is valid (a test checks it)")
     }
 
-    /// Checks across fields: `(field path, message)` for each problem.
+    /// What a run of this scenario may need: new families a year at the
+    /// highest rate of any version, each kept at most 18 years (or the
+    /// run's length), with the starting caseload and the staff; a rough
+    /// upper bound, in families and bytes.
+    pub fn size_estimate(&self) -> SizeEstimate {
+        let versions: Vec<Scenario> = match self.timeline() {
+            Ok(v) => v.into_iter().map(|(_, s)| s).collect(),
+            Err(_) => vec![self.clone()],
+        };
+        let families_per_year = versions
+            .iter()
+            .map(|s| {
+                s.area.children as f64 / 10_000.0
+                    * (s.area.new_referrals_per_10k_children.get()
+                        + s.care.unaccompanied_per_10k_children_per_year.get())
+            })
+            .fold(0.0, f64::max);
+        let years_kept = f64::from(self.years + self.burn_in_years).min(18.0);
+        let starting = self
+            .starting_caseload
+            .as_ref()
+            .map_or(0.0, |c| c.counts().iter().map(|&n| f64::from(n)).sum());
+        let families_at_once = starting + families_per_year * years_kept;
+        let staff = versions
+            .iter()
+            .map(|s| {
+                let posts: f64 = s.staffing().0.iter().map(|p| p.fte.ceil()).sum();
+                let apprentices: f64 = s
+                    .workforce
+                    .pools()
+                    .0
+                    .iter()
+                    .map(|p| f64::from(p.apprentices_per_year) * p.apprentice_years.get().ceil())
+                    .sum();
+                posts + apprentices
+            })
+            .fold(0.0, f64::max);
+        let versions_bytes = versions.len() as f64
+            * (std::mem::size_of::<Scenario>() + self.description.len() + 4096) as f64;
+        let calendar_bytes = 4.0 * (self.horizon_days() as f64 + 3.0 * 366.0);
+        SizeEstimate {
+            families_per_year,
+            years_kept,
+            families_at_once,
+            staff,
+            bytes: families_at_once * BYTES_PER_FAMILY
+                + staff * BYTES_PER_WORKER
+                + versions_bytes
+                + calendar_bytes,
+        }
+    }
+
+    /// The problem with a scenario whose run is estimated to need more than
+    /// [`MAX_RUN_BYTES`] (see [`Scenario::size_estimate`]), if it is one.
+    pub fn size_problem(&self) -> Option<(String, String)> {
+        let e = self.size_estimate();
+        if e.bytes <= MAX_RUN_BYTES {
+            return None;
+        }
+        let gib = |b: f64| format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0));
+        Some((
+            "area.children".into(),
+            format!(
+                "a run of this scenario may need about {} of memory, more than the {} allowed: about {} families at once ({} new families a year, kept up to {} years each, with the starting caseload); make the area smaller, the referral rate lower or the run shorter, or force the run (the command line's --force) if the machine has the memory",
+                gib(e.bytes),
+                gib(MAX_RUN_BYTES),
+                grouped(e.families_at_once),
+                grouped(e.families_per_year),
+                e.years_kept
+            ),
+        ))
+    }
+
+    /// Checks: every numeric field against its range ([`RANGES`]), then
+    /// the checks across fields. `(field path, message)` for each problem.
     pub fn validate(&self) -> Problems {
         let mut p = Vec::new();
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let serde_json::Value::Object(fields) = &mut value {
+            // Each version of the timeline is checked on its own.
+            fields.remove("policy");
+        }
+        check_ranges(&value, RANGES, &mut p);
         self.check_run(&mut p);
         self.check_families(&mut p);
         self.check_staffing(&mut p);
-        self.check_workforce(&mut p);
-        self.check_lengths(&mut p);
         self.check_shares(&mut p);
-        self.check_money(&mut p);
-        self.check_rates(&mut p);
-        self.check_placements(&mut p);
-        self.check_leaving_care(&mut p);
-        self.check_rereferral(&mut p);
+        self.check_policy(&mut p);
         p
     }
 
-    /// The run and the area: name, length, start, children, monthly profile.
+    /// The run and the area: name, description, start, bank holidays, monthly profile.
     fn check_run(&self, p: &mut Problems) {
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if self.name.trim().is_empty() {
             bad("name", "must not be empty".into());
         }
-        if !(1..=50).contains(&self.years) {
-            bad(
-                "years",
-                format!("{} is not allowed here: expected 1 to 50", self.years),
-            );
+        for (field, text, most) in [
+            ("name", &self.name, MAX_NAME_BYTES),
+            ("description", &self.description, MAX_DESCRIPTION_BYTES),
+        ] {
+            if text.len() > most {
+                bad(
+                    field,
+                    format!(
+                        "is {} bytes long: expected at most {}",
+                        grouped(text.len() as f64),
+                        grouped(most as f64)
+                    ),
+                );
+            }
         }
-        if self.burn_in_years > 50 {
+        if self.bank_holidays.len() > MAX_BANK_HOLIDAYS {
             bad(
-                "burn_in_years",
+                "bank_holidays",
                 format!(
-                    "{} is not allowed here: expected 0 to 50",
-                    self.burn_in_years
+                    "lists {} days: expected at most {}",
+                    grouped(self.bank_holidays.len() as f64),
+                    grouped(MAX_BANK_HOLIDAYS as f64)
                 ),
             );
         }
@@ -1338,12 +1902,6 @@ impl Scenario {
                     "{} is not allowed here: expected a date from 1900 to 2200",
                     self.start
                 ),
-            );
-        }
-        if self.area.children == 0 {
-            bad(
-                "area.children",
-                "0 is not allowed here: expected at least 1 child".into(),
             );
         }
         if let Some(profile) = &self.area.monthly_profile {
@@ -1361,35 +1919,19 @@ impl Scenario {
         }
     }
 
-    /// Families: children, sibling gaps, need.
+    /// Families: levels of need.
     fn check_families(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
-        if self.families.children_mean.get() < 1.0 {
-            bad(
-                "families.children_mean",
-                format!(
-                    "{} is not allowed here: expected 1 or more (every referred household has a child)",
-                    self.families.children_mean.get()
-                ),
-            );
-        }
-        let gap = self.families.sibling_gap_years_mean.get();
-        if !(1.0..=15.0).contains(&gap) {
-            bad(
-                "families.sibling_gap_years_mean",
-                format!("{gap} is not allowed here: expected from 1 to 15 (years between births)"),
-            );
-        }
         let n = &self.families.need;
         if n.none.get() + n.low.get() + n.moderate.get() + n.high.get() <= 0.0 {
-            bad(
-                "families.need",
+            p.push((
+                "families.need".into(),
                 "all shares are 0: at least one must be greater than 0".into(),
-            );
+            ));
         }
     }
 
-    /// Staffing, pool by pool: caseload caps and FTEs, the front door's accuracy, and the starting caseload the family help team can hold.
+    /// Staffing: the front door's accuracy, and the starting caseload the
+    /// family help team can hold.
     fn check_staffing(&self, p: &mut Problems) {
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         let t = &self.triage;
@@ -1402,32 +1944,6 @@ impl Scenario {
                     t.accuracy_without_data_sharing.get()
                 ),
             );
-        }
-        for staffing in self.staffing() {
-            if staffing.cap == 0 {
-                bad(
-                    staffing.cap_field,
-                    "0 is not allowed here: expected at least 1 family per practitioner".into(),
-                );
-            }
-            if staffing.cap > 1_000_000 {
-                bad(
-                    staffing.cap_field,
-                    format!(
-                        "{} is not allowed here: expected at most 1,000,000",
-                        staffing.cap
-                    ),
-                );
-            }
-            if staffing.fte > 10_000_000.0 {
-                bad(
-                    staffing.fte_field,
-                    format!(
-                        "{} is not allowed here: expected at most 10000000",
-                        staffing.fte
-                    ),
-                );
-            }
         }
         if let Some(c) = &self.starting_caseload {
             // The room the run's state will give the team with every post filled.
@@ -1443,111 +1959,10 @@ impl Scenario {
                     ),
                 );
             }
-            if c.counts().iter().map(|&n| u64::from(n)).sum::<u64>() > 10_000_000 {
+            if c.counts().iter().map(|&n| u64::from(n)).sum::<u64>() > 1_000_000 {
                 bad(
                     "starting_caseload",
-                    "more than 10,000,000 open families: expected at most 10,000,000".into(),
-                );
-            }
-        }
-    }
-
-    /// The workforce tables, pool by pool: attrition, recruitment, apprentices.
-    fn check_workforce(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
-        for (p, pool) in self.workforce.pools().entries() {
-            let name = p.key();
-            for (field, v) in [
-                ("attrition_per_year", pool.attrition_per_year.get()),
-                (
-                    "attrition_per_year_at_full_caseload",
-                    pool.attrition_per_year_at_full_caseload.get(),
-                ),
-            ] {
-                if v > 2.0 {
-                    bad(
-                        &format!("workforce.{name}.{field}"),
-                        format!("{v} is not allowed here: expected at most 2 (200% a year)"),
-                    );
-                }
-            }
-            for (field, v, most) in [
-                (
-                    "recruitment_weeks_mean",
-                    pool.recruitment_weeks_mean.get(),
-                    5_200.0,
-                ),
-                ("apprentice_years", pool.apprentice_years.get(), 100.0),
-            ] {
-                if v > most {
-                    bad(
-                        &format!("workforce.{name}.{field}"),
-                        format!("{v} is not allowed here: expected at most {most}"),
-                    );
-                }
-            }
-            if pool.apprentices_per_year > 100_000 {
-                bad(
-                    &format!("workforce.{name}.apprentices_per_year"),
-                    format!(
-                        "{} is not allowed here: expected at most 100,000",
-                        pool.apprentices_per_year
-                    ),
-                );
-            }
-        }
-    }
-
-    /// Durations and sizes past which the calendar or the counts would overflow.
-    fn check_lengths(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
-        // Durations and sizes past these would overflow the calendar or the counts.
-        for (field, v, most) in [
-            (
-                "triage.decision_working_days_mean",
-                self.triage.decision_working_days_mean.get(),
-                3_650.0,
-            ),
-            (
-                "family_help.assessment_working_days_mean",
-                self.family_help.assessment_working_days_mean.get(),
-                3_650.0,
-            ),
-            (
-                "family_help.support_weeks_mean",
-                self.family_help.support_weeks_mean.get(),
-                5_200.0,
-            ),
-            (
-                "child_protection.enquiry_working_days_mean",
-                self.child_protection.enquiry_working_days_mean.get(),
-                3_650.0,
-            ),
-            (
-                "child_protection.conference_working_days_mean",
-                self.child_protection.conference_working_days_mean.get(),
-                3_650.0,
-            ),
-            (
-                "care.years_in_care_mean",
-                self.care.years_in_care_mean.get(),
-                100.0,
-            ),
-            (
-                "family_network.coordinator_weeks",
-                self.family_network.coordinator_weeks.get(),
-                5_200.0,
-            ),
-            (
-                "rereferral.horizon_years",
-                self.rereferral.horizon_years.get(),
-                100.0,
-            ),
-        ] {
-            if v > most {
-                bad(
-                    field,
-                    format!("{v} is not allowed here: expected at most {most}"),
+                    "more than 1,000,000 open families: expected at most 1,000,000".into(),
                 );
             }
         }
@@ -1556,320 +1971,76 @@ impl Scenario {
     /// Shares that must not all be 0, and placements that cannot ration.
     fn check_shares(&self, p: &mut Problems) {
         let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
+        let all_zero = "all shares are 0: at least one must be greater than 0";
         if self.budget.placements.when_spent == WhenSpent::Ration {
             bad(
                 "budget.placements.when_spent",
                 "\"ration\" is not allowed here: a child who needs care is placed, so the placements line can only overspend".into(),
             );
         }
-        if self
-            .child_protection
-            .plan_length
-            .weights()
-            .iter()
-            .sum::<f64>()
-            <= 0.0
-        {
-            bad(
-                "child_protection.plan_length",
-                "all shares are 0: at least one must be greater than 0".into(),
-            );
-        }
-        let c = &self.care;
-        for (field, w) in [
-            ("placement", c.placement.weights()),
-            ("placement_teenagers", c.placement_teenagers.weights()),
-        ] {
-            if w.iter().sum::<f64>() <= 0.0 {
-                bad(
-                    &format!("care.{field}"),
-                    "all shares are 0: at least one must be greater than 0".into(),
-                );
-            }
-        }
-        if c.exit.reunification.get() + c.exit.special_guardianship.get() + c.exit.adoption.get()
-            <= 0.0
-        {
-            bad(
-                "care.exit",
-                "all shares are 0: at least one must be greater than 0".into(),
-            );
-        }
-        if let Some(a) = &self.families.age_of_youngest {
-            if a.bands().iter().map(|b| b.2).sum::<f64>() <= 0.0 {
-                bad(
-                    "families.age_of_youngest",
-                    "all shares are 0: at least one must be greater than 0".into(),
-                );
-            }
-        }
-    }
-
-    /// Money, bounded so that a year's spending in pence cannot overflow the ledger.
-    fn check_money(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
-        // Money: bounded so that a year's spending, in pence, cannot
-        // overflow the ledger (England's children's services spend about
-        // £13 billion a year).
-        let mut money: Vec<(String, f64, f64)> = vec![(
-            "family_network.fnsp_mean_pounds".into(),
-            self.family_network.fnsp_mean_pounds.get(),
-            MAX_WEEKLY_OR_ONE_OFF_POUNDS,
-        )];
-        for (l, line) in self.budget.lines().entries() {
-            let name = l.key();
-            money.push((
-                format!("budget.{name}.pounds_per_year"),
-                line.pounds_per_year.get(),
-                MAX_BUDGET_POUNDS,
-            ));
-        }
-        let costs = &self.care.weekly_cost_pounds;
-        for (name, v) in [
-            ("kinship", costs.kinship.get()),
-            ("in_house_foster", costs.in_house_foster.get()),
-            ("agency_foster", costs.agency_foster.get()),
-            ("residential", costs.residential.get()),
-        ] {
-            money.push((
-                format!("care.weekly_cost_pounds.{name}"),
-                v,
-                MAX_WEEKLY_OR_ONE_OFF_POUNDS,
-            ));
-        }
-        for (p, pool) in self.workforce.pools().entries() {
-            let name = p.key();
-            for (field, v) in [
-                ("salary_pounds_per_year", pool.salary_pounds_per_year.get()),
-                (
-                    "apprentice_salary_pounds_per_year",
-                    pool.apprentice_salary_pounds_per_year.get(),
-                ),
-            ] {
-                money.push((format!("workforce.{name}.{field}"), v, MAX_SALARY_POUNDS));
-            }
-        }
-        for (p, pool) in self.workforce.pools().entries() {
-            let name = p.key();
-            money.push((
-                format!("workforce.{name}.agency_premium"),
-                pool.agency_premium.get(),
-                MAX_AGENCY_PREMIUM,
-            ));
-        }
-        for (field, v, most) in money {
-            if v > most {
-                bad(
-                    &field,
-                    format!("{v} is not allowed here: expected at most {most}"),
-                );
-            }
-        }
-    }
-
-    /// Rates, lengths and orders of proceedings, escalation and care.
-    fn check_rates(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         let c = &self.care;
         let pr = &self.proceedings;
-        let e = &self.escalation;
-        // Rates and lengths beyond these are not a scenario but a typo: they
-        // would stall a run or overflow its clock.
-        for (field, v, most) in [
+        let mut sums: Vec<(&str, f64)> = vec![
             (
-                "area.new_referrals_per_10k_children",
-                self.area.new_referrals_per_10k_children.get(),
-                100_000.0,
+                "child_protection.plan_length",
+                self.child_protection.plan_length.weights().iter().sum(),
+            ),
+            ("care.placement", c.placement.weights().iter().sum()),
+            (
+                "care.placement_teenagers",
+                c.placement_teenagers.weights().iter().sum(),
             ),
             (
-                "care.unaccompanied_per_10k_children_per_year",
-                c.unaccompanied_per_10k_children_per_year.get(),
-                100_000.0,
+                "care.exit",
+                c.exit.reunification.get()
+                    + c.exit.special_guardianship.get()
+                    + c.exit.adoption.get(),
             ),
             (
-                "care.voluntary_years_in_care_mean",
-                c.voluntary_years_in_care_mean.map_or(0.0, |m| m.get()),
-                100.0,
+                "proceedings.orders_in_care",
+                pr.orders_in_care.weights().iter().sum(),
             ),
             (
-                "proceedings.pre_proceedings_weeks_mean",
-                pr.pre_proceedings_weeks_mean.get(),
-                5_200.0,
+                "proceedings.orders_at_home",
+                pr.orders_at_home.weights().iter().sum(),
             ),
-            ("proceedings.weeks_mean", pr.weeks_mean.get(), 5_200.0),
-            (
-                "proceedings.emergency_days_mean",
-                pr.emergency_days_mean.get(),
-                36_500.0,
-            ),
-            (
-                "escalation.per_year_while_waiting",
-                e.per_year_while_waiting.get(),
-                1_000.0,
-            ),
-            (
-                "escalation.rise_per_month_waited",
-                e.rise_per_month_waited.get(),
-                1_000.0,
-            ),
-            (
-                "escalation.disengagement_per_year",
-                e.disengagement_per_year.get(),
-                1_000.0,
-            ),
-        ] {
-            if v > most {
-                bad(
-                    field,
-                    format!("{v} is not allowed here: expected at most {most}"),
-                );
-            }
+        ];
+        if let Some(a) = &self.families.age_of_youngest {
+            sums.push((
+                "families.age_of_youngest",
+                a.bands().iter().map(|b| b.2).sum(),
+            ));
         }
-        for (field, w) in [
-            ("orders_in_care", pr.orders_in_care.weights()),
-            ("orders_at_home", pr.orders_at_home.weights()),
-        ] {
-            if w.iter().sum::<f64>() <= 0.0 {
-                bad(
-                    &format!("proceedings.{field}"),
-                    "all shares are 0: at least one must be greater than 0".into(),
-                );
+        for (field, sum) in sums {
+            if sum <= 0.0 {
+                bad(field, all_zero.into());
             }
-        }
-        if c.adoption_max_age > 17 {
-            bad(
-                "care.adoption_max_age",
-                format!(
-                    "{} is not allowed here: expected an age from 0 to 17",
-                    c.adoption_max_age
-                ),
-            );
         }
     }
 
-    /// Leaving care: durations and weekly costs within bounds.
-    fn check_leaving_care(&self, p: &mut Problems) {
-        let Some(l) = &self.care.leaving_care else {
-            return;
-        };
-        for (field, v, most) in [
-            ("years_mean", l.years_mean.get(), 3.0),
-            (
-                "staying_put_weekly_pounds",
-                l.staying_put_weekly_pounds.get(),
-                100_000.0,
-            ),
-            (
-                "staying_close_weekly_pounds",
-                l.staying_close_weekly_pounds.get(),
-                100_000.0,
-            ),
-            (
-                "mentoring_weekly_pounds",
-                l.mentoring_weekly_pounds.get(),
-                100_000.0,
-            ),
-        ] {
-            if v > most {
+    /// The policy timeline: how many entries, their notes, and each version.
+    fn check_policy(&self, p: &mut Problems) {
+        for (i, change) in self.policy.iter().enumerate() {
+            if change.note.len() > MAX_DESCRIPTION_BYTES {
                 p.push((
-                    format!("care.leaving_care.{field}"),
-                    format!("{v} is not allowed here: expected at most {most}"),
+                    format!("policy.{i}.note"),
+                    format!(
+                        "is {} bytes long: expected at most {}",
+                        grouped(change.note.len() as f64),
+                        grouped(MAX_DESCRIPTION_BYTES as f64)
+                    ),
                 ));
             }
         }
-    }
-
-    /// Placement sufficiency: places and rates within bounds.
-    fn check_placements(&self, p: &mut Problems) {
-        let Some(pl) = &self.placements else {
-            return;
-        };
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
-        let r = &pl.moves_per_year;
-        for (field, v, most) in [
-            (
-                "in_house_foster_places_per_10k_children",
-                pl.in_house_foster_places_per_10k_children.get(),
-                10_000.0,
-            ),
-            (
-                "agency_foster_places_in_area_per_10k_children",
-                pl.agency_foster_places_in_area_per_10k_children.get(),
-                10_000.0,
-            ),
-            (
-                "residential_beds_in_area_per_10k_children",
-                pl.residential_beds_in_area_per_10k_children.get(),
-                10_000.0,
-            ),
-            (
-                "in_house_foster_approved_per_10k_children_per_year",
-                pl.in_house_foster_approved_per_10k_children_per_year.get(),
-                10_000.0,
-            ),
-            (
-                "in_house_foster_lost_per_year",
-                pl.in_house_foster_lost_per_year.get(),
-                12.0,
-            ),
-            (
-                "out_of_area_cost_factor",
-                pl.out_of_area_cost_factor.get(),
-                10.0,
-            ),
-            ("moves_per_year.kinship", r.kinship.get(), 52.0),
-            (
-                "moves_per_year.in_house_foster",
-                r.in_house_foster.get(),
-                52.0,
-            ),
-            ("moves_per_year.agency_foster", r.agency_foster.get(), 52.0),
-            ("moves_per_year.residential", r.residential.get(), 52.0),
-        ] {
-            if v > most {
-                bad(
-                    &format!("placements.{field}"),
-                    format!("{v} is not allowed here: expected at most {most}"),
-                );
-            }
-        }
-    }
-
-    /// Re-referral probabilities and the policy timeline.
-    fn check_rereferral(&self, p: &mut Problems) {
-        let mut bad = |field: &str, message: String| p.push((field.to_string(), message));
         if let Err(problems) = self.timeline() {
-            for (field, message) in problems {
-                bad(&field, message);
-            }
-        }
-        let rr = &self.rereferral;
-        for (field, v) in [
-            (
-                "within_12_months_after_no_action",
-                rr.within_12_months_after_no_action,
-            ),
-            (
-                "within_12_months_after_needs_met",
-                rr.within_12_months_after_needs_met,
-            ),
-            (
-                "within_12_months_after_needs_unmet",
-                rr.within_12_months_after_needs_unmet,
-            ),
-        ] {
-            if v.get() >= 1.0 {
-                bad(
-                    &format!("rereferral.{field}"),
-                    "1 is not allowed here: expected a probability below 1".into(),
-                );
-            }
+            p.extend(problems);
         }
     }
 
     /// The scenario in force from each policy date: the scenario itself from
     /// its start, then one version per change (changes accumulate). Problems
-    /// come as `(field path, message)`.
+    /// come as `(field path, message)`; a change that cannot apply is left
+    /// out of the versions after it, so each entry's problems are its own.
     pub fn timeline(&self) -> Result<Vec<(CivilDate, Scenario)>, Problems> {
         const FIXED: [&str; 10] = [
             "name",
@@ -1883,8 +2054,16 @@ impl Scenario {
             "starting_caseload",
             "policy",
         ];
-        let mut base = self.clone();
-        base.policy.clear();
+        if self.policy.len() > MAX_POLICY_CHANGES {
+            return Err(vec![(
+                "policy".into(),
+                format!(
+                    "{} [[policy]] entries: expected at most {MAX_POLICY_CHANGES} (each holds a whole version of the parameters)",
+                    self.policy.len()
+                ),
+            )]);
+        }
+        let base = self.clone_without_policy();
         let mut versions = vec![(self.start, base.clone())];
         if self.policy.is_empty() {
             return Ok(versions);
@@ -1899,6 +2078,10 @@ impl Scenario {
                 )])
             }
         };
+        // Problems of the version before, so that each is reported once,
+        // at the change that brought it.
+        let mut known: std::collections::HashSet<(String, String)> =
+            base.validate().into_iter().collect();
         let end = self.start.plus_days(self.horizon_days() as i64);
         let mut previous = self.start;
         for (i, change) in self.policy.iter().enumerate() {
@@ -1935,8 +2118,9 @@ impl Scenario {
                     ));
                 }
             }
-            merge(&mut table, change.changes.clone());
-            match table.clone().try_into::<Scenario>() {
+            let mut next = table.clone();
+            merge(&mut next, change.changes.clone());
+            match next.clone().try_into::<Scenario>() {
                 Ok(version) if version.placements.is_some() != self.placements.is_some() => {
                     problems.push((
                         format!("{at}.placements"),
@@ -1944,24 +2128,90 @@ impl Scenario {
                     ));
                 }
                 Ok(version) => {
-                    for (field, message) in version.validate() {
-                        problems.push((
-                            format!("{at}.{field}"),
-                            format!("after this change, {field}: {message}"),
-                        ));
+                    let now: Vec<(String, String)> = version.validate();
+                    let mut set = Vec::new();
+                    flatten(&change.changes, String::new(), &mut set);
+                    let sets = |field: &str| {
+                        set.iter().any(|(key, _)| {
+                            key == field
+                                || field.starts_with(&format!("{key}."))
+                                || key.starts_with(&format!("{field}."))
+                        })
+                    };
+                    for (field, message) in &now {
+                        if sets(field) || !known.contains(&(field.clone(), message.clone())) {
+                            problems.push((
+                                format!("{at}.{field}"),
+                                format!("after this change, {}: {message}", shown_path(field)),
+                            ));
+                        }
                     }
+                    known = now.into_iter().collect();
                     versions.push((change.date, version));
+                    table = next;
                 }
-                Err(e) => problems.push((
-                    at.clone(),
-                    format!("after this change: {}", e.message().trim()),
-                )),
+                Err(e) => problems.extend(unappliable(&table, &at, &change.changes, &e)),
             }
         }
         if problems.is_empty() {
             Ok(versions)
         } else {
             Err(problems)
+        }
+    }
+
+    /// A copy without the policy timeline (which a version does not hold).
+    fn clone_without_policy(&self) -> Scenario {
+        let policy = Vec::new();
+        let Scenario {
+            name,
+            description,
+            start,
+            years,
+            burn_in_years,
+            bank_holidays,
+            seven_day_week,
+            area,
+            families,
+            triage,
+            family_help,
+            child_protection,
+            care,
+            lead_practitioners,
+            family_network,
+            workforce,
+            budget,
+            rereferral,
+            escalation,
+            proceedings,
+            starting_caseload,
+            placements,
+            policy: _,
+        } = self;
+        Scenario {
+            name: name.clone(),
+            description: description.clone(),
+            start: *start,
+            years: *years,
+            burn_in_years: *burn_in_years,
+            bank_holidays: bank_holidays.clone(),
+            seven_day_week: *seven_day_week,
+            area: area.clone(),
+            families: families.clone(),
+            triage: triage.clone(),
+            family_help: family_help.clone(),
+            child_protection: child_protection.clone(),
+            care: care.clone(),
+            lead_practitioners: lead_practitioners.clone(),
+            family_network: family_network.clone(),
+            workforce: workforce.clone(),
+            budget: budget.clone(),
+            rereferral: rereferral.clone(),
+            escalation: escalation.clone(),
+            proceedings: proceedings.clone(),
+            starting_caseload: starting_caseload.clone(),
+            placements: placements.clone(),
+            policy,
         }
     }
 
@@ -2066,16 +2316,227 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// The JSON Schema of the scenario format, generated from the types above.
+/// The JSON Schema of the scenario format, generated from the types above,
+/// with each numeric field's allowed range from [`RANGES`] (as `minimum`,
+/// `maximum`, `exclusiveMinimum` or `exclusiveMaximum`).
 pub fn json_schema() -> String {
-    let mut schema = schemars::schema_for!(Scenario);
-    schema.insert(
-        "description".into(),
-        "A familyflow scenario (written as TOML; `extends = \"base.toml\"` is also allowed at the top).".into(),
-    );
-    let mut s = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    let schema = schemars::schema_for!(Scenario);
+    let mut value = serde_json::to_value(&schema).expect("a schema is JSON");
+    annotate_ranges(&mut value, RANGES);
+    if let serde_json::Value::Object(root) = &mut value {
+        root.insert(
+            "description".into(),
+            "A familyflow scenario (written as TOML; `extends = \"base.toml\"` is also allowed at the top).".into(),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&value).expect("a schema serialises");
     s.push('\n');
     s
+}
+
+/// Writes each range onto the schema of the field(s) it covers: the
+/// property itself (beside any `$ref`), or an array's `items`.
+pub(crate) fn annotate_ranges(schema: &mut serde_json::Value, ranges: &[FieldRange]) {
+    for range in ranges {
+        let segments: Vec<&str> = range.field.split('.').collect();
+        let mut at = Vec::new();
+        schema_locations(schema, String::new(), &segments, &mut at);
+        for pointer in at {
+            let Some(serde_json::Value::Object(node)) = schema.pointer_mut(&pointer) else {
+                continue;
+            };
+            node.remove("minimum");
+            node.remove("exclusiveMinimum");
+            let min = if range.above_min {
+                "exclusiveMinimum"
+            } else {
+                "minimum"
+            };
+            let max = if range.below_max {
+                "exclusiveMaximum"
+            } else {
+                "maximum"
+            };
+            node.insert(min.into(), json_number(range.min));
+            node.insert(max.into(), json_number(range.max));
+        }
+    }
+}
+
+/// A bound as JSON: a whole number where it is one (so `1` not `1.0`).
+fn json_number(v: f64) -> serde_json::Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        serde_json::Value::from(v as i64)
+    } else {
+        serde_json::Value::from(v)
+    }
+}
+
+/// JSON pointers, in `schema`, of the schemas of the fields `segments`
+/// names (from the node at `pointer`), following `$ref`s and `anyOf`s.
+fn schema_locations(
+    schema: &serde_json::Value,
+    pointer: String,
+    segments: &[&str],
+    out: &mut Vec<String>,
+) {
+    let Some(node) = schema.pointer(&pointer) else {
+        return;
+    };
+    let Some((first, rest)) = segments.split_first() else {
+        out.push(pointer);
+        return;
+    };
+    if let Some(target) = node.get("$ref").and_then(|r| r.as_str()) {
+        if let Some(target) = target.strip_prefix('#') {
+            schema_locations(schema, target.to_string(), segments, out);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(options) = node.get(key).and_then(|o| o.as_array()) {
+            for i in 0..options.len() {
+                schema_locations(schema, format!("{pointer}/{key}/{i}"), segments, out);
+            }
+        }
+    }
+    if let Some(props) = node.get("properties").and_then(|p| p.as_object()) {
+        for key in props.keys() {
+            if *first == "*" || first == key {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                schema_locations(schema, format!("{pointer}/properties/{escaped}"), rest, out);
+            }
+        }
+    }
+    if *first == "*" && node.get("items").is_some() {
+        schema_locations(schema, format!("{pointer}/items"), rest, out);
+    }
+}
+
+/// Checks every number in `value` (a scenario or region as JSON) that a
+/// range in `ranges` covers, adding a problem for each outside its range.
+pub(crate) fn check_ranges(value: &serde_json::Value, ranges: &[FieldRange], p: &mut Problems) {
+    for range in ranges {
+        let segments: Vec<&str> = range.field.split('.').collect();
+        numbers_at(value, &segments, &mut Vec::new(), &mut |path, v| {
+            if !range.allows(v) {
+                p.push((path.join("."), range.refusal(v)));
+            }
+        });
+    }
+}
+
+/// Calls `found` with the path and value of each number at `pattern`.
+fn numbers_at(
+    value: &serde_json::Value,
+    pattern: &[&str],
+    path: &mut Vec<String>,
+    found: &mut dyn FnMut(&[String], f64),
+) {
+    let Some((first, rest)) = pattern.split_first() else {
+        if let Some(v) = value.as_f64() {
+            found(path, v);
+        }
+        return;
+    };
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, v) in fields {
+                if *first == "*" || first == key {
+                    path.push(key.clone());
+                    numbers_at(v, rest, path, found);
+                    path.pop();
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                if *first == "*" || first.parse::<usize>() == Ok(i) {
+                    path.push(i.to_string());
+                    numbers_at(v, rest, path, found);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The range that covers the field at dotted `path`, if any.
+pub fn range_of(path: &str) -> Option<&'static FieldRange> {
+    let parts: Vec<&str> = path.split('.').collect();
+    RANGES.iter().find(|r| {
+        let pattern: Vec<&str> = r.field.split('.').collect();
+        pattern.len() == parts.len()
+            && pattern
+                .iter()
+                .zip(&parts)
+                .all(|(want, got)| *want == "*" || want == got)
+    })
+}
+
+/// Reads a scenario or region file as text: refuses, unread, anything that
+/// is not a regular file (a directory, a FIFO, a device such as
+/// `/dev/zero`) or that is larger than [`MAX_SCENARIO_FILE_BYTES`] (and
+/// reads no more than that, whatever the file claims). The error says why,
+/// without the file's name (the caller names it).
+pub fn read_text_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(format!(
+            "cannot read the file: it is {what}; a scenario is read from a regular file"
+        ));
+    }
+    if meta.len() > MAX_SCENARIO_FILE_BYTES {
+        return Err(file_too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_SCENARIO_FILE_BYTES {
+        return Err(file_too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn file_too_large(bytes: u64) -> String {
+    format!(
+        "the file is larger than {} bytes (16 MiB, what a run's log can hold): found {} or more",
+        grouped(MAX_SCENARIO_FILE_BYTES as f64),
+        grouped(bytes as f64)
+    )
+}
+
+fn text_too_large(bytes: usize) -> String {
+    format!(
+        "the scenario is {} bytes (merged with any file it extends): at most {} fit in a run's log",
+        grouped(bytes as f64),
+        grouped(MAX_SCENARIO_TEXT_BYTES as f64)
+    )
+}
+
+/// A whole number with thousands separators: `1,234,567`.
+fn grouped(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .map(|g| std::str::from_utf8(g).unwrap_or(""))
+        .collect();
+    groups.reverse();
+    groups.join(",")
 }
 
 /// A hash of scenario text, recorded in log headers.
@@ -2083,36 +2544,296 @@ pub fn scenario_hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
+/// A field path as a person reads it: array entries counted from 1 as in
+/// the file (`policy.0.date` is `policy #1.date`).
+pub fn shown_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    for (i, part) in path.split('.').enumerate() {
+        match part.parse::<usize>() {
+            Ok(n) if !part.is_empty() => {
+                out.push_str(" #");
+                out.push_str(&(n + 1).to_string());
+            }
+            _ => {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+/// The dotted path of a shown one (`policy #1.date` is `policy.0.date`).
+fn raw_path(shown: &str) -> String {
+    let mut out = String::with_capacity(shown.len());
+    for (i, piece) in shown.split(" #").enumerate() {
+        if i == 0 {
+            out.push_str(piece);
+            continue;
+        }
+        let digits = piece.bytes().take_while(u8::is_ascii_digit).count();
+        let n: usize = piece[..digits].parse().unwrap_or(1);
+        out.push('.');
+        out.push_str(&n.saturating_sub(1).to_string());
+        out.push_str(&piece[digits..]);
+    }
+    out
+}
+
+/// A `[[policy]]` change that could not apply (a value of the wrong type,
+/// an unknown key): each key it sets is tried alone on the version before,
+/// so the problem names the key at fault.
+fn unappliable(
+    before: &toml::Table,
+    at: &str,
+    changes: &toml::Table,
+    whole: &toml::de::Error,
+) -> Problems {
+    let mut leaves = Vec::new();
+    flatten(changes, String::new(), &mut leaves);
+    let mut problems = Vec::new();
+    for (key, value) in leaves {
+        let mut one = toml::Table::new();
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let last = parts.pop().unwrap_or_default();
+        let mut inner = toml::Table::new();
+        inner.insert(last.to_string(), value);
+        for part in parts.into_iter().rev() {
+            let mut outer = toml::Table::new();
+            outer.insert(part.to_string(), toml::Value::Table(inner));
+            inner = outer;
+        }
+        merge(&mut one, inner);
+        let mut probe = before.clone();
+        merge(&mut probe, one);
+        if let Err(e) = probe.try_into::<Scenario>() {
+            problems.push((
+                format!("{at}.{key}"),
+                missing_field_hint(&plain_message(e.message().trim(), Some(&key))),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        problems.push((
+            at.to_string(),
+            format!(
+                "after this change: {}",
+                plain_message(whole.message().trim(), None)
+            ),
+        ));
+    }
+    problems
+}
+
+/// The dotted keys of every value in `table` that is not itself a table.
+fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) if !inner.is_empty() => flatten(inner, path, out),
+            _ => out.push((path, value.clone())),
+        }
+    }
+}
+
 /// A TOML or typing error in `text` (read from `file`), located by line,
-/// column and field.
+/// column and field. Reading stops at the first such error, so its message
+/// says so.
 pub(crate) fn located(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
-    let span = e.span().unwrap_or(0..0);
-    let mut field = field_at(text, &span);
+    let at = Locator::new(text);
+    let message = e.message().trim();
+    let span = match e.span() {
+        Some(span) => span,
+        // The parser gives no place for keys nested too deeply.
+        None if message.contains("recursion limit") => deepest_key(text).unwrap_or(0..0),
+        None => 0..0,
+    };
+    let mut field = field_at(&at, &span);
     if field.is_empty() {
         field = key_on_line(text, span.start);
     }
-    let (line, column) = line_column(text, span.start);
+    let (line, column) = at.line_column(span.start);
+    let message = if message == "recursion limit" {
+        "keys or tables are nested too deeply (the reader stops at about 80 levels; a scenario needs 4)".to_string()
+    } else {
+        with_found_value(&plain_message(message, Some(&field)), text, &span)
+    };
     ScenarioError {
         file: file.to_string(),
         problems: vec![Diagnostic {
             line,
             column,
-            field,
-            message: missing_field_hint(&with_found_value(e.message().trim(), text, &span)),
+            field: shown_path(&field),
+            message: format!("{} ({STOPPED})", missing_field_hint(&message)),
             file: None,
         }],
     }
 }
 
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+/// What follows an error that stopped the reading of a file.
+const STOPPED: &str =
+    "checking stopped at this error: fix it and check again for any other problems";
+
+/// The parser's and serde's words for types, as a modeller would say them:
+/// `invalid type: string "x", expected f64` becomes `"x" is not allowed
+/// here: expected a number`. For a whole-number field with a range, the
+/// range is given.
+fn plain_message(message: &str, field: Option<&str>) -> String {
+    let (found, expected) = if let Some(rest) = message.strip_prefix("invalid type: ") {
+        match rest.rsplit_once(", expected ") {
+            Some(parts) => parts,
+            None => return message.to_string(),
+        }
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        match rest.rsplit_once(", expected ") {
+            Some(parts) => parts,
+            None => return message.to_string(),
+        }
+    } else {
+        return message.to_string();
+    };
+    let found = if let Some(v) = found.strip_prefix("string ") {
+        v.to_string()
+    } else if let Some(v) = found
+        .strip_prefix("integer ")
+        .or_else(|| found.strip_prefix("floating point "))
+        .or_else(|| found.strip_prefix("boolean "))
+    {
+        v.trim_matches('`').to_string()
+    } else {
+        match found {
+            "map" => "a table".to_string(),
+            "sequence" => "an array".to_string(),
+            other => other.to_string(),
+        }
+    };
+    let range = field.and_then(range_of);
+    let whole = |signed: bool| match range {
+        Some(r) => format!("a whole number from {}", r.describe()),
+        None if signed => "a whole number".to_string(),
+        None => "a whole number that is 0 or more".to_string(),
+    };
+    let expected = match expected {
+        "f64" | "f32" => "a number".to_string(),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => whole(false),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => whole(true),
+        "a boolean" => "true or false".to_string(),
+        "a string" => "text in quotes".to_string(),
+        "a sequence" => "an array, in [ ]".to_string(),
+        "a map" => "a table".to_string(),
+        other if other.starts_with("struct ") => "a table".to_string(),
+        other => other.to_string(),
+    };
+    format!("{found} is not allowed here: expected {expected}")
+}
+
+/// The place of the most deeply nested key or table header, for an error
+/// the parser cannot place.
+fn deepest_key(text: &str) -> Option<Range<usize>> {
+    let mut best: Option<(usize, Range<usize>)> = None;
+    let mut table_depth = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let depth = if t.starts_with('[') {
+            let header = t.trim_start_matches('[');
+            let header = header.split(']').next().unwrap_or("");
+            table_depth = header.split('.').count();
+            // Ahead of the keys beneath it, which add one level.
+            table_depth + 1
+        } else if let Some((key, _)) = t.split_once('=') {
+            table_depth + key.split('.').count()
+        } else {
+            0
+        };
+        if depth > best.as_ref().map_or(0, |b| b.0) {
+            best = Some((depth, offset + indent..offset + indent + 1));
+        }
+        offset += line.len();
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    best.map(|b| b.1)
+}
+
+/// A document parsed once, to locate any number of fields and offsets in it.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    doc: Option<toml::de::DeTable<'a>>,
+    /// The byte offset at which each line starts.
+    lines: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut lines = vec![0];
+        lines.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Locator {
+            text,
+            doc: toml::de::DeTable::parse(text).ok().map(|d| d.into_inner()),
+            lines,
+        }
+    }
+
+    /// The span of the value at a dotted field path (`a.b.3` indexes arrays).
+    pub(crate) fn span(&self, path: &str) -> Option<Range<usize>> {
+        let doc = self.doc.as_ref()?;
+        let mut parts = path.split('.');
+        let first = parts.next()?;
+        let (_, mut value) = doc.iter().find(|(k, _)| k.get_ref() == first)?;
+        for part in parts {
+            let next = match value.get_ref() {
+                toml::de::DeValue::Table(t) => {
+                    t.iter().find(|(k, _)| k.get_ref() == part).map(|(_, v)| v)
+                }
+                toml::de::DeValue::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            };
+            value = next?;
+        }
+        Some(value.span())
+    }
+
+    /// The span of the field, else of the nearest table or entry holding it.
+    pub(crate) fn nearest(&self, path: &str) -> Option<Range<usize>> {
+        let mut path = path;
+        loop {
+            if let Some(span) = self.span(path) {
+                return Some(span);
+            }
+            path = path.rsplit_once('.')?.0;
+        }
+    }
+
+    /// Line and column (from 1) of the field or its nearest enclosing
+    /// table, or (0, 0).
+    pub(crate) fn locate(&self, path: &str) -> (usize, usize) {
+        if path.is_empty() {
+            return (0, 0);
+        }
+        self.nearest(path)
+            .map_or((0, 0), |s| self.line_column(s.start))
+    }
+
+    /// Line and column, from 1, of a byte offset.
+    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.lines.partition_point(|&start| start <= offset);
+        let start = self.lines[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    Locator::new(text).line_column(offset)
 }
 
 /// The parser's message, with the offending text appended when the message
@@ -2145,19 +2866,24 @@ fn missing_field_hint(message: &str) -> String {
 }
 
 /// For a syntax error, where the document cannot be parsed into keys: the
-/// key written on the error's line, under the table header above it.
+/// key written on the error's line, under the table header above it (an
+/// entry of an array of tables, such as `[[policy]]`, by its index).
 fn key_on_line(text: &str, offset: usize) -> String {
     let (line, _) = line_column(text, offset);
     let mut table = String::new();
+    let mut entries: std::collections::HashMap<String, usize> = Default::default();
     for (i, l) in text.lines().enumerate() {
         let t = l.trim();
         if i + 1 == line {
+            if t.starts_with('[') {
+                return table;
+            }
             let Some((key, _)) = t.split_once('=') else {
-                return String::new();
+                return table;
             };
             let key = key.trim();
             if key.is_empty() || key.starts_with('#') {
-                return String::new();
+                return table;
             }
             return if table.is_empty() {
                 key.to_string()
@@ -2165,34 +2891,20 @@ fn key_on_line(text: &str, offset: usize) -> String {
                 format!("{table}.{key}")
             };
         }
-        if t.starts_with('[') && !t.starts_with("[[") {
-            table = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        if let Some(name) = t.strip_prefix("[[") {
+            let name = name.split("]]").next().unwrap_or("").trim().to_string();
+            let n = entries.entry(name.clone()).or_insert(0);
+            table = format!("{name}.{n}");
+            *n += 1;
+        } else if let Some(name) = t.strip_prefix('[') {
+            table = name.split(']').next().unwrap_or("").trim().to_string();
         }
     }
     String::new()
 }
 
-/// The span of the value at a dotted field path (`a.b.3` indexes arrays).
-pub(crate) fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
-    let doc = toml::de::DeTable::parse(text).ok()?;
-    let mut parts = path.split('.');
-    let first = parts.next()?;
-    let (_, mut value) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == first)?;
-    for part in parts {
-        let next = match value.get_ref() {
-            toml::de::DeValue::Table(t) => {
-                t.iter().find(|(k, _)| k.get_ref() == part).map(|(_, v)| v)
-            }
-            toml::de::DeValue::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
-        };
-        value = next?;
-    }
-    Some(value.span())
-}
-
 /// The dotted path of the innermost key whose key or value contains `span`.
-fn field_at(text: &str, span: &Range<usize>) -> String {
+fn field_at(at: &Locator<'_>, span: &Range<usize>) -> String {
     fn search(value: &toml::de::DeValue<'_>, at: usize, path: &mut Vec<String>) -> bool {
         let inside = |s: Range<usize>| s.start <= at && at < s.end.max(s.start + 1);
         match value {
@@ -2219,13 +2931,19 @@ fn field_at(text: &str, span: &Range<usize>) -> String {
             _ => false,
         }
     }
-    let Ok(doc) = toml::de::DeTable::parse(text) else {
+    let Some(doc) = &at.doc else {
         return String::new();
     };
     let mut path = Vec::new();
-    let root = toml::de::DeValue::Table(doc.into_inner());
-    search(&root, span.start, &mut path);
-    path.join(".")
+    for (k, v) in doc.iter() {
+        path.push(k.get_ref().to_string());
+        let inside = |s: Range<usize>| s.start <= span.start && span.start < s.end.max(s.start + 1);
+        if inside(k.span()) || search(v.get_ref(), span.start, &mut path) || inside(v.span()) {
+            return path.join(".");
+        }
+        path.pop();
+    }
+    String::new()
 }
 
 #[cfg(test)]

@@ -329,6 +329,28 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// A line's spending in a financial year must stay below this many
+    /// pence (about £184 quadrillion): a `Spent` or `FnspPaid` that would
+    /// reach it is refused as an overflow, so money never wraps.
+    pub const LIMIT: u64 = u64::MAX;
+
+    /// `spent` plus `pence`, or why the ledger cannot hold it.
+    fn add_spent(&mut self, line: BudgetLine, pence: u64) -> Result<(), String> {
+        match self.spent[line].checked_add(pence) {
+            Some(total) if total < Ledger::LIMIT => {
+                self.spent[line] = total;
+                Ok(())
+            }
+            _ => Err(format!(
+                "{} more pence on {} this financial year (after {}) overflow the ledger: spending must stay below {} pence a year on a line",
+                pence,
+                line.label(),
+                self.spent[line],
+                Ledger::LIMIT
+            )),
+        }
+    }
+
     /// Minutes per unit of each line's rate.
     const UNIT: PerLine<u128> = PerLine([
         SALARY_YEAR as u128,
@@ -342,7 +364,8 @@ impl Ledger {
         let dt = u128::from(at.saturating_sub(self.last));
         if dt > 0 {
             for (a, r) in self.accrued.iter_mut().zip(self.rate) {
-                *a += r * dt;
+                // Saturating: an amount this large is refused when settled.
+                *a = a.saturating_add(r.saturating_mul(dt));
             }
             self.last = at;
         }
@@ -697,30 +720,40 @@ impl State {
 
     /// Money spent from `line` so far in the financial year of `at`, in
     /// pence, with staff and placement costs accrued up to `at`.
+    /// (At most `u64::MAX`: a sum that would not fit stays there, for
+    /// comparing with a budget; the ledger refuses to record it.)
     pub fn spent(&self, line: BudgetLine, at: Minute) -> u64 {
         let settled = if self.ledger.year == self.financial_year(at) {
             self.ledger.spent[line]
         } else {
             0
         };
-        settled + self.owed(line, at)
+        settled.saturating_add(self.owed(line, at))
     }
 
     /// Staff or placement costs accrued on `line` up to `at` and not yet
-    /// settled by a `Spent` event, in pence.
+    /// settled by a `Spent` event, in pence. An amount that does not fit
+    /// in a `u64` is `u64::MAX`, never a wrapped number: settling it is
+    /// then refused as an overflow (see [`Ledger::LIMIT`]).
     pub fn owed(&self, line: BudgetLine, at: Minute) -> u64 {
         let l = &self.ledger;
-        let accrued = l.accrued[line] + l.rate[line] * u128::from(at.saturating_sub(l.last));
-        (accrued / Ledger::UNIT[line]) as u64
+        let accrued = l.accrued[line]
+            .saturating_add(l.rate[line].saturating_mul(u128::from(at.saturating_sub(l.last))));
+        u64::try_from(accrued / Ledger::UNIT[line]).unwrap_or(u64::MAX)
     }
 
     /// What `line` will have spent by the end of the financial year of `at`
     /// if its staff and placements stay as they are, plus `extra_yearly`
-    /// pence a year from `at` on, in pence.
+    /// pence a year from `at` on, in pence (at most `u64::MAX`, as
+    /// [`State::spent`]).
     pub fn forecast(&self, line: BudgetLine, at: Minute, extra_yearly: u128) -> u64 {
         let rest = u128::from(self.year_end(at).saturating_sub(at));
-        let more = (self.ledger.rate[line] + extra_yearly) * rest / Ledger::UNIT[line];
-        self.spent(line, at) + more as u64
+        let more = self.ledger.rate[line]
+            .saturating_add(extra_yearly)
+            .saturating_mul(rest)
+            / Ledger::UNIT[line];
+        self.spent(line, at)
+            .saturating_add(u64::try_from(more).unwrap_or(u64::MAX))
     }
 
     /// Whether `line` already recorded `BudgetExhausted` in the financial year of `at`.
@@ -1261,7 +1294,9 @@ impl State {
                 }
                 f.fnsp_paid = true;
                 self.roll_year(at);
-                self.ledger.spent[BudgetLine::Fnsp] += pence;
+                self.ledger
+                    .add_spent(BudgetLine::Fnsp, pence)
+                    .map_err(bad)?;
             }
             Event::LeadPractitionerAssigned { family } => {
                 if self.leads.active >= self.leads.capacity {
@@ -1455,7 +1490,7 @@ impl State {
                     }
                     self.ledger.accrued[line] -= owed;
                 }
-                self.ledger.spent[line] += pence;
+                self.ledger.add_spent(line, pence).map_err(bad)?;
             }
             Event::BudgetExhausted { line } => {
                 self.roll_year(at);
@@ -1648,5 +1683,33 @@ impl State {
             hasher.update(&buf);
         }
         hasher.digest()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ledger_refuses_spending_that_would_overflow_and_never_wraps() {
+        let mut ledger = Ledger::default();
+        ledger
+            .add_spent(BudgetLine::Placements, u64::MAX / 2)
+            .unwrap();
+        let err = ledger
+            .add_spent(BudgetLine::Placements, u64::MAX / 2 + 1)
+            .unwrap_err();
+        assert!(err.contains("overflow the ledger"), "{err}");
+        assert_eq!(ledger.spent[BudgetLine::Placements], u64::MAX / 2);
+        // `u64::MAX` is what an amount too large to count becomes: refused.
+        assert!(Ledger::default()
+            .add_spent(BudgetLine::Workforce, u64::MAX)
+            .is_err());
+        // Accrual saturates instead of wrapping.
+        let mut ledger = Ledger::default();
+        ledger.rate[BudgetLine::Placements] = u128::MAX / 2;
+        ledger.accrue(10);
+        ledger.accrue(20);
+        assert_eq!(ledger.accrued[BudgetLine::Placements], u128::MAX);
     }
 }

@@ -205,7 +205,7 @@ impl Model {
             .recruitment_weeks_mean
             .get()
             * WEEK as f64;
-        let at = now + (libm::round(-mean * libm::log1p(-u)) as Minute).max(1);
+        let at = now.saturating_add((libm::round(-mean * libm::log1p(-u)) as Minute).max(1));
         out.schedule.push((at, Happening::Hired(pool, vacancy)));
     }
 
@@ -247,7 +247,7 @@ impl Model {
                 continue;
             }
             out.events.push(Event::ApprenticesStarted { pool, count });
-            let ends = now + (p.apprentice_years.get() * YEAR) as Minute;
+            let ends = now.saturating_add((p.apprentice_years.get() * YEAR) as Minute);
             let first = state.staff[pool].next_apprentice;
             for a in first..first + count {
                 out.schedule.push((ends, Happening::TrainingEnds(pool, a)));
