@@ -1405,6 +1405,14 @@ impl State {
                         pool.label()
                     )));
                 }
+                let posts = self.terms()[pool].posts;
+                if permanent.checked_add(agency).is_none_or(|n| n > posts) {
+                    return Err(bad(format!(
+                        "the {} pool starts with {permanent} permanent and {agency} agency workers in {posts} funded posts",
+                        pool.label()
+                    )));
+                }
+                let s = &mut self.staff[pool];
                 s.permanent = permanent;
                 s.agency = agency;
                 s.recruiting = agency;
