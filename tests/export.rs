@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use familyflow::analysis::export::{events_csv, events_jsonl, ChildId, Returns};
 use familyflow::model::calendar::CivilDate;
 use familyflow::model::event::FamilyId;
+use familyflow::model::per::AgeBand;
 
 /// The settled default area (burn-in included) with a family help team too
 /// small for it, so families wait and some escalate: the returns cover the
@@ -90,6 +91,220 @@ fn child_ids_are_the_family_id_for_the_youngest_and_family_k_for_siblings() {
     }
 }
 
+/// Periods of care under a day (left out of the return) that began and
+/// that ended in a collection year.
+fn under_a_day(r: &Returns, first: CivilDate, last: CivilDate) -> (u64, u64) {
+    let within = |d: CivilDate| d >= first && d <= last;
+    let started = r.under_a_day.iter().filter(|e| within(e.start)).count();
+    let ended = r
+        .under_a_day
+        .iter()
+        .filter(|e| e.end.is_some_and(|(d, _)| within(d)))
+        .count();
+    (started as u64, ended as u64)
+}
+
+/// One row of an SSDA903 episodes file, with the child's date of birth
+/// from the header file.
+#[derive(Clone, Debug)]
+struct Row {
+    child: String,
+    dob: CivilDate,
+    start: CivilDate,
+    rne: String,
+    ls: String,
+    place: String,
+    end: Option<CivilDate>,
+    rec: String,
+    reason_place_change: String,
+}
+
+/// Every collection year's SSDA903 episodes, by child and start.
+fn ssda903_rows(r: &Returns) -> Vec<(String, CivilDate, CivilDate, Vec<Row>)> {
+    r.years
+        .iter()
+        .map(|(year, first, last)| {
+            let (header, episodes) = r.ssda903(*first, *last);
+            let dobs: BTreeMap<String, CivilDate> = csv::Reader::from_reader(header.as_bytes())
+                .records()
+                .map(|row| {
+                    let row = row.unwrap();
+                    (row[0].to_string(), dmy(&row[2]))
+                })
+                .collect();
+            let rows = csv::Reader::from_reader(episodes.as_bytes())
+                .records()
+                .map(|row| {
+                    let row = row.unwrap();
+                    Row {
+                        child: row[0].to_string(),
+                        dob: dobs[&row[0]],
+                        start: dmy(&row[1]),
+                        rne: row[2].to_string(),
+                        ls: row[3].to_string(),
+                        place: row[5].to_string(),
+                        end: (!row[7].is_empty()).then(|| dmy(&row[7])),
+                        rec: row[8].to_string(),
+                        reason_place_change: row[9].to_string(),
+                    }
+                })
+                .collect();
+            (year.clone(), *first, *last, rows)
+        })
+        .collect()
+}
+
+/// SSDA903 rule 355: no episode lasts under 24 hours. A period of care
+/// that began and ended on one day is left out; of several changes on one
+/// day only the last is recorded (RNE B when both the legal status and the
+/// placement changed); a change on the day the child left is not recorded.
+#[test]
+fn no_ssda903_episode_lasts_under_a_day() {
+    let (log, _) = run_default(2);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let mut changes_merged = 0;
+    for (year, _, _, rows) in ssda903_rows(&r) {
+        for w in rows.windows(2).filter(|w| w[0].child == w[1].child) {
+            assert!(w[0].start < w[1].start, "{year}: {w:?}");
+        }
+        for e in &rows {
+            assert_ne!(Some(e.start), e.end, "{year}: {e:?}");
+            changes_merged += usize::from(e.rne == "B");
+        }
+    }
+    // The run has them: emergency protection and a care order on one day,
+    // periods of care under a day.
+    assert!(changes_merged > 0 || !r.under_a_day.is_empty());
+    assert!(!r.under_a_day.is_empty());
+    for e in &r.under_a_day {
+        assert_eq!(e.end.map(|(d, _)| d), Some(e.start), "{e:?}");
+    }
+}
+
+/// SSDA903 rules 390, 408, 434, 217: a child adopted left care from a
+/// placement for adoption (A4 with consent, A6 under a placement order,
+/// E1), and an episode that began with a change of legal status alone kept
+/// its placement.
+#[test]
+fn a_child_adopted_left_care_from_a_placement_for_adoption() {
+    let (log, _) = run_default(2);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let mut adopted = 0;
+    for (year, _, _, rows) in ssda903_rows(&r) {
+        for e in rows.iter().filter(|e| e.rec == "E11") {
+            assert!(
+                ["A3", "A4", "A5", "A6"].contains(&e.place.as_str()),
+                "{year}: {e:?}"
+            );
+            adopted += 1;
+        }
+        for e in &rows {
+            if ["A5", "A6"].contains(&e.place.as_str()) {
+                assert_eq!(e.ls, "E1", "{year}: {e:?}");
+            }
+            if ["A3", "A5"].contains(&e.place.as_str()) {
+                assert!(["S", "T", "U"].contains(&e.rne.as_str()), "{year}: {e:?}");
+            }
+        }
+        for w in rows.windows(2).filter(|w| w[0].child == w[1].child) {
+            if w[1].rne == "L" {
+                assert_eq!(w[0].place, w[1].place, "{year}: {w:?}");
+                assert_ne!(w[0].ls, w[1].ls, "{year}: {w:?}");
+            }
+        }
+    }
+    assert!(adopted > 5, "{adopted} adopted");
+}
+
+/// SSDA903 rules 516 and 407: special guardianship to former foster
+/// carers (E45, E46) only from a foster placement (U1 to U6), to other
+/// carers (E47) from a children's home, and never at 18 or over.
+#[test]
+fn special_guardianship_is_coded_by_the_placement_it_ended() {
+    let (log, _) = run_default(2);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let mut sgos = 0;
+    for (year, _, _, rows) in ssda903_rows(&r) {
+        for e in rows
+            .iter()
+            .filter(|e| ["E45", "E46", "E47", "E48"].contains(&e.rec.as_str()))
+        {
+            if ["E45", "E46"].contains(&e.rec.as_str()) {
+                assert!(e.place.starts_with('U'), "{year}: {e:?}");
+            }
+            assert!(age(e.dob, e.end.unwrap()) < 18, "{year}: {e:?}");
+            sgos += 1;
+        }
+    }
+    assert!(sgos > 20, "{sgos} special guardianship orders");
+}
+
+/// SSDA903 rules 225 and 233: an episode that ended because the placement
+/// changed (the next starts with RNE P or B) gives the reason; no other
+/// episode does.
+#[test]
+fn a_placement_change_gives_its_reason_on_the_episode_it_ended() {
+    let (log, _) = run_default(2);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let mut reasons = 0;
+    for (year, _, _, rows) in ssda903_rows(&r) {
+        for (k, e) in rows.iter().enumerate() {
+            let next = rows.get(k + 1).filter(|n| n.child == e.child);
+            let moved = e.rec == "X1" && next.is_some_and(|n| ["P", "B"].contains(&n.rne.as_str()));
+            assert_eq!(
+                !e.reason_place_change.is_empty(),
+                moved,
+                "{year}: {e:?} then {next:?}"
+            );
+            if moved {
+                assert!(
+                    ["OTHER", "CARPL"].contains(&e.reason_place_change.as_str()),
+                    "{year}: {e:?}"
+                );
+                reasons += 1;
+            }
+        }
+    }
+    assert!(reasons > 100, "{reasons} placement changes");
+}
+
+/// Ages in the return are the model's: children come into care in each
+/// age band as the summary counts them (rule 352: none at 18 or over), and
+/// no child is looked after past 18 (rule 359: no episode open at the end
+/// of a year for a child 18 by then).
+#[test]
+fn ages_in_the_returns_are_the_models() {
+    let (log, summary) = run_default(2);
+    let r = Returns::from_log(&log[..]).unwrap();
+    for (k, (year, first, last, rows)) in ssda903_rows(&r).into_iter().enumerate() {
+        let mut bands = [0u64; 5];
+        for e in rows.iter().filter(|e| e.rne == "S" && e.start >= first) {
+            let a = age(e.dob, e.start);
+            assert!(a < 18, "{year}: {e:?}");
+            bands[AgeBand::of(a as u8) as usize] += 1;
+        }
+        for e in r
+            .under_a_day
+            .iter()
+            .filter(|e| e.start >= first && e.start <= last)
+        {
+            bands[AgeBand::of(age(e.dob, e.start) as u8) as usize] += 1;
+        }
+        let y = &summary.by_financial_year[k];
+        assert_eq!(
+            bands.to_vec(),
+            AgeBand::ALL
+                .iter()
+                .map(|&b| y.care_entries_by_age[b])
+                .collect::<Vec<_>>(),
+            "{year}: entries by age"
+        );
+        for e in rows.iter().filter(|e| e.end.is_none()) {
+            assert!(age(e.dob, last) < 18, "{year}: {e:?}");
+        }
+    }
+}
+
 #[test]
 fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
     let (log, summary) = run_default(2);
@@ -143,22 +358,20 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
             let dob = dobs[&row[0]];
             let start = dmy(&row[1]);
             // A period of care starts with RNE S; a change of legal status
-            // starts a new episode with RNE L, a placement move with RNE P
-            // and a reason for the change.
-            assert!(["S", "L", "P"].contains(&&row[2]), "RNE {}", &row[2]);
-            assert_eq!(
-                &row[2] == "P",
-                &row[9] == "OTHER",
-                "REASON_PLACE_CHANGE {}",
-                &row[9]
-            );
+            // starts a new episode with RNE L, a placement move with RNE P,
+            // both on one day B.
+            assert!(["S", "L", "P", "B"].contains(&&row[2]), "RNE {}", &row[2]);
             moves += u64::from(&row[2] == "P");
             assert!(
                 ["L1", "L2", "C1", "C2", "V2", "E1"].contains(&&row[3]),
                 "LS {}",
                 &row[3]
             );
-            assert!(["U1", "U4", "K2"].contains(&&row[5]), "PLACE {}", &row[5]);
+            assert!(
+                ["U1", "U4", "K2", "A4", "A6"].contains(&&row[5]),
+                "PLACE {}",
+                &row[5]
+            );
             assert!(["PR1", "PR4"].contains(&&row[6]));
             // Every child is under 18 when its episode starts.
             assert!(
@@ -170,7 +383,7 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
             if let Some(e) = end {
                 assert!(e >= start && e <= *last);
                 assert!(
-                    ["E4A", "E45", "E46", "E11", "E8", "E17", "E5", "X1"].contains(&&row[8]),
+                    ["E4A", "E45", "E46", "E47", "E11", "E8", "E17", "E5", "X1"].contains(&&row[8]),
                     "REC {}",
                     &row[8]
                 );
@@ -205,11 +418,17 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
         }
         // Every child with an episode has one header row, and no other child has.
         assert_eq!(header_ids, by_child.keys().cloned().collect());
-        // Counts of children equal the summary's.
+        // Counts of children equal the summary's, but for periods of care
+        // under a day, which the return leaves out.
         let y = &summary.by_financial_year[k];
         assert_eq!(&y.period, year);
-        assert_eq!(started, y.care_entries_total(), "{year}: entries");
-        assert_eq!(ended, y.care_exits, "{year}: exits");
+        let (short_started, short_ended) = under_a_day(&r, *first, *last);
+        assert_eq!(
+            started + short_started,
+            y.care_entries_total(),
+            "{year}: entries"
+        );
+        assert_eq!(ended + short_ended, y.care_exits, "{year}: exits");
         let looked_after: u64 = y.looked_after_at_end.unwrap().iter().sum();
         assert_eq!(open_at_end, looked_after, "{year}: looked after at the end");
         checked += started;

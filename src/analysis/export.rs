@@ -203,6 +203,20 @@ pub struct Enquiry {
     pub conference: Option<CivilDate>,
     /// True when the enquiry ended without a conference.
     pub conference_not_required: bool,
+    /// The day the enquiry ended, if it has.
+    pub completed: Option<CivilDate>,
+}
+
+impl Enquiry {
+    /// The day the enquiry and the conference it led to were over (None
+    /// while either is to come).
+    pub fn over(&self) -> Option<CivilDate> {
+        if self.conference_not_required {
+            self.completed
+        } else {
+            self.conference
+        }
+    }
 }
 
 /// A child protection plan in a CIN episode.
@@ -270,7 +284,19 @@ impl CinEpisode {
 
     /// Closes the episode on `day` for `reason`; its plans end with it at
     /// the latest.
+    ///
+    /// `RC8` and `RC9` say the case closed after an assessment and nothing
+    /// more: a closure with no assessment completed (rule 8825Q), or after
+    /// an enquiry or a plan (rule 2990), is `RC7` instead (services ceased,
+    /// the child no longer in need).
     fn close(&mut self, day: CivilDate, reason: &'static str) {
+        let assessed = self.assessments.iter().any(|(_, done)| done.is_some());
+        let reason = match reason {
+            "RC8" | "RC9" if !assessed || !self.enquiries.is_empty() || !self.plans.is_empty() => {
+                "RC7"
+            }
+            r => r,
+        };
         self.closure = Some((day, reason));
         for p in &mut self.plans {
             p.end.get_or_insert(day);
@@ -287,6 +313,10 @@ pub struct Returns {
     /// CIN episodes, in the order the referrals came (a family's youngest
     /// child first).
     pub cin: Vec<CinEpisode>,
+    /// Periods of care that began and ended on one day: not in the
+    /// SSDA903 return, which has no episode under 24 hours (rule 355),
+    /// though the run's summary counts their entries and exits.
+    pub under_a_day: Vec<CareEpisode>,
     /// The collection years the run covers (`2024-25` …), with their first and last days.
     pub years: Vec<(String, CivilDate, CivilDate)>,
 }
@@ -435,6 +465,65 @@ fn years_later(d: CivilDate, years: i32) -> CivilDate {
         .unwrap_or(d)
 }
 
+/// A change (`RNE` `L` legal status, `P` placement and carer) to the
+/// current episodes `current` (a family's children in care, whose episodes
+/// all started together) on `day`: each ends (`X1`) and a new one starts,
+/// changed by `change`. Returns where the new episodes are.
+///
+/// An episode lasts a day at least (SSDA903 rule 355: none under 24 hours),
+/// and only the last of several changes on one day is recorded: a change
+/// on the day the episodes started changes them instead, their `RNE`
+/// saying what changed that day (`S` stays `S`; a change of legal status
+/// and of placement on one day is `B`).
+fn changed(
+    r: &mut Returns,
+    current: std::ops::Range<usize>,
+    day: CivilDate,
+    reason_new: &'static str,
+    change: impl Fn(&mut CareEpisode),
+) -> usize {
+    let first = current.start;
+    if r.care.get(first).is_some_and(|e| e.start == day) {
+        for e in &mut r.care[current] {
+            change(e);
+            e.reason_new = match (e.reason_new, reason_new) {
+                ("S", _) => "S",
+                (was, now) if was == now => now,
+                _ => "B",
+            };
+        }
+        return first;
+    }
+    let next = r.care.len();
+    for i in current {
+        r.care[i].end = Some((day, "X1"));
+        let mut e = CareEpisode {
+            start: day,
+            reason_new,
+            end: None,
+            ..r.care[i]
+        };
+        change(&mut e);
+        r.care.push(e);
+    }
+    next
+}
+
+/// A child adopted lived with its adopters when the adoption order was
+/// made, so the episode it leaves care from is its placement for adoption
+/// (SSDA903 rule 390: `E11` only from `A3` to `A6`). The model has no
+/// separate move to adopters, so the placement is taken as not with the
+/// child's foster carers (`A6` under a placement order, `E1`; `A4` with
+/// consent under any other status, rule 408), from the episode's start; an
+/// episode that began with a change of legal status alone now begins with
+/// a change of legal status and placement (`B`, rule 434).
+fn placed_for_adoption(e: &mut CareEpisode) {
+    e.place = if e.legal_status == "E1" { "A6" } else { "A4" };
+    if e.reason_new == "L" {
+        e.reason_new = "B";
+    }
+}
+
 fn place(p: Placement) -> (&'static str, &'static str) {
     match p {
         Placement::Kinship => ("U1", "PR1"),
@@ -447,8 +536,15 @@ fn place(p: Placement) -> (&'static str, &'static str) {
 fn reason_ceased(exit: CareExit, placement: Option<Placement>) -> &'static str {
     match exit {
         CareExit::Reunified => "E4A",
-        CareExit::SpecialGuardianship if placement == Some(Placement::Kinship) => "E45",
-        CareExit::SpecialGuardianship => "E46",
+        // Special guardianship to former foster carers who are kin (`E45`)
+        // or not (`E46`); from a children's home to carers who were not
+        // the child's foster carers (rule 516), taken to be kin, as most
+        // special guardians are (`E47`).
+        CareExit::SpecialGuardianship => match placement {
+            Some(Placement::Kinship) => "E45",
+            Some(Placement::InHouseFoster | Placement::AgencyFoster) => "E46",
+            Some(Placement::Residential) | None => "E47",
+        },
         CareExit::Adopted => "E11",
         CareExit::Aged18 => "E8",
     }
@@ -519,6 +615,7 @@ impl Returns {
                                     start: day,
                                     conference: None,
                                     conference_not_required: false,
+                                    completed: None,
                                 })
                             }
                             OpenStage::OnPlan => cin.plans.push(Plan {
@@ -568,6 +665,7 @@ impl Returns {
                             start: day,
                             conference: None,
                             conference_not_required: false,
+                            completed: None,
                         });
                     }
                 }
@@ -575,6 +673,7 @@ impl Returns {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
                         if let Some(e) = cin.enquiries.last_mut() {
                             e.conference_not_required = !conference;
+                            e.completed = Some(day);
                         }
                     }
                 }
@@ -628,37 +727,17 @@ impl Returns {
                         }
                     } else if o.in_care > 0 && r.care[o.care].legal_status != code {
                         // New episodes: same placement, new legal status.
-                        let next = r.care.len();
-                        for i in o.in_care() {
-                            r.care[i].end = Some((day, "X1"));
-                            r.care.push(CareEpisode {
-                                start: day,
-                                reason_new: "L",
-                                legal_status: code,
-                                end: None,
-                                ..r.care[i]
-                            });
-                        }
-                        o.care = next;
+                        o.care = changed(&mut r, o.in_care(), day, "L", |e| e.legal_status = code);
                     }
                 }
                 // A placement move: new episodes, same legal status, new
                 // placement and carer (`RNE` = `P`).
                 Event::PlacementMoved { placement, .. } if o.in_care > 0 => {
                     let (place, provider) = place(placement);
-                    let next = r.care.len();
-                    for i in o.in_care() {
-                        r.care[i].end = Some((day, "X1"));
-                        r.care.push(CareEpisode {
-                            start: day,
-                            reason_new: "P",
-                            place,
-                            provider,
-                            end: None,
-                            ..r.care[i]
-                        });
-                    }
-                    o.care = next;
+                    o.care = changed(&mut r, o.in_care(), day, "P", |e| {
+                        e.place = place;
+                        e.provider = provider;
+                    });
                     o.placement = Some(placement);
                 }
                 // The eldest child in care turned 18 and left: its episode
@@ -731,6 +810,7 @@ impl Returns {
                 _ => {}
             }
         }
+        r.settle_care();
         // A child who turned 18 in a case still open at the end.
         let end = cal.date(cal.horizon().saturating_sub(1));
         for cin in r.cin.iter_mut().filter(|c| c.closure.is_none()) {
@@ -748,6 +828,52 @@ impl Returns {
             fy = crate::model::calendar::FinancialYear(fy.0 + 1);
         }
         Ok(r)
+    }
+
+    /// Leaves out what lasted under a day (SSDA903 rule 355: no episode
+    /// under 24 hours) and gives each way out the codes its placement
+    /// allows.
+    ///
+    /// * A period of care that began and ended on one day is not an
+    ///   episode (it is kept in [`Returns::under_a_day`]).
+    /// * A change of placement or legal status on the day the child left
+    ///   care is not recorded: the episode before ends that day, for the
+    ///   reason the child left.
+    /// * A child adopted left from its placement for adoption
+    ///   ([`placed_for_adoption`]); special guardianship from outside
+    ///   foster care is to carers who were not foster carers (`E47`, rule
+    ///   516).
+    fn settle_care(&mut self) {
+        let mut order: Vec<usize> = (0..self.care.len()).collect();
+        order.sort_by_key(|&i| (self.care[i].child, self.care[i].start, i));
+        let mut keep = vec![true; self.care.len()];
+        for (w, &i) in order.iter().enumerate() {
+            let e = self.care[i];
+            let Some((end, rec)) = e.end.filter(|&(d, rec)| d == e.start && rec != "X1") else {
+                continue;
+            };
+            keep[i] = false;
+            if e.reason_new == "S" {
+                self.under_a_day.push(e);
+                continue;
+            }
+            let before = w.checked_sub(1).map(|v| order[v]);
+            if let Some(p) = before.filter(|&p| self.care[p].child == e.child) {
+                self.care[p].end = Some((end, rec));
+            }
+        }
+        let mut k = 0;
+        self.care.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        for e in &mut self.care {
+            match e.end {
+                Some((_, "E11")) => placed_for_adoption(e),
+                Some((d, "E45" | "E46")) if !e.place.starts_with('U') => e.end = Some((d, "E47")),
+                _ => {}
+            }
+        }
     }
 
     /// Periods of care open at any time in a collection year.
@@ -809,11 +935,26 @@ impl Returns {
                 "URN",
             ],
         );
-        for e in episodes {
+        for (k, e) in episodes.iter().enumerate() {
             // An episode still open on 31 March has no end in that year's return.
             let (dec, rec) = match e.end {
                 Some((d, rec)) if d <= last => (dmy(d), rec.to_string()),
                 _ => (String::new(), String::new()),
+            };
+            // An episode that ended because the placement changed gives a
+            // reason (rule 225; none for one still open, rule 233): the
+            // care plan for a placement for adoption, else other (the
+            // model does not say why a placement broke down).
+            let next = episodes.get(k + 1).filter(|n| n.child == e.child);
+            let reason_place_change = match next {
+                Some(n) if rec == "X1" && ["P", "B"].contains(&n.reason_new) => {
+                    if n.place.starts_with('A') {
+                        "CARPL"
+                    } else {
+                        "OTHER"
+                    }
+                }
+                _ => "",
             };
             let _ = write_csv_record(
                 &mut eps,
@@ -827,9 +968,7 @@ impl Returns {
                     e.provider.into(),
                     dec,
                     rec,
-                    // A move gives a reason; the model does not say why a
-                    // placement broke down.
-                    if e.reason_new == "P" { "OTHER" } else { "" }.into(),
+                    reason_place_change.into(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -843,16 +982,27 @@ impl Returns {
     }
 
     /// The children in need census XML for a collection year.
+    ///
+    /// Each CIN episode open in the year with what of it was open in the
+    /// year: an assessment, enquiry or plan that ended before the year
+    /// began was in an earlier year's return (rules 8696, 8715, 8930).
     pub fn cin_xml(&self, year: &str, first: CivilDate, last: CivilDate) -> String {
         // By child, each child's episodes in the order the referrals came.
         let mut episodes = self.cin_in(first, last);
         episodes.sort_by_key(|e| e.child);
+        let open_in_year = |start: CivilDate, end: Option<CivilDate>| {
+            start <= last && end.is_none_or(|d| d >= first)
+        };
         let mut x = String::new();
         let _ = writeln!(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
         let _ = writeln!(x, "<Message>");
+        // The return as at the end of the collection year, in the run's
+        // time (no wall clock: the same log gives the same file), the
+        // first made for the year. The scenario names no local authority,
+        // so there is no `LEA`.
         let _ = writeln!(
             x,
-            "  <Header>\n    <CollectionDetails>\n      <Collection>CIN</Collection>\n      <Year>{}</Year>\n      <ReferenceDate>{last}</ReferenceDate>\n    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n      <SoftwareCode>familyflow {}</SoftwareCode>\n      <Release>{year}</Release>\n    </Source>\n  </Header>",
+            "  <Header>\n    <CollectionDetails>\n      <Collection>CIN</Collection>\n      <Year>{}</Year>\n      <ReferenceDate>{last}</ReferenceDate>\n    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n      <SoftwareCode>familyflow {}</SoftwareCode>\n      <Release>{year}</Release>\n      <SerialNo>1</SerialNo>\n      <DateTime>{last}T23:59:59</DateTime>\n    </Source>\n  </Header>",
             last.year(),
             crate::VERSION
         );
@@ -865,6 +1015,9 @@ impl Returns {
                 child[0].child,
                 child[0].dob
             );
+            // Required, though the model knows none of its fields
+            // (ethnicity, disabilities).
+            let _ = writeln!(x, "      <ChildCharacteristics></ChildCharacteristics>");
             for e in child {
                 let need = if e.enquiries.is_empty() { "N8" } else { "N1" };
                 let _ = writeln!(x, "      <CINdetails>");
@@ -881,7 +1034,7 @@ impl Returns {
                 }
                 let _ = writeln!(x, "        <ReferralNFA>{}</ReferralNFA>", e.nfa);
                 for (start, done) in &e.assessments {
-                    if *start > last {
+                    if !open_in_year(*start, *done) {
                         continue;
                     }
                     let _ = writeln!(x, "        <Assessments>");
@@ -897,7 +1050,11 @@ impl Returns {
                     }
                     let _ = writeln!(x, "        </Assessments>");
                 }
-                for s in e.enquiries.iter().filter(|s| s.start <= last) {
+                for s in e
+                    .enquiries
+                    .iter()
+                    .filter(|s| open_in_year(s.start, s.over()))
+                {
                     let _ = writeln!(x, "        <Section47>");
                     let _ = writeln!(
                         x,
@@ -916,15 +1073,21 @@ impl Returns {
                     );
                     let _ = writeln!(x, "        </Section47>");
                 }
-                for p in e.plans.iter().filter(|p| p.start <= last) {
+                for p in e.plans.iter().filter(|p| open_in_year(p.start, p.end)) {
                     let _ = writeln!(x, "        <ChildProtectionPlans>");
                     let _ = writeln!(x, "          <CPPstartDate>{}</CPPstartDate>", p.start);
                     if let Some(d) = p.end.filter(|d| *d <= last) {
                         let _ = writeln!(x, "          <CPPendDate>{d}</CPPendDate>");
                     }
+                    // The model has no categories of abuse: neglect, the
+                    // commonest, at the start and still at the end.
                     let _ = writeln!(
                         x,
                         "          <InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse>"
+                    );
+                    let _ = writeln!(
+                        x,
+                        "          <LatestCategoryOfAbuse>NEG</LatestCategoryOfAbuse>"
                     );
                     let _ = writeln!(
                         x,

@@ -1,0 +1,60 @@
+"""Runs Data to Insight's SSDA903 validator (csc-validator-be-903) on one
+collection year's files as `familyflow export --format ssda903` writes them
+and prints each failing rule with its count of failing rows.
+
+    python validate_903.py DIR YEAR     # DIR holds header.csv, episodes.csv; YEAR e.g. 2024-25
+
+The rules of the ruleset for that year are used (the latest when the
+package has none for it). Exit status 0 whether or not rules fail.
+"""
+
+import contextlib
+import importlib
+import io
+import logging
+import sys
+from pathlib import Path
+
+from lac_validator import lac_validator
+from lac_validator.report import Report
+from lac_validator.utils import process_uploaded_files
+
+
+def _validate(folder: str, first: int, registry):
+    files = [str(p) for p in sorted(Path(folder).glob("*.csv"))]
+    return lac_validator.LacValidator(
+        # collectionYear "2025" is the year ending 31 March 2025. The local
+        # authority is only used for placements' postcodes, which the
+        # export leaves blank.
+        metadata={"collectionYear": str(first + 1), "localAuthority": "E09000027"},
+        files=process_uploaded_files({"This year": files}),
+        registry=registry,
+        selected_rules=None,
+    )
+
+
+def main(folder: str, year: str) -> None:
+    logging.disable(logging.CRITICAL)
+    first = int(year[:4])
+    ruleset = f"lac{first}_{(first + 1) % 100:02d}"
+    try:
+        module = importlib.import_module(f"lac_validator.rules.{ruleset}")
+    except ModuleNotFoundError:
+        ruleset = "lac2025_26"
+        module = importlib.import_module(f"lac_validator.rules.{ruleset}")
+    registry = getattr(module, "registry")
+    # The validator prints on stdout as it goes: keep only the report.
+    with contextlib.redirect_stdout(io.StringIO()):
+        v = _validate(folder, first, registry)
+    report = Report(v.ds_results, registry).error_report
+    failing = report[report["Count"] > 0]
+    print(f"ssda903 {year} ({ruleset}): {len(failing)} rules fail, "
+          f"{len(v.dones)} ran, {len(v.skips)} skipped, {len(v.fails)} could not run")
+    for _, row in failing.iterrows():
+        print(f"  {row['Code']}\t{int(row['Count'])}\t{row['Description']}")
+    for code in v.fails:
+        print(f"  {code}\tcould not run")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

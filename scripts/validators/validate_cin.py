@@ -1,0 +1,61 @@
+"""Runs Data to Insight's children in need census validator
+(csc-validator-be-cin) on one file as `familyflow export --format cin`
+writes it and prints each failing rule with its count of failing locations.
+
+    python validate_cin.py FILE YEAR     # FILE cin-2024-25.xml; YEAR e.g. 2024-25
+
+The rules of the ruleset for that year are used (the latest when the
+package has none for it). Exit status 0 whether or not rules fail; 1 when
+the file cannot be read at all.
+"""
+
+import collections
+import contextlib
+import importlib
+import io
+import sys
+import xml.etree.ElementTree as ET
+
+from cin_validator import cin_validator
+
+
+def main(path: str, year: str) -> int:
+    first = int(year[:4])
+    ruleset = f"cin{first}_{(first + 1) % 100:02d}"
+    try:
+        module = importlib.import_module(f"cin_validator.rules.{ruleset}")
+    except ModuleNotFoundError:
+        ruleset = "cin2025_26"
+        module = importlib.import_module(f"cin_validator.rules.{ruleset}")
+    registry = getattr(module, "registry")
+    try:
+        root = ET.parse(path).getroot()
+        data = cin_validator.process_data(cin_validator.convert_data(root))
+    except Exception as e:  # the reader stops: nothing else can be checked
+        print(f"cin {year} ({ruleset}): the file could not be read: {type(e).__name__}: {e}")
+        return 1
+    crashed = io.StringIO()
+    with contextlib.redirect_stdout(crashed):
+        v = cin_validator.CinValidator(data, registry)
+    counts = collections.Counter()
+    messages = {}
+    df = v.full_issue_df
+    if len(df):
+        for (code, msg), n in df.groupby(["rule_code", "rule_description"]).size().items():
+            counts[str(code)] += int(n)
+            messages[str(code)] = msg
+    for _, row in v.multichild_issues.drop_duplicates().iterrows():
+        code = str(row["rule_code"])
+        counts[code] = max(counts[code], 1)
+        messages[code] = row["rule_description"]
+    print(f"cin {year} ({ruleset}): {len(counts)} rules fail of {len(registry)}")
+    for code in sorted(counts, key=lambda c: (len(c), c)):
+        print(f"  {code}\t{counts[code]}\t{messages[code]}")
+    for line in crashed.getvalue().splitlines():
+        if line.startswith("Error with rule"):
+            print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
