@@ -52,11 +52,13 @@ fn child_on(dob: CivilDate, on: CivilDate) -> bool {
 }
 
 /// A child id as the returns write it: the family id for the youngest,
-/// `family-k` for child k (k from 1) of a sibling group; at most 10
-/// characters. Returns the family and k.
+/// `familySk` for child k (k from 1) of a sibling group; at most 10
+/// characters, letters and digits only (CIN rule 1580). Returns the family
+/// and k.
 fn child_id(id: &str) -> (u32, u8) {
     assert!(!id.is_empty() && id.len() <= 10, "id {id:?}");
-    let (family, k) = match id.split_once('-') {
+    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "id {id:?}");
+    let (family, k) = match id.split_once('S') {
         Some((f, k)) => {
             assert!(!k.starts_with('0'), "id {id:?}");
             (f, k.parse::<u8>().unwrap())
@@ -78,8 +80,8 @@ fn child_ids_are_the_family_id_for_the_youngest_and_family_k_for_siblings() {
         .to_string()
     };
     assert_eq!(id(1234, 0), "1234");
-    assert_eq!(id(1234, 1), "1234-1");
-    assert_eq!(id(1234, 11), "1234-11");
+    assert_eq!(id(1234, 1), "1234S1");
+    assert_eq!(id(1234, 11), "1234S11");
     // Within 10 characters for any family a run could have and any child the model draws.
     assert_eq!(id(9_999_999, 11).len(), 10);
     // Distinct children never share an id.
@@ -539,6 +541,102 @@ fn the_cin_census_counts_children_as_the_summary_does() {
     }
     // Brothers and sisters have episodes of their own.
     assert!(siblings > 1000, "{siblings} siblings");
+}
+
+/// The text of each `<tag>…</tag>` in `text`.
+fn elements<'a>(text: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    text.split(open.as_str())
+        .skip(1)
+        .map(|rest| rest.split_once(close.as_str()).unwrap().0)
+        .collect()
+}
+
+/// The CIN census holds what its readers need and keeps the DfE's rules
+/// on what the model knows (Data to Insight's csc-validator-be-cin): every
+/// child has its characteristics block (the reader stops without one), the
+/// header its serial number and time, every plan its latest category of
+/// abuse (8910); a year's return holds only the assessments, enquiries and
+/// plans open in it (8696, 8715, 8930), no assessment starts while another
+/// goes on (8863Q, but for one starting the day another ended), a closed
+/// episode has its assessments and enquiries over (8867, 8868), closed
+/// after an assessment (RC8, RC9) only with one and with no enquiry or plan
+/// (8825Q, 2990), no plan starts and ends on one day (8840), no child is
+/// over 25 (8775Q), and child ids are letters and digits (1580).
+#[test]
+fn the_cin_census_keeps_the_dfe_rules() {
+    let (log, _) = run_default(3);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let (mut rc8, mut repeated) = (0, 0);
+    for (year, first, last) in &r.years {
+        let xml = r.cin_xml(year, *first, *last);
+        let header = elements(&xml, "Header")[0];
+        assert_eq!(elements(header, "SerialNo"), ["1"], "{year}");
+        assert_eq!(elements(header, "DateTime").len(), 1, "{year}");
+        let date = |s: &str| CivilDate::parse(&s[..10]).unwrap();
+        let in_year = |d: CivilDate| d >= *first && d <= *last;
+        for child in elements(&xml, "Child") {
+            assert_eq!(
+                child.matches("<ChildCharacteristics>").count(),
+                1,
+                "{child}"
+            );
+            let dob = date(elements(child, "PersonBirthDate")[0]);
+            assert!(age(dob, *last) <= 25, "{child}");
+            for e in elements(child, "CINdetails") {
+                let mut spans: Vec<(CivilDate, Option<CivilDate>)> = Vec::new();
+                for a in elements(e, "Assessments") {
+                    let start = date(elements(a, "AssessmentActualStartDate")[0]);
+                    let done = elements(a, "AssessmentAuthorisationDate")
+                        .first()
+                        .map(|d| date(d));
+                    assert!(done.is_none_or(in_year), "{year}: {e}");
+                    spans.push((start, done));
+                }
+                // One ends before the next starts, or the day it starts (a
+                // family help assessment after an enquiry that closed
+                // the one before: 8863Q still queries that day).
+                for w in spans.windows(2) {
+                    assert!(w[0].1.is_some_and(|end| end <= w[1].0), "{year}: {e}");
+                }
+                let closed = !elements(e, "CINclosureDate").is_empty();
+                if closed {
+                    assert!(spans.iter().all(|s| s.1.is_some()), "{year}: {e}");
+                }
+                for s in elements(e, "Section47") {
+                    let icpc = elements(s, "DateOfInitialCPC");
+                    assert!(icpc.iter().all(|d| in_year(date(d))), "{year}: {e}");
+                    if closed {
+                        assert!(
+                            !icpc.is_empty() || s.contains("<ICPCnotRequired>true"),
+                            "{year}: {e}"
+                        );
+                    }
+                    repeated += usize::from(!in_year(date(elements(s, "S47ActualStartDate")[0])));
+                }
+                for p in elements(e, "ChildProtectionPlans") {
+                    assert_eq!(elements(p, "LatestCategoryOfAbuse"), ["NEG"], "{year}: {e}");
+                    let start = elements(p, "CPPstartDate")[0];
+                    for end in elements(p, "CPPendDate") {
+                        assert!(in_year(date(end)) && end != start, "{year}: {e}");
+                    }
+                }
+                for rc in elements(e, "ReasonForClosure") {
+                    if ["RC8", "RC9"].contains(&rc) {
+                        assert!(spans.iter().any(|s| s.1.is_some()), "{year}: {e}");
+                        assert!(
+                            !e.contains("<Section47>") && !e.contains("<ChildProtectionPlans>"),
+                            "{year}: {e}"
+                        );
+                        rc8 += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Children assessed and not in need; enquiries that went on over 31 March.
+    assert!(rc8 > 10, "{rc8} closed after an assessment");
+    assert!(repeated > 10, "{repeated} enquiries over a year end");
 }
 
 #[test]

@@ -12,9 +12,10 @@
 //! * the returns count children, as the run's summary does: a family's
 //!   children are numbered from the youngest (0) up, and the ones under 18
 //!   are the youngest few. Child `k` of family `f` has the id `f` when it
-//!   is the youngest and `f-k` otherwise (family 1234's children are
-//!   `1234`, `1234-1`, `1234-2`, …): stable for the whole run, never shared
-//!   (a family id has no `-`), and within SSDA903's `CHILD` and the CIN
+//!   is the youngest and `fSk` otherwise (family 1234's children are
+//!   `1234`, `1234S1`, `1234S2`, …): letters and digits only (the CIN
+//!   census's rule 1580), stable for the whole run, never shared (a family
+//!   id is digits only), and within SSDA903's `CHILD` and the CIN
 //!   census's `LAchildID` (strings of up to 10 characters) while family
 //!   ids have at most 7 digits (ten million families) and the model draws
 //!   at most 12 children a family;
@@ -37,7 +38,17 @@
 //!   group has one each, in the same placement); a change of legal status,
 //!   which applies to every child of the family in care, starts a new one
 //!   (`RNE` = `L`), and so does a placement move (`RNE` = `P`, a change of
-//!   placement and carer), the one before ending with `REC` = `X1`;
+//!   placement and carer), the one before ending with `REC` = `X1` (and,
+//!   for a move, a `REASON_PLACE_CHANGE`); no episode lasts under a day
+//!   (SSDA903 rule 355): of several changes on one day only the last is
+//!   recorded (`RNE` = `B` when the legal status and the placement both
+//!   changed), a change on the day the child left is not, and a period of
+//!   care that began and ended on one day is left out
+//!   ([`Returns::under_a_day`]);
+//! * a child adopted left care from its placement for adoption (`A6`, or
+//!   `A4` without a placement order), taken to be the placement it left
+//!   from; special guardianship ends a kinship placement with `E45`, a
+//!   foster placement with `E46` and a residential one with `E47`;
 //! * an older child of a sibling group in care leaves on its 18th birthday
 //!   (`SiblingLeftCare`, `REC` = `E8`); the rest leave together; a young
 //!   person leaving at 18 who stays put with their carers has `REC` =
@@ -153,7 +164,7 @@ pub fn events_jsonl<R: Read>(log: R) -> Result<String, ExportError> {
 
 /// A child in the returns: child number `index` of a family, counting from
 /// the youngest (0). Written as the family id for the youngest and
-/// `family-index` for an older brother or sister (see the module notes).
+/// `familySindex` for an older brother or sister (see the module notes).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ChildId {
     /// The family.
@@ -166,7 +177,7 @@ impl std::fmt::Display for ChildId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.index {
             0 => write!(f, "{}", self.family.0),
-            k => write!(f, "{}-{k}", self.family.0),
+            k => write!(f, "{}S{k}", self.family.0),
         }
     }
 }
@@ -282,6 +293,15 @@ impl CinEpisode {
         }
     }
 
+    /// An assessment still going on is over on `day`.
+    fn assessment_over(&mut self, day: CivilDate) {
+        if self.closure.is_none() {
+            for (_, done) in &mut self.assessments {
+                done.get_or_insert(day);
+            }
+        }
+    }
+
     /// Closes the episode on `day` for `reason`; its plans end with it at
     /// the latest.
     ///
@@ -300,6 +320,16 @@ impl CinEpisode {
         self.closure = Some((day, reason));
         for p in &mut self.plans {
             p.end.get_or_insert(day);
+        }
+        // What was under way for the child ends with its episode (it
+        // turned 18, or the case closed): an assessment is over then
+        // (rule 8867), and an enquiry needs no conference for it (8868).
+        for (_, done) in &mut self.assessments {
+            *done = Some(done.map_or(day, |d| d.min(day)));
+        }
+        for s in self.enquiries.iter_mut().filter(|s| s.over().is_none()) {
+            s.conference_not_required = true;
+            s.completed.get_or_insert(day);
         }
     }
 }
@@ -659,7 +689,18 @@ impl Returns {
                         }
                     }
                 }
+                // An assessment is over when the family help holding it
+                // ends, or an enquiry takes the case from it (rule 8863Q:
+                // no assessment starts while another goes on).
+                Event::FamilyHelpEnded { .. } => {
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.assessment_over(day);
+                    }
+                }
                 Event::S47Started { .. } => {
+                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.assessment_over(day);
+                    }
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
                         cin.enquiries.push(Enquiry {
                             start: day,
