@@ -597,3 +597,80 @@ fn report_of_a_summary_with_short_periods_does_not_panic() {
     );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
 }
+
+/// A run estimated beyond the memory limit is refused with a message that
+/// names `--force`, and `--force` (anywhere on the line) admits it; a
+/// region file checks as a region.
+#[test]
+fn force_admits_a_scenario_refused_for_its_size_and_check_takes_regions() {
+    let dir = TempDir::new("force");
+    let text = familyflow::model::scenario::DEFAULT_SCENARIO
+        .replacen("children = 100_000", "children = 20_000_000", 1)
+        .replacen(
+            "new_referrals_per_10k_children = 140",
+            "new_referrals_per_10k_children = 10000",
+            1,
+        );
+    let path = dir.file("huge.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = familyflow(&[Path::new("scenario"), Path::new("check"), &path]);
+    assert_fails_cleanly(&o, "check of a huge area");
+    assert!(stderr(&o).contains("--force"), "{}", describe(&o));
+    let o = familyflow(&[
+        Path::new("scenario"),
+        Path::new("check"),
+        &path,
+        Path::new("--force"),
+    ]);
+    assert_ok(&o, "check --force");
+    let o = familyflow(&[
+        "scenario",
+        "check",
+        "scenarios/regions/tees-valley-rcc.toml",
+    ]);
+    assert_ok(&o, "check of a region file");
+    assert!(
+        stdout(&o).contains("5 members with a co-operative"),
+        "{}",
+        describe(&o)
+    );
+}
+
+/// A file name goes into the merged text of an extending scenario as a
+/// comment: a newline in the name must not end the comment and add a
+/// setting, and a control character must not make the text invalid.
+#[test]
+fn a_file_name_cannot_change_an_extending_scenario() {
+    use familyflow::model::scenario::Scenario;
+    let dir = TempDir::new("inject");
+    std::fs::write(dir.file("base.toml"), tiny_text()).unwrap();
+    let text = "extends = \"base.toml\"\nname = \"inj\"\n";
+    let plain = dir.file("plain.toml");
+    std::fs::write(&plain, text).unwrap();
+    let (expected, _) = Scenario::load(&plain).unwrap();
+    for name in [
+        "inj\nseven_day_week = true\n#.toml",
+        "ctl\u{7}.toml",
+        "esc\u{1b}[31m.toml",
+    ] {
+        let path = dir.file(name);
+        std::fs::write(&path, text).unwrap();
+        let (got, effective) = Scenario::load(&path).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert_eq!(
+            serde_json::to_string(&got).unwrap(),
+            serde_json::to_string(&expected).unwrap(),
+            "{name:?}"
+        );
+        assert!(
+            !effective.contains('\u{1b}') && !effective.contains('\u{7}'),
+            "{effective}"
+        );
+    }
+    // And an error about such a file reaches the terminal without escapes.
+    let bad = dir.file("esc\u{1b}[31mbad.toml");
+    std::fs::write(&bad, "extends = \"base.toml\"\nname = 5\n").unwrap();
+    let o = familyflow(&[Path::new("scenario"), Path::new("check"), &bad]);
+    assert_fails_cleanly(&o, "check of a bad file with an escape in its name");
+    assert!(!stderr(&o).contains('\u{1b}'), "{}", describe(&o));
+    assert!(stderr(&o).contains("name"), "{}", describe(&o));
+}

@@ -298,3 +298,47 @@ fn a_region_is_compared_only_with_regions() {
         .to_string();
     assert!(e.contains("a region is compared with regions"), "{e}");
 }
+
+/// Members run at once, so their estimated memory is added up: two
+/// members that each fit alone but not together are refused (unless
+/// forced), naming the region file's `members`.
+#[test]
+fn members_that_fit_alone_but_not_together_are_refused() {
+    use familyflow::model::scenario::{Scenario, DEFAULT_SCENARIO, MAX_RUN_BYTES};
+    let dir = std::env::temp_dir().join(format!("familyflow-region-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let area = |children: u64| {
+        DEFAULT_SCENARIO
+            .replacen("children = 100_000", &format!("children = {children}"), 1)
+            .replacen(
+                "new_referrals_per_10k_children = 140",
+                "new_referrals_per_10k_children = 10000",
+                1,
+            )
+    };
+    // The estimate is about linear in children: size each member at 60%
+    // of the limit.
+    let probe = write(&dir, "probe.toml", &area(1_000_000));
+    let (s, _) = Scenario::load_forced(&probe).unwrap();
+    let children = (1_000_000.0 * 0.6 * MAX_RUN_BYTES / s.size_estimate().bytes) as u64;
+    for name in ["a", "b"] {
+        let text = area(children).replacen("name = \"", &format!("name = \"{name} "), 1);
+        let member = write(&dir, &format!("{name}.toml"), &text);
+        assert!(Scenario::load(&member).is_ok(), "{name} fits alone");
+    }
+    let file = write(
+        &dir,
+        "r.toml",
+        "name = \"two big councils\"\nmembers = [\"a.toml\", \"b.toml\"]\n",
+    );
+    let err = RegionInput::load(&file)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("r.toml:2:11: members: the members run together") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(RegionInput::load_forced(&file).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,7 +91,7 @@ pub fn is_version(v: &str) -> bool {
 
 /// Opens a log for reading above its framing: checks the header's fields
 /// against what this build reads (the codec, by the reader; a familyflow
-/// version; a valid scenario) and bounds every time by the run's end, so a
+/// version; the scenario its recorded hash is of, and valid) and bounds every time by the run's end, so a
 /// time the calendar cannot hold is an error naming its record.
 pub fn open<R: Read>(input: R) -> Result<(LogReader<R>, Scenario), RunError> {
     let mut reader = LogReader::open(input)?;
@@ -102,6 +102,13 @@ pub fn open<R: Read>(input: R) -> Result<(LogReader<R>, Scenario), RunError> {
             header.engine_version
         ))));
     }
+    // Before anything is read from it or printed: the scenario text must be
+    // the one its hash was recorded for (a check every reader makes).
+    if scenario_hash(&header.scenario) != header.scenario_hash {
+        return Err(RunError::Log(reader.content_error(
+            "the scenario inside the log does not match its recorded hash".into(),
+        )));
+    }
     let scenario = Scenario::parse(
         &header.scenario,
         &format!("{} (inside the log)", header.scenario_source),
@@ -110,9 +117,29 @@ pub fn open<R: Read>(input: R) -> Result<(LogReader<R>, Scenario), RunError> {
     Ok((reader, scenario))
 }
 
-/// The misfit of event `index` (the last record `reader` read), located.
-fn misfit<R: Read>(reader: &LogReader<R>, index: u64, source: impl std::fmt::Display) -> RunError {
-    RunError::Log(reader.content_error(format!("event {index}: {source}")))
+/// The misfit of event `index` at minute `at` (the last record `reader`
+/// read), located. A log whose first event does not fit a fresh run and
+/// comes after the run's first minute is most likely a branch's (which
+/// continues a snapshot): the error says how to read it.
+fn misfit<R: Read>(
+    reader: &LogReader<R>,
+    index: u64,
+    at: Minute,
+    source: impl std::fmt::Display,
+) -> RunError {
+    RunError::Log(reader.content_error(misfit_text(index, at, source)))
+}
+
+/// What [`misfit`] says.
+fn misfit_text(index: u64, at: Minute, source: impl std::fmt::Display) -> String {
+    let hint = if index == 0 && at > 0 {
+        format!(
+            " (the log starts at minute {at}, not at the start of its run: if it is a branch's log, from `familyflow branch`, it continues a snapshot; read it with `familyflow replay LOG --from SNAPSHOT`)"
+        )
+    } else {
+        String::new()
+    };
+    format!("event {index}: {source}{hint}")
 }
 
 /// Rebuilds state, metrics and summary from a whole log, drawing no random
@@ -125,7 +152,8 @@ pub fn replay<R: Read>(input: R) -> Result<Replayed, RunError> {
     let (mut state, mut metrics) = model.fresh();
     let mut index = 0u64;
     while let Some(Timed { at, event }) = reader.next_event::<Event>()? {
-        Model::fold(&mut state, &mut metrics, at, &event).map_err(|e| misfit(&reader, index, e))?;
+        Model::fold(&mut state, &mut metrics, at, &event)
+            .map_err(|e| misfit(&reader, index, at, e))?;
         index += 1;
     }
     let trailer = *reader
@@ -208,10 +236,8 @@ impl<R: Read> Against<'_, R> {
         let Some(t) = self.ahead.take() else {
             return Ok(None);
         };
-        Model::fold(&mut self.state, &mut self.metrics, t.at, &t.event).map_err(|e| {
-            self.reader
-                .content_error(format!("event {}: {e}", self.index))
-        })?;
+        Model::fold(&mut self.state, &mut self.metrics, t.at, &t.event)
+            .map_err(|e| self.reader.content_error(misfit_text(self.index, t.at, e)))?;
         self.index += 1;
         Ok(Some(t))
     }
@@ -237,7 +263,7 @@ impl<R: Read> EventSink<Event> for Against<'_, R> {
 }
 
 /// Checks a log beyond its checksums: the header against this build (its
-/// own familyflow version, the scenario's recorded hash), and every event
+/// own familyflow version; the scenario's recorded hash, as [`open`]), and every event
 /// against a re-run of the log's scenario with its seed, in step (events
 /// injected from outside the model, a region's allotments, are taken from
 /// the log); meanwhile the log's events are replayed, each checked against
@@ -252,11 +278,6 @@ pub fn verify<R: Read>(input: R) -> Result<Verified, RunError> {
             header.engine_version,
             crate::VERSION
         ))));
-    }
-    if scenario_hash(&header.scenario) != header.scenario_hash {
-        return Err(RunError::Log(reader.content_error(
-            "the scenario inside the log does not match its recorded hash".into(),
-        )));
     }
     let scenario_name = scenario.name.clone();
     let model = Model::new(scenario, header.seed);
@@ -357,7 +378,13 @@ pub fn recover_plan<R: Read>(input: R) -> Result<RecoverPlan, RunError> {
         match reader.next_event::<Event>() {
             Ok(Some(Timed { at, event })) => {
                 if let Err(e) = Model::fold(&mut state, &mut metrics, at, &event) {
-                    let RunError::Log(e) = misfit(&reader, read, e) else {
+                    if read == 0 && at > 0 {
+                        // Not a damaged log of a run but, most likely, a
+                        // whole branch log: recovering nothing from it would
+                        // lose it, so refuse.
+                        return Err(misfit(&reader, read, at, e));
+                    }
+                    let RunError::Log(e) = misfit(&reader, read, at, e) else {
                         unreachable!("a misfit is a log error")
                     };
                     break (Some(e), reader.vouched());
@@ -423,7 +450,7 @@ pub fn recover_copy<R: Read, W: Write>(
             break;
         };
         Model::fold(&mut state, &mut metrics, at, &event)
-            .map_err(|e| misfit(&reader, writer.events(), e))?;
+            .map_err(|e| misfit(&reader, writer.events(), at, e))?;
         writer.event(at, &event)?;
         last = at;
     }

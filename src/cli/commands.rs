@@ -150,7 +150,7 @@ pub fn run_with_checkpoint(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    if let Some(path) = scenario.filter(|p| is_region_file(p)) {
+    if let Some(path) = scenario.filter(|p| RegionInput::is_region_file(p)) {
         if checkpoint_at.is_some() {
             return Err(CommandError::Failed(format!(
                 "{}: a region run has no snapshot (--checkpoint-at is for one council's scenario)",
@@ -248,11 +248,6 @@ pub fn run_with_checkpoint(
     let text = finished.summary.render(json);
     out.write_all(text.as_bytes())
         .map_err(file_error(Path::new("<stdout>")))
-}
-
-/// Whether a file is a region file (it lists `members`).
-pub fn is_region_file(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| RegionInput::is_region(&t))
 }
 
 /// `familyflow run REGION.toml`: the region's members in step; with
@@ -592,7 +587,7 @@ pub fn recover(
     }
     let plan = run::recover_plan(open_log(log)?).map_err(|source| {
         CommandError::Failed(format!(
-            "{}: nothing can be recovered, because the log's header is not intact: {source}",
+            "{}: nothing was recovered (the log is left as it is): {source}",
             log.display()
         ))
     })?;
@@ -649,6 +644,22 @@ pub fn recover(
 
 /// `familyflow scenario check`: validates a scenario file.
 pub fn check_scenario(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    if RegionInput::is_region_file(path) {
+        let region = RegionInput::load(path)?;
+        return writeln!(
+            out,
+            "ok: {} — region \"{}\", {} members{}",
+            path.display(),
+            region.region.name,
+            region.members.len(),
+            if region.region.cooperative.is_some() {
+                " with a co-operative"
+            } else {
+                ""
+            }
+        )
+        .map_err(file_error(Path::new("<stdout>")));
+    }
     let input = ScenarioInput::load(path)?;
     let s = &input.scenario;
     writeln!(

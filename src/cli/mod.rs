@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::analysis::text::printable;
 use clap::{Parser, Subcommand};
 
 /// Simulate children's social care in England: referrals, the front door,
@@ -24,6 +25,10 @@ struct Cli {
     /// Nothing on stderr but errors: no progress bar, timing or "wrote …" lines.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Run a scenario (or region) estimated to need more memory than
+    /// familyflow allows (4 GiB), when the machine has it.
+    #[arg(long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -267,6 +272,9 @@ pub fn main() -> ExitCode {
     let mut out = stdout.lock();
     let mut err = io::stderr();
     let quiet = cli.quiet;
+    if cli.force {
+        crate::model::scenario::force_size();
+    }
     let mut silent = io::sink();
     let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
     let result = match &cli.command {
@@ -445,7 +453,9 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            // Errors quote file names and text from files: nothing in them
+            // may reach the terminal as an escape sequence.
+            let _ = writeln!(err, "error: {}", printable(&e.to_string()));
             ExitCode::FAILURE
         }
     }

@@ -35,7 +35,7 @@ use crate::model::input::ScenarioInput;
 use crate::model::per::PerPlacement;
 use crate::model::scenario::{
     check_ranges, located, read_text_file, Diagnostic, FieldRange, Locator, NonNegative,
-    Placements, Positive, ScenarioError, MAX_BUDGET_POUNDS,
+    Placements, Positive, ScenarioError, MAX_BUDGET_POUNDS, MAX_RUN_BYTES,
 };
 
 /// The most members a region may have.
@@ -217,13 +217,14 @@ impl RegionInput {
 
     /// Reads a region file and its members, and checks that they can run
     /// together: distinct members sharing the calendar, with placement
-    /// sufficiency when there is a co-operative. Each member is refused if
-    /// its run is estimated to be too large (see [`RegionInput::load_forced`]).
+    /// sufficiency when there is a co-operative. Refused if a member's run,
+    /// or the members' runs together, are estimated to need more than
+    /// [`MAX_RUN_BYTES`] (see [`RegionInput::load_forced`]).
     pub fn load(path: &Path) -> Result<RegionInput, ScenarioError> {
-        RegionInput::load_with(path, false)
+        RegionInput::load_with(path, crate::model::scenario::size_forced())
     }
 
-    /// The same, without the estimate of each member's size.
+    /// The same, without the estimate of the members' size.
     pub fn load_forced(path: &Path) -> Result<RegionInput, ScenarioError> {
         RegionInput::load_with(path, true)
     }
@@ -311,6 +312,23 @@ impl RegionInput {
                 ));
             }
             members.push(member);
+        }
+        // The members run at once: together they must fit, as one
+        // scenario must.
+        let together: f64 = members
+            .iter()
+            .map(|m| m.scenario.size_estimate().bytes)
+            .sum();
+        if !force && together > MAX_RUN_BYTES {
+            let gib = |b: f64| format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0));
+            return Err(at(
+                "members",
+                format!(
+                    "the members run together and may need about {} of memory, more than the {} allowed; run fewer or smaller members, or force the run (--force) if the machine has the memory",
+                    gib(together),
+                    gib(MAX_RUN_BYTES)
+                ),
+            ));
         }
         if let Some(from) = region.cooperative.as_ref().and_then(|c| c.from) {
             let cal = members[0].scenario.calendar();

@@ -18,6 +18,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -1599,13 +1600,29 @@ const BYTES_PER_FAMILY: f64 = 2.0
 /// Bytes a worker or apprentice may take (happenings on the agenda).
 const BYTES_PER_WORKER: f64 = 128.0;
 
+/// Set once by the command line's `--force` ([`force_size`]): every
+/// scenario and region file loaded after it is not refused for its
+/// estimated size. It changes only what is admitted, never a run.
+static SIZE_FORCED: AtomicBool = AtomicBool::new(false);
+
+/// From now on, [`Scenario::load`] (and region loading) do not refuse a
+/// run for its estimated size: what the command line's `--force` does.
+pub fn force_size() {
+    SIZE_FORCED.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`force_size`] was called.
+pub fn size_forced() -> bool {
+    SIZE_FORCED.load(Ordering::Relaxed)
+}
+
 impl Scenario {
     /// Reads and validates a scenario file (following `extends`), and
     /// refuses one whose run is estimated to need more memory than
     /// [`MAX_RUN_BYTES`] (see [`Scenario::load_forced`]). Returns the
     /// scenario and its effective text.
     pub fn load(path: &Path) -> Result<(Scenario, String), ScenarioError> {
-        Scenario::load_with(path, false)
+        Scenario::load_with(path, size_forced())
     }
 
     /// The same, without the estimate of the run's size (a user who knows
@@ -1690,9 +1707,13 @@ impl Scenario {
         let mut merged: toml::Table =
             toml::from_str(&base_text).expect("an effective scenario is valid TOML");
         merge(&mut merged, table);
+        // The paths go into a comment of text parsed again: escaped, so a
+        // newline or control character in a file name cannot end the
+        // comment and add settings (or make the text invalid TOML).
         let effective = format!(
-            "# The effective scenario: {file} (extends {}), merged.\n{}",
-            base_path.display(),
+            "# The effective scenario: {} (extends {}), merged.\n{}",
+            file.escape_debug(),
+            base_path.display().to_string().escape_debug(),
             toml::to_string(&merged).expect("a merged TOML table serialises")
         );
         match Scenario::parse_checked(&effective, &file, size) {
@@ -1790,7 +1811,7 @@ impl Scenario {
                         + s.care.unaccompanied_per_10k_children_per_year.get())
             })
             .fold(0.0, f64::max);
-        let years_kept = f64::from(self.years + self.burn_in_years).min(18.0);
+        let years_kept = (f64::from(self.years) + f64::from(self.burn_in_years)).min(18.0);
         let starting = self
             .starting_caseload
             .as_ref()
@@ -2280,7 +2301,7 @@ impl Scenario {
 
     /// Days the run lasts, burn-in included.
     pub fn horizon_days(&self) -> u64 {
-        u64::from(self.years + self.burn_in_years) * 365
+        (u64::from(self.years) + u64::from(self.burn_in_years)) * 365
     }
 
     /// The run's calendar: minute 0 is the start of the burn-in (the

@@ -297,8 +297,9 @@ impl PoolTerms {
         if self.posts == 0 {
             return 0;
         }
-        (u64::from(in_post) * self.fte_milli * u64::from(self.cap) / (u64::from(self.posts) * 1000))
-            as u32
+        let cases = u128::from(in_post) * u128::from(self.fte_milli) * u128::from(self.cap)
+            / (u128::from(self.posts) * 1000);
+        u32::try_from(cases).unwrap_or(u32::MAX)
     }
 
     /// What the pool's people cost a year, in pence.
