@@ -35,8 +35,9 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::analysis::region::run_region;
 use crate::analysis::replications::{
-    csv_num, independent_seed, metrics, replication_seed, run_jobs, to_csv, worker_threads,
-    MetricValues, Stats, Table, WarmUp, SEED_DERIVATION,
+    csv_num, fold_jobs, independent_seed, metrics, metrics_estimate, region_metrics_estimate,
+    replication_seed, to_csv, worker_threads, CsvOut, MemoryEstimate, MetricValues, Runs, Stats,
+    Table, WarmUp, SEED_DERIVATION,
 };
 use crate::analysis::summary::{thousands, Summary};
 use crate::analysis::{run, AnalysisError, Progress};
@@ -716,8 +717,8 @@ pub struct Comparison {
 /// Paired differences of metric tables `b` − `a` (rows are replications),
 /// with `b_indep` the independent-seed runs of B.
 pub fn paired(a: &Table, b: &Table, b_indep: &Table) -> Vec<MetricDiff> {
-    let mut names: Vec<&String> = a.names.iter().collect();
-    for n in &b.names {
+    let mut names: Vec<&String> = a.names().iter().collect();
+    for n in b.names() {
         if a.index(n).is_none() {
             names.push(n);
         }
@@ -727,10 +728,7 @@ pub fn paired(a: &Table, b: &Table, b_indep: &Table) -> Vec<MetricDiff> {
         .map(|name| {
             let col = |t: &Table| -> Vec<Option<f64>> {
                 let m = t.index(name);
-                t.rows
-                    .iter()
-                    .map(|r| m.and_then(|m| r.get(m).copied().flatten()))
-                    .collect()
+                (0..t.len()).map(|r| m.and_then(|m| t.get(r, m))).collect()
             };
             let (va, vb, vi) = (col(a), col(b), col(b_indep));
             let pairs = |other: &[Option<f64>]| -> Vec<f64> {
@@ -788,17 +786,33 @@ struct Job {
     replication: u32,
 }
 
-/// One run of a comparison: its seed and metrics.
-#[derive(Clone, Debug)]
-pub struct RunOutcome {
-    /// Its seed.
-    pub seed: u64,
-    /// Its metrics.
-    pub metrics: MetricValues,
+impl Job {
+    /// Job `j` of a comparison of `k` scenarios: replication by
+    /// replication, every scenario on the common seed, then each later one
+    /// on the independent seed (so the first replication of each scenario,
+    /// the slow one with paths, comes first).
+    fn nth(j: usize, k: usize) -> Job {
+        let per = 2 * k - 1;
+        let (replication, i) = ((j / per) as u32, j % per);
+        if i < k {
+            Job {
+                scenario: i,
+                seeds: Seeds::Common,
+                replication,
+            }
+        } else {
+            Job {
+                scenario: i - k + 1,
+                seeds: Seeds::Independent,
+                replication,
+            }
+        }
+    }
 }
 
 struct JobOut {
-    outcome: RunOutcome,
+    seed: u64,
+    metrics: MetricValues,
     paths: Option<PathSink>,
 }
 
@@ -808,9 +822,9 @@ pub struct Compared {
     /// The scenarios' sources and names, in order (A first).
     pub scenarios: Vec<(String, String)>,
     /// Per scenario, the runs on common seeds, in replication order.
-    pub common: Vec<Vec<RunOutcome>>,
+    pub common: Vec<Runs>,
     /// Per scenario, the runs on independent seeds (none for A).
-    pub independent: Vec<Vec<RunOutcome>>,
+    pub independent: Vec<Runs>,
     /// Each later scenario against A.
     pub comparisons: Vec<Comparison>,
     /// Per scenario, the kept family's events in the first replication.
@@ -823,17 +837,11 @@ pub struct Compared {
     pub threads: usize,
 }
 
-/// Runs every scenario on the same seeds (and each later one on
-/// independent seeds too), telling `progress` as each run ends, and
-/// returns the paired differences of each later scenario against the
-/// first, the measured variance reduction and a family-by-family
-/// counterfactual. The scenarios must share the calendar, the families and
-/// the starting caseload.
-pub fn compare_inputs(
-    inputs: &[Subject],
-    spec: &CompareSpec,
-    progress: &dyn Progress,
-) -> Result<Compared, AnalysisError> {
+/// Checks a comparison before any run: two inputs or more that can be
+/// compared, at least two replications, options that fit the inputs, and
+/// an estimated memory ([`compare_memory_estimate`]) within
+/// [`MAX_REPLICATIONS_BYTES`](crate::analysis::replications::MAX_REPLICATIONS_BYTES).
+pub fn check(inputs: &[Subject], spec: &CompareSpec) -> Result<(), AnalysisError> {
     if inputs.len() < 2 {
         return Err(AnalysisError::Invalid(
             "compare needs at least two scenario files".to_string(),
@@ -856,35 +864,83 @@ pub fn compare_inputs(
             "--warm-up and --family are for scenarios of one council, not regions".to_string(),
         ));
     }
+    let k = inputs.len() as u64;
+    compare_memory_estimate(inputs, spec)?.check(
+        &format!(
+            "--replications {} of {} scenarios",
+            spec.replications,
+            inputs.len()
+        ),
+        2 * k - 1,
+    )
+}
+
+/// The memory a comparison is estimated to need: every run's metrics
+/// (each replication runs every scenario on the common seed and each later
+/// one on the independent seed), and one run of the largest input per
+/// worker thread (see [`MemoryEstimate`]).
+pub fn compare_memory_estimate(
+    inputs: &[Subject],
+    spec: &CompareSpec,
+) -> Result<MemoryEstimate, AnalysisError> {
+    let k = inputs.len().max(1) as u64;
+    let runs = u64::from(spec.replications) * (2 * k - 1);
+    let workers = worker_threads(spec.threads)?.clamp(1, (runs as usize).max(1));
+    let (mut metrics, mut run_bytes) = (0, 0.0f64);
+    for input in inputs {
+        let (m, b) = match input {
+            Subject::Scenario(s) => (
+                metrics_estimate(&s.scenario, spec.warm_up.is_some()),
+                s.scenario.size_estimate().bytes,
+            ),
+            Subject::Region(r) => (
+                region_metrics_estimate(r.members.len()),
+                r.members
+                    .iter()
+                    .map(|m| m.scenario.size_estimate().bytes)
+                    .sum(),
+            ),
+        };
+        metrics = metrics.max(m);
+        run_bytes = run_bytes.max(b);
+    }
+    Ok(MemoryEstimate::new(runs, metrics, workers, run_bytes))
+}
+
+/// Runs every scenario on the same seeds (and each later one on
+/// independent seeds too), telling `progress` as each run ends, and
+/// returns the paired differences of each later scenario against the
+/// first, the measured variance reduction and a family-by-family
+/// counterfactual. The scenarios must share the calendar, the families and
+/// the starting caseload. Each run's metrics go into its scenario's table
+/// as soon as the runs before it are done; a request estimated beyond
+/// [`MAX_REPLICATIONS_BYTES`](crate::analysis::replications::MAX_REPLICATIONS_BYTES)
+/// is refused before any run ([`check`]).
+pub fn compare_inputs(
+    inputs: &[Subject],
+    spec: &CompareSpec,
+    progress: &dyn Progress,
+) -> Result<Compared, AnalysisError> {
+    check(inputs, spec)?;
+    let regions = matches!(inputs[0], Subject::Region(_));
     let threads = worker_threads(spec.threads)?;
     let keep = spec.family.map(FamilyId);
-    let r = spec.replications;
+    let r = spec.replications as usize;
     let k = inputs.len();
-    // The first replication of each scenario (the slow ones, with paths) first.
-    let mut jobs = Vec::new();
-    for replication in 0..r {
-        for scenario in 0..k {
-            jobs.push(Job {
-                scenario,
-                seeds: Seeds::Common,
-                replication,
-            });
-        }
-        for scenario in 1..k {
-            jobs.push(Job {
-                scenario,
-                seeds: Seeds::Independent,
-                replication,
-            });
-        }
-    }
-    progress.begin("compare", jobs.len());
-    let results = run_jobs(
-        jobs.len(),
+    let jobs = r * (2 * k - 1);
+    progress.begin("compare", jobs);
+    // By scenario and seeds, in replication order.
+    let mut common: Vec<Runs> = (0..k).map(|_| Runs::with_capacity(r)).collect();
+    let mut independent: Vec<Runs> = (0..k)
+        .map(|s| Runs::with_capacity(if s == 0 { 0 } else { r }))
+        .collect();
+    let mut paths: Vec<Option<PathSink>> = (0..k).map(|_| None).collect();
+    fold_jobs(
+        jobs,
         threads,
         progress,
         |j| -> Result<JobOut, AnalysisError> {
-            let job = &jobs[j];
+            let job = Job::nth(j, k);
             let input = &inputs[job.scenario];
             let i = u64::from(job.replication);
             let seed = match job.seeds {
@@ -896,10 +952,8 @@ pub fn compare_inputs(
                 Subject::Region(region) => {
                     let done = run_region::<std::io::Sink>(region, seed, None)?;
                     return Ok(JobOut {
-                        outcome: RunOutcome {
-                            seed,
-                            metrics: done.summary.metrics(),
-                        },
+                        seed,
+                        metrics: done.summary.metrics(),
                         paths: None,
                     });
                 }
@@ -912,43 +966,36 @@ pub fn compare_inputs(
                 (run::run::<std::io::Sink>(input, seed, None)?.summary, None)
             };
             Ok(JobOut {
-                outcome: RunOutcome {
-                    seed,
-                    metrics: metrics(&summary, spec.warm_up.as_ref()).map_err(named)?,
-                },
+                seed,
+                metrics: metrics(&summary, spec.warm_up.as_ref()).map_err(named)?,
                 paths,
             })
         },
-    )?;
-    // Gather by scenario and seeds, in replication order.
-    let mut common: Vec<Vec<RunOutcome>> = vec![Vec::new(); k];
-    let mut independent: Vec<Vec<RunOutcome>> = vec![Vec::new(); k];
-    let mut paths: Vec<Option<PathSink>> = (0..k).map(|_| None).collect();
-    for (job, res) in jobs.iter().zip(results) {
-        match job.seeds {
-            Seeds::Common => {
-                if res.paths.is_some() {
-                    paths[job.scenario] = res.paths;
+        |j, out| {
+            let job = Job::nth(j, k);
+            match job.seeds {
+                Seeds::Common => {
+                    if out.paths.is_some() {
+                        paths[job.scenario] = out.paths;
+                    }
+                    common[job.scenario].push(out.seed, &out.metrics)
                 }
-                common[job.scenario].push(res.outcome)
+                Seeds::Independent => independent[job.scenario].push(out.seed, &out.metrics),
             }
-            Seeds::Independent => independent[job.scenario].push(res.outcome),
-        }
-    }
+        },
+    )?;
     // Regions keep no paths.
     let paths: Vec<PathSink> = paths
         .into_iter()
         .map(|p| p.unwrap_or_else(|| PathSink::new(None)))
         .collect();
-    let table = |runs: &[RunOutcome]| Table::new(runs.iter().map(|o| &o.metrics));
-    let a_table = table(&common[0]);
-    let seed0 = common[0][0].seed;
+    let seed0 = common[0].seeds[0];
     let comparisons: Vec<Comparison> = (1..k)
         .map(|b| Comparison {
             a: inputs[0].source().to_string(),
             b: inputs[b].source().to_string(),
             b_name: inputs[b].name().to_string(),
-            metrics: paired(&a_table, &table(&common[b]), &table(&independent[b])),
+            metrics: paired(&common[0].table, &common[b].table, &independent[b].table),
             families: (!regions).then(|| counterfactual(seed0, &paths[0].paths, &paths[b].paths)),
         })
         .collect();
@@ -962,8 +1009,8 @@ pub fn compare_inputs(
         comparisons,
         kept: paths.into_iter().map(|p| p.kept).collect(),
         seed0,
-        runs: jobs.len(),
-        threads: threads.min(jobs.len()),
+        runs: jobs,
+        threads: threads.min(jobs),
     })
 }
 
@@ -1060,37 +1107,43 @@ impl Compared {
 
     /// Every run's metrics ([`COMPARE_REPLICATIONS_CSV`]).
     pub fn runs_csv(&self) -> Vec<u8> {
-        let mut rows = vec![[
+        let mut out = Vec::new();
+        self.write_runs_csv(&mut out).expect("CSV into memory");
+        out
+    }
+
+    /// [`Compared::runs_csv`] written into `w` row by row.
+    pub fn write_runs_csv(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut csv = CsvOut::new(w);
+        csv.row([
             "scenario",
             "seeds",
             "replication",
             "seed",
             "metric",
             "value",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()];
+        ])?;
         for (s, (source, _)) in self.scenarios.iter().enumerate() {
             for (name, runs) in [
                 ("common", &self.common[s]),
                 ("independent", &self.independent[s]),
             ] {
-                for (i, run) in runs.iter().enumerate() {
-                    for (m, x) in &run.metrics {
-                        rows.push(vec![
-                            source.clone(),
-                            name.to_string(),
-                            i.to_string(),
-                            run.seed.to_string(),
-                            m.clone(),
-                            csv_num(*x),
-                        ]);
+                for (i, seed) in runs.seeds.iter().enumerate() {
+                    let (i_text, seed_text) = (i.to_string(), seed.to_string());
+                    for (m, x) in runs.table.row(i) {
+                        csv.row([
+                            source.as_str(),
+                            name,
+                            i_text.as_str(),
+                            seed_text.as_str(),
+                            m,
+                            csv_num(x).as_str(),
+                        ])?;
                     }
                 }
             }
         }
-        to_csv(rows)
+        csv.finish()
     }
 
     /// The family-by-family counts ([`COUNTERFACTUAL_CSV`]).

@@ -30,18 +30,34 @@
 //!
 //! [`run_jobs`] runs numbered jobs over worker threads with an atomic work
 //! counter; results are put back in job order, so the output bytes do not
-//! depend on the number of threads.
+//! depend on the number of threads. [`fold_jobs`] hands each result over in
+//! job order as soon as the jobs before it are done, so that [`replicate`]
+//! and [`compare_inputs`](crate::analysis::compare::compare_inputs) fold
+//! each run's metrics into a [`Table`] at once and hold only a few runs'
+//! lists of named values at a time.
+//!
+//! # Memory
+//!
+//! A [`Table`] keeps the metric names once and each replication's values
+//! as a row of numbers: about 8 bytes a metric a replication (5 KB for the
+//! default scenario's 624 metrics), where a run's list of named values
+//! ([`MetricValues`]) takes about 100 bytes a metric. Before
+//! any run, a request is estimated ([`MemoryEstimate`]: replications x
+//! metrics x 8 bytes, and a run's [size estimate](Scenario::size_estimate)
+//! per worker thread) and refused beyond [`MAX_REPLICATIONS_BYTES`]
+//! (4 GiB), with the estimate and how many replications would fit.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
-use crate::analysis::summary::Summary;
+use crate::analysis::summary::{thousands, Summary};
 use crate::analysis::text::write_csv_record;
 use crate::analysis::{metric_registry, run, AnalysisError, Progress};
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
+use crate::model::scenario::{Scenario, MAX_RUN_BYTES};
 
 /// The file of per-replication values `--out DIR` writes (one row per replication per metric).
 pub const REPLICATIONS_CSV: &str = "replications.csv";
@@ -405,13 +421,42 @@ pub fn variance(xs: &[f64]) -> f64 {
 // ---------------------------------------------------------------------------
 // A table of metrics by replication
 
-/// Metric values by replication, aligned by name.
+/// Metric values by replication, aligned by name: each name once, each
+/// replication's values as one row of numbers (8 bytes a value, and a bit
+/// for each value it lacks), so a replication costs about 8 bytes a metric
+/// however long the names are.
 #[derive(Clone, Debug, Default)]
 pub struct Table {
     /// Metric names, in the order first seen.
-    pub names: Vec<String>,
-    /// `rows[r][m]`: replication r's value of metric m, if it has one.
-    pub rows: Vec<Vec<Option<f64>>>,
+    names: Vec<String>,
+    /// Columns sorted by name, to find a name's column.
+    sorted: Vec<u32>,
+    /// One per replication, in the order pushed.
+    rows: Vec<Row>,
+}
+
+/// One replication's values.
+#[derive(Clone, Debug, Default)]
+struct Row {
+    /// By column; the columns of names first seen after this row was pushed
+    /// are past its end, and it has no value there.
+    values: Box<[f64]>,
+    /// Bit `c` set: no value in column `c` (None: a value in every column
+    /// up to `values.len()`).
+    missing: Option<Box<[u64]>>,
+    /// The columns in the order the run gave them, when that is not the
+    /// table's order (None: ascending columns, the common case).
+    order: Option<Box<[u32]>>,
+}
+
+impl Row {
+    fn get(&self, m: usize) -> Option<f64> {
+        let x = *self.values.get(m)?;
+        match &self.missing {
+            Some(bits) if bits[m / 64] >> (m % 64) & 1 == 1 => None,
+            _ => Some(x),
+        }
+    }
 }
 
 impl Table {
@@ -424,42 +469,131 @@ impl Table {
         t
     }
 
-    /// Adds a replication.
+    /// Adds a replication: its values are copied into a row, so `run` can
+    /// be dropped at once. A name the run gives twice keeps its last value
+    /// (the registry gives each key once).
     pub fn push(&mut self, run: &MetricValues) {
-        let mut row = vec![None; self.names.len()];
-        for (name, x) in run {
-            let i = match self.index(name) {
-                Some(i) => i,
-                None => {
-                    self.names.push(name.clone());
-                    for r in &mut self.rows {
-                        r.push(None);
-                    }
-                    row.push(None);
-                    self.names.len() - 1
-                }
+        let mut values = vec![f64::NAN; self.names.len()];
+        let mut columns: Vec<u32> = Vec::with_capacity(run.len());
+        for (i, (name, x)) in run.iter().enumerate() {
+            // Runs of one scenario list the same names in the same order.
+            let c = if self.names.get(i).is_some_and(|n| n == name) {
+                i
+            } else {
+                self.column_or_add(name)
             };
-            row[i] = Some(*x);
+            if c >= values.len() {
+                values.resize(c + 1, f64::NAN);
+            }
+            values[c] = *x;
+            columns.push(c as u32);
         }
-        self.rows.push(row);
+        let mut missing = vec![u64::MAX; values.len().div_ceil(64)];
+        for &c in &columns {
+            missing[c as usize / 64] &= !(1u64 << (c % 64));
+        }
+        if let Some(last) = missing.last_mut() {
+            if values.len() % 64 != 0 {
+                *last &= (1u64 << (values.len() % 64)) - 1;
+            }
+        }
+        let ascending = columns.windows(2).all(|w| w[0] < w[1]);
+        self.rows.push(Row {
+            values: values.into_boxed_slice(),
+            missing: missing
+                .iter()
+                .any(|&b| b != 0)
+                .then(|| missing.into_boxed_slice()),
+            order: (!ascending).then(|| columns.into_boxed_slice()),
+        });
+    }
+
+    /// The column of `name`, added if it is new.
+    fn column_or_add(&mut self, name: &str) -> usize {
+        let names = &self.names;
+        match self
+            .sorted
+            .binary_search_by(|&c| names[c as usize].as_str().cmp(name))
+        {
+            Ok(at) => self.sorted[at] as usize,
+            Err(at) => {
+                let c = self.names.len();
+                self.names.push(name.to_string());
+                self.sorted.insert(at, c as u32);
+                c
+            }
+        }
+    }
+
+    /// Room for `rows` more replications.
+    pub fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+    }
+
+    /// The metric names, in the order first seen.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The number of replications.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no replications.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The column of a metric.
     pub fn index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
+        self.sorted
+            .binary_search_by(|&c| self.names[c as usize].as_str().cmp(name))
+            .ok()
+            .map(|at| self.sorted[at] as usize)
+    }
+
+    /// Replication `r`'s value of metric `m`, if it has one.
+    pub fn get(&self, r: usize, m: usize) -> Option<f64> {
+        self.rows.get(r)?.get(m)
+    }
+
+    /// Replication `r`'s metrics as the run gave them: `(name, value)` in
+    /// its order.
+    pub fn row(&self, r: usize) -> impl Iterator<Item = (&str, f64)> + '_ {
+        let row = &self.rows[r];
+        let columns: Box<dyn Iterator<Item = usize> + '_> = match &row.order {
+            Some(order) => Box::new(order.iter().map(|&c| c as usize)),
+            None => Box::new((0..row.values.len()).filter(|&c| row.get(c).is_some())),
+        };
+        columns.map(move |c| (self.names[c].as_str(), row.values[c]))
+    }
+
+    /// How many metrics replication `r` has.
+    pub fn row_len(&self, r: usize) -> usize {
+        let row = &self.rows[r];
+        match (&row.order, &row.missing) {
+            (Some(order), _) => order.len(),
+            (None, None) => row.values.len(),
+            (None, Some(bits)) => {
+                row.values.len() - bits.iter().map(|b| b.count_ones() as usize).sum::<usize>()
+            }
+        }
     }
 
     /// The values of metric `m` that replications have.
     pub fn column(&self, m: usize) -> Vec<f64> {
-        self.rows
-            .iter()
-            .filter_map(|r| r.get(m).copied().flatten())
-            .collect()
+        self.rows.iter().filter_map(|r| r.get(m)).collect()
     }
 }
 
 // ---------------------------------------------------------------------------
 // Running jobs in parallel
+
+/// How many finished jobs, per worker thread, may wait for an earlier one
+/// to finish before [`fold_jobs`]' workers stop taking new jobs: what
+/// bounds the results held at once.
+pub const AHEAD_PER_WORKER: usize = 4;
 
 /// Runs jobs `0..jobs` on up to `threads` worker threads (each job on one
 /// thread) and returns their results in job order. On failure, returns the
@@ -477,37 +611,157 @@ where
     E: Send,
     F: Fn(usize) -> Result<T, E> + Sync,
 {
-    let next = AtomicUsize::new(0);
+    let mut out = Vec::with_capacity(jobs);
+    // Every result is kept anyway: workers need not wait for earlier jobs.
+    fold_in_order(jobs, threads, usize::MAX, progress, f, |_, t| out.push(t))?;
+    Ok(out)
+}
+
+/// Runs jobs `0..jobs` like [`run_jobs`], but hands each result to `fold`
+/// in job order as soon as the jobs before it are done, instead of keeping
+/// them all: a result waits only while an earlier job runs, and workers
+/// take no job more than [`AHEAD_PER_WORKER`] per worker past the first
+/// unfinished one, so at most about that many results are held at once.
+/// What `fold` sees does not depend on the number of threads; on failure,
+/// the error is [`run_jobs`]' and `fold` has seen the jobs before it.
+pub fn fold_jobs<T, E, F, G>(
+    jobs: usize,
+    threads: usize,
+    progress: &dyn Progress,
+    f: F,
+    fold: G,
+) -> Result<(), E>
+where
+    T: Send,
+    E: Send,
+    F: Fn(usize) -> Result<T, E> + Sync,
+    G: FnMut(usize, T) + Send,
+{
+    let workers = threads.clamp(1, jobs.max(1));
+    fold_in_order(
+        jobs,
+        threads,
+        workers.saturating_mul(AHEAD_PER_WORKER),
+        progress,
+        f,
+        fold,
+    )
+}
+
+/// What the workers of [`fold_in_order`] share under its lock.
+struct Folding<T, E, G> {
+    /// The next job to fold: every job before it is folded.
+    next: usize,
+    /// Finished jobs waiting for an earlier one, by job.
+    waiting: std::collections::BTreeMap<usize, Result<T, E>>,
+    /// The error of job `next`, which stops the folding.
+    failed: Option<E>,
+    /// A worker panicked: the others stop.
+    abandoned: bool,
+    fold: G,
+}
+
+/// Sets `abandoned` and wakes the waiting workers if its worker panics, so
+/// that none waits for a job that will never finish.
+struct PanicGuard<'a, T, E, G> {
+    state: &'a Mutex<Folding<T, E, G>>,
+    turn: &'a Condvar,
+}
+
+impl<T, E, G> Drop for PanicGuard<'_, T, E, G> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .abandoned = true;
+            self.turn.notify_all();
+        }
+    }
+}
+
+/// The job runner behind [`run_jobs`] and [`fold_jobs`]: no worker takes a
+/// job `ahead` or more past the first one not yet folded.
+fn fold_in_order<T, E, F, G>(
+    jobs: usize,
+    threads: usize,
+    ahead: usize,
+    progress: &dyn Progress,
+    f: F,
+    fold: G,
+) -> Result<(), E>
+where
+    T: Send,
+    E: Send,
+    F: Fn(usize) -> Result<T, E> + Sync,
+    G: FnMut(usize, T) + Send,
+{
+    let ahead = ahead.max(1);
+    let taken = AtomicUsize::new(0);
     let first_failure = AtomicUsize::new(usize::MAX);
-    let slots: Mutex<Vec<Option<Result<T, E>>>> = Mutex::new((0..jobs).map(|_| None).collect());
+    let state = Mutex::new(Folding {
+        next: 0,
+        waiting: std::collections::BTreeMap::new(),
+        failed: None,
+        abandoned: false,
+        fold,
+    });
+    let turn = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
     let workers = threads.clamp(1, jobs.max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let job = next.fetch_add(1, Ordering::Relaxed);
-                if job >= jobs || job > first_failure.load(Ordering::Relaxed) {
-                    break;
+            scope.spawn(|| {
+                let _guard = PanicGuard {
+                    state: &state,
+                    turn: &turn,
+                };
+                loop {
+                    let job = taken.fetch_add(1, Ordering::Relaxed);
+                    let skipped = || job > first_failure.load(Ordering::Relaxed);
+                    if job >= jobs || skipped() {
+                        break;
+                    }
+                    {
+                        // The job before `next + ahead` that holds it up is
+                        // running on another worker (jobs are taken in order).
+                        let mut s = lock();
+                        while job >= s.next.saturating_add(ahead) && !s.abandoned && !skipped() {
+                            s = turn.wait(s).unwrap_or_else(|p| p.into_inner());
+                        }
+                        if s.abandoned || skipped() {
+                            break;
+                        }
+                    }
+                    let result = f(job);
+                    if result.is_err() {
+                        first_failure.fetch_min(job, Ordering::Relaxed);
+                    }
+                    progress.tick();
+                    let mut s = lock();
+                    s.waiting.insert(job, result);
+                    while s.failed.is_none() {
+                        let next = s.next;
+                        match s.waiting.remove(&next) {
+                            Some(Ok(t)) => {
+                                (s.fold)(next, t);
+                                s.next += 1;
+                            }
+                            Some(Err(e)) => s.failed = Some(e),
+                            None => break,
+                        }
+                    }
+                    drop(s);
+                    turn.notify_all();
                 }
-                let result = f(job);
-                if result.is_err() {
-                    first_failure.fetch_min(job, Ordering::Relaxed);
-                }
-                progress.tick();
-                slots.lock().unwrap_or_else(|p| p.into_inner())[job] = Some(result);
             });
         }
     });
-    let slots = slots.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut out = Vec::with_capacity(jobs);
-    for slot in slots {
-        match slot {
-            Some(Ok(t)) => out.push(t),
-            Some(Err(e)) => return Err(e),
-            // Skipped: a job before it failed, and its error comes first.
-            None => continue,
-        }
+    let s = state.into_inner().unwrap_or_else(|p| p.into_inner());
+    match s.failed {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(out)
 }
 
 /// The number of worker threads: `threads`, or every core.
@@ -538,15 +792,226 @@ pub struct ReplicationSpec {
     pub warm_up: Option<WarmUp>,
 }
 
-/// One replication's seed and metrics.
-#[derive(Clone, Debug)]
-pub struct Replication {
-    /// Replication number, from 0.
-    pub index: u32,
-    /// Its seed.
-    pub seed: u64,
-    /// Its metrics.
-    pub metrics: MetricValues,
+/// Runs of one scenario, in replication order: each one's seed, and their
+/// metrics in a [`Table`].
+#[derive(Clone, Debug, Default)]
+pub struct Runs {
+    /// Run `i`'s seed.
+    pub seeds: Vec<u64>,
+    /// Run `i`'s metrics are row `i`.
+    pub table: Table,
+}
+
+impl Runs {
+    /// Room for `runs` runs.
+    pub fn with_capacity(runs: usize) -> Runs {
+        let mut table = Table::default();
+        table.reserve(runs);
+        Runs {
+            seeds: Vec::with_capacity(runs),
+            table,
+        }
+    }
+
+    /// Adds a run; its metrics are copied into the table.
+    pub fn push(&mut self, seed: u64, metrics: &MetricValues) {
+        self.seeds.push(seed);
+        self.table.push(metrics);
+    }
+
+    /// The number of runs.
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+
+/// The most memory a `run --replications` or `compare` request may be
+/// estimated to need ([`MemoryEstimate`]): 4 GiB, as for one run
+/// ([`MAX_RUN_BYTES`]).
+pub const MAX_REPLICATIONS_BYTES: f64 = MAX_RUN_BYTES;
+
+/// A metric's value held for a replication in a [`Table`]: 8 bytes, and a
+/// bit when the replication lacks it.
+pub const BYTES_PER_VALUE: f64 = 8.125;
+
+/// A replication's own bytes in a [`Runs`] besides its values: its seed and
+/// its row (a few pointers), with room for the allocator.
+const BYTES_PER_RUN: f64 = 96.0;
+
+/// A metric in a finished run's list ([`MetricValues`]) while it waits to
+/// be folded into the table: the `(String, f64)` pair and the name's bytes.
+const BYTES_PER_LISTED_METRIC: f64 = 112.0;
+
+/// Metrics a region's run reports per council and for the whole region
+/// (`region.*`, `member.N.*`): the figures of
+/// [`crate::analysis::region`], with room to spare.
+const REGION_METRICS_PER_PART: usize = 32;
+
+/// What a request for many runs is estimated to need in memory: every run's
+/// metrics kept (runs x metrics x [`BYTES_PER_VALUE`]), and while they run,
+/// one run per worker thread ([`Scenario::size_estimate`]) with the finished
+/// runs waiting for an earlier one ([`AHEAD_PER_WORKER`] per worker).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryEstimate {
+    /// Runs kept: replications, times the scenarios and seeds of a comparison.
+    pub runs: u64,
+    /// Metrics a run reports (estimated from the registry and the run's
+    /// financial years).
+    pub metrics: usize,
+    /// Runs at once (worker threads).
+    pub workers: usize,
+    /// One run's estimated size ([`Scenario::size_estimate`]).
+    pub run_bytes: f64,
+    /// The kept metrics.
+    pub kept_bytes: f64,
+    /// The runs in progress and the results waiting to be folded.
+    pub running_bytes: f64,
+    /// The total.
+    pub bytes: f64,
+}
+
+impl MemoryEstimate {
+    /// The estimate for `runs` runs of `metrics` metrics each, `workers` at
+    /// once, each run needing `run_bytes`.
+    pub fn new(runs: u64, metrics: usize, workers: usize, run_bytes: f64) -> MemoryEstimate {
+        let m = metrics as f64;
+        let kept_bytes = runs as f64 * (m * BYTES_PER_VALUE + BYTES_PER_RUN);
+        let waiting = (workers * (AHEAD_PER_WORKER + 1)) as f64 * m * BYTES_PER_LISTED_METRIC;
+        let running_bytes = workers as f64 * run_bytes + waiting;
+        MemoryEstimate {
+            runs,
+            metrics,
+            workers,
+            run_bytes,
+            kept_bytes,
+            running_bytes,
+            bytes: kept_bytes + running_bytes,
+        }
+    }
+
+    /// The most runs that fit in [`MAX_REPLICATIONS_BYTES`] with the same
+    /// metrics and workers.
+    pub fn runs_that_fit(&self) -> u64 {
+        let per_run = self.metrics as f64 * BYTES_PER_VALUE + BYTES_PER_RUN;
+        ((MAX_REPLICATIONS_BYTES - self.running_bytes) / per_run).max(0.0) as u64
+    }
+
+    /// An error when the estimate is over [`MAX_REPLICATIONS_BYTES`]:
+    /// `what` names the request (`--replications 1000000`) and
+    /// `per_replication` is how many runs a replication makes.
+    pub fn check(&self, what: &str, per_replication: u64) -> Result<(), AnalysisError> {
+        if self.bytes <= MAX_REPLICATIONS_BYTES {
+            return Ok(());
+        }
+        let per_replication = per_replication.max(1);
+        let fit = self.runs_that_fit() / per_replication;
+        let threads = format!(
+            "fewer --threads (each of the {} runs at once may need about {})",
+            self.workers,
+            bytes_text(self.run_bytes)
+        );
+        let advice = if fit == 0 {
+            format!("run {threads}")
+        } else if self.running_bytes * 2.0 > MAX_REPLICATIONS_BYTES {
+            format!(
+                "ask for at most {} replications, or run {threads}",
+                thousands(fit)
+            )
+        } else {
+            format!("ask for at most {} replications", thousands(fit))
+        };
+        let runs = if per_replication > 1 {
+            format!(" ({} runs)", thousands(self.runs))
+        } else {
+            String::new()
+        };
+        Err(AnalysisError::Invalid(format!(
+            "{what}: estimated to need about {} of memory, more than the {} allowed ({} replications{runs} x {} metrics x {} bytes kept, and {} for the {} runs at once); {advice}",
+            bytes_text(self.bytes),
+            bytes_text(MAX_REPLICATIONS_BYTES),
+            thousands(self.runs / per_replication),
+            thousands(self.metrics as u64),
+            BYTES_PER_VALUE,
+            bytes_text(self.running_bytes),
+            self.workers,
+        )))
+    }
+}
+
+/// Bytes in words: `512 KiB`, `3.2 GiB`.
+fn bytes_text(b: f64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut x = b.max(0.0);
+    let mut unit = 0;
+    while x >= 1024.0 && unit + 1 < UNITS.len() {
+        x /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{x:.0} bytes")
+    } else {
+        format!("{x:.1} {}", UNITS[unit])
+    }
+}
+
+/// How many metrics a run of `scenario` reports, from the registry's
+/// entries: every key of the summary's, `by_financial_year.{year}.*` for
+/// each financial year the run touches; with a warm-up, the figures after it
+/// and `at_end.*`.
+pub fn metrics_estimate(scenario: &Scenario, warm_up: bool) -> usize {
+    let years = vec!["year"; scenario.years as usize + 1];
+    metric_registry::entries()
+        .iter()
+        .filter(|e| {
+            let after = e.key.starts_with("after_warm_up.");
+            if warm_up {
+                after || e.key.starts_with("at_end.")
+            } else {
+                !after
+            }
+        })
+        .map(|e| e.keys(&years).len())
+        .sum()
+}
+
+/// How many metrics a region's run reports.
+pub fn region_metrics_estimate(members: usize) -> usize {
+    REGION_METRICS_PER_PART * (members + 1)
+}
+
+/// The memory estimate of `spec` on `input` (see [`MemoryEstimate`]).
+pub fn memory_estimate(
+    input: &ScenarioInput,
+    spec: &ReplicationSpec,
+) -> Result<MemoryEstimate, AnalysisError> {
+    let r = u64::from(spec.replications);
+    let workers = worker_threads(spec.threads)?.clamp(1, (r as usize).max(1));
+    Ok(MemoryEstimate::new(
+        r,
+        metrics_estimate(&input.scenario, spec.warm_up.is_some()),
+        workers,
+        input.scenario.size_estimate().bytes,
+    ))
+}
+
+/// Checks a request for replications before any run: at least one, a
+/// thread count of at least one, and an estimated memory
+/// ([`memory_estimate`]) within [`MAX_REPLICATIONS_BYTES`].
+pub fn check(input: &ScenarioInput, spec: &ReplicationSpec) -> Result<(), AnalysisError> {
+    if spec.replications == 0 {
+        return Err(AnalysisError::Invalid(
+            "--replications must be at least 1".to_string(),
+        ));
+    }
+    memory_estimate(input, spec)?.check(&format!("--replications {}", spec.replications), 1)
 }
 
 /// Runs `input` once with `seed` (no log) and returns its metrics.
@@ -658,7 +1123,7 @@ struct ReplicationsJson<'a> {
     replications: u32,
     warm_up: Option<String>,
     statistics: Vec<MetricStats<'a>>,
-    runs: Vec<RunJson<'a>>,
+    runs: RunsJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -668,6 +1133,25 @@ struct MetricStats<'a> {
     stats: Stats,
 }
 
+/// Every replication, serialised from the table as it is written.
+struct RunsJson<'a>(&'a Runs);
+
+impl Serialize for RunsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let runs = self.0;
+        let mut seq = s.serialize_seq(Some(runs.len()))?;
+        for (r, &seed) in runs.seeds.iter().enumerate() {
+            seq.serialize_element(&RunJson {
+                replication: r as u32,
+                seed,
+                metrics: Ordered(&runs.table, r),
+            })?;
+        }
+        seq.end()
+    }
+}
+
 #[derive(Serialize)]
 struct RunJson<'a> {
     replication: u32,
@@ -675,15 +1159,16 @@ struct RunJson<'a> {
     metrics: Ordered<'a>,
 }
 
-/// Metric values as a JSON object, in their order.
-struct Ordered<'a>(&'a MetricValues);
+/// Replication `.1`'s metrics as a JSON object, in the run's order.
+struct Ordered<'a>(&'a Table, usize);
 
 impl Serialize for Ordered<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            m.serialize_entry(k, v)?;
+        let Ordered(table, r) = *self;
+        let mut m = s.serialize_map(Some(table.row_len(r)))?;
+        for (k, v) in table.row(r) {
+            m.serialize_entry(k, &v)?;
         }
         m.end()
     }
@@ -693,14 +1178,12 @@ impl Serialize for Ordered<'_> {
 pub const SEED_DERIVATION: &str =
     "replication i (from 0) uses the (i+1)-th output of SplitMix64 started from the base seed";
 
-/// Replications of one scenario, in replication order, with their table
-/// and statistics.
+/// Replications of one scenario, in replication order, with their
+/// statistics.
 #[derive(Clone, Debug)]
 pub struct Replications {
     /// Each replication's seed and metrics.
-    pub runs: Vec<Replication>,
-    /// Their metrics by replication.
-    pub table: Table,
+    pub runs: Runs,
     /// Per metric, in the table's order.
     pub stats: Vec<(String, Stats)>,
     /// Worker threads used.
@@ -709,41 +1192,81 @@ pub struct Replications {
 
 /// Runs `spec.replications` replications of `input` in parallel (each on
 /// one thread, seeds from [`replication_seed`]), telling `progress` as
-/// each ends. The result does not depend on the number of threads.
+/// each ends. Each run's metrics go into the table as soon as the runs
+/// before it are done, so memory grows by about 8 bytes a metric a
+/// replication; a request estimated beyond [`MAX_REPLICATIONS_BYTES`] is
+/// refused before any run ([`check`]). The result does not depend on the
+/// number of threads.
 pub fn replicate(
     input: &ScenarioInput,
     spec: &ReplicationSpec,
     progress: &dyn Progress,
 ) -> Result<Replications, AnalysisError> {
-    if spec.replications == 0 {
-        return Err(AnalysisError::Invalid(
-            "--replications must be at least 1".to_string(),
-        ));
-    }
+    check(input, spec)?;
     let threads = worker_threads(spec.threads)?;
     let r = spec.replications as usize;
     progress.begin("replications", r);
-    let runs = run_jobs(r, threads, progress, |i| {
-        let seed = replication_seed(spec.seed, i as u64);
-        run_one(input, seed, spec.warm_up.as_ref()).map(|metrics| Replication {
-            index: i as u32,
-            seed,
-            metrics,
-        })
-    })?;
-    let table = Table::new(runs.iter().map(|r| &r.metrics));
-    let stats = table_stats(&table);
+    let mut runs = Runs::with_capacity(r);
+    fold_jobs(
+        r,
+        threads,
+        progress,
+        |i| {
+            let seed = replication_seed(spec.seed, i as u64);
+            run_one(input, seed, spec.warm_up.as_ref()).map(|metrics| (seed, metrics))
+        },
+        |_, (seed, metrics)| runs.push(seed, &metrics),
+    )?;
+    let stats = table_stats(&runs.table);
     Ok(Replications {
         runs,
-        table,
         stats,
         threads: threads.min(r),
     })
 }
 
+/// CSV rows written one at a time into `w` (every cell through
+/// [`csv_cell`](crate::analysis::text::csv_cell), as [`to_csv`] does).
+pub struct CsvOut<W: std::io::Write>(csv::Writer<W>);
+
+impl<W: std::io::Write> CsvOut<W> {
+    /// Rows into `w`.
+    pub fn new(w: W) -> Self {
+        CsvOut(csv::Writer::from_writer(w))
+    }
+
+    /// Writes one row.
+    pub fn row<I, S>(&mut self, cells: I) -> std::io::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        write_csv_record(&mut self.0, cells).map_err(std::io::Error::from)
+    }
+
+    /// Flushes the rows into `w`.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 impl Replications {
     /// The JSON `run --replications --json` prints and `--out` writes.
     pub fn to_json(&self, input: &ScenarioInput, spec: &ReplicationSpec) -> String {
+        let mut out = Vec::new();
+        self.write_json(input, spec, &mut out)
+            .expect("statistics serialise");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// [`Replications::to_json`] written into `w` as it is made (the runs
+    /// are not held as text).
+    pub fn write_json(
+        &self,
+        input: &ScenarioInput,
+        spec: &ReplicationSpec,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         let json = ReplicationsJson {
             familyflow: crate::VERSION,
             scenario: &input.scenario.name,
@@ -760,40 +1283,31 @@ impl Replications {
                     stats: *stats,
                 })
                 .collect(),
-            runs: self
-                .runs
-                .iter()
-                .map(|r| RunJson {
-                    replication: r.index,
-                    seed: r.seed,
-                    metrics: Ordered(&r.metrics),
-                })
-                .collect(),
+            runs: RunsJson(&self.runs),
         };
-        let mut text = serde_json::to_string_pretty(&json).expect("statistics serialise");
-        text.push('\n');
-        text
+        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
     }
 
     /// [`REPLICATIONS_CSV`]: one row per replication per metric.
     pub fn runs_csv(&self) -> Vec<u8> {
-        let mut rows = vec![vec![
-            "replication".to_string(),
-            "seed".to_string(),
-            "metric".to_string(),
-            "value".to_string(),
-        ]];
-        for run in &self.runs {
-            for (m, x) in &run.metrics {
-                rows.push(vec![
-                    run.index.to_string(),
-                    run.seed.to_string(),
-                    m.clone(),
-                    csv_num(*x),
-                ]);
+        let mut out = Vec::new();
+        self.write_runs_csv(&mut out).expect("CSV into memory");
+        out
+    }
+
+    /// [`Replications::runs_csv`] written into `w` row by row.
+    pub fn write_runs_csv(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut csv = CsvOut::new(w);
+        csv.row(["replication", "seed", "metric", "value"])?;
+        let table = &self.runs.table;
+        for (r, seed) in self.runs.seeds.iter().enumerate() {
+            let (r_text, seed_text) = (r.to_string(), seed.to_string());
+            for (m, x) in table.row(r) {
+                csv.row([r_text.as_str(), seed_text.as_str(), m, &csv_num(x)])?;
             }
         }
-        to_csv(rows)
+        csv.finish()
     }
 
     /// [`SUMMARY_STATS_CSV`]: one row per metric.
@@ -918,6 +1432,148 @@ mod tests {
                 run_jobs(50, threads, &p, |j| if j % 7 == 3 { Err(j) } else { Ok(j) });
             assert_eq!(out.unwrap_err(), 3);
         }
+    }
+
+    fn values(names: &[(&str, f64)]) -> MetricValues {
+        names.iter().map(|(n, x)| (n.to_string(), *x)).collect()
+    }
+
+    #[test]
+    fn the_table_gives_back_each_run_as_it_came() {
+        // Runs that lack metrics, bring new ones, list them in another
+        // order, or hold NaN (a value, not a missing one).
+        let runs = vec![
+            values(&[("b", 1.0), ("a", 2.0), ("c", 3.0)]),
+            values(&[("b", 4.0), ("c", 5.0)]),
+            values(&[("c", 6.0), ("d", f64::NAN), ("b", 7.0)]),
+            values(&[]),
+            values(&[("b", 8.0), ("a", 9.0), ("c", 10.0), ("d", 11.0)]),
+        ];
+        let t = Table::new(&runs);
+        assert_eq!(t.names(), ["b", "a", "c", "d"]);
+        assert_eq!(t.len(), 5);
+        for (r, run) in runs.iter().enumerate() {
+            let back: Vec<(String, f64)> = t.row(r).map(|(n, x)| (n.to_string(), x)).collect();
+            assert_eq!(back.len(), run.len(), "row {r}");
+            assert_eq!(t.row_len(r), run.len(), "row {r}");
+            for ((n, x), (m, y)) in back.iter().zip(run) {
+                assert_eq!(n, m, "row {r}");
+                assert_eq!(x.to_bits(), y.to_bits(), "row {r}, {n}");
+            }
+        }
+        assert_eq!(t.index("c"), Some(2));
+        assert_eq!(t.index("e"), None);
+        assert_eq!(t.get(1, 1), None, "run 1 has no `a`");
+        assert_eq!(t.get(0, 3), None, "`d` came later");
+        assert!(t.get(2, 3).unwrap().is_nan());
+        assert_eq!(t.column(1), [2.0, 9.0]);
+        assert_eq!(t.column(2), [3.0, 5.0, 6.0, 10.0]);
+        // Missing bits past the first word of 64.
+        let wide: Vec<MetricValues> = vec![
+            (0..130).map(|i| (format!("m{i:03}"), i as f64)).collect(),
+            (0..130)
+                .filter(|i| i % 3 == 0)
+                .map(|i| (format!("m{i:03}"), -(i as f64)))
+                .collect(),
+        ];
+        let t = Table::new(&wide);
+        for m in 0..130 {
+            assert_eq!(t.get(0, m), Some(m as f64));
+            assert_eq!(t.get(1, m), (m % 3 == 0).then(|| -(m as f64)), "{m}");
+        }
+        assert_eq!(t.row_len(1), 44);
+    }
+
+    #[test]
+    fn folded_jobs_come_in_order_with_few_waiting() {
+        use std::sync::atomic::AtomicUsize;
+        let p = crate::analysis::Unwatched;
+        for threads in [1, 2, 3, 8] {
+            let (started, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let folded = AtomicUsize::new(0);
+            let mut seen = Vec::new();
+            let out: Result<(), usize> = fold_jobs(
+                200,
+                threads,
+                &p,
+                |j| {
+                    let ahead =
+                        started.fetch_add(1, Ordering::SeqCst) + 1 - folded.load(Ordering::SeqCst);
+                    most.fetch_max(ahead, Ordering::SeqCst);
+                    // Uneven jobs, so later ones finish first.
+                    std::thread::sleep(std::time::Duration::from_micros(
+                        ((j * 7919) % 13) as u64 * 50,
+                    ));
+                    Ok(j * 3)
+                },
+                |j, x| {
+                    assert_eq!(x, j * 3);
+                    seen.push(j);
+                    folded.fetch_add(1, Ordering::SeqCst);
+                },
+            );
+            out.unwrap();
+            assert_eq!(seen, (0..200).collect::<Vec<_>>(), "{threads} threads");
+            let bound = threads * AHEAD_PER_WORKER + threads;
+            let most = most.load(Ordering::SeqCst);
+            assert!(most <= bound, "{most} jobs unfolded, {threads} threads");
+            // The first failure wins, and the jobs before it were folded.
+            let mut seen = Vec::new();
+            let out: Result<(), usize> = fold_jobs(
+                60,
+                threads,
+                &p,
+                |j| if j == 17 || j == 40 { Err(j) } else { Ok(j) },
+                |j, _| seen.push(j),
+            );
+            assert_eq!(out.unwrap_err(), 17);
+            assert_eq!(seen, (0..17).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "panicked")]
+    fn a_panicking_job_does_not_leave_workers_waiting() {
+        let p = crate::analysis::Unwatched;
+        let _ = fold_jobs(
+            100,
+            2,
+            &p,
+            |j| -> Result<usize, ()> {
+                if j == 5 {
+                    panic!("job 5 panics");
+                }
+                Ok(j)
+            },
+            |_, _| {},
+        );
+    }
+
+    #[test]
+    fn the_memory_estimate_grows_with_replications_and_threads() {
+        let input = crate::model::input::ScenarioInput::builtin();
+        let spec = |replications, threads| ReplicationSpec {
+            replications,
+            seed: 1,
+            threads: Some(threads),
+            warm_up: None,
+        };
+        let e = memory_estimate(&input, &spec(1000, 2)).unwrap();
+        assert_eq!((e.runs, e.workers), (1000, 2));
+        assert!(e.metrics > 500 && e.metrics < 2000, "{e:?}");
+        let more = memory_estimate(&input, &spec(2000, 2)).unwrap();
+        let kept = |e: &MemoryEstimate| e.kept_bytes;
+        assert!((kept(&more) - 2.0 * kept(&e)).abs() < 1.0);
+        let threads = memory_estimate(&input, &spec(1000, 4)).unwrap();
+        assert!(threads.running_bytes > 1.9 * e.running_bytes);
+        // Workers are never more than the replications.
+        assert_eq!(memory_estimate(&input, &spec(1, 8)).unwrap().workers, 1);
+        assert!(check(&input, &spec(20, 2)).is_ok());
+        assert!(check(&input, &spec(0, 2)).is_err());
+        let err = check(&input, &spec(u32::MAX, 2)).unwrap_err().to_string();
+        assert!(err.contains("4.0 GiB allowed"), "{err}");
+        assert_eq!(bytes_text(512.0), "512 bytes");
+        assert_eq!(bytes_text(3.5 * 1024.0 * 1024.0 * 1024.0), "3.5 GiB");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::analysis::compare::{
-    compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
+    check, compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
     COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
 use crate::analysis::replications::{ci_text, on_terminal, short, warm_up_line, SEED_DERIVATION};
@@ -42,6 +42,8 @@ pub fn compare(
         .iter()
         .map(|p| Subject::load(p))
         .collect::<Result<Vec<_>, _>>()?;
+    // Refused before the folder is made when it would need too much memory.
+    check(&inputs, spec)?;
     // Locked before the runs, so that a second writer is refused at once.
     let mut folder = match &opts.out_dir {
         Some(dir) => {
@@ -67,7 +69,11 @@ pub fn compare(
     if let Some(mut dir) = folder.take() {
         dir.write(COMPARE_JSON, done.to_json(spec).as_bytes())?;
         dir.write(COMPARE_CSV, &done.differences_csv())?;
-        dir.write(COMPARE_REPLICATIONS_CSV, &done.runs_csv())?;
+        // Every run's metrics are written as they are made, not held.
+        let mut f = dir.create(COMPARE_REPLICATIONS_CSV)?;
+        done.write_runs_csv(&mut f)
+            .map_err(|e| CommandError::Failed(format!("cannot write {e}")))?;
+        dir.finish(f)?;
         dir.write(COUNTERFACTUAL_CSV, &done.counterfactual_csv())?;
         let dir = {
             let path = dir.path().to_path_buf();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::replications::{
-    ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, REPLICATIONS_CSV,
+    check, ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, REPLICATIONS_CSV,
     REPLICATIONS_JSON, SEED_DERIVATION, SUMMARY_STATS_CSV,
 };
 use crate::cli::commands::output::{OutDir, Scope};
@@ -41,6 +41,8 @@ pub fn run_replications(
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
     };
+    // Refused before the folder is made when it would need too much memory.
+    check(&input, spec)?;
     // Locked before the runs, so that a second writer is refused at once.
     let mut folder = match &opts.out_dir {
         Some(dir) => Some(OutDir::open(
@@ -59,10 +61,14 @@ pub fn run_replications(
         started.elapsed().as_secs_f64(),
         done.threads
     );
-    let json_text = done.to_json(&input, spec);
     if let Some(mut dir) = folder.take() {
-        dir.write(REPLICATIONS_CSV, &done.runs_csv())?;
-        dir.write(REPLICATIONS_JSON, json_text.as_bytes())?;
+        // The files with every run are written as they are made, not held.
+        let mut f = dir.create(REPLICATIONS_CSV)?;
+        done.write_runs_csv(&mut f).map_err(failed)?;
+        dir.finish(f)?;
+        let mut f = dir.create(REPLICATIONS_JSON)?;
+        done.write_json(&input, spec, &mut f).map_err(failed)?;
+        dir.finish(f)?;
         dir.write(SUMMARY_STATS_CSV, &done.stats_csv())?;
         let dir = {
             let path = dir.path().to_path_buf();
@@ -77,9 +83,17 @@ pub fn run_replications(
             dir.join(SUMMARY_STATS_CSV).display()
         );
     }
-    let text = if opts.json {
-        json_text
-    } else {
+    if opts.json {
+        let mut w = std::io::BufWriter::new(out);
+        return done
+            .write_json(&input, spec, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|source| CommandError::File {
+                path: PathBuf::from("<stdout>"),
+                source,
+            });
+    }
+    let text = {
         let mut o = String::new();
         let _ = writeln!(o, "familyflow {} — {}", crate::VERSION, input.scenario.name);
         let _ = writeln!(
@@ -119,4 +133,9 @@ pub fn run_replications(
         o
     };
     write_stdout(out, text.as_bytes())
+}
+
+/// A file's write error (the error names the file).
+fn failed(e: std::io::Error) -> CommandError {
+    CommandError::Failed(format!("cannot write {e}"))
 }
