@@ -2,7 +2,8 @@
 //! replication's metrics are folded into one table as its run ends, about 8
 //! bytes a metric, not kept as a list of named values (about 100 bytes a
 //! metric, 0.22 MB a replication of a ten-year run); a request estimated
-//! beyond `MAX_REPLICATIONS_BYTES` is refused before any run.
+//! beyond `MAX_REPLICATIONS_BYTES` is refused before any run (unless
+//! `--force`, never given in this test binary).
 //!
 //! Its own test binary because it installs a counting `#[global_allocator]`
 //! (live bytes and their peak). The tests take a lock so that one measures
@@ -178,6 +179,7 @@ fn a_huge_number_of_replications_is_refused_at_once() {
         "100,000,000 replications x ",
         " metrics x 8.125 bytes",
         "ask for at most ",
+        ", or give --force if the machine has the memory",
     ] {
         assert!(err.contains(part), "`{part}` in: {err}");
     }

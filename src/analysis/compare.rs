@@ -840,7 +840,8 @@ pub struct Compared {
 /// Checks a comparison before any run: two inputs or more that can be
 /// compared, at least two replications, options that fit the inputs, and
 /// an estimated memory ([`compare_memory_estimate`]) within
-/// [`MAX_REPLICATIONS_BYTES`](crate::analysis::replications::MAX_REPLICATIONS_BYTES).
+/// [`MAX_REPLICATIONS_BYTES`](crate::analysis::replications::MAX_REPLICATIONS_BYTES)
+/// unless forced (`--force`).
 pub fn check(inputs: &[Subject], spec: &CompareSpec) -> Result<(), AnalysisError> {
     if inputs.len() < 2 {
         return Err(AnalysisError::Invalid(
@@ -915,7 +916,7 @@ pub fn compare_memory_estimate(
 /// the starting caseload. Each run's metrics go into its scenario's table
 /// as soon as the runs before it are done; a request estimated beyond
 /// [`MAX_REPLICATIONS_BYTES`](crate::analysis::replications::MAX_REPLICATIONS_BYTES)
-/// is refused before any run ([`check`]).
+/// is refused before any run ([`check`]) unless forced (`--force`).
 pub fn compare_inputs(
     inputs: &[Subject],
     spec: &CompareSpec,

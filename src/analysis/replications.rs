@@ -45,7 +45,8 @@
 //! any run, a request is estimated ([`MemoryEstimate`]: replications x
 //! metrics x 8 bytes, and a run's [size estimate](Scenario::size_estimate)
 //! per worker thread) and refused beyond [`MAX_REPLICATIONS_BYTES`]
-//! (4 GiB), with the estimate and how many replications would fit.
+//! (4 GiB), with the estimate and how many replications would fit, unless
+//! forced (the command line's `--force`, [`size_forced`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -57,7 +58,7 @@ use crate::analysis::text::write_csv_record;
 use crate::analysis::{metric_registry, run, AnalysisError, Progress};
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
-use crate::model::scenario::{Scenario, MAX_RUN_BYTES};
+use crate::model::scenario::{size_forced, Scenario, MAX_RUN_BYTES};
 
 /// The file of per-replication values `--out DIR` writes (one row per replication per metric).
 pub const REPLICATIONS_CSV: &str = "replications.csv";
@@ -834,8 +835,8 @@ impl Runs {
 // Memory
 
 /// The most memory a `run --replications` or `compare` request may be
-/// estimated to need ([`MemoryEstimate`]): 4 GiB, as for one run
-/// ([`MAX_RUN_BYTES`]).
+/// estimated to need ([`MemoryEstimate`]) unless forced (`--force`): 4 GiB,
+/// as for one run ([`MAX_RUN_BYTES`]).
 pub const MAX_REPLICATIONS_BYTES: f64 = MAX_RUN_BYTES;
 
 /// A metric's value held for a replication in a [`Table`]: 8 bytes, and a
@@ -904,11 +905,22 @@ impl MemoryEstimate {
         ((MAX_REPLICATIONS_BYTES - self.running_bytes) / per_run).max(0.0) as u64
     }
 
-    /// An error when the estimate is over [`MAX_REPLICATIONS_BYTES`]:
-    /// `what` names the request (`--replications 1000000`) and
-    /// `per_replication` is how many runs a replication makes.
+    /// An error when the estimate is over [`MAX_REPLICATIONS_BYTES`] and
+    /// the command line's `--force` was not given ([`size_forced`]): `what`
+    /// names the request (`--replications 1000000`) and `per_replication`
+    /// is how many runs a replication makes.
     pub fn check(&self, what: &str, per_replication: u64) -> Result<(), AnalysisError> {
-        if self.bytes <= MAX_REPLICATIONS_BYTES {
+        self.check_forced(what, per_replication, size_forced())
+    }
+
+    /// [`MemoryEstimate::check`], admitting any estimate when `forced`.
+    pub fn check_forced(
+        &self,
+        what: &str,
+        per_replication: u64,
+        forced: bool,
+    ) -> Result<(), AnalysisError> {
+        if forced || self.bytes <= MAX_REPLICATIONS_BYTES {
             return Ok(());
         }
         let per_replication = per_replication.max(1);
@@ -928,6 +940,7 @@ impl MemoryEstimate {
         } else {
             format!("ask for at most {} replications", thousands(fit))
         };
+        let advice = format!("{advice}, or give --force if the machine has the memory");
         let runs = if per_replication > 1 {
             format!(" ({} runs)", thousands(self.runs))
         } else {
@@ -1195,8 +1208,8 @@ pub struct Replications {
 /// each ends. Each run's metrics go into the table as soon as the runs
 /// before it are done, so memory grows by about 8 bytes a metric a
 /// replication; a request estimated beyond [`MAX_REPLICATIONS_BYTES`] is
-/// refused before any run ([`check`]). The result does not depend on the
-/// number of threads.
+/// refused before any run ([`check`]) unless forced (`--force`). The
+/// result does not depend on the number of threads.
 pub fn replicate(
     input: &ScenarioInput,
     spec: &ReplicationSpec,
@@ -1572,6 +1585,11 @@ mod tests {
         assert!(check(&input, &spec(0, 2)).is_err());
         let err = check(&input, &spec(u32::MAX, 2)).unwrap_err().to_string();
         assert!(err.contains("4.0 GiB allowed"), "{err}");
+        assert!(err.ends_with("or give --force if the machine has the memory"));
+        // --force admits it.
+        let huge = memory_estimate(&input, &spec(u32::MAX, 2)).unwrap();
+        assert!(huge.check_forced("--replications", 1, false).is_err());
+        assert!(huge.check_forced("--replications", 1, true).is_ok());
         assert_eq!(bytes_text(512.0), "512 bytes");
         assert_eq!(bytes_text(3.5 * 1024.0 * 1024.0 * 1024.0), "3.5 GiB");
     }
