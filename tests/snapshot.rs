@@ -213,6 +213,33 @@ fn the_command_line_writes_branches_and_replays_them() {
         snap.as_os_str(),
     ]);
     assert_eq!(replayed, straight);
+    // Without --from, a branch's log is not called damaged: verify and
+    // replay say how to read it, and recover refuses it (it used to keep
+    // 0 events of an intact log and exit 0). (`events` lists a log's
+    // events without folding them, so it prints a branch's as they are.)
+    let recovered = dir.path().join("recovered.ffl");
+    for args in [
+        vec!["verify".as_ref(), tail.as_os_str()],
+        vec!["replay".as_ref(), tail.as_os_str()],
+        vec![
+            "recover".as_ref(),
+            tail.as_os_str(),
+            "--out".as_ref(),
+            recovered.as_os_str(),
+        ],
+    ] {
+        let o = std::process::Command::new(bin)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("replay LOG --from SNAPSHOT"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!recovered.exists(), "recover wrote nothing");
     // A checkpoint outside the run is a clear error.
     let o = std::process::Command::new(bin)
         .args([
