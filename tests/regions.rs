@@ -342,3 +342,62 @@ fn members_that_fit_alone_but_not_together_are_refused() {
     assert!(RegionInput::load_forced(&file).is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Compared regions are paired member by member (`member.N.*` metrics):
+/// members that differ in name or in order are refused before any run,
+/// naming both regions' members.
+#[test]
+fn regions_whose_members_differ_in_name_or_order_are_not_compared() {
+    let dir = std::env::temp_dir().join(format!("ff-region-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let member = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/regions/tees-valley")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let region_of = |file: &str, members: &[&str]| {
+        let list: Vec<String> = members.iter().map(|m| format!("{:?}", member(m))).collect();
+        let path = write(
+            &dir,
+            file,
+            &format!("name = \"{file}\"\nmembers = [{}]\n", list.join(", ")),
+        );
+        Subject::Region(RegionInput::load(&path).unwrap())
+    };
+    let spec = CompareSpec {
+        replications: 2,
+        seed: 1,
+        threads: Some(1),
+        warm_up: None,
+        family: None,
+    };
+    let refused = |a: Subject, b: Subject| {
+        compare_inputs(&[a, b], &spec, &Unwatched)
+            .err()
+            .expect("refused")
+            .to_string()
+    };
+    let e = refused(
+        region_of("ab.toml", &["darlington.toml", "hartlepool.toml"]),
+        region_of("ba.toml", &["hartlepool.toml", "darlington.toml"]),
+    );
+    assert!(
+        e.contains("ba.toml")
+            && e.contains("ab.toml")
+            && e.contains("member 1 is \"Hartlepool\"")
+            && e.contains("\"Darlington\"")
+            && e.contains("same order"),
+        "{e}"
+    );
+    let e = refused(
+        region_of("ad.toml", &["darlington.toml", "hartlepool.toml"]),
+        region_of("am.toml", &["darlington.toml", "middlesbrough.toml"]),
+    );
+    assert!(
+        e.contains("member 2 is \"Middlesbrough\"") && e.contains("\"Hartlepool\""),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

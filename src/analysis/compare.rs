@@ -108,6 +108,19 @@ impl Subject {
                     ));
                 }
                 a.members.iter().zip(&b.members).enumerate().find_map(|(i, (x, y))| {
+                    if x.scenario.name != y.scenario.name {
+                        return Some(format!(
+                            "{}: member {} is {:?} ({}) where {}'s member {} is {:?} ({}): compared regions have the same members, in the same order",
+                            b.source,
+                            i + 1,
+                            y.scenario.name,
+                            y.source,
+                            a.source,
+                            i + 1,
+                            x.scenario.name,
+                            x.source
+                        ));
+                    }
                     x.scenario.differs_in_population(&y.scenario).map(|key| {
                         format!(
                             "{}: member {} ({}) differs from {}'s in `{key}`: compared regions have the same members, in the same order",
