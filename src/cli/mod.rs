@@ -72,6 +72,12 @@ enum Command {
         /// (DIR/snapshot-DATE.ffs, needs --out), to branch scenarios from.
         #[arg(long, value_name = "DATE", value_parser = parse_date, conflicts_with = "replications")]
         checkpoint_at: Option<crate::model::calendar::CivilDate>,
+        /// Change a scenario field for this run (repeatable): a dotted key as in the
+        /// file, entries of [[policy]] counted from 1, and a TOML value, e.g.
+        /// --set family_help.fte=40 --set 'policy[2].family_help.fte=60' --set start=2025-04-01.
+        /// The log holds the changed scenario, so replay and verify read it.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::model::overrides::Override::parse)]
+        set: Vec<crate::model::overrides::Override>,
     },
     /// Continue a snapshot's run under one or more scenarios (common random numbers).
     #[command(after_help = "Examples:
@@ -126,6 +132,9 @@ timeline apply.")]
         /// not with --warm-up).
         #[arg(long, requires = "out", conflicts_with = "warm_up")]
         report: bool,
+        /// Change a field of every scenario compared (repeatable), as `run --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::model::overrides::Override::parse)]
+        set: Vec<crate::model::overrides::Override>,
     },
     /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
     #[command(
@@ -275,6 +284,18 @@ pub fn main() -> ExitCode {
     if cli.force {
         crate::model::scenario::force_size();
     }
+    if let Command::Run { set, scenario, .. } = &cli.command {
+        if !set.is_empty() && scenario.is_none() {
+            let _ = writeln!(
+                io::stderr(),
+                "error: --set changes a scenario file: name one (e.g. scenarios/default.toml)"
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Command::Run { set, .. } | Command::Compare { set, .. } = &cli.command {
+        crate::model::overrides::set_command_line(set.clone());
+    }
     let mut silent = io::sink();
     let note: &mut dyn Write = if quiet { &mut silent } else { &mut err };
     let result = match &cli.command {
@@ -355,6 +376,7 @@ pub fn main() -> ExitCode {
             family,
             warm_up,
             report,
+            ..
         } => commands::compare(
             scenarios,
             &commands::CompareOptions {

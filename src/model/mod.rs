@@ -30,6 +30,7 @@ pub mod input;
 pub mod keys;
 pub mod leaving_care;
 pub mod ledger;
+pub mod overrides;
 pub mod per;
 pub mod placements;
 pub mod policy;

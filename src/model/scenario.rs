@@ -1632,6 +1632,10 @@ impl Scenario {
     }
 
     fn load_with(path: &Path, force: bool) -> Result<(Scenario, String), ScenarioError> {
+        // `--set key=value` on the command line (see `model::overrides`).
+        if let Some(sets) = crate::model::overrides::command_line() {
+            return crate::model::overrides::load(path, sets, !force);
+        }
         let file = path.display().to_string();
         let text = read_text_file(path).map_err(|m| ScenarioError::whole_file(&file, m))?;
         Scenario::load_text(path, text, &mut Vec::new(), !force)
@@ -1643,7 +1647,7 @@ impl Scenario {
     /// header holds everything needed to replay it (at most
     /// [`MAX_SCENARIO_TEXT_BYTES`]). With `size`, also refuses a run
     /// estimated to be too large.
-    fn load_text(
+    pub(crate) fn load_text(
         path: &Path,
         text: String,
         chain: &mut Vec<PathBuf>,
@@ -1755,7 +1759,11 @@ impl Scenario {
     }
 
     /// The same, with the estimate of the run's size when `size`.
-    fn parse_checked(text: &str, file: &str, size: bool) -> Result<Scenario, ScenarioError> {
+    pub(crate) fn parse_checked(
+        text: &str,
+        file: &str,
+        size: bool,
+    ) -> Result<Scenario, ScenarioError> {
         if text.len() > MAX_SCENARIO_TEXT_BYTES {
             return Err(ScenarioError::whole_file(file, text_too_large(text.len())));
         }
