@@ -4,6 +4,7 @@
 //! touches the terminal or parses arguments; errors are values.
 
 pub mod compare;
+pub mod design;
 pub mod export;
 pub mod metric_registry;
 pub mod region;
