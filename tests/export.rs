@@ -678,14 +678,35 @@ fn the_export_command_writes_every_year() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    for f in [
-        "x/ssda903/2024-25/header.csv",
-        "x/ssda903/2024-25/episodes.csv",
-        "x/cin/cin-2024-25.xml",
-        "x/events.csv",
-        "x/events.jsonl",
-    ] {
+    // One folder a collection year, named by the year it ends, holding
+    // both returns.
+    let returns = ["x/2025/header.csv", "x/2025/episodes.csv", "x/2025/cin.xml"];
+    for f in returns.iter().chain(&["x/events.csv", "x/events.jsonl"]) {
         assert!(dir.path().join(f).exists(), "{f}");
+    }
+    // Exporting one format again leaves the other's files alone, and the
+    // files it replaces are the same files.
+    let before: Vec<Vec<u8>> = returns
+        .iter()
+        .map(|f| std::fs::read(dir.path().join(f)).unwrap())
+        .collect();
+    for format in ["cin", "ssda903"] {
+        let o = std::process::Command::new(bin)
+            .arg("export")
+            .arg(out.join("events.ffl"))
+            .args(["--format", format, "--out"])
+            .arg(dir.path().join("x"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for (f, bytes) in returns.iter().zip(&before) {
+            let now = std::fs::read(dir.path().join(f));
+            assert_eq!(
+                now.ok().as_ref(),
+                Some(bytes),
+                "{f} after exporting {format}"
+            );
+        }
     }
     // A damaged log is refused, naming it.
     let bad = dir.path().join("bad.ffl");

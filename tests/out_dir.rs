@@ -319,10 +319,11 @@ fn a_reused_out_folder_keeps_nothing_of_the_previous_run_and_nothing_else_goes()
     // side by side, beside the run they were made from; a year that an
     // earlier export had and this one does not, goes.
     let log = out.join("events.ffl");
-    let stale = out.join("ssda903").join("2019-20");
+    let stale = out.join("2020");
     fs::create_dir_all(&stale).unwrap();
     fs::write(stale.join("header.csv"), "old").unwrap();
-    fs::write(out.join("ssda903").join("notes.txt"), "mine").unwrap();
+    fs::create_dir_all(out.join("2025")).unwrap();
+    fs::write(out.join("2025").join("notes.txt"), "mine").unwrap();
     for format in ["csv", "ssda903", "cin"] {
         let o = familyflow(&[
             Path::new("export"),
@@ -335,19 +336,13 @@ fn a_reused_out_folder_keeps_nothing_of_the_previous_run_and_nothing_else_goes()
         assert_ok(&o, "export");
     }
     let names = listing(&out);
-    for n in [
-        "ssda903/",
-        "cin/",
-        "events.csv",
-        "events.ffl",
-        "summary.json",
-    ] {
+    for n in ["2025/", "events.csv", "events.ffl", "summary.json"] {
         assert!(names.contains(&n.to_string()), "{n}: {names:?}");
     }
     assert!(!stale.exists(), "an earlier export's year was left");
     assert_eq!(
-        listing(&out.join("ssda903")),
-        ["2024-25/", "notes.txt"],
+        listing(&out.join("2025")),
+        ["cin.xml", "episodes.csv", "header.csv", "notes.txt"],
         "an export touched a file of the user's"
     );
     // A run replaces every export.
@@ -355,16 +350,16 @@ fn a_reused_out_folder_keeps_nothing_of_the_previous_run_and_nothing_else_goes()
     assert_eq!(
         listing(&out),
         [
+            "2025/",
             "events.ffl",
             "mine/",
             "monthly.csv",
             "notes.txt",
-            "ssda903/",
             "summary.json",
             "summary.json.bak",
         ]
     );
-    assert_eq!(listing(&out.join("ssda903")), ["notes.txt"]);
+    assert_eq!(listing(&out.join("2025")), ["notes.txt"]);
 }
 
 // ---------------------------------------------------------------- 5. nothing half written

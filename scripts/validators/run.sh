@@ -37,12 +37,12 @@ rm -rf "$work"
 "$bin" --quiet export "$work/run/events.ffl" --format cin --out "$work/returns"
 
 # The validators print pandas' warnings on stderr: keep only their reports.
+# One folder a collection year, named by the year it ends: 2025/ holds
+# 2024-25's header.csv, episodes.csv and cin.xml.
 cd "$work"
-for dir in "$work"/returns/ssda903/*/; do
-    year=$(basename "$dir")
+for dir in "$work"/returns/[0-9][0-9][0-9][0-9]/; do
+    end=$(basename "$dir")
+    year="$((end - 1))-$(printf %02d $((end % 100)))"
     "$venv/bin/python" -W ignore "$here/validate_903.py" "$dir" "$year" 2>/dev/null
-done
-for file in "$work"/returns/cin/cin-*.xml; do
-    year=$(basename "$file" .xml | sed 's/^cin-//')
-    "$venv/bin/python" -W ignore "$here/validate_cin.py" "$file" "$year" 2>/dev/null || true
+    "$venv/bin/python" -W ignore "$here/validate_cin.py" "$dir/cin.xml" "$year" 2>/dev/null || true
 done

@@ -2,7 +2,7 @@
 collection year's files as `familyflow export --format ssda903` writes them
 and prints each failing rule with its count of failing rows.
 
-    python validate_903.py DIR YEAR     # DIR holds header.csv, episodes.csv; YEAR e.g. 2024-25
+    python validate_903.py DIR YEAR     # DIR (2025/) holds header.csv, episodes.csv; YEAR e.g. 2024-25
 
 The rules of the ruleset for that year are used (the latest when the
 package has none for it). Exit status 0 whether or not rules fail.

@@ -2,7 +2,7 @@
 (csc-validator-be-cin) on one file as `familyflow export --format cin`
 writes it and prints each failing rule with its count of failing locations.
 
-    python validate_cin.py FILE YEAR     # FILE cin-2024-25.xml; YEAR e.g. 2024-25
+    python validate_cin.py FILE YEAR     # FILE 2025/cin.xml; YEAR e.g. 2024-25
 
 The rules of the ruleset for that year are used (the latest when the
 package has none for it). Exit status 0 whether or not rules fail; 1 when

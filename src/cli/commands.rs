@@ -698,9 +698,11 @@ pub use crate::cli::validate::{validate, validate_with, ValidateOptions};
 /// What `familyflow export` writes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// SSDA903 CSV tables (header, episodes), one folder per collection year.
+    /// SSDA903 CSV tables: `DIR/2025/header.csv` and `episodes.csv`, one
+    /// folder per collection year named by the year it ends.
     Ssda903,
-    /// Children in need census XML, one file per collection year.
+    /// Children in need census XML: `DIR/2025/cin.xml`, beside SSDA903's
+    /// tables of the same year.
     Cin,
     /// Every event as CSV.
     Csv,
@@ -751,14 +753,18 @@ pub fn export(
         )?,
         ExportFormat::Ssda903 | ExportFormat::Cin => {
             let returns = Returns::from_log(open_log(log)?).map_err(failed)?;
+            // One folder a collection year, named by the year it ends
+            // (`2025/` for 2024-25), as councils keep their returns; each
+            // format replaces only its own files there.
             for (year, first, last) in &returns.years {
+                let folder = last.year();
                 if format == ExportFormat::Ssda903 {
                     let (header, episodes) = returns.ssda903(*first, *last);
-                    write(format!("ssda903/{year}/header.csv"), header)?;
-                    write(format!("ssda903/{year}/episodes.csv"), episodes)?;
+                    write(format!("{folder}/header.csv"), header)?;
+                    write(format!("{folder}/episodes.csv"), episodes)?;
                 } else {
                     write(
-                        format!("cin/cin-{year}.xml"),
+                        format!("{folder}/cin.xml"),
                         returns.cin_xml(year, *first, *last),
                     )?;
                 }

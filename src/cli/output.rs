@@ -13,7 +13,10 @@
 //!   writes that the new set does not replace are removed first: by name and
 //!   pattern (see [`owned_name`]), in the folder itself, in the member and
 //!   branch subfolders (those holding an event log), and in export's
-//!   `ssda903/` and `cin/` trees. Nothing else is ever touched. A command
+//!   collection-year folders (`2025/`: `header.csv` and `episodes.csv` of
+//!   SSDA903, `cin.xml` of the CIN census; see `export_year_file`) and
+//!   the `ssda903/` and `cin/` trees of earlier versions' exports. Nothing
+//!   else is ever touched. A command
 //!   refuses a folder where it would remove or replace one of its own inputs.
 
 use std::collections::BTreeSet;
@@ -334,6 +337,15 @@ impl OutDir {
                 && (self.scope == Scope::Results || self.scope == Scope::Export(export_tree(&name)))
             {
                 self.scan_export_tree(&name, &path)?;
+            } else if is_collection_year(&name)
+                && matches!(
+                    self.scope,
+                    Scope::Results | Scope::Export("ssda903/" | "cin/")
+                )
+            {
+                let scope = self.scope;
+                self.scan_files(&path, |n| export_year_file(n, scope))?;
+                self.owned_dirs.push(path);
             } else if self.scope == Scope::Results && holds_a_log(&path) {
                 self.scan_files(&path, |n| RUN_FILES.contains(&n))?;
                 self.owned_dirs.push(path);
@@ -483,6 +495,24 @@ impl Drop for OutDir {
     }
 }
 
+/// Whether a folder's name is a collection year's as export writes it:
+/// the year the collection ends (`2025` for 2024-25).
+fn is_collection_year(name: &str) -> bool {
+    name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `name` is a file export writes in a collection year's folder in
+/// `scope`: SSDA903's tables (`ssda903/`) or the CIN census (`cin/`).
+fn export_year_file(name: &str, scope: Scope) -> bool {
+    const SSDA903: [&str; 2] = ["header.csv", "episodes.csv"];
+    match scope {
+        Scope::Results => SSDA903.contains(&name) || name == "cin.xml",
+        Scope::Export("ssda903/") => SSDA903.contains(&name),
+        Scope::Export("cin/") => name == "cin.xml",
+        _ => false,
+    }
+}
+
 /// The name [`Scope::Export`] gives an export tree.
 fn export_tree(name: &str) -> &'static str {
     if name == "cin" {
@@ -527,5 +557,11 @@ mod tests {
         assert!(owned_name("events.csv", Scope::Export("events.csv")));
         assert!(!owned_name("events.jsonl", Scope::Export("events.csv")));
         assert!(!owned_name("events.ffl", Scope::Export("events.csv")));
+        assert!(is_collection_year("2025") && !is_collection_year("2024-25"));
+        assert!(export_year_file("cin.xml", Scope::Export("cin/")));
+        assert!(!export_year_file("header.csv", Scope::Export("cin/")));
+        assert!(!export_year_file("cin.xml", Scope::Export("ssda903/")));
+        assert!(export_year_file("episodes.csv", Scope::Results));
+        assert!(!export_year_file("notes.csv", Scope::Results));
     }
 }
