@@ -22,6 +22,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod engine;
+pub mod import;
 pub mod model;
 
 /// This build's version, recorded in every log header and summary.

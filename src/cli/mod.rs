@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod compare;
+pub mod import;
 pub mod progress;
 pub mod replications;
 pub mod validate;
@@ -188,6 +189,29 @@ timeline apply.")]
         format: FormatArg,
         /// Folder to write into.
         #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Estimate a scenario for an authority from its own SSDA903 and CIN census returns.
+    #[command(
+        after_help = "Examples:\n  familyflow import returns --children 60000 --out area.toml\n  familyflow import returns --children 60000 --at 2025-04-01 --out area.toml\n\nDIR is walked (4 folders deep at most) and each file recognised by its content: SSDA903\ntables by their columns (header, episodes, UASC, reviews, missing), the CIN census XML by its\nelements; the collection year comes from the folder or file name (2025, 2024-25, 2024_25) or\nthe data. Bad rows are listed with file, line and column, counted, and left out. Only\naggregates are written: no child's identifier, date of birth or postcode."
+    )]
+    Import {
+        /// The folder holding the returns (any layout, one folder per year or not).
+        dir: PathBuf,
+        /// Children under 18 living in the area.
+        #[arg(long, value_name = "N")]
+        children: u64,
+        /// The starting caseload's date, the run's first day (default: the day after the latest collection year).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        at: Option<crate::model::calendar::CivilDate>,
+        /// Years the written scenario runs.
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+        /// Rounds of calibration (runs of the scenario against the returns; 0: the default's latent rates).
+        #[arg(long, default_value_t = 8)]
+        rounds: u32,
+        /// The scenario file to write.
+        #[arg(long, value_name = "AREA.toml")]
         out: PathBuf,
     },
     /// Copy the intact part of a cut or damaged log to a new log.
@@ -452,6 +476,25 @@ pub fn main() -> ExitCode {
             out.write_all(text.as_bytes())
                 .map_err(|e| commands::CommandError::Failed(format!("cannot write to stdout: {e}")))
         }
+        Command::Import {
+            dir,
+            children,
+            at,
+            years,
+            rounds,
+            out: to,
+        } => import::import(
+            &import::ImportArgs {
+                dir,
+                children: *children,
+                at: *at,
+                years: *years,
+                out: to,
+                rounds: *rounds,
+            },
+            &mut out,
+            &mut *note,
+        ),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let shell = match shell {
