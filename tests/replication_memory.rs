@@ -9,9 +9,6 @@
 //! (live bytes and their peak). The tests take a lock so that one measures
 //! while no other allocates.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use familyflow::analysis::compare::{compare_inputs, CompareSpec, Subject};
@@ -24,67 +21,11 @@ use familyflow::model::input::ScenarioInput;
 use familyflow::model::scenario::DEFAULT_SCENARIO;
 
 mod common;
+use common::counting::{measure, ONE_AT_A_TIME};
 use common::TempDir;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(size: usize) {
-    let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(live, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded to `System` unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        grew(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// One measuring test at a time (the counters are global).
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// What `f` needed: the most bytes live above the start while it ran, and
-/// the bytes still live when it returned (what its result holds).
-struct Measured<T> {
-    out: T,
-    peak: usize,
-    held: usize,
-}
-
-fn measure<T>(f: impl FnOnce() -> T) -> Measured<T> {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let out = f();
-    let after = LIVE.load(Ordering::Relaxed);
-    Measured {
-        out,
-        peak: PEAK.load(Ordering::Relaxed).saturating_sub(before),
-        held: after.saturating_sub(before),
-    }
-}
+static GLOBAL: common::counting::Counting = common::counting::Counting;
 
 /// The built-in scenario made tiny: 2,000 children, one year, no burn-in.
 fn tiny() -> ScenarioInput {

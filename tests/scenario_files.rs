@@ -1,6 +1,7 @@
 //! Reading scenario and region files (issue 14, finding 10): anything that is
 //! not a regular file is refused unread, and nothing larger than a log
-//! header can hold is read; a scenario that loads can be logged.
+//! header can hold is read (1 MiB for a scenario and every file it extends,
+//! together); a scenario that loads can be logged.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -10,7 +11,8 @@ use familyflow::engine::log::{Header, LogWriter, MAX_HEADER_RECORD};
 use familyflow::model::input::ScenarioInput;
 use familyflow::model::region::RegionInput;
 use familyflow::model::scenario::{
-    Scenario, DEFAULT_SCENARIO, MAX_SCENARIO_FILE_BYTES, MAX_SCENARIO_TEXT_BYTES,
+    Scenario, DEFAULT_SCENARIO, MAX_SCENARIO_FILE_BYTES, MAX_SCENARIO_INPUT_BYTES,
+    MAX_SCENARIO_TEXT_BYTES,
 };
 
 mod common;
@@ -119,7 +121,7 @@ fn a_file_larger_than_a_log_header_holds_is_refused() {
     std::fs::write(&path, &text).unwrap();
     let err = Scenario::load(&path).map(|_| ()).unwrap_err().to_string();
     assert!(
-        err.contains("large.toml") && err.contains("larger than 16,777,216 bytes"),
+        err.contains("large.toml") && err.contains("larger than 1,048,576 bytes (1 MiB"),
         "{err}"
     );
     // The same as the base of another file.
@@ -128,7 +130,10 @@ fn a_file_larger_than_a_log_header_holds_is_refused() {
         .map(|_| ())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("larger than"), "{err}");
+    assert!(
+        err.contains("large.toml") && err.contains("1,048,576 bytes"),
+        "{err}"
+    );
     // Text a log header could not hold is refused however it comes.
     let mut text = DEFAULT_SCENARIO.to_string();
     text.push('#');
@@ -142,7 +147,8 @@ fn a_file_larger_than_a_log_header_holds_is_refused() {
 
 #[test]
 fn the_cap_is_the_log_headers_and_what_loads_can_be_logged() {
-    assert_eq!(MAX_SCENARIO_FILE_BYTES, u64::from(MAX_HEADER_RECORD));
+    assert!(MAX_SCENARIO_FILE_BYTES <= u64::from(MAX_HEADER_RECORD));
+    assert!(MAX_SCENARIO_TEXT_BYTES as u64 <= MAX_SCENARIO_INPUT_BYTES);
     // The largest scenario text, from a long path, fits in a header.
     let header = Header {
         engine_version: familyflow::VERSION.to_string(),
@@ -159,16 +165,78 @@ fn the_cap_is_the_log_headers_and_what_loads_can_be_logged() {
     let tmp = TempDir::new("loggable");
     let mut base = DEFAULT_SCENARIO.to_string();
     base.push('#');
-    base.push_str(&"x".repeat(MAX_SCENARIO_TEXT_BYTES - DEFAULT_SCENARIO.len() - 1));
+    // (Room for the extending file: the two are read within the cap
+    // together.)
+    base.push_str(&"x".repeat(MAX_SCENARIO_TEXT_BYTES - DEFAULT_SCENARIO.len() - 64));
     std::fs::write(tmp.file("base.toml"), &base).unwrap();
-    std::fs::write(
-        tmp.file("child.toml"),
-        format!("extends = \"base.toml\"\n#{}\n", "y".repeat(1 << 20)),
-    )
-    .unwrap();
+    std::fs::write(tmp.file("child.toml"), "extends = \"base.toml\"\n").unwrap();
     for file in ["base.toml", "child.toml"] {
         let input = ScenarioInput::load(&tmp.file(file)).unwrap();
         LogWriter::new(std::io::sink(), &input.header(1))
             .expect("a scenario that loads can be logged");
     }
+}
+
+/// The cap is on a scenario and every file it extends together: a chain
+/// of files each under the cap but over it together is refused, naming the
+/// `extends` that went over and the cap, before its base is read.
+#[test]
+fn an_extends_chain_over_the_cap_together_is_refused() {
+    let tmp = TempDir::new("chain");
+    let third = MAX_SCENARIO_INPUT_BYTES as usize / 3;
+    let mut base = DEFAULT_SCENARIO.to_string();
+    base.push('#');
+    base.push_str(&"x".repeat(third));
+    std::fs::write(tmp.file("f0.toml"), &base).unwrap();
+    for i in 1..4 {
+        let text = format!("extends = \"f{}.toml\"\n#{}\n", i - 1, "y".repeat(third));
+        std::fs::write(tmp.file(&format!("f{i}.toml")), text).unwrap();
+    }
+    // Two files are within the cap, three are not.
+    assert!(Scenario::load(&tmp.file("f1.toml")).is_ok());
+    let err = Scenario::load(&tmp.file("f2.toml"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("f1.toml:1:")
+            && err.contains("extends")
+            && err.contains("more than 1,048,576 bytes together (1 MiB"),
+        "{err}"
+    );
+    let err = Scenario::load(&tmp.file("f3.toml"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 MiB"), "{err}");
+    // Every shipped scenario is well within it, with what it extends.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut stack = vec![root];
+    let mut checked = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let mut total = 0;
+                let mut file = Some(path.clone());
+                while let Some(f) = file {
+                    let text = std::fs::read_to_string(&f).unwrap();
+                    total += text.len() as u64;
+                    file = text.lines().find_map(|l| {
+                        l.strip_prefix("extends = \"")
+                            .map(|rest| f.parent().unwrap().join(rest.trim_end_matches('"')))
+                    });
+                }
+                assert!(
+                    total * 10 < MAX_SCENARIO_INPUT_BYTES,
+                    "{}: {total} bytes with what it extends",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "{checked} shipped scenarios");
 }

@@ -40,6 +40,12 @@ use crate::model::scenario::{
 
 /// The most members a region may have.
 pub const MAX_MEMBERS: usize = 64;
+/// The most scenario text a region holds: its file and its members'
+/// effective texts together (8 MiB; the shipped regions hold under
+/// 400 kB). Each member is read as a scenario is, within
+/// [`crate::model::scenario::MAX_SCENARIO_INPUT_BYTES`] with the files it
+/// extends, one after another, so a region's load stays bounded too.
+pub const MAX_REGION_INPUT_BYTES: u64 = 8 << 20;
 
 /// The allowed range of each number in a region file (as
 /// [`crate::model::scenario::RANGES`] for a scenario).
@@ -270,6 +276,7 @@ impl RegionInput {
         }
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut members: Vec<ScenarioInput> = Vec::with_capacity(region.members.len());
+        let mut held = text.len() as u64;
         for (i, m) in region.members.iter().enumerate() {
             let field = format!("members[{i}]");
             let member = if force {
@@ -278,6 +285,17 @@ impl RegionInput {
                 ScenarioInput::load(&dir.join(m))
             }
             .map_err(|e| at("members", format!("{field} = {m:?}: {e}")))?;
+            held += member.text.len() as u64;
+            if held > MAX_REGION_INPUT_BYTES {
+                return Err(at(
+                    "members",
+                    format!(
+                        "{field} = {m:?}: the region and its members so far hold {} bytes of scenario text, more than the {} (8 MiB) a region may hold",
+                        held,
+                        MAX_REGION_INPUT_BYTES
+                    ),
+                ));
+            }
             if let Some(first) = members.first() {
                 let (a, b) = (&first.scenario, &member.scenario);
                 if a.calendar().start() != b.calendar().start()

@@ -10,8 +10,9 @@
 //! [`json_schema`] states; problems are located afterwards by field path,
 //! the text parsed once for all of them.
 //!
-//! Files are read with a cap ([`read_text_file`]: a regular file of at most
-//! what a log header holds), and a scenario whose run is estimated to need
+//! Files are read with a cap ([`read_text_file`]: a regular file; a file
+//! and every file it extends at most [`MAX_SCENARIO_INPUT_BYTES`] together,
+//! which a log header holds), and a scenario whose run is estimated to need
 //! more memory than [`MAX_RUN_BYTES`] is refused when loaded from a file
 //! unless forced ([`Scenario::size_estimate`], [`Scenario::load_forced`]).
 
@@ -58,15 +59,24 @@ pub const MAX_NAME_BYTES: usize = 1_000;
 pub const MAX_DESCRIPTION_BYTES: usize = 10_000;
 /// The most bank holidays a scenario may list.
 pub const MAX_BANK_HOLIDAYS: usize = 5_000;
-/// The largest scenario (or region) file read, in bytes: what a log
-/// header can hold ([`crate::engine::log::MAX_HEADER_RECORD`]); larger
-/// files, and anything that is not a regular file, are refused unread.
-pub const MAX_SCENARIO_FILE_BYTES: u64 = crate::engine::log::MAX_HEADER_RECORD as u64;
+/// The most bytes of scenario text read for one scenario: the file and
+/// every file it `extends`, together (1 MiB; the largest shipped chain,
+/// `scenarios/`, is under 30 kB). Parsing TOML takes up to about 150 times
+/// its text in memory, so a load stays under about 160 MB. Larger files,
+/// and anything that is not a regular file, are refused unread.
+pub const MAX_SCENARIO_INPUT_BYTES: u64 = 1 << 20;
+/// The largest scenario (or region) file read, in bytes: at most
+/// [`MAX_SCENARIO_INPUT_BYTES`], as a file and its bases are together.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = MAX_SCENARIO_INPUT_BYTES;
 /// The largest effective scenario text (for a file that `extends`
-/// another, the merged whole), in bytes: a log header holds it with the
-/// rest of the header (engine version, seed, source path) in the room left.
-pub const MAX_SCENARIO_TEXT_BYTES: usize =
-    crate::engine::log::MAX_HEADER_RECORD as usize - HEADER_ROOM;
+/// another, the merged whole; for a log or snapshot, what its header
+/// holds), in bytes: parsed only when no larger, and always small enough
+/// for a log header, with the rest of the header (engine version, seed,
+/// source path) in the room left.
+pub const MAX_SCENARIO_TEXT_BYTES: usize = MAX_SCENARIO_INPUT_BYTES as usize;
+const _: () = assert!(
+    MAX_SCENARIO_TEXT_BYTES + HEADER_ROOM <= crate::engine::log::MAX_HEADER_RECORD as usize
+);
 /// Room kept in a log header for everything but the scenario text.
 const HEADER_ROOM: usize = 64 * 1024;
 /// The estimated memory a run may need before it is refused (unless
@@ -1653,6 +1663,20 @@ impl Scenario {
         chain: &mut Vec<PathBuf>,
         size: bool,
     ) -> Result<(Scenario, String), ScenarioError> {
+        let mut read = text.len() as u64;
+        Scenario::load_chain(path, text, chain, size, &mut read)
+    }
+
+    /// [`Scenario::load_text`], with `read` the bytes read so far for the
+    /// chain: a base is read only while the chain's files together stay
+    /// within [`MAX_SCENARIO_INPUT_BYTES`].
+    fn load_chain(
+        path: &Path,
+        text: String,
+        chain: &mut Vec<PathBuf>,
+        size: bool,
+        read: &mut u64,
+    ) -> Result<(Scenario, String), ScenarioError> {
         let file = path.display().to_string();
         let problem = |field: &str, message: String| {
             let (line, column) = Locator::new(&text).locate(field);
@@ -1700,13 +1724,18 @@ impl Scenario {
             ));
         }
         let (_, base_text) = {
-            let base_text = read_text_file(&base_path).map_err(|e| {
+            let left = MAX_SCENARIO_INPUT_BYTES.saturating_sub(*read);
+            let base_text = read_text_capped(&base_path, left, |found| {
+                chain_too_large(read.saturating_add(found))
+            })
+            .map_err(|e| {
                 problem(
                     "extends",
                     format!("cannot read the base scenario {}: {e}", base_path.display()),
                 )
             })?;
-            Scenario::load_text(&base_path, base_text, chain, false)?
+            *read += base_text.len() as u64;
+            Scenario::load_chain(&base_path, base_text, chain, false, read)?
         };
         let mut merged: toml::Table =
             toml::from_str(&base_text).expect("an effective scenario is valid TOML");
@@ -2509,6 +2538,22 @@ pub fn range_of(path: &str) -> Option<&'static FieldRange> {
 /// reads no more than that, whatever the file claims). The error says why,
 /// without the file's name (the caller names it).
 pub fn read_text_file(path: &Path) -> Result<String, String> {
+    read_text_capped(path, MAX_SCENARIO_FILE_BYTES, file_too_large)
+}
+
+/// Reads a file as text with a cap: refuses, unread, anything that is not
+/// a regular file (a directory, a FIFO, a device such as `/dev/zero`) or
+/// that is larger than `cap` bytes, and reads no more than `cap` (+1),
+/// whatever the file claims. `too_large` says why a file is refused for
+/// its size (it is given the bytes found, or the first `cap + 1`). The
+/// error does not name the file (the caller names it). The readers of
+/// every input file use it (scenarios, regions, a run's `summary.json`
+/// and `compare.json`).
+pub fn read_text_capped(
+    path: &Path,
+    cap: u64,
+    too_large: impl Fn(u64) -> String,
+) -> Result<String, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if !meta.is_file() {
@@ -2518,19 +2563,19 @@ pub fn read_text_file(path: &Path) -> Result<String, String> {
             "not a regular file (a device, FIFO or socket)"
         };
         return Err(format!(
-            "cannot read the file: it is {what}; a scenario is read from a regular file"
+            "cannot read the file: it is {what}; it is read from a regular file"
         ));
     }
-    if meta.len() > MAX_SCENARIO_FILE_BYTES {
-        return Err(file_too_large(meta.len()));
+    if meta.len() > cap {
+        return Err(too_large(meta.len()));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let mut bytes = Vec::new();
-    file.take(MAX_SCENARIO_FILE_BYTES + 1)
+    file.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > MAX_SCENARIO_FILE_BYTES {
-        return Err(file_too_large(bytes.len() as u64));
+    if bytes.len() as u64 > cap {
+        return Err(too_large(bytes.len() as u64));
     }
     String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -2542,15 +2587,23 @@ pub fn read_text_file(path: &Path) -> Result<String, String> {
 
 fn file_too_large(bytes: u64) -> String {
     format!(
-        "the file is larger than {} bytes (16 MiB, what a run's log can hold): found {} or more",
+        "the file is larger than {} bytes (1 MiB, the most a scenario and the files it extends may hold together): found {} or more",
         grouped(MAX_SCENARIO_FILE_BYTES as f64),
+        grouped(bytes as f64)
+    )
+}
+
+fn chain_too_large(bytes: u64) -> String {
+    format!(
+        "the scenario and the files it extends are more than {} bytes together (1 MiB, the most read for one scenario): found {} or more",
+        grouped(MAX_SCENARIO_INPUT_BYTES as f64),
         grouped(bytes as f64)
     )
 }
 
 fn text_too_large(bytes: usize) -> String {
     format!(
-        "the scenario is {} bytes (merged with any file it extends): at most {} fit in a run's log",
+        "the scenario is {} bytes (merged with any file it extends): at most {} (1 MiB) are read, and fit in a run's log",
         grouped(bytes as f64),
         grouped(MAX_SCENARIO_TEXT_BYTES as f64)
     )
