@@ -401,3 +401,56 @@ fn regions_whose_members_differ_in_name_or_order_are_not_compared() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Region files where one council's scenario is taken (`run
+/// --replications`, `branch`, `run --report`, `compare --report`) are
+/// refused before anything runs, with what a region supports instead.
+#[test]
+fn region_files_are_refused_up_front_where_a_scenario_is_taken() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions");
+    let a = root.join("tees-valley-baseline.toml");
+    let b = root.join("tees-valley-rcc.toml");
+    let out = std::env::temp_dir().join(format!("ff-region-cli-{}", std::process::id()));
+    let out_s = out.display().to_string();
+    let (a_s, b_s) = (a.display().to_string(), b.display().to_string());
+    let cases: [(&str, Vec<&str>); 4] = [
+        (
+            "run --replications",
+            vec!["run", &a_s, "--replications", "2"],
+        ),
+        ("branch", vec!["branch", "nowhere.ffs", &a_s]),
+        ("--report", vec!["run", &a_s, "--out", &out_s, "--report"]),
+        (
+            "--report",
+            vec![
+                "compare",
+                &a_s,
+                &b_s,
+                "--replications",
+                "2",
+                "--out",
+                &out_s,
+                "--report",
+            ],
+        ),
+    ];
+    for (what, args) in cases {
+        let started = std::time::Instant::now();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_familyflow"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert!(
+            err.contains("tees-valley-baseline.toml: a region file")
+                && err.contains(&format!("{what} takes one council's scenario"))
+                && err.contains("familyflow compare REGION_A.toml"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("unknown field"), "{err}");
+        // Up front: no run, no output folder.
+        assert!(started.elapsed().as_secs() < 10, "{args:?} ran first");
+        assert!(!out.exists(), "{args:?} made {out_s}");
+    }
+}

@@ -131,6 +131,35 @@ fn snapshot_file_name(date: CivilDate) -> String {
     format!("snapshot-{date}.ffs")
 }
 
+/// Refuses a region file where one council's scenario is taken (`what`
+/// names the command or option), before anything runs, saying what a
+/// region supports.
+pub fn refuse_region(path: &Path, what: &str) -> Result<(), CommandError> {
+    if RegionInput::is_region_file(path) {
+        return Err(CommandError::Failed(format!(
+            "{}: a region file (it lists `members`), and {what} takes one council's scenario. \
+             For a region: `familyflow run REGION.toml [--out DIR]` runs its members in step \
+             (each member's log and summary in DIR/NN-member/, which `familyflow report \
+             DIR/NN-member` turns into a report), and `familyflow compare REGION_A.toml \
+             REGION_B.toml --replications N [--out DIR]` compares regions with paired \
+             confidence intervals",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// With `report` (`--report`), refuses region files among `scenarios`:
+/// the report is of one council's run ([`refuse_region`]).
+pub fn refuse_region_report(report: bool, scenarios: &[&Path]) -> Result<(), CommandError> {
+    if report {
+        for path in scenarios {
+            refuse_region(path, "--report")?;
+        }
+    }
+    Ok(())
+}
+
 /// The files a command reads, as a list for [`OutDir::open`].
 fn inputs_of(path: Option<&Path>) -> Vec<&Path> {
     path.into_iter().collect()
@@ -407,6 +436,9 @@ pub fn branch(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
+    for path in scenarios {
+        refuse_region(path, "branch")?;
+    }
     let mut inputs: Vec<&Path> = vec![snapshot];
     inputs.extend(scenarios.iter().map(PathBuf::as_path));
     let mut folder = match out_dir {

@@ -364,16 +364,22 @@ pub fn main() -> ExitCode {
             checkpoint_at,
             report,
             ..
-        } => commands::run_with_checkpoint(
-            scenario.as_deref(),
-            *seed,
-            dir.as_deref(),
-            *checkpoint_at,
-            !quiet,
-            *json,
-            &mut out,
-            &mut *note,
+        } => commands::refuse_region_report(
+            *report,
+            &scenario.as_deref().into_iter().collect::<Vec<_>>(),
         )
+        .and_then(|()| {
+            commands::run_with_checkpoint(
+                scenario.as_deref(),
+                *seed,
+                dir.as_deref(),
+                *checkpoint_at,
+                !quiet,
+                *json,
+                &mut out,
+                &mut *note,
+            )
+        })
         .and_then(|()| match (report, dir) {
             (true, Some(dir)) => commands::report(dir, &mut *note),
             _ => Ok(()),
@@ -401,22 +407,28 @@ pub fn main() -> ExitCode {
             warm_up,
             report,
             ..
-        } => commands::compare(
-            scenarios,
-            &commands::CompareOptions {
-                spec: commands::CompareSpec {
-                    replications: *replications,
-                    seed: *seed,
-                    threads: *threads,
-                    warm_up: warm_up.clone(),
-                    family: *family,
-                },
-                progress: !quiet,
-                out_dir: dir.clone(),
-            },
-            &mut out,
-            &mut *note,
+        } => commands::refuse_region_report(
+            *report,
+            &scenarios.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         )
+        .and_then(|()| {
+            commands::compare(
+                scenarios,
+                &commands::CompareOptions {
+                    spec: commands::CompareSpec {
+                        replications: *replications,
+                        seed: *seed,
+                        threads: *threads,
+                        warm_up: warm_up.clone(),
+                        family: *family,
+                    },
+                    progress: !quiet,
+                    out_dir: dir.clone(),
+                },
+                &mut out,
+                &mut *note,
+            )
+        })
         .and_then(|()| match (report, dir) {
             (true, Some(dir)) => {
                 commands::first_replication_report(Some(&scenarios[0]), *seed, dir, &mut *note)

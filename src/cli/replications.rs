@@ -37,6 +37,9 @@ pub fn run_replications(
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let spec = &opts.spec;
+    if let Some(p) = scenario {
+        crate::cli::commands::refuse_region(p, "run --replications")?;
+    }
     let input = match scenario {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
