@@ -11,6 +11,7 @@ pub mod region;
 pub mod replications;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
 pub mod snapshot;
 pub mod summary;
 pub mod text;
