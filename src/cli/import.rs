@@ -127,7 +127,7 @@ pub fn import(
     );
     let _ = writeln!(
         s,
-        "Starting caseload at {}: {} families waiting, {} in family help, {} in an enquiry, {} awaiting a conference, {} on a plan ({} children), {} looked after ({} children)",
+        "Starting caseload at {}: {} families waiting, {} in family help, {} in an enquiry, {} awaiting a conference, {} on a plan ({} children), {} in pre-proceedings, {} looked after ({} children)",
         st.at.map_or_else(String::new, |d| d.to_string()),
         st.waiting_for_help,
         st.in_family_help,
@@ -135,6 +135,7 @@ pub fn import(
         st.awaiting_conference,
         st.on_plan,
         st.children_on_plan,
+        st.pre_proceedings,
         st.looked_after,
         st.children_looked_after
     );

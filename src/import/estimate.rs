@@ -302,6 +302,9 @@ pub struct Stock {
     pub awaiting_conference: u32,
     /// On a child protection plan.
     pub on_plan: u32,
+    /// In pre-proceedings or proceedings at home (a plan ended, the case
+    /// open, no family help since).
+    pub pre_proceedings: u32,
     /// Looked after.
     pub looked_after: u32,
     /// Children on a plan.
@@ -327,7 +330,18 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         |p: &super::ssda903::Period| p.start <= at && p.end.as_ref().is_none_or(|(d, _)| *d > at);
     let mut in_care_ids: BTreeSet<String> = BTreeSet::new();
     let ids_903: BTreeMap<u32, &String> = s.ids().iter().map(|(k, v)| (*v, k)).collect();
-    let mut households: BTreeSet<(CivilDate, String, String, String)> = BTreeSet::new();
+    // The referral date of each child's CIN episode open at the date: it
+    // tells apart two households that came into care on one day.
+    let c = &r.cin;
+    let ids_cin: BTreeMap<u32, &String> = c.ids().iter().map(|(k, v)| (*v, k)).collect();
+    let open_referral: BTreeMap<&String, CivilDate> = c
+        .episodes
+        .iter()
+        .filter(|e| e.referral <= at && e.closure.as_ref().is_none_or(|(d, _)| *d > at))
+        .filter_map(|e| ids_cin.get(&e.child).map(|id| (*id, e.referral)))
+        .collect();
+    type CareKey = (CivilDate, String, String, String, Option<CivilDate>);
+    let mut households: BTreeSet<CareKey> = BTreeSet::new();
     let mut days_in_care = 0.0;
     for p in s.periods.iter().filter(|p| open(p)) {
         // The episode open at the date.
@@ -344,6 +358,9 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             first.legal_status.clone(),
             first.place.clone(),
             first.provider.clone(),
+            ids_903
+                .get(&p.child)
+                .and_then(|id| open_referral.get(*id).copied()),
         ));
         st.children_looked_after += 1;
         days_in_care += p.start.days_until(at) as f64;
@@ -369,8 +386,6 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         st.days_spent.1 = days_in_care / f64::from(st.children_looked_after);
     }
     // Children in need, by household.
-    let c = &r.cin;
-    let ids_cin: BTreeMap<u32, &String> = c.ids().iter().map(|(k, v)| (*v, k)).collect();
     type Key = (
         CivilDate,
         Option<CivilDate>,
@@ -400,6 +415,12 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             .enquiries
             .iter()
             .find(|q| q.start <= at && !q.not_required && q.conference.is_none_or(|c| c > at));
+        let last_plan_end = e
+            .plans
+            .iter()
+            .filter_map(|p| p.1)
+            .filter(|d| *d <= at)
+            .max();
         let stage = if let Some((start, _)) = on_plan {
             plan_days += start.days_until(at) as f64;
             4
@@ -409,8 +430,16 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             } else {
                 3
             }
-        } else if e.assessments.iter().any(|(a, _)| *a <= at) {
+        } else if e
+            .assessments
+            .iter()
+            .any(|(a, _)| *a <= at && last_plan_end.is_none_or(|end| *a >= end))
+        {
             1
+        } else if last_plan_end.is_some() {
+            // A plan ended without stepping down (no family help since):
+            // pre-proceedings, or proceedings with the child at home.
+            5
         } else if e.nfa {
             continue;
         } else {
@@ -436,7 +465,8 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             1 => st.in_family_help += 1,
             2 => st.in_enquiry += 1,
             3 => st.awaiting_conference += 1,
-            _ => st.on_plan += 1,
+            4 => st.on_plan += 1,
+            _ => st.pre_proceedings += 1,
         }
     }
     if st.children_on_plan > 0 {
@@ -1513,7 +1543,11 @@ pub fn write_scenario(
     let _ = writeln!(t, "awaiting_conference = {}", stock.awaiting_conference);
     let _ = writeln!(t, "on_plan = {}", stock.on_plan);
     let _ = writeln!(t, "looked_after = {}", stock.looked_after);
-    let _ = writeln!(t, "pre_proceedings = 0    # not in the returns");
+    let _ = writeln!(
+        t,
+        "pre_proceedings = {}    # a plan ended, the case still open, no family help since (proceedings at home too)",
+        stock.pre_proceedings
+    );
     Ok((t, kept))
 }
 
@@ -1587,12 +1621,178 @@ pub fn estimate(
         "Imported from the authority's returns",
     )?;
     // The text must be a valid scenario.
-    Scenario::parse(&text, "the imported scenario")
+    let imported = Scenario::parse(&text, "the imported scenario")
         .map_err(|e| format!("the scenario written is not valid (a bug): {e}"))?;
+    let mut text = text;
+    if how.rounds > 0 && observed.referrals.n >= THIN {
+        let target = observed.referrals.per_year() / children as f64 * 10_000.0;
+        let factors = warm_start(&imported, target, how)?;
+        text.push_str(&warm_start_policy(&imported, at, &factors));
+        Scenario::parse(&text, "the imported scenario")
+            .map_err(|e| format!("the scenario written is not valid (a bug): {e}"))?;
+    }
     Ok(Estimate {
         text,
         observed,
         stock,
         defaults_kept,
     })
+}
+
+/// Years a run from a starting caseload has fewer referrals than the
+/// returns show: families whose cases closed before the start and who
+/// would be referred again are not in the starting caseload (the
+/// re-referral horizon is 3 years by default).
+pub const WARM_START_YEARS: usize = 3;
+
+/// The same day `k` calendar years later (28 February for 29 February).
+fn years_after(d: CivilDate, k: i32) -> CivilDate {
+    CivilDate::new(d.year() + k, d.month(), d.day())
+        .or_else(|| CivilDate::new(d.year() + k, 2, 28))
+        .unwrap_or(d)
+}
+
+/// The policy changes that make up for referrals missing in the first
+/// years of a run from the starting caseload.
+/// Only those inside the run (a change must fall inside it): a run of
+/// fewer years than the warm start has no change restoring the rate.
+fn warm_start_changes(s: &Scenario, factors: &[f64]) -> Vec<(usize, f64)> {
+    let base = s.area.new_referrals_per_10k_children.get();
+    let mut out: Vec<(usize, f64)> = factors
+        .iter()
+        .enumerate()
+        .map(|(k, f)| (k, round3(base * f)))
+        .collect();
+    out.push((factors.len(), round3(base)));
+    let last = s
+        .start
+        .plus_days(i64::from(s.years) * 365 - 1)
+        .unwrap_or(s.start);
+    out.retain(|(k, _)| years_after(s.start, *k as i32) <= last);
+    out
+}
+
+/// Runs the imported scenario from its starting caseload (no burn-in)
+/// and finds, for each of its first years, the factor on the new-referral
+/// rate that brings its referrals to `target` (per 10,000 children a year).
+fn warm_start(s: &Scenario, target: f64, how: Calibration) -> Result<Vec<f64>, String> {
+    let mut sim = s.clone();
+    let children = s.area.children.max(how.min_children);
+    let f = children as f64 / s.area.children.max(1) as f64;
+    scale_area(&mut sim, children);
+    if let Some(c) = sim.starting_caseload.as_mut() {
+        for n in [
+            &mut c.waiting_for_help,
+            &mut c.in_family_help,
+            &mut c.in_enquiry,
+            &mut c.awaiting_conference,
+            &mut c.on_plan,
+            &mut c.looked_after,
+            &mut c.pre_proceedings,
+        ] {
+            *n = (f64::from(*n) * f).round() as u32;
+        }
+    }
+    sim.years = WARM_START_YEARS as u32;
+    let mut factors = vec![1.0; WARM_START_YEARS];
+    for round in 0..2u64 {
+        let mut trial = sim.clone();
+        trial.policy = warm_start_changes(&sim, &factors)
+            .into_iter()
+            .skip(1)
+            .map(|(k, v)| policy_change(years_after(sim.start, k as i32), v))
+            .collect();
+        trial.area.new_referrals_per_10k_children =
+            NonNegative(sim.area.new_referrals_per_10k_children.get() * factors[0]);
+        let mut per_year = [0.0; WARM_START_YEARS];
+        for k in 0..how.runs.max(1) {
+            let input = ScenarioInput {
+                scenario: trial.clone(),
+                text: toml::to_string(&trial).map_err(|e| e.to_string())?,
+                source: "warm start".into(),
+            };
+            let done = crate::analysis::run::run(
+                &input,
+                11 + u64::from(k) * 7919 + round * 104_729,
+                None::<std::io::Sink>,
+            )
+            .map_err(|e| e.to_string())?;
+            for (m, month) in done.summary.by_month.iter().enumerate() {
+                if let Some(y) = per_year.get_mut(m / 12) {
+                    *y += month.referrals as f64;
+                }
+            }
+        }
+        let runs = f64::from(how.runs.max(1));
+        for (k, got) in per_year.iter().enumerate() {
+            let got = got / runs / children as f64 * 10_000.0;
+            if got > 0.0 {
+                factors[k] = (factors[k] * target / got).clamp(1.0, 4.0);
+            }
+        }
+    }
+    Ok(factors)
+}
+
+fn policy_change(date: CivilDate, rate: f64) -> crate::model::scenario::PolicyChange {
+    let mut area = toml::Table::new();
+    area.insert(
+        "new_referrals_per_10k_children".into(),
+        toml::Value::Float(rate),
+    );
+    let mut changes = toml::Table::new();
+    changes.insert("area".into(), toml::Value::Table(area));
+    crate::model::scenario::PolicyChange {
+        date,
+        note: "warm start".into(),
+        changes,
+    }
+}
+
+/// The `[[policy]]` entries of the warm start, as scenario text.
+fn warm_start_policy(s: &Scenario, at: CivilDate, factors: &[f64]) -> String {
+    let mut t = String::new();
+    let changes = warm_start_changes(s, factors);
+    let restored = changes.len() > factors.len();
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "# Warm start: families whose cases closed before {at} and who would come back are not in the"
+    );
+    let _ = writeln!(
+        t,
+        "# starting caseload, so for its first {WARM_START_YEARS} years (the re-referral horizon) the run would show fewer"
+    );
+    let _ = writeln!(
+        t,
+        "# referrals than the returns do. These changes raise the new-referral rate to make up for them"
+    );
+    let _ = writeln!(
+        t,
+        "# (factors found by runs of this scenario from the starting caseload), then restore it."
+    );
+    if !restored {
+        let _ = writeln!(
+            t,
+            "# The run ends before the rate is restored: a longer run needs a last change, {} on {}.",
+            round3(s.area.new_referrals_per_10k_children.get()),
+            years_after(at, factors.len() as i32)
+        );
+    }
+    for (k, rate) in changes {
+        let _ = writeln!(t, "[[policy]]");
+        let _ = writeln!(t, "date = {}", years_after(at, k as i32));
+        let note = if k < factors.len() {
+            format!(
+                "warm start, year {}: referrals of families closed before the start (x{:.2})",
+                k + 1,
+                factors[k]
+            )
+        } else {
+            "warm start over: the estimated new-referral rate".to_string()
+        };
+        let _ = writeln!(t, "note = {note:?}");
+        let _ = writeln!(t, "area.new_referrals_per_10k_children = {rate}");
+    }
+    t
 }
