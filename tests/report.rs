@@ -62,7 +62,127 @@ fn a_folder_without_a_summary_is_a_clear_error() {
     let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("summary.json"), "{err}");
+    // What the folder lacks and which command writes it, not a bare I/O
+    // error.
+    assert!(
+        err.contains(&dir.path().display().to_string())
+            && err.contains("has no summary.json")
+            && err.contains("familyflow run SCENARIO --out DIR"),
+        "{err}"
+    );
+    assert!(!err.contains("No such file"), "{err}");
+    // A region's folder: report a member's.
+    std::fs::write(dir.file("region-summary.json"), "{}").unwrap();
+    let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a region's folder"), "{err}");
+    // No folder at all: said, and none is made.
+    let nowhere = dir.file("nowhere");
+    let err = familyflow::cli::commands::report(&nowhere, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no such folder"), "{err}");
+    assert!(!nowhere.exists(), "report made the folder");
+}
+
+/// The report's inputs are read with a cap, and only from regular files:
+/// a summary.json larger than the cap, or one that is a device, is refused
+/// with the file's name and the cap, unread; so is compare.json.
+#[test]
+fn the_report_reads_its_inputs_with_a_cap() {
+    use familyflow::cli::commands::MAX_REPORT_INPUT_BYTES;
+    let dir = common::TempDir::new("report-cap");
+    let summary = dir.file("summary.json");
+    // A sparse file: its size costs no disk.
+    let f = std::fs::File::create(&summary).unwrap();
+    f.set_len(MAX_REPORT_INPUT_BYTES + 1).unwrap();
+    drop(f);
+    let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("summary.json") && err.contains("32 MiB"),
+        "{err}"
+    );
+    std::fs::remove_file(&summary).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/dev/zero", &summary).unwrap();
+        let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("summary.json") && err.contains("not a regular file"),
+            "{err}"
+        );
+        std::fs::remove_file(&summary).unwrap();
+        std::fs::copy("tests/golden/run-summary.json", &summary).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.file("compare.json")).unwrap();
+        let err = familyflow::cli::commands::report(dir.path(), &mut Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("compare.json") && err.contains("not a regular file"),
+            "{err}"
+        );
+        // A scenario for compare that is a device: refused, not read for
+        // ever (the check for a region file read it whole).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = familyflow::analysis::compare::Subject::load(Path::new("/dev/zero"));
+            let _ = tx.send(r.map(|_| ()).unwrap_err().to_string());
+        });
+        let err = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("Subject::load(/dev/zero) returns");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}
+
+/// Absurd values in compare.json (a baseline of almost 0, differences of
+/// 1e308) give no `inf` or `NaN` in the report: `n/a`, or a clipped value
+/// with a marker; so do `inf` and `NaN` in summary-stats.csv.
+#[test]
+fn absurd_values_are_never_shown_as_inf_or_nan() {
+    let summary = poisoned_summary(&|s| s.to_string());
+    let metric = |name: &str, mean_a: f64, d: f64, low: f64, high: f64| {
+        serde_json::json!({
+            "metric": name, "mean_a": mean_a,
+            "diff": {"mean": d, "ci95_low": low, "ci95_high": high}
+        })
+    };
+    let compare = serde_json::json!({
+        "comparisons": [{
+            "a": "a.toml",
+            "b_name": "B",
+            "metrics": [
+                metric("referrals.total", 1e-300, -1e10, -1e11, 1.0),
+                metric("referrals.rereferrals", 1.0, 1e308, -1e308, 1e308),
+                metric("family_help.started", 10.0, 5_000.0, 4_000.0, 6_000.0),
+                metric("family_help.queued", 10.0, -1.0, -2.0, 0.0),
+            ],
+            "families": {"identical": 3}
+        }]
+    });
+    let view = familyflow::analysis::report::differences_from_compare(&compare).unwrap();
+    let spreads = familyflow::analysis::report::spreads_from_csv(
+        "metric,n,mean,sd,ci95_low,ci95_high\n\
+         referrals.per_10k_children_per_year,4,inf,0,NaN,-inf\n",
+    );
+    assert_eq!(spreads.len(), 1, "the row is read");
+    let html = familyflow::analysis::report::html(&summary, Some(&view), &spreads);
+    for bad in ["inf", "NaN"] {
+        assert!(!html.contains(bad), "{bad} in the report");
+    }
+    assert!(html.contains("referrals (n/a)"), "no n/a");
+    assert!(html.contains("re-referrals (n/a)"), "no n/a");
+    assert!(
+        html.contains("families starting family help (≥+10000.0%)"),
+        "no clipped marker"
+    );
+    assert!(html.contains("families who had to wait for help (-10.0%)"));
+    assert!(html.contains("n/a (n/a to n/a)"), "spreads");
 }
 
 #[test]

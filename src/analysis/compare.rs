@@ -60,10 +60,10 @@ pub enum Subject {
 }
 
 impl Subject {
-    /// A scenario or region file (a region file lists `members`).
+    /// A scenario or region file (a region file lists `members`); read
+    /// with the scenario files' cap, whichever it is.
     pub fn load(path: &std::path::Path) -> Result<Subject, ScenarioError> {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if RegionInput::is_region(&text) {
+        if RegionInput::is_region_file(path) {
             Ok(Subject::Region(RegionInput::load(path)?))
         } else {
             Ok(Subject::Scenario(Box::new(ScenarioInput::load(path)?)))

@@ -472,25 +472,68 @@ fn dot_and_whisker(title: &str, rows: &[Difference]) -> String {
             pct(r.diff, r.mean_a),
             pct(r.high, r.mean_a),
         );
+        if ![lo, mid, hi].iter().all(|v| v.is_finite()) {
+            // Not a number (absurd values in compare.json): said, not drawn.
+            let _ = write!(
+                o,
+                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{} ({})</text>",
+                label_w - 10.0,
+                cy + 4.0,
+                esc(&r.label),
+                signed_pct(mid)
+            );
+            continue;
+        }
         let _ = write!(
             o,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{} ({mid:+.1}%)</text>\
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{} ({})</text>\
              <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{cy:.1}\" y2=\"{cy:.1}\" stroke=\"#0072B2\" stroke-width=\"2\"/>\
-             <circle cx=\"{:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"#0072B2\"><title>{}: {:+.1}% (95% CI {:+.1}% to {:+.1}%)</title></circle>",
+             <circle cx=\"{:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"#0072B2\"><title>{}: {} (95% CI {} to {})</title></circle>",
             label_w - 10.0,
             cy + 4.0,
             esc(&r.label),
-            x(lo.max(-max)),
-            x(hi.min(max)),
+            signed_pct(mid),
+            x(lo.clamp(-max, max)),
+            x(hi.clamp(-max, max)),
             x(mid.clamp(-max, max)),
             esc(&r.label),
-            mid,
-            lo,
-            hi
+            signed_pct(mid),
+            signed_pct(lo),
+            signed_pct(hi)
         );
     }
     o.push_str("</svg></figure>\n");
     o
+}
+
+/// The largest change the report writes as a number, in % (beyond it:
+/// clipped, with a marker).
+const MAX_SHOWN_PCT: f64 = 10_000.0;
+
+/// A signed percentage with one decimal (`+1.5%`): `n/a` when it is not a
+/// number (a baseline of almost 0, or absurd values read from a file),
+/// and beyond ±[`MAX_SHOWN_PCT`] clipped with a marker (`≥+10000.0%`);
+/// never `inf` or `NaN`.
+fn signed_pct(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".to_string()
+    } else if v > MAX_SHOWN_PCT {
+        format!("≥{MAX_SHOWN_PCT:+.1}%")
+    } else if v < -MAX_SHOWN_PCT {
+        format!("≤{:+.1}%", -MAX_SHOWN_PCT)
+    } else {
+        format!("{v:+.1}%")
+    }
+}
+
+/// A number with one decimal, `n/a` when it is not one (values read from a
+/// file).
+fn one_decimal(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.1}")
+    } else {
+        "n/a".to_string()
+    }
 }
 
 /// Across-replication statistics of a metric: mean and 95% interval, and how many.
@@ -576,7 +619,12 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
         let _ = write!(o, "<tr><td>{}</td><td class=\"num\">{run}</td>", esc(what));
         if reps > 0 {
             let cell = spreads.get(metric_of(what)).map_or("–".to_string(), |sp| {
-                format!("{:.1} ({:.1} to {:.1})", sp.mean, sp.low, sp.high)
+                format!(
+                    "{} ({} to {})",
+                    one_decimal(sp.mean),
+                    one_decimal(sp.low),
+                    one_decimal(sp.high)
+                )
             });
             let _ = write!(o, "<td class=\"num\">{cell}</td>");
         }
@@ -586,10 +634,11 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
         );
     };
     let y = |f: &dyn Fn(&crate::model::projection::PeriodCounts) -> Option<f64>| {
-        last.and_then(f).map_or("–".into(), |v| format!("{v:.1}"))
+        last.and_then(f).map_or("–".into(), one_decimal)
     };
     let y_pct = |f: &dyn Fn(&crate::model::projection::PeriodCounts) -> Option<f64>| {
-        last.and_then(f).map_or("–".into(), |v| format!("{v:.1}%"))
+        last.and_then(f)
+            .map_or("–".into(), |v| format!("{}%", one_decimal(v)))
     };
     row(
         "referrals per 10,000 children a year",

@@ -15,7 +15,7 @@ use crate::model::calendar::CivilDate;
 use crate::model::event::{Event, FamilyId};
 use crate::model::input::ScenarioInput;
 use crate::model::region::RegionInput;
-use crate::model::scenario::ScenarioError;
+use crate::model::scenario::{read_text_capped, ScenarioError};
 use crate::model::RunError;
 
 /// The output folder of a command that takes `--out DIR`: locked, written
@@ -817,6 +817,25 @@ pub const REPORT_FILE: &str = "report.html";
 /// (written by `run --out`), with `DIR/compare.json` (written by `compare
 /// --out`) when it is there.
 pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
+    // What the folder lacks, said before anything is made or locked.
+    let writes = "`familyflow run SCENARIO --out DIR` writes it (so do `run SCENARIO --replications R --out DIR --report` and `compare A B --out DIR --report`)";
+    if !dir.is_dir() {
+        return Err(CommandError::Failed(format!(
+            "{}: no such folder: report reads a run's folder, with the run's {SUMMARY_FILE}; {writes}",
+            dir.display()
+        )));
+    }
+    if !dir.join(SUMMARY_FILE).exists() {
+        let region = if dir.join(REGION_SUMMARY_FILE).exists() {
+            " It is a region's folder: report one member's folder in it (`familyflow report DIR/01-member`)."
+        } else {
+            ""
+        };
+        return Err(CommandError::Failed(format!(
+            "{}: the folder has no {SUMMARY_FILE}, the summary the report is made from; {writes}.{region}",
+            dir.display()
+        )));
+    }
     let mut folder = OutDir::open(dir, Scope::Add, &[])?;
     let path = write_report(&mut folder)?;
     folder.commit()?;
@@ -824,10 +843,29 @@ pub fn report(dir: &Path, note: &mut dyn Write) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// The largest file of a run's folder the report reads (`summary.json`,
+/// `compare.json`, `summary-stats.csv`): 32 MiB (a ten-year run's summary
+/// is under 1 MB, a comparison of two scenarios' under 0.5 MB).
+pub const MAX_REPORT_INPUT_BYTES: u64 = 32 << 20;
+
+/// Reads a file of a run's folder for the report, with the cap of
+/// scenario files' reader ([`read_text_capped`]) at
+/// [`MAX_REPORT_INPUT_BYTES`]; errors name the file.
+fn read_run_file(path: &Path) -> Result<String, CommandError> {
+    read_text_capped(path, MAX_REPORT_INPUT_BYTES, |found| {
+        format!(
+            "larger than {} bytes (32 MiB, the most the report reads of a file; familyflow writes far less): found {} or more",
+            thousands(MAX_REPORT_INPUT_BYTES),
+            thousands(found)
+        )
+    })
+    .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))
+}
+
 /// Stages `report.html` in an open folder, from the files already in it.
 fn write_report(folder: &mut OutDir) -> Result<PathBuf, CommandError> {
     let summary_path = folder.file(SUMMARY_FILE);
-    let text = std::fs::read_to_string(&summary_path).map_err(file_error(&summary_path))?;
+    let text = read_run_file(&summary_path)?;
     let summary: crate::analysis::summary::Summary = serde_json::from_str(&text).map_err(|e| {
         CommandError::Failed(format!(
             "{}: not a summary written by this familyflow: {e}",
@@ -843,7 +881,7 @@ fn report_from(
 ) -> Result<PathBuf, CommandError> {
     let compare_path = folder.file(crate::analysis::compare::COMPARE_JSON);
     let comparison = if compare_path.exists() {
-        let text = std::fs::read_to_string(&compare_path).map_err(file_error(&compare_path))?;
+        let text = read_run_file(&compare_path)?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             CommandError::Failed(format!("{}: not JSON: {e}", compare_path.display()))
         })?;
@@ -853,7 +891,7 @@ fn report_from(
     };
     let stats_path = folder.file(crate::analysis::replications::SUMMARY_STATS_CSV);
     let spreads = if stats_path.exists() {
-        let text = std::fs::read_to_string(&stats_path).map_err(file_error(&stats_path))?;
+        let text = read_run_file(&stats_path)?;
         crate::analysis::report::spreads_from_csv(&text)
     } else {
         Default::default()
