@@ -14,6 +14,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod snapshot;
 pub mod summary;
+pub mod sweep;
 pub mod text;
 pub mod validate;
 

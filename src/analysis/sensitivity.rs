@@ -172,7 +172,8 @@ pub fn morris(
                 .collect();
             MorrisIndex {
                 name: name.clone(),
-                mu,
+                // + 0.0: no "-0" in tables.
+                mu: mu + 0.0,
                 mu_star,
                 sigma: sd(e),
                 mu_star_conf: z * sd(&boot),

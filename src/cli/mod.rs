@@ -6,6 +6,7 @@ pub mod compare;
 pub mod import;
 pub mod progress;
 pub mod replications;
+pub mod sweep;
 pub mod validate;
 
 use std::io::{self, Write};
@@ -136,6 +137,21 @@ timeline apply.")]
         /// Change a field of every scenario compared (repeatable), as `run --set`.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::model::overrides::Override::parse)]
         set: Vec<crate::model::overrides::Override>,
+    },
+    /// Run a scenario at every point of an experiment design (sweeps and sensitivity analysis).
+    #[command(
+        after_help = "Examples:\n  familyflow sweep scenarios/experiments/family-help-morris.toml --out sweep\n  familyflow sweep EXPERIMENT.toml --threads 2 --out sweep && salib analyze morris -p sweep/salib/params.txt -X sweep/salib/samples.txt -Y sweep/salib/outputs.txt -c 0\n\nThe experiment file names the scenario (and a compare scenario), the factors (scenario fields\nby their --set keys, with unif/triang/norm/lognorm distributions or levels), the design\n(full_factorial, one_at_a_time, latin_hypercube, morris, saltelli, or a SALib sample matrix),\nreplications per point, seed, outputs (metric keys) and optionally a target.\nReplication r of every point runs on the same seed; the output is the same for any --threads."
+    )]
+    Sweep {
+        /// Experiment file (TOML).
+        experiment: PathBuf,
+        /// Worker threads (default: every core). Output is the same for any number.
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Folder for sweep-runs.csv, sweep-points.csv, sweep-indices.csv,
+        /// sweep-target.csv and salib/ (params.txt, samples.txt, outputs.txt).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
     #[command(
@@ -435,6 +451,20 @@ pub fn main() -> ExitCode {
             }
             _ => Ok(()),
         }),
+        Command::Sweep {
+            experiment,
+            threads,
+            out: dir,
+        } => sweep::sweep(
+            experiment,
+            &sweep::SweepOptions {
+                threads: *threads,
+                progress: !quiet,
+                out_dir: dir.clone(),
+            },
+            &mut out,
+            &mut *note,
+        ),
         Command::Report { dir } => commands::report(dir, &mut *note),
         Command::Replay {
             log,

@@ -314,6 +314,10 @@ pub fn apply(
             format!("{} --set changes: at most {MAX_OVERRIDES}", overrides.len()),
         ));
     }
+    if overrides.is_empty() {
+        let scenario = Scenario::parse_checked(effective, file, size)?;
+        return Ok((scenario, effective.to_string()));
+    }
     let mut table: toml::Table = toml::from_str(effective)
         .map_err(|e| crate::model::scenario::located(effective, file, &e))?;
     let mut problems = Vec::new();
