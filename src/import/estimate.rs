@@ -386,14 +386,8 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         st.days_spent.1 = days_in_care / f64::from(st.children_looked_after);
     }
     // Children in need, by household.
-    type Key = (
-        CivilDate,
-        Option<CivilDate>,
-        bool,
-        Vec<CivilDate>,
-        Vec<CivilDate>,
-        Vec<CivilDate>,
-    );
+    type Dates = Vec<(CivilDate, Option<CivilDate>)>;
+    type Key = (CivilDate, Option<CivilDate>, bool, Dates, Dates, Dates);
     let mut groups: BTreeMap<Key, (u8, u32)> = BTreeMap::new();
     let mut plan_days = 0.0;
     for e in &c.episodes {
@@ -449,9 +443,12 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             e.referral,
             e.closure.as_ref().map(|(d, _)| *d),
             e.nfa,
-            e.assessments.iter().map(|a| a.0).collect(),
-            e.enquiries.iter().map(|q| q.start).collect(),
-            e.plans.iter().map(|p| p.0).collect(),
+            e.assessments.clone(),
+            e.enquiries
+                .iter()
+                .map(|q| (q.start, q.conference))
+                .collect(),
+            e.plans.clone(),
         );
         let g = groups.entry(key).or_insert((stage, 0));
         g.1 += 1;
