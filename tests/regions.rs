@@ -454,3 +454,44 @@ fn region_files_are_refused_up_front_where_a_scenario_is_taken() {
         assert!(!out.exists(), "{args:?} made {out_s}");
     }
 }
+
+/// `cooperative.ramp_months` states one range, REGION_RANGES', whatever is
+/// wrong with it: too small, too large, negative, not whole, too large
+/// for its type. A region's name is one line of printable text.
+#[test]
+fn ramp_months_errors_state_the_range_of_the_table() {
+    use familyflow::model::region::REGION_RANGES;
+    let r = REGION_RANGES
+        .iter()
+        .find(|r| r.field == "cooperative.ramp_months")
+        .unwrap();
+    let range = format!("{} to {} months", r.min, r.max);
+    assert_eq!(range, "1 to 120 months");
+    let dir = std::env::temp_dir().join(format!("ff-region-ramp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let member = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/regions/tees-valley/darlington.toml")
+        .display()
+        .to_string();
+    let region = |name: &str, ramp: &str| {
+        format!("name = \"{name}\"\nmembers = [{member:?}]\n[cooperative]\nfoster_places_per_10k_children = 1\nramp_months = {ramp}\nagency_foster_places_per_10k_children = 1\nresidential_beds_per_10k_children = 1\nprice_factor = 1\nrunning_cost_pounds_per_year = 0\n")
+    };
+    for ramp in ["0", "121", "-1", "1.5", "99999999999", "\"x\""] {
+        let path = write(&dir, "ramp.toml", &region("x", ramp));
+        let e = RegionInput::load(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("ramp.toml:5:")
+                && e.contains("cooperative.ramp_months")
+                && e.contains(&range)
+                && !e.contains("0 or more"),
+            "{ramp}: {e}"
+        );
+    }
+    let path = write(&dir, "named.toml", &region("Tees\\nValley", "12"));
+    let e = RegionInput::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("named.toml:1:") && e.contains("name: holds a line break"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

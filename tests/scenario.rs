@@ -476,3 +476,61 @@ fn thousands_of_problems_are_located_in_one_pass() {
         "1,600 problems took {took:?}"
     );
 }
+
+/// The first change dated before the run's start is said to be before the
+/// run's start (it used to be "before the change above it", of which there
+/// is none), once.
+#[test]
+fn a_first_policy_before_the_start_is_said_to_be_before_the_start() {
+    let tmp = TempDir::new("policy-start");
+    let dir = tmp.path();
+    std::fs::copy("scenarios/default.toml", dir.join("base.toml")).unwrap();
+    let child = "extends = \"base.toml\"\n\n[[policy]]\ndate = 2000-01-01\nfamily_help.fte = 80\n\n[[policy]]\ndate = 2025-04-01\nfamily_help.fte = 90\n\n[[policy]]\ndate = 2025-01-01\nfamily_help.fte = 70\n";
+    std::fs::write(dir.join("child.toml"), child).unwrap();
+    let err = Scenario::load(&dir.join("child.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("policy #1.date: 2000-01-01 is before the run's start (2024-04-01)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("2000-01-01 is before the change above it"),
+        "{err}"
+    );
+    assert_eq!(err.matches("2000-01-01").count(), 1, "{err}");
+    // A later change out of order is still said to be.
+    assert!(
+        err.contains("policy #3.date: 2025-01-01 is before the change above it (2025-04-01)"),
+        "{err}"
+    );
+}
+
+/// A line break, tab or escape in a scenario's name would break the
+/// terminal's tables: refused, with the file, line and field.
+#[test]
+fn a_name_with_a_control_character_is_refused() {
+    let tmp = TempDir::new("name-control");
+    let text = std::fs::read_to_string("scenarios/default.toml").unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("name = "))
+        .expect("a name")
+        + 1;
+    for (escape, what) in [
+        ("\\n", "a line break (U+000A)"),
+        ("\\t", "a tab (U+0009)"),
+        ("\\u001b[2J", "an escape (terminal control) (U+001B)"),
+        ("\\u0007", "a control character (U+0007)"),
+    ] {
+        let bad = text.replacen("name = \"", &format!("name = \"A{escape}"), 1);
+        let path = tmp.file("named.toml");
+        std::fs::write(&path, bad).unwrap();
+        let err = Scenario::load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("named.toml:{line}:"))
+                && err.contains(&format!("name: holds {what} at byte 1")),
+            "{err}"
+        );
+    }
+}

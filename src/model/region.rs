@@ -133,7 +133,8 @@ pub struct CooperativeTerms {
     /// Foster carers' places recruited by the region, per 10,000 of the
     /// region's children, once fully recruited.
     pub foster_places_per_10k_children: NonNegative,
-    /// Months to recruit them (places grow evenly over this time).
+    /// Months to recruit them (places grow evenly over this time): 1 to
+    /// 120 ([`REGION_RANGES`]).
     pub ramp_months: u32,
     /// Independent fostering agency places commissioned together, per
     /// 10,000 of the region's children.
@@ -256,6 +257,9 @@ impl RegionInput {
                     region.members.len()
                 ),
             ));
+        }
+        if let Some(why) = crate::model::scenario::not_one_line(&region.name) {
+            return Err(at("name", why));
         }
         let mut problems = Vec::new();
         check_ranges(

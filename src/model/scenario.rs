@@ -1928,6 +1928,9 @@ impl Scenario {
         if self.name.trim().is_empty() {
             bad("name", "must not be empty".into());
         }
+        if let Some(why) = not_one_line(&self.name) {
+            bad("name", why);
+        }
         for (field, text, most) in [
             ("name", &self.name, MAX_NAME_BYTES),
             ("description", &self.description, MAX_DESCRIPTION_BYTES),
@@ -2144,23 +2147,34 @@ impl Scenario {
         let mut previous = self.start;
         for (i, change) in self.policy.iter().enumerate() {
             let at = format!("policy.{i}");
-            if change.date < previous {
+            let run = format!(
+                "{} to {}",
+                self.start,
+                end.map_or(String::new(), |e| e.to_string())
+            );
+            if change.date < self.start {
+                // Before the start, whatever comes above it: said so, once.
+                problems.push((
+                    format!("{at}.date"),
+                    format!(
+                        "{} is before the run's start ({}): outside the run ({run}); a change must fall inside it",
+                        change.date, self.start
+                    ),
+                ));
+            } else if end.is_some_and(|e| change.date >= e) {
+                problems.push((
+                    format!("{at}.date"),
+                    format!(
+                        "{} is after the run's end: outside the run ({run}); a change must fall inside it",
+                        change.date
+                    ),
+                ));
+            } else if change.date < previous {
                 problems.push((
                     format!("{at}.date"),
                     format!(
                         "{} is before the change above it ({previous}): list changes in date order",
                         change.date
-                    ),
-                ));
-            }
-            if change.date < self.start || end.is_some_and(|e| change.date >= e) {
-                problems.push((
-                    format!("{at}.date"),
-                    format!(
-                        "{} is outside the run ({} to {}): a change must fall inside it",
-                        change.date,
-                        self.start,
-                        end.map_or(String::new(), |e| e.to_string())
                     ),
                 ));
             }
@@ -2601,6 +2615,23 @@ fn chain_too_large(bytes: u64) -> String {
     )
 }
 
+/// Why `text` is not one line of printable text (it holds a line break,
+/// tab, escape or other control character), if it is not: names, printed
+/// in the terminal's tables and reports, must not break their layout.
+pub fn not_one_line(text: &str) -> Option<String> {
+    let (at, c) = text.char_indices().find(|(_, c)| c.is_control())?;
+    let what = match c {
+        '\n' | '\r' => "a line break",
+        '\t' => "a tab",
+        '\u{1b}' => "an escape (terminal control)",
+        _ => "a control character",
+    };
+    Some(format!(
+        "holds {what} (U+{:04X}) at byte {at}: expected one line of printable text",
+        u32::from(c)
+    ))
+}
+
 fn text_too_large(bytes: usize) -> String {
     format!(
         "the scenario is {} bytes (merged with any file it extends): at most {} (1 MiB) are read, and fit in a run's log",
@@ -2795,7 +2826,14 @@ fn plain_message(message: &str, field: Option<&str>) -> String {
             other => other.to_string(),
         }
     };
-    let range = field.and_then(range_of);
+    // A scenario's field, else a region file's (whose reader shares this).
+    let range = field.and_then(|f| {
+        range_of(f).or_else(|| {
+            crate::model::region::REGION_RANGES
+                .iter()
+                .find(|r| r.field == f)
+        })
+    });
     let whole = |signed: bool| match range {
         Some(r) => format!("a whole number from {}", r.describe()),
         None if signed => "a whole number".to_string(),
