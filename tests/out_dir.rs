@@ -498,3 +498,64 @@ fn a_full_disk_leaves_no_truncated_output_and_names_the_file() {
     assert_eq!(listing(&returns), Vec::<String>::new());
     File::open(&log).unwrap();
 }
+
+/// `--out /`, the home folder or a system folder is refused before
+/// anything is written, with what the folder is; a folder of the user's own
+/// (even one holding other files) is still taken.
+#[test]
+fn the_root_the_home_folder_and_system_folders_are_not_output_folders() {
+    let tmp = TempDir::new("not-output");
+    let lock = Path::new("/").join(".familyflow.lock");
+    let had_lock = lock.exists();
+    for (out, what) in [
+        ("/", "the filesystem's root"),
+        ("/usr", "a system folder"),
+        ("/etc/..", "the filesystem's root"),
+    ] {
+        // branch refuses the folder before it reads the (missing) snapshot.
+        let o = familyflow(&[
+            "branch",
+            "nowhere.ffs",
+            "tests/data/tiny.toml",
+            "--out",
+            out,
+        ]);
+        assert!(!o.status.success(), "{out}: {}", describe(&o));
+        assert!(
+            stderr(&o).contains(&format!("{out}: this is {what}, not a folder for results")),
+            "{out}: {}",
+            describe(&o)
+        );
+    }
+    assert_eq!(lock.exists(), had_lock, "a lock file was left in /");
+    // The home folder, as HOME names it.
+    let home = tmp.file("home");
+    fs::create_dir_all(&home).unwrap();
+    fs::write(home.join("letter.txt"), "mine").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_familyflow"))
+        .args(["run", "tests/data/tiny.toml", "--out"])
+        .arg(&home)
+        .env("HOME", &home)
+        .current_dir(manifest_dir())
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", describe(&o));
+    assert!(
+        stderr(&o).contains("this is your home folder"),
+        "{}",
+        describe(&o)
+    );
+    assert!(!home.join("events.ffl").exists());
+    assert!(!home.join(".familyflow.lock").exists());
+    // The same folder when it is not the home folder: taken, and the
+    // user's file is left alone.
+    let o = familyflow(&[
+        "run".as_ref(),
+        "tests/data/tiny.toml".as_ref(),
+        "--out".as_ref(),
+        home.as_os_str(),
+    ]);
+    assert_ok(&o, "run --out a folder of one's own");
+    assert!(home.join("events.ffl").exists());
+    assert_eq!(fs::read_to_string(home.join("letter.txt")).unwrap(), "mine");
+}

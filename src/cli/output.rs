@@ -254,6 +254,12 @@ impl OutDir {
     /// that this command's `scope` replaces. Refuses when one of them is
     /// one of `inputs` (files the command reads).
     pub fn open(dir: &Path, scope: Scope, inputs: &[&Path]) -> Result<OutDir, CommandError> {
+        if let Some(what) = not_an_output_folder(dir) {
+            return Err(CommandError::Failed(format!(
+                "{}: this is {what}, not a folder for results; give a folder of their own (for example --out results/my-run: it is made if it does not exist)",
+                dir.display()
+            )));
+        }
         if let Ok(m) = fs::metadata(dir) {
             if !m.is_dir() {
                 return Err(CommandError::Failed(format!(
@@ -493,6 +499,38 @@ impl Drop for OutDir {
             }
         }
     }
+}
+
+/// What an existing folder is, when it is obviously not one for results:
+/// the filesystem's root, the home folder (`HOME`, or `USERPROFILE`), or a
+/// system folder at the root (`/etc`, `/usr`, …). Checked on the resolved
+/// path, so `..`, `.` and links reach the same answer. A folder that does
+/// not exist yet is made for the results, and never refused here.
+fn not_an_output_folder(dir: &Path) -> Option<&'static str> {
+    const SYSTEM: [&str; 13] = [
+        "bin", "boot", "dev", "etc", "lib", "lib64", "opt", "proc", "run", "sbin", "sys", "usr",
+        "var",
+    ];
+    let real = dir.canonicalize().ok()?;
+    let Some(parent) = real.parent() else {
+        return Some("the filesystem's root");
+    };
+    let home = ["HOME", "USERPROFILE"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .filter(|h| !h.is_empty())
+        .filter_map(|h| PathBuf::from(h).canonicalize().ok());
+    for h in home {
+        if h == real {
+            return Some("your home folder");
+        }
+    }
+    let top = parent.parent().is_none();
+    let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if top && SYSTEM.contains(&name) {
+        return Some("a system folder");
+    }
+    None
 }
 
 /// Whether a folder's name is a collection year's as export writes it:
