@@ -270,3 +270,15 @@ fn bad_experiments_are_refused_with_the_place_and_the_reason() {
         assert!(err.contains(expect), "expected {expect:?} in {err}");
     }
 }
+
+#[test]
+fn the_shipped_example_experiment_loads() {
+    let exp = familyflow::analysis::sweep::Experiment::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/experiments/ffc-morris.sweep"
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exp.sample.rows.len(), 20);
+    assert_eq!(exp.scenarios(), 2);
+    assert!(exp.target.is_some());
+}

@@ -140,7 +140,7 @@ timeline apply.")]
     },
     /// Run a scenario at every point of an experiment design (sweeps and sensitivity analysis).
     #[command(
-        after_help = "Examples:\n  familyflow sweep scenarios/experiments/family-help-morris.toml --out sweep\n  familyflow sweep EXPERIMENT.toml --threads 2 --out sweep && salib analyze morris -p sweep/salib/params.txt -X sweep/salib/samples.txt -Y sweep/salib/outputs.txt -c 0\n\nThe experiment file names the scenario (and a compare scenario), the factors (scenario fields\nby their --set keys, with unif/triang/norm/lognorm distributions or levels), the design\n(full_factorial, one_at_a_time, latin_hypercube, morris, saltelli, or a SALib sample matrix),\nreplications per point, seed, outputs (metric keys) and optionally a target.\nReplication r of every point runs on the same seed; the output is the same for any --threads."
+        after_help = "Examples:\n  familyflow sweep scenarios/experiments/ffc-morris.sweep --out sweep\n  familyflow sweep EXPERIMENT.toml --threads 2 --out sweep && salib analyze morris -p sweep/salib/params.txt -X sweep/salib/samples.txt -Y sweep/salib/outputs.txt -c 0\n\nThe experiment file names the scenario (and a compare scenario), the factors (scenario fields\nby their --set keys, with unif/triang/norm/lognorm distributions or levels), the design\n(full_factorial, one_at_a_time, latin_hypercube, morris, saltelli, or a SALib sample matrix),\nreplications per point, seed, outputs (metric keys) and optionally a target.\nReplication r of every point runs on the same seed; the output is the same for any --threads."
     )]
     Sweep {
         /// Experiment file (TOML).

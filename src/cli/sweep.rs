@@ -92,13 +92,14 @@ pub fn sweep(
     }
     // Spread of the analysed output over points (mean of replications).
     let means = results.point_means(&exp);
-    text.push_str(
-        "\noutput                                             min over points   max over points\n",
-    );
+    text.push_str(&format!(
+        "\n{:<58} {:>16} {:>17}\n",
+        "output", "min over points", "max over points"
+    ));
     for (m, key) in exp.outputs.iter().enumerate() {
         let lo = means.iter().map(|r| r[m]).fold(f64::INFINITY, f64::min);
         let hi = means.iter().map(|r| r[m]).fold(f64::NEG_INFINITY, f64::max);
-        text.push_str(&format!("{key:<50} {:>16} {:>17}\n", short(lo), short(hi)));
+        text.push_str(&format!("{key:<58} {:>16} {:>17}\n", short(lo), short(hi)));
     }
     if let (Some(t), Some((k, n, p, lo, hi))) = (&exp.target, results.target(&exp)) {
         text.push_str(&format!(
@@ -113,7 +114,7 @@ pub fn sweep(
         text.push_str(&format!("\nMorris, {key}: factor, mu*, mu, sigma\n"));
         for i in ix {
             text.push_str(&format!(
-                "  {:<48} {:>10} {:>10} {:>10}\n",
+                "  {:<56} {:>10} {:>10} {:>10}\n",
                 i.name,
                 short(i.mu_star),
                 short(i.mu),
@@ -125,7 +126,7 @@ pub fn sweep(
         text.push_str(&format!("\nSobol, {key}: factor, S1 ± conf, ST ± conf\n"));
         for i in s.indices {
             text.push_str(&format!(
-                "  {:<48} {:>7.3} ± {:<6.3} {:>7.3} ± {:<6.3}\n",
+                "  {:<56} {:>7.3} ± {:<6.3} {:>7.3} ± {:<6.3}\n",
                 i.name, i.s1, i.s1_conf, i.st, i.st_conf
             ));
         }
