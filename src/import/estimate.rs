@@ -456,15 +456,40 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             st.children_on_plan += 1;
         }
     }
-    for (stage, _) in groups.values() {
-        match stage {
-            0 => st.waiting_for_help += 1,
-            1 => st.in_family_help += 1,
-            2 => st.in_enquiry += 1,
-            3 => st.awaiting_conference += 1,
-            4 => st.on_plan += 1,
-            _ => st.pre_proceedings += 1,
+    // A group with a completed step (an assessment authorised, a
+    // conference held, a plan ended) is one household: two families seldom
+    // share all those days. A group with none (a referral and what started
+    // with it, still going on) may be several families referred on one
+    // day: it counts as its children over the mean household of the
+    // others (rounded, at least one).
+    let distinct = |k: &Key| {
+        k.3.iter().any(|a| a.1.is_some())
+            || k.4.iter().any(|q| q.1.is_some())
+            || k.5.iter().any(|p| p.1.is_some())
+    };
+    let (mut kids, mut homes) = (0.0, 0.0);
+    for (k, (_, n)) in &groups {
+        if distinct(k) {
+            kids += f64::from(*n);
+            homes += 1.0;
         }
+    }
+    let mean = if homes >= THIN { kids / homes } else { 1.0 };
+    for (k, (stage, n)) in &groups {
+        let households = if distinct(k) {
+            1
+        } else {
+            ((f64::from(*n) / mean).round() as u32).max(1)
+        };
+        let slot = match stage {
+            0 => &mut st.waiting_for_help,
+            1 => &mut st.in_family_help,
+            2 => &mut st.in_enquiry,
+            3 => &mut st.awaiting_conference,
+            4 => &mut st.on_plan,
+            _ => &mut st.pre_proceedings,
+        };
+        *slot += households;
     }
     if st.children_on_plan > 0 {
         st.days_spent.0 = plan_days / f64::from(st.children_on_plan);
@@ -692,8 +717,8 @@ impl Default for Calibration {
     fn default() -> Self {
         Calibration {
             rounds: 8,
-            runs: 2,
-            years: 3,
+            runs: 1,
+            years: 10,
             min_children: 50_000,
         }
     }
@@ -866,8 +891,9 @@ pub fn calibrate(
         c.new_referrals = c.new_referrals.clamp(0.01, 10_000.0);
         history.push(c);
     }
-    // The mean of the last rounds (in the parameters' own scales).
-    let tail = &history[history.len().saturating_sub(3)..];
+    // The mean of the last half of the rounds (in the parameters' own
+    // scales): each round's runs are noisy, the mean less so.
+    let tail = &history[history.len() / 2..];
     if tail.is_empty() {
         return Ok((c, last));
     }
