@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::summary::{thousands, Summary};
 use crate::model::event::{Placement, Pool};
-use crate::model::projection::StaffAtEnd;
+use crate::model::projection::{saturating_sum, StaffAtEnd};
 
 /// Colours, in series order (colour-blind safe, Okabe-Ito).
 const COLOURS: [&str; 8] = [
@@ -682,15 +682,20 @@ fn headline(s: &Summary, spreads: &std::collections::BTreeMap<String, Spread>) -
     row(
         "looked after at the end / 31 March, per 10,000",
         format!("{:.1}", s.care.looked_after_per_10k_children),
-        y(&|p| p.looked_after_at_end.map(|c| per10k(c.iter().sum()))),
+        y(&|p| {
+            p.looked_after_at_end
+                .map(|c| per10k(saturating_sum(c.iter().copied())))
+        }),
         "67.3",
     );
     row(
         "looked after with kin",
         format!("{:.1}%", s.care.kinship_share_pct),
         y_pct(&|p| {
-            p.looked_after_at_end
-                .map(|c| 100.0 * c[Placement::Kinship] as f64 / c.iter().sum::<u64>().max(1) as f64)
+            p.looked_after_at_end.map(|c| {
+                100.0 * c[Placement::Kinship] as f64
+                    / saturating_sum(c.iter().copied()).max(1) as f64
+            })
         }),
         "about 16%",
     );

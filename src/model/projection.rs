@@ -323,8 +323,14 @@ impl PeriodCounts {
 
     /// Children who came into care, all placements.
     pub fn care_entries_total(&self) -> u64 {
-        self.care_entries.iter().sum()
+        saturating_sum(self.care_entries.iter().copied())
     }
+}
+
+/// The sum of `counts`, saturating: counts read back from a summary file
+/// may be anything, and a report of them must not overflow.
+pub fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
+    counts.fold(0, u64::saturating_add)
 }
 
 fn placeholder_month() -> CivilDate {
@@ -961,7 +967,7 @@ impl Metrics {
 
     /// Sum over the run of one count.
     pub fn total(&self, f: impl Fn(&PeriodCounts) -> u64) -> u64 {
-        self.months.iter().map(f).sum()
+        saturating_sum(self.months.iter().map(f))
     }
 
     /// Decisions of one kind over the whole run.
