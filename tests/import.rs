@@ -214,6 +214,19 @@ fn messy_files_read_as_the_clean_ones_and_bad_rows_are_located_and_counted() {
     let end = at + xml[at..].find('<').unwrap();
     let broken = format!("{}2025-02-30{}", &xml[..at], &xml[end..]);
     write(&t.0.join("2026/cin.xml"), &broken);
+    // A UASC table (the export writes none): one child of 2025's header.
+    let child = read(&data().join("2025/header.csv"))
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    write(
+        &t.0.join("2026/uasc.csv"),
+        &format!("CHILD,SEX,DOB,DUC\n{child},1,01/01/2010,01/01/2028\n"),
+    );
     // Not returns: notes in a CSV, another XML, a workbook.
     write(&t.0.join("notes.csv"), "Name,Comment\nA,b\n");
     write(&t.0.join("2026/other.xml"), "<Report><Row/></Report>\n");
@@ -243,6 +256,11 @@ fn messy_files_read_as_the_clean_ones_and_bad_rows_are_located_and_counted() {
         "{shown:#?}"
     );
     assert!(has("returns.xlsx: an Excel workbook"), "{shown:#?}");
+    assert!(r
+        .found
+        .iter()
+        .any(|f| f.kind == Kind::Uasc && f.year.0 == 2026));
+    assert!(observe(&r).unaccompanied.is_some());
     // The bad rows are left out, nothing else.
     let messy = figures(&r);
     assert!(

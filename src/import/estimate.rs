@@ -90,6 +90,8 @@ pub struct Observed {
     pub looked_after: (f64, f64),
     /// Placement moves and years in each placement type (kin, in-house, agency, residential).
     pub moves: [(f64, f64); 4],
+    /// Entries of children in a UASC table (None: no UASC table read).
+    pub unaccompanied: Option<Count>,
 }
 
 /// Placement group of an SSDA903 placement and provider (None: another
@@ -208,10 +210,18 @@ pub fn observe(r: &Returns) -> Observed {
     for c in &mut o.entries {
         c.years = my;
     }
+    if !s.uasc.is_empty() {
+        o.unaccompanied = Some(Count { n: 0.0, years: my });
+    }
     for p in &s.periods {
         let first = &s.episodes[p.episodes.start];
         let dob = s.dob.get(&p.child).copied();
         if in_years(p.start, &sy) {
+            if let Some(u) = o.unaccompanied.as_mut() {
+                if s.uasc.contains_key(&p.child) {
+                    u.n += 1.0;
+                }
+            }
             o.entries[route_of(&first.legal_status)].n += 1.0;
             let teen = dob.is_some_and(|d| age_at(d, p.start) >= 13);
             if let Some(g) = placement_group(&first.place, &first.provider) {
@@ -746,6 +756,11 @@ pub fn scale_area(s: &mut Scenario, children: u64) {
 
 /// Sets the rates the returns show directly on `s`.
 pub fn set_direct(o: &Observed, s: &mut Scenario) {
+    if let Some(u) = o.unaccompanied.filter(|u| u.years > 0.0) {
+        s.care.unaccompanied_per_10k_children_per_year = NonNegative(round3(
+            u.per_year() / s.area.children.max(1) as f64 * 10_000.0,
+        ));
+    }
     if o.conferences.n >= THIN {
         s.child_protection.plan_probability =
             Probability((o.plans.n / o.conferences.n).clamp(0.0, 1.0));
@@ -1466,6 +1481,40 @@ pub fn write_scenario(
             comment,
         )?;
     }
+    let comment = match o.unaccompanied {
+        Some(u) => format!(
+            "estimated: {:.0} entries of children in the UASC table in {}{}",
+            u.n,
+            span(sy),
+            if u.n >= THIN {
+                let (lo, hi) = count_factor(u.n);
+                format!(" (95% interval x{lo:.2} to x{hi:.2})")
+            } else {
+                " (few: a wide interval)".to_string()
+            }
+        ),
+        None => {
+            kept.push("care.unaccompanied_per_10k_children_per_year".into());
+            "default kept: no SSDA903 UASC table in the returns".to_string()
+        }
+    };
+    set(
+        &mut t,
+        "care",
+        "unaccompanied_per_10k_children_per_year",
+        round3(s.care.unaccompanied_per_10k_children_per_year.get()).to_string(),
+        comment,
+    )?;
+    let a = o.entry_ages;
+    let _ = writeln!(
+        t,
+        "# (Entries to care in the returns by age at entry: under 1 {:.0}, 1-4 {:.0}, 5-9 {:.0}, 10-15 {:.0}, 16-17 {:.0};",
+        a[0], a[1], a[2], a[3], a[4]
+    );
+    let _ = writeln!(
+        t,
+        "# the model's ages follow families.age_of_youngest and infant_risk_weight, not estimated here.)"
+    );
     if let Some(p) = &s.placements {
         let m = &p.moves_per_year;
         let moves: f64 = o.moves.iter().map(|m| m.0).sum();
