@@ -194,7 +194,7 @@ fn saltelli_and_morris_sweeps_write_indices_in_salib_layout() {
     assert_eq!(read(&out, "salib/outputs.txt").lines().count(), 10);
     assert_eq!(read(&out, "salib/samples.txt").lines().count(), 10);
     assert!(read(&out, "salib/params.txt").contains(
-        "area.new_referrals_per_10k_children,300,500,area.new_referrals_per_10k_children,unif"
+        "area.new_referrals_per_10k_children 300 500 area.new_referrals_per_10k_children unif\n"
     ));
 
     let dir = TempDir::new("sweep-morris");

@@ -681,16 +681,16 @@ pub fn read_param_file(text: &str, file: &str) -> Result<Vec<Factor>, String> {
     Ok(factors)
 }
 
-/// Writes SALib's parameter file (comma separated, which SALib detects;
-/// each factor in its own group, named after it, and its distribution). A
-/// triangular factor whose lower bound is not 0 cannot be written in
-/// SALib's two numbers: it is written as `unif` over its range, after a
-/// comment saying so (SALib's `sobol` and `morris` analyses read only the
-/// names and groups, so their results do not change).
+/// Writes SALib's parameter file: `name lower upper group dist`, one
+/// factor a line, separated by spaces, no comments (SALib sniffs the
+/// separator from the file's start, and a comment line defeats it); each
+/// factor in its own group named after it (SALib then reports factor by
+/// factor). A triangular factor whose lower bound is not 0 cannot be
+/// written in SALib's two numbers (upper, peak): it is written as `unif`
+/// over its range (SALib's `sobol` and `morris` analyses read only the names
+/// and groups, so their results do not change).
 pub fn write_param_file(factors: &[Factor]) -> String {
-    let mut out = String::from(
-        "# name,lower,upper,group,dist (SALib parameter file, written by familyflow)\n",
-    );
+    let mut out = String::new();
     for f in factors {
         let group = f.group.clone().unwrap_or_else(|| f.name.clone());
         let (b1, b2, dist) = match f.distribution {
@@ -700,17 +700,11 @@ pub fn write_param_file(factors: &[Factor]) -> String {
                 upper,
                 peak,
             } => (upper, peak, "triang"),
-            Distribution::Triangular { lower, upper, peak } => {
-                out.push_str(&format!(
-                    "# {}: triangular from {lower} to {upper} peaking at {peak} of the width (written as unif)\n",
-                    f.name
-                ));
-                (lower, upper, "unif")
-            }
+            Distribution::Triangular { lower, upper, .. } => (lower, upper, "unif"),
             Distribution::Normal { mean, sd } => (mean, sd, "norm"),
             Distribution::LogNormal { ln_mean, ln_sd } => (ln_mean, ln_sd, "lognorm"),
         };
-        out.push_str(&format!("{},{b1},{b2},{group},{dist}\n", f.name));
+        out.push_str(&format!("{} {b1} {b2} {group} {dist}\n", f.name));
     }
     out
 }

@@ -8,7 +8,8 @@
 //! * Sobol indices ([`sobol`]) from Saltelli's scheme: first order
 //!   S1 = mean(f(B) (f(AB_i) − f(A))) / V (Saltelli et al. 2010), total
 //!   ST = mean((f(A) − f(AB_i))²) / 2V (Jansen 1999), V the variance of
-//!   f(A) and f(B) together; second order from BA_i when present; bootstrap
+//!   f(A) and f(B) together, the outputs first standardised over every row
+//!   (as SALib does); second order from BA_i when present; bootstrap
 //!   confidence half-widths z × sd of the estimates over resampled rows, as
 //!   SALib's `sobol.analyze`.
 //!
@@ -264,6 +265,15 @@ pub fn sobol(names: &[String], y: &[f64], second: bool, seed: u64) -> Result<Sob
     if n < 2 {
         return Err("Sobol indices need at least 2 blocks".into());
     }
+    // Standardised over every row first, as SALib does (S1's estimator is
+    // not invariant to a shift of the output).
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let spread = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
+    let y: Vec<f64> = if spread > 0.0 {
+        y.iter().map(|v| (v - mean) / spread).collect()
+    } else {
+        vec![0.0; y.len()]
+    };
     let col = |offset: usize| -> Vec<f64> { (0..n).map(|j| y[j * step + offset]).collect() };
     let a = col(0);
     let b = col(step - 1);
