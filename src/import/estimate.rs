@@ -1070,7 +1070,14 @@ pub fn write_scenario(
         "# the rest are the built-in default scenario's (England's rates and assumptions)."
     );
     let _ = writeln!(header, "#");
-    t = format!("{header}{t}");
+    // The default's own opening comment describes the default area: left out.
+    let body: String = t
+        .lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let _ = writeln!(header);
+    t = format!("{header}{body}");
     set(
         &mut t,
         "",
