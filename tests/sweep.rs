@@ -220,6 +220,11 @@ fn bad_experiments_are_refused_with_the_place_and_the_reason() {
     for (design, extra, expect) in [
         ("kind = \"lhs\"", "", "kind \"lhs\""),
         (
+            "kind = \"latin_hypercube\"\npoints = 2000000",
+            "",
+            "2000000 points: at most 1000000",
+        ),
+        (
             "kind = \"latin_hypercube\"",
             "",
             "latin_hypercube needs points",

@@ -37,6 +37,8 @@ use rand_chacha::ChaCha8Rng;
 pub const MAX_POINTS: usize = 1_000_000;
 /// The most factors one design may have.
 pub const MAX_FACTORS: usize = 200;
+/// The most values (points x factors) one design may hold: 160 MB.
+pub const MAX_CELLS: usize = 20_000_000;
 /// The most levels a factor may have.
 pub const MAX_LEVELS: usize = 10_000;
 
@@ -483,6 +485,11 @@ fn check(factors: &[Factor], design: &Design) -> Result<usize, String> {
         _ => {}
     }
     match design.rows(factors) {
+        Some(rows) if rows.saturating_mul(factors.len()) > MAX_CELLS => Err(format!(
+            "{} has {rows} points of {} factors: at most {MAX_CELLS} values",
+            design.name(),
+            factors.len()
+        )),
         Some(rows) if rows <= MAX_POINTS => Ok(rows),
         Some(rows) => Err(format!(
             "{} has {rows} points: at most {MAX_POINTS}",

@@ -22,18 +22,20 @@ use serde::Deserialize;
 
 use crate::analysis::design::{self, Design, Distribution, Factor, Sample};
 use crate::analysis::replications::{
-    csv_num, fold_jobs, replication_seed, run_one, to_csv, worker_threads, Stats,
+    csv_num, fold_jobs, replication_seed, run_one, to_csv, worker_threads, CsvOut, Stats,
 };
 use crate::analysis::sensitivity::{self, MorrisIndex, Sobol};
 use crate::analysis::{AnalysisError, Progress};
 use crate::model::input::ScenarioInput;
 use crate::model::overrides::{self, Override};
-use crate::model::scenario::{read_text_file, size_forced};
+use crate::model::scenario::{read_text_capped, read_text_file, size_forced};
 
 /// The most runs (points x replications x scenarios) one sweep may ask for.
 pub const MAX_RUNS: usize = 10_000_000;
 /// The most outputs one sweep may name.
 pub const MAX_OUTPUTS: usize = 1_000;
+/// The most numbers a sweep holds (runs x outputs): 400 MB of results.
+pub const MAX_VALUES: usize = 50_000_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -330,7 +332,13 @@ impl Experiment {
                 .as_ref()
                 .ok_or_else(|| bad("design: matrix needs matrix = \"FILE\"".into()))?;
             let p = dir.join(m);
-            let text = read_text_file(&p).map_err(|e| bad(format!("{}: {e}", p.display())))?;
+            let text = read_text_capped(&p, design::MAX_FILE_BYTES as u64, |n| {
+                format!(
+                    "the sample matrix is larger than {} bytes: found {n} or more",
+                    design::MAX_FILE_BYTES
+                )
+            })
+            .map_err(|e| bad(format!("{}: {e}", p.display())))?;
             let rows = design::read_matrix(&text, &p.display().to_string(), factors.len())
                 .map_err(AnalysisError::Invalid)?;
             inputs.push(p);
@@ -379,6 +387,18 @@ impl Experiment {
                     spec.replications
                 )))
             }
+        }
+        // Results are held until the end (about 8 bytes a value, and a row
+        // header per run): refused here, before anything runs, when too many.
+        let values = runs.and_then(|r| r.checked_mul(spec.outputs.len() + 3));
+        if values.is_none_or(|v| v > MAX_VALUES) {
+            return Err(bad(format!(
+                "{} points x {} replications x {scenarios} scenarios x {} outputs: \
+                 at most {MAX_VALUES} values are held (fewer outputs or points)",
+                sample.rows.len(),
+                spec.replications,
+                spec.outputs.len()
+            )));
         }
         let target = match spec.target {
             None => None,
@@ -607,16 +627,22 @@ impl SweepResults {
             .collect()
     }
 
-    /// The tidy CSV: one row per point x replication x output.
-    pub fn runs_csv(&self, exp: &Experiment) -> Csv {
+    /// The tidy CSV, one row per point x replication x output, written
+    /// row by row into `w`.
+    pub fn write_runs_csv(
+        &self,
+        exp: &Experiment,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         let reps = exp.replications as usize;
+        let mut out = CsvOut::new(w);
         let mut head = vec!["point", "replication", "seed", "metric"];
         if self.compare.is_some() {
             head.extend(["baseline", "value", "difference"]);
         } else {
             head.push("value");
         }
-        let mut rows = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
+        out.row(head)?;
         for (j, b) in self.base.iter().enumerate() {
             let (p, r) = (j / reps, j % reps);
             let seed = replication_seed(exp.seed, r as u64);
@@ -633,10 +659,10 @@ impl SweepResults {
                     }
                     None => row.push(csv_num(b[m])),
                 }
-                rows.push(row);
+                out.row(row)?;
             }
         }
-        to_csv(rows)
+        out.finish()
     }
 
     /// Whether run `job` meets the target (None without a target or when

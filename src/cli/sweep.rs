@@ -134,7 +134,11 @@ pub fn sweep(
     write_stdout(out, text.as_bytes())?;
 
     if let Some(mut dir) = folder.take() {
-        dir.write(RUNS_CSV, &results.runs_csv(&exp))?;
+        let mut f = dir.create(RUNS_CSV)?;
+        results
+            .write_runs_csv(&exp, &mut f)
+            .map_err(|e| CommandError::Failed(format!("cannot write {RUNS_CSV}: {e}")))?;
+        dir.finish(f)?;
         dir.write(POINTS_CSV, &results.points_csv(&exp))?;
         let mut written = vec![RUNS_CSV, POINTS_CSV];
         if let Some(csv) = results.indices_csv(&exp)? {
