@@ -112,7 +112,8 @@ fn the_same_returns_are_found_in_any_layout() {
     assert!(want[0] > 100.0 && want[6] > 5.0, "{want:?}");
     // Today's export layout, a council's flat folder with the year in the
     // file names, and a folder per year named 2024_25.
-    let layouts: [(&str, fn(&str, &str) -> String); 3] = [
+    type Layout = fn(&str, &str) -> String;
+    let layouts: [(&str, Layout); 3] = [
         ("export", |y, f| match f {
             "cin.xml" => format!("cin/cin-{y}.xml"),
             _ => format!("ssda903/{y}/{f}"),
@@ -463,29 +464,28 @@ fn round_trip_starting_stock_and_rates() {
     // counts as its children over the mean household. So these are near
     // the run's, not equal to them.
     let near = |a: u32, b: u64| (f64::from(a) / b as f64 - 1.0).abs() <= 0.15;
-    assert!(near(st.in_family_help, at_end.in_help));
+    // Waiting or in help: told apart by whether an assessment of the
+    // family's own started (the export's assessments are being reworked
+    // for the validators' rules), so checked together.
+    assert!(near(
+        st.in_family_help + st.waiting_for_help,
+        at_end.in_help + at_end.waiting_for_help + at_end.awaiting_triage
+    ));
     assert!(near(
         st.in_enquiry + st.awaiting_conference,
         at_end.in_enquiry + at_end.awaiting_conference
     ));
-    assert!(near(
-        st.waiting_for_help,
-        at_end.waiting_for_help + at_end.awaiting_triage
-    ));
     let c = imported.scenario.starting_caseload.as_ref().unwrap();
     assert_eq!(
-        (
-            c.on_plan,
-            c.looked_after,
-            c.in_family_help,
-            c.pre_proceedings
-        ),
-        (
-            st.on_plan,
-            st.looked_after,
-            st.in_family_help,
-            st.pre_proceedings
-        )
+        (c.on_plan, c.looked_after, c.pre_proceedings),
+        (st.on_plan, st.looked_after, st.pre_proceedings)
+    );
+    // Families in help past the team's room start on its waiting list.
+    let room = imported.scenario.family_help.capacity();
+    assert_eq!(c.in_family_help, st.in_family_help.min(room));
+    assert_eq!(
+        c.waiting_for_help + c.in_family_help,
+        st.waiting_for_help + st.in_family_help
     );
 
     // The rates: the imported scenario as written (from its starting

@@ -1616,8 +1616,27 @@ pub fn write_scenario(
         t,
         "# already spent are drawn by the model, not taken from these breakdowns."
     );
-    let _ = writeln!(t, "waiting_for_help = {}", stock.waiting_for_help);
-    let _ = writeln!(t, "in_family_help = {}", stock.in_family_help);
+    // The family help team holds at most fte x caseload_cap families: any
+    // more counted in help start on its waiting list.
+    let room = s.family_help.capacity();
+    let over = stock.in_family_help.saturating_sub(room);
+    if over > 0 {
+        let _ = writeln!(
+            t,
+            "# {} families were in family help in the returns, more than this team holds ({room} = fte x caseload_cap):",
+            stock.in_family_help
+        );
+        let _ = writeln!(
+            t,
+            "# {over} start on the waiting list. Set [family_help] fte to the authority's own to keep them in help."
+        );
+    }
+    let _ = writeln!(
+        t,
+        "waiting_for_help = {}",
+        stock.waiting_for_help.saturating_add(over)
+    );
+    let _ = writeln!(t, "in_family_help = {}", stock.in_family_help - over);
     let _ = writeln!(t, "in_enquiry = {}", stock.in_enquiry);
     let _ = writeln!(t, "awaiting_conference = {}", stock.awaiting_conference);
     let _ = writeln!(t, "on_plan = {}", stock.on_plan);
