@@ -563,6 +563,55 @@ fn elements<'a>(text: &'a str, tag: &str) -> Vec<&'a str> {
 /// after an assessment (RC8, RC9) only with one and with no enquiry or plan
 /// (8825Q, 2990), no plan starts and ends on one day (8840), no child is
 /// over 25 (8775Q), and child ids are letters and digits (1580).
+/// SSDA903: police protection lasts 72 hours at most (rule 361), then an
+/// emergency protection order; the header has sex, ethnicity and a UPN
+/// with the DfE's check letter for every child (rules 101, 103, 442, 168),
+/// the same ones every year.
+#[test]
+fn police_protection_lasts_three_days_at_most_and_children_have_characteristics() {
+    let (log, _) = run_default(4);
+    let r = Returns::from_log(&log[..]).unwrap();
+    let mut lapsed = 0;
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (year, _, last, rows) in ssda903_rows(&r) {
+        for w in rows.chunk_by(|a, b| a.child == b.child) {
+            let mut run_start: Option<CivilDate> = None;
+            for (k, e) in w.iter().enumerate() {
+                let flows = k > 0 && w[k - 1].end == Some(e.start) && w[k - 1].ls == "L1";
+                if e.ls == "L1" {
+                    let from = if flows { run_start.unwrap() } else { e.start };
+                    run_start = Some(from);
+                    assert!(from.days_until(e.end.unwrap_or(last)) <= 3, "{year}: {e:?}");
+                }
+                if e.ls == "L2" && flows {
+                    lapsed += 1;
+                }
+            }
+        }
+        let (header, _) = r.ssda903(r.years[0].1, last);
+        for row in csv::Reader::from_reader(header.as_bytes()).records() {
+            let row = row.unwrap();
+            assert!(["M", "F"].contains(&&row[1]), "{row:?}");
+            assert_eq!(row[3].len(), 4, "{row:?}");
+            let upn = row[4].as_bytes();
+            let sum: u32 = (1..13)
+                .map(|i| u32::from(upn[i] - b'0') * (i as u32 + 1))
+                .sum();
+            assert_eq!(
+                upn[0],
+                b"ABCDEFGHJKLMNPQRTUVWXYZ"[(sum % 23) as usize],
+                "{row:?}"
+            );
+            let now = vec![row[1].to_string(), row[3].to_string(), row[4].to_string()];
+            let before = seen
+                .entry(row[0].to_string())
+                .or_insert_with(|| now.clone());
+            assert_eq!(*before, now, "{row:?}");
+        }
+    }
+    assert!(lapsed > 0, "no police protection went on past three days");
+}
+
 #[test]
 fn the_cin_census_keeps_the_dfe_rules() {
     let (log, _) = run_default(3);
@@ -581,6 +630,28 @@ fn the_cin_census_keeps_the_dfe_rules() {
                 1,
                 "{child}"
             );
+            // Sex, ethnicity and disabilities with the DfE's codes, and a
+            // UPN with its check letter (rules 4180, 4220, 8540, 1510).
+            assert!(["M", "F"].contains(&elements(child, "Sex")[0]), "{child}");
+            assert_eq!(elements(child, "Ethnicity")[0].len(), 4, "{child}");
+            let disabilities = elements(child, "Disability");
+            assert!(
+                disabilities == ["NONE"]
+                    || (!disabilities.is_empty() && !disabilities.contains(&"NONE")),
+                "{child}"
+            );
+            assert_eq!(elements(child, "UPN")[0].len(), 13, "{child}");
+            // Every enquiry is made through an assessment (2991Q), and a
+            // completed assessment says what it found (8897Q).
+            for e in elements(child, "CINdetails") {
+                if !elements(e, "Section47").is_empty() {
+                    assert!(!elements(e, "Assessments").is_empty(), "{year}: {e}");
+                }
+                for a in elements(e, "Assessments") {
+                    let done = !elements(a, "AssessmentAuthorisationDate").is_empty();
+                    assert_eq!(done, !elements(a, "AssessmentFactors").is_empty(), "{a}");
+                }
+            }
             let dob = date(elements(child, "PersonBirthDate")[0]);
             assert!(age(dob, *last) <= 25, "{child}");
             for e in elements(child, "CINdetails") {

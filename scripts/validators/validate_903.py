@@ -2,10 +2,14 @@
 collection year's files as `familyflow export --format ssda903` writes them
 and prints each failing rule with its count of failing rows.
 
-    python validate_903.py DIR YEAR     # DIR (2025/) holds header.csv, episodes.csv; YEAR e.g. 2024-25
+    python validate_903.py DIR YEAR [UNCOVERED]
+    # DIR (2025/) holds header.csv, episodes.csv; YEAR e.g. 2024-25
 
 The rules of the ruleset for that year are used (the latest when the
-package has none for it). Exit status 0 whether or not rules fail.
+package has none for it). Without UNCOVERED, exit status 0 whether or not
+rules fail. With UNCOVERED (scripts/validators/uncovered.txt: the rules
+whose data the model does not produce), a failing rule not listed there is
+marked FAIL and the exit status is 2.
 """
 
 import contextlib
@@ -33,7 +37,17 @@ def _validate(folder: str, first: int, registry):
     )
 
 
-def main(folder: str, year: str) -> None:
+def uncovered(path: str, validator: str) -> set:
+    """The rule codes listed for `validator` in the uncovered-rules file."""
+    codes = set()
+    for line in open(path, encoding="utf-8"):
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == validator:
+            codes.add(fields[1])
+    return codes
+
+
+def main(folder: str, year: str, uncovered_path=None) -> int:
     logging.disable(logging.CRITICAL)
     first = int(year[:4])
     ruleset = f"lac{first}_{(first + 1) % 100:02d}"
@@ -50,11 +64,18 @@ def main(folder: str, year: str) -> None:
     failing = report[report["Count"] > 0]
     print(f"ssda903 {year} ({ruleset}): {len(failing)} rules fail, "
           f"{len(v.dones)} ran, {len(v.skips)} skipped, {len(v.fails)} could not run")
+    skip = uncovered(uncovered_path, "ssda903") if uncovered_path else None
+    status = 0
     for _, row in failing.iterrows():
-        print(f"  {row['Code']}\t{int(row['Count'])}\t{row['Description']}")
+        mark = ""
+        if skip is not None:
+            mark = "uncovered\t" if str(row["Code"]) in skip else "FAIL\t"
+            status = status if mark == "uncovered\t" else 2
+        print(f"  {mark}{row['Code']}\t{int(row['Count'])}\t{row['Description']}")
     for code in v.fails:
         print(f"  {code}\tcould not run")
+    return status
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    sys.exit(main(*sys.argv[1:4]))

@@ -73,10 +73,12 @@ use serde::Serialize;
 
 use crate::analysis::text::write_csv_record;
 use crate::engine::log::{LogError, LogReader};
+use crate::engine::stream::Streams;
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::model::demographics;
 use crate::model::event::{
-    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement, Timed,
-    TriageDecision,
+    Attributes, CareExit, CareRoute, ClosureReason, Event, FamilyId, OpenStage, Placement,
+    RiskFactors, Timed, TriageDecision,
 };
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::state::{Family, Stage};
@@ -265,6 +267,8 @@ pub struct CinEpisode {
     pub plans: Vec<Plan>,
     /// Closure date and reason (`RC1` to `RC9`), if it closed.
     pub closure: Option<(CivilDate, &'static str)>,
+    /// The family's risk factors, as a completed assessment finds them.
+    pub factors: RiskFactors,
 }
 
 impl CinEpisode {
@@ -280,6 +284,7 @@ impl CinEpisode {
             enquiries: Vec::new(),
             plans: Vec::new(),
             closure: None,
+            factors: RiskFactors::default(),
         }
     }
 
@@ -349,6 +354,9 @@ pub struct Returns {
     pub under_a_day: Vec<CareEpisode>,
     /// The collection years the run covers (`2024-25` …), with their first and last days.
     pub years: Vec<(String, CivilDate, CivilDate)>,
+    /// The run's seed: children's characteristics are drawn from its
+    /// streams ([`demographics::of_child`]).
+    pub seed: u64,
 }
 
 /// Where an event falls: the run's first day, the event's minute and its date.
@@ -451,8 +459,11 @@ impl Open {
     fn referred(&mut self, r: &mut Returns, id: FamilyId, now: Now) {
         let n = self.under_18(id, now.at);
         self.cin = (n > 0).then_some((r.cin.len(), n));
+        let factors = self.known.map(|(a, _)| a.risk_factors).unwrap_or_default();
         for k in 0..n {
-            r.cin.push(CinEpisode::new(self.child(id, k, now), now.day));
+            let mut e = CinEpisode::new(self.child(id, k, now), now.day);
+            e.factors = factors;
+            r.cin.push(e);
         }
     }
 
@@ -605,7 +616,10 @@ impl Returns {
         let mut reader = LogReader::open(log)?;
         let scenario = Scenario::parse(&reader.header().scenario, "the scenario inside the log")?;
         let cal = scenario.calendar();
-        let mut r = Returns::default();
+        let mut r = Returns {
+            seed: reader.header().seed,
+            ..Returns::default()
+        };
         let mut open: FxHashMap<FamilyId, Open> = FxHashMap::default();
         let mut first = true;
         while let Some(t) = reader.next_event::<Event>()? {
@@ -641,6 +655,8 @@ impl Returns {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
                         match stage {
                             OpenStage::InEnquiry | OpenStage::AwaitingConference => {
+                                let done = (stage == OpenStage::AwaitingConference).then_some(day);
+                                cin.assessments.push((day, done));
                                 cin.enquiries.push(Enquiry {
                                     start: day,
                                     conference: None,
@@ -690,18 +706,30 @@ impl Returns {
                     }
                 }
                 // An assessment is over when the family help holding it
-                // ends, or an enquiry takes the case from it (rule 8863Q:
-                // no assessment starts while another goes on).
+                // ends, unless an enquiry takes it on (below).
                 Event::FamilyHelpEnded { .. } => {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
                         cin.assessment_over(day);
                     }
                 }
+                // A section 47 enquiry is made through an assessment
+                // (Working Together 2023): the one under way goes on with
+                // the enquiry, or one starts with it (rule 2991Q: no
+                // enquiry without an assessment), and it is over when the
+                // enquiry is (at the conference, if one is held).
                 Event::S47Started { .. } => {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
-                        cin.assessment_over(day);
-                    }
-                    for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        if cin.closure.is_some() {
+                            continue;
+                        }
+                        match cin.assessments.last_mut() {
+                            // Ended today with the family help the enquiry
+                            // takes over from (rule 8863Q: no assessment
+                            // starts while another goes on): it goes on.
+                            Some(a) if a.1 == Some(day) => a.1 = None,
+                            Some((_, None)) => {}
+                            _ => cin.assessments.push((day, None)),
+                        }
                         cin.enquiries.push(Enquiry {
                             start: day,
                             conference: None,
@@ -712,6 +740,9 @@ impl Returns {
                 }
                 Event::S47Completed { conference, .. } => {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        if !conference {
+                            cin.assessment_over(day);
+                        }
                         if let Some(e) = cin.enquiries.last_mut() {
                             e.conference_not_required = !conference;
                             e.completed = Some(day);
@@ -720,6 +751,7 @@ impl Returns {
                 }
                 Event::ConferenceHeld { .. } => {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
+                        cin.assessment_over(day);
                         if let Some(e) = cin.enquiries.last_mut() {
                             e.conference = Some(day);
                         }
@@ -908,11 +940,62 @@ impl Returns {
             k += 1;
             keep[k - 1]
         });
+        self.police_protection_lapses();
         for e in &mut self.care {
             match e.end {
                 Some((_, "E11")) => placed_for_adoption(e),
                 Some((d, "E45" | "E46")) if !e.place.starts_with('U') => e.end = Some((d, "E47")),
                 _ => {}
+            }
+        }
+    }
+
+    /// Police protection lasts 72 hours at most (Children Act 1989 s46;
+    /// SSDA903 rule 361), while the model's emergency stay is one length
+    /// whichever power is used: a child held under police protection for
+    /// more than three days is recorded as held under it for three days and
+    /// then under an emergency protection order (`L2`, `RNE` = `L`; `B`
+    /// where the placement changed that day too), until the emergency stay
+    /// ends.
+    fn police_protection_lapses(&mut self) {
+        let mut order: Vec<usize> = (0..self.care.len()).collect();
+        order.sort_by_key(|&i| (self.care[i].child, self.care[i].start, i));
+        let mut cut: Option<(ChildId, CivilDate)> = None;
+        // The episode before, as it was: its child, status and end.
+        let mut prev: Option<CareEpisode> = None;
+        for &i in &order {
+            let e = self.care[i];
+            // A run of police protection: episodes of one child each
+            // starting the day the one before ended.
+            let continues = prev.is_some_and(|q| {
+                q.child == e.child
+                    && q.legal_status == "L1"
+                    && q.end.is_some_and(|(d, _)| d == e.start)
+            });
+            prev = Some(e);
+            if e.legal_status != "L1" {
+                continue;
+            }
+            if !continues {
+                cut = e.start.plus_days(3).map(|d| (e.child, d));
+            }
+            let Some((_, cut_day)) = cut.filter(|(c, _)| *c == e.child) else {
+                continue;
+            };
+            if e.start >= cut_day {
+                let e = &mut self.care[i];
+                e.legal_status = "L2";
+                if e.start == cut_day && e.reason_new == "P" {
+                    e.reason_new = "B";
+                }
+            } else if e.end.is_none_or(|(d, _)| d > cut_day) {
+                self.care[i].end = Some((cut_day, "X1"));
+                self.care.push(CareEpisode {
+                    start: cut_day,
+                    reason_new: "L",
+                    legal_status: "L2",
+                    ..e
+                });
             }
         }
     }
@@ -943,15 +1026,18 @@ impl Returns {
             &mut header,
             ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
         );
+        let streams = Streams::new(self.seed);
         for child in episodes.chunk_by(|a, b| a.child == b.child) {
+            let id = child[0].child;
+            let c = demographics::of_child(&streams, id.family, id.index);
             let _ = write_csv_record(
                 &mut header,
                 [
-                    child[0].child.to_string(),
-                    String::new(),
+                    id.to_string(),
+                    c.sex.code().to_string(),
                     dmy(child[0].dob),
-                    String::new(),
-                    String::new(),
+                    c.ethnicity.to_string(),
+                    demographics::upn(id.family, id.index),
                     String::new(),
                     String::new(),
                 ],
@@ -1048,17 +1134,30 @@ impl Returns {
             crate::VERSION
         );
         let _ = writeln!(x, "  <Children>");
+        let streams = Streams::new(self.seed);
         for child in episodes.chunk_by(|a, b| a.child == b.child) {
+            let id = child[0].child;
+            let c = demographics::of_child(&streams, id.family, id.index);
             let _ = writeln!(x, "    <Child>");
             let _ = writeln!(
                 x,
-                "      <ChildIdentifiers>\n        <LAchildID>{}</LAchildID>\n        <PersonBirthDate>{}</PersonBirthDate>\n      </ChildIdentifiers>",
-                child[0].child,
-                child[0].dob
+                "      <ChildIdentifiers>\n        <LAchildID>{id}</LAchildID>\n        <UPN>{}</UPN>\n        <PersonBirthDate>{}</PersonBirthDate>\n        <Sex>{}</Sex>\n      </ChildIdentifiers>",
+                demographics::upn(id.family, id.index),
+                child[0].dob,
+                c.sex.code()
             );
-            // Required, though the model knows none of its fields
-            // (ethnicity, disabilities).
-            let _ = writeln!(x, "      <ChildCharacteristics></ChildCharacteristics>");
+            let _ = writeln!(
+                x,
+                "      <ChildCharacteristics>\n        <Ethnicity>{}</Ethnicity>\n        <Disabilities>",
+                c.ethnicity
+            );
+            for d in c.disabilities.iter().flatten() {
+                let _ = writeln!(x, "          <Disability>{d}</Disability>");
+            }
+            if !c.disabled() {
+                let _ = writeln!(x, "          <Disability>NONE</Disability>");
+            }
+            let _ = writeln!(x, "        </Disabilities>\n      </ChildCharacteristics>");
             for e in child {
                 let need = if e.enquiries.is_empty() { "N8" } else { "N1" };
                 let _ = writeln!(x, "      <CINdetails>");
@@ -1073,7 +1172,11 @@ impl Returns {
                     let _ = writeln!(x, "        <CINclosureDate>{d}</CINclosureDate>");
                     let _ = writeln!(x, "        <ReasonForClosure>{rc}</ReasonForClosure>");
                 }
-                let _ = writeln!(x, "        <ReferralNFA>{}</ReferralNFA>", e.nfa);
+                // No further action is a decision on a referral of this
+                // year (rule 8569Q): a referral from before it that is
+                // still in this year's return is not flagged.
+                let nfa = e.nfa && e.referral >= first.plus_days(-1).unwrap_or(first);
+                let _ = writeln!(x, "        <ReferralNFA>{nfa}</ReferralNFA>");
                 for (start, done) in &e.assessments {
                     if !open_in_year(*start, *done) {
                         continue;
@@ -1088,6 +1191,16 @@ impl Returns {
                             x,
                             "          <AssessmentAuthorisationDate>{d}</AssessmentAuthorisationDate>"
                         );
+                        // What a completed assessment found (rule 8897Q).
+                        let _ = writeln!(x, "          <FactorsIdentifiedAtAssessment>");
+                        let closed_after_assessment = matches!(e.closure, Some((_, "RC8" | "RC9")));
+                        for code in assessment_factors(e.factors, closed_after_assessment) {
+                            let _ = writeln!(
+                                x,
+                                "            <AssessmentFactors>{code}</AssessmentFactors>"
+                            );
+                        }
+                        let _ = writeln!(x, "          </FactorsIdentifiedAtAssessment>");
                     }
                     let _ = writeln!(x, "        </Assessments>");
                 }
@@ -1144,6 +1257,25 @@ impl Returns {
         let _ = writeln!(x, "  </Children>");
         let _ = writeln!(x, "</Message>");
         x
+    }
+}
+
+/// The CIN census's codes of the factors identified at assessment for a
+/// family's risk factors: domestic abuse `3B`, drug misuse `2B`, mental
+/// health `4B` (each a concern about the parent), neglect `16A`. A family
+/// with none of them is in need for another reason (`20`, other), unless
+/// its case closed after the assessment with nothing more to do (`21`, no
+/// factors identified; rule 8873Q: `21` goes with `RC8` or `RC9`).
+fn assessment_factors(f: RiskFactors, closed_after_assessment: bool) -> Vec<&'static str> {
+    const CODES: [&str; 4] = ["3B", "2B", "4B", "16A"];
+    let codes: Vec<&'static str> = (0..CODES.len())
+        .filter(|&i| f.has(i))
+        .map(|i| CODES[i])
+        .collect();
+    if codes.is_empty() {
+        vec![if closed_after_assessment { "21" } else { "20" }]
+    } else {
+        codes
     }
 }
 

@@ -22,6 +22,7 @@ pub mod calendar;
 pub mod care;
 pub mod child_protection;
 pub mod closure;
+pub mod demographics;
 pub mod event;
 pub mod family_help;
 pub mod family_network;

@@ -69,6 +69,9 @@ pub enum Purpose {
     /// long, mentoring, a lasting relationship (entity = family, occasion =
     /// episode << 8 | children still under 18 in care).
     LeavingCare = 25,
+    /// A child's sex, ethnicity and disability (entity = family, occasion
+    /// 0 for the family's ethnicity, 1 + k for child k's sex and disability).
+    Demographics = 26,
 }
 
 impl From<Purpose> for u8 {
@@ -112,10 +115,11 @@ mod tests {
             Placement,
             FosterCarers,
             LeavingCare,
+            Demographics,
         ]
         .into_iter()
         .map(u8::from)
         .collect();
-        assert_eq!(codes, (1..=25).collect::<Vec<u8>>());
+        assert_eq!(codes, (1..=26).collect::<Vec<u8>>());
     }
 }
