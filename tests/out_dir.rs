@@ -559,3 +559,34 @@ fn the_root_the_home_folder_and_system_folders_are_not_output_folders() {
     assert!(home.join("events.ffl").exists());
     assert_eq!(fs::read_to_string(home.join("letter.txt")).unwrap(), "mine");
 }
+
+#[test]
+fn a_run_into_a_sweeps_folder_keeps_none_of_the_sweeps_files() {
+    let dir = TempDir::new("out-sweep");
+    let out = dir.file("out");
+    fs::create_dir_all(out.join("salib")).unwrap();
+    for name in [
+        "sweep-runs.csv",
+        "sweep-points.csv",
+        "sweep-indices.csv",
+        "sweep-target.csv",
+        "notes.txt",
+    ] {
+        fs::write(out.join(name), "earlier").unwrap();
+    }
+    for name in ["params.txt", "samples.txt", "outputs.txt", "mine.txt"] {
+        fs::write(out.join("salib").join(name), "earlier").unwrap();
+    }
+    assert_ok(&run_tiny(&out, &[]), "a run into a sweep's folder");
+    assert_eq!(
+        listing(&out),
+        [
+            "events.ffl",
+            "monthly.csv",
+            "notes.txt",
+            "salib/",
+            "summary.json",
+        ]
+    );
+    assert_eq!(listing(&out.join("salib")), ["mine.txt"]);
+}

@@ -31,7 +31,7 @@ pub const LOCK_FILE: &str = ".familyflow.lock";
 
 /// The files familyflow writes at the top of an output folder, whatever
 /// the command (`snapshot-DATE.ffs` besides, see [`owned_name`]).
-const RESULT_FILES: [&str; 16] = [
+const RESULT_FILES: [&str; 20] = [
     "events.ffl",
     "summary.json",
     "monthly.csv",
@@ -48,7 +48,13 @@ const RESULT_FILES: [&str; 16] = [
     "validation.json",
     "events.csv",
     "events.jsonl",
+    "sweep-runs.csv",
+    "sweep-points.csv",
+    "sweep-indices.csv",
+    "sweep-target.csv",
 ];
+/// `sweep`'s files for SALib, in the `salib` subfolder.
+const SALIB_FILES: [&str; 3] = ["params.txt", "samples.txt", "outputs.txt"];
 /// What a region member's or a branch's subfolder holds.
 const RUN_FILES: [&str; 3] = ["events.ffl", "summary.json", "monthly.csv"];
 /// Export's trees.
@@ -351,6 +357,9 @@ impl OutDir {
             {
                 let scope = self.scope;
                 self.scan_files(&path, |n| export_year_file(n, scope))?;
+                self.owned_dirs.push(path);
+            } else if self.scope == Scope::Results && name == "salib" {
+                self.scan_files(&path, |n| SALIB_FILES.contains(&n))?;
                 self.owned_dirs.push(path);
             } else if self.scope == Scope::Results && holds_a_log(&path) {
                 self.scan_files(&path, |n| RUN_FILES.contains(&n))?;
