@@ -1,11 +1,12 @@
 //! The layers' dependencies point down only: `engine` uses nothing above
-//! it, `model` only `engine`, `analysis` never `cli`. A `crate::…` path
+//! it, `model` only `engine`, `analysis` neither `import` nor `cli`,
+//! `import` never `cli`. A `crate::…` path
 //! anywhere in a file (a `use` line or a qualified path) counts.
 
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first.
-const LAYERS: [&str; 4] = ["engine", "model", "analysis", "cli"];
+const LAYERS: [&str; 5] = ["engine", "model", "analysis", "import", "cli"];
 
 fn rank(layer: &str) -> Option<usize> {
     LAYERS.iter().position(|l| *l == layer)
@@ -68,7 +69,7 @@ fn dependencies_point_down_only() {
     sources(&src, &mut files);
     files.sort();
     let mut broken = Vec::new();
-    let mut seen = [0usize; 4];
+    let mut seen = [0usize; LAYERS.len()];
     for file in &files {
         let Some(layer) = layer_of(file) else {
             continue;
@@ -105,4 +106,9 @@ fn the_check_sees_an_upward_use() {
     )
     .is_empty());
     assert!(violations("use crate::analysis::summary::Summary;\n", "cli").is_empty());
+    assert_eq!(
+        violations("use crate::import::estimate;\n", "analysis"),
+        vec![(1, "analysis uses crate::import".to_string())]
+    );
+    assert!(violations("use crate::analysis::run;\n", "import").is_empty());
 }
