@@ -3,27 +3,15 @@
 //! and what, and missing files — all without a Rust panic.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
-use common::TempDir;
+use common::{familyflow, manifest_dir, TempDir};
 
 const TINY: &str = "tests/data/tiny.toml";
 
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn tiny_text() -> String {
     std::fs::read_to_string(manifest_dir().join(TINY)).unwrap()
-}
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
 }
 
 fn stdout(o: &Output) -> String {

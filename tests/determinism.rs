@@ -6,11 +6,10 @@
 
 use familyflow::analysis::run;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
-use common::TempDir;
+use common::{familyflow, manifest_dir, TempDir};
 
 use familyflow::analysis::summary::Summary;
 use familyflow::engine::log::LogWriter;
@@ -23,10 +22,6 @@ use familyflow::model::state::State;
 use familyflow::model::Model;
 
 const TINY: &str = "tests/data/tiny.toml";
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn tiny() -> ScenarioInput {
     // The source is the relative path, as the binary (run from the crate
@@ -63,14 +58,6 @@ fn run_events(input: &ScenarioInput, seed: u64) -> (Vec<Timed>, Summary) {
     let (state, metrics) = familyflow::model::simulate(&model, &mut events).unwrap();
     let summary = Summary::new(&input.scenario, &input.source, seed, &metrics, &state);
     (events, summary)
-}
-
-fn familyflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
 }
 
 fn ok(out: &Output, what: &str) {

@@ -3,25 +3,13 @@
 //! output half written, whatever fails.
 
 use std::fs::{self, File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::TempDir;
+use common::{familyflow, manifest_dir, TempDir};
 
 const TINY: &str = "tests/data/tiny.toml";
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
-}
 
 fn describe(o: &Output) -> String {
     format!(

@@ -3,33 +3,10 @@
 //! changed scenario (so verify and replay read it); bad keys and values are
 //! refused naming the `--set` argument and the field.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
-use common::TempDir;
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
-}
-
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use common::{familyflow, manifest_dir, ok, TempDir};
 
 fn fails(o: &Output, what: &str) -> String {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();

@@ -5,31 +5,19 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use familyflow::engine::log::{LogReader, LogWriter};
 use familyflow::model::event::{Event, Timed};
 use familyflow::model::input::ScenarioInput;
 
 mod common;
-use common::TempDir;
+use common::{familyflow, manifest_dir, TempDir};
 
 const TINY: &str = "tests/data/tiny.toml";
 const PREAMBLE: usize = 12;
 const EVENT: u8 = 2;
 const CHECKPOINT: u8 = 3;
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

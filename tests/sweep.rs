@@ -4,28 +4,9 @@
 //! with one row per sample, and located errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
-use common::TempDir;
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the familyflow binary runs")
-}
-
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use common::{familyflow, ok, TempDir};
 
 fn setup(dir: &TempDir, design: &str, extra: &str) -> PathBuf {
     let tiny = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");

@@ -15,7 +15,7 @@
 //! Damaged checksums and cut logs are `tests/cli.rs`'s and `tests/log_format.rs`'s.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use familyflow::engine::codec;
 use familyflow::engine::log::{Header, LogReader, LogWriter, Trailer};
@@ -23,25 +23,13 @@ use familyflow::model::event::{CareExit, Event, FamilyId, Timed};
 use familyflow::model::scenario::scenario_hash;
 
 mod common;
-use common::TempDir;
+use common::{familyflow, TempDir};
 
 const TINY: &str = "tests/data/tiny.toml";
 const SEED: u64 = 7;
 const PREAMBLE: usize = 12;
 const HEADER: u8 = 1;
 const TRAILER: u8 = 4;
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_familyflow"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the familyflow binary runs")
-}
 
 fn describe(o: &Output) -> String {
     format!(

@@ -5,7 +5,33 @@
 pub mod counting;
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The crate's folder, where the tests run the binary.
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `familyflow` binary with `args`, in the crate's folder.
+pub fn familyflow<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_familyflow"))
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("the familyflow binary runs")
+}
+
+/// Asserts that a run of the binary succeeded; its standard output.
+pub fn ok(o: &Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
 
 /// A temporary directory with a unique name, removed when dropped.
 pub struct TempDir(PathBuf);
