@@ -72,6 +72,7 @@ fn compare_opts(replications: u32, threads: usize, out: Option<&Path>) -> Compar
         },
         progress: false,
         out_dir: out.map(Path::to_path_buf),
+        metrics: None,
     }
 }
 
@@ -305,6 +306,7 @@ fn common_random_numbers_narrow_the_interval_of_a_late_stage_lever_at_least_thre
             },
             progress: false,
             out_dir: Some(out.clone()),
+            metrics: None,
         },
         &mut std::io::sink(),
         &mut std::io::sink(),
@@ -593,4 +595,51 @@ fn compare_csvs_quote_formula_names_and_names_print_without_escapes() {
         "an escape sequence in the side-by-side view"
     );
     assert!(side.contains("B: -2+3+cmd|' /C calc'!A0\u{FFFD}[2J"));
+}
+
+/// The terminal table shows the headline metrics in their units (£, %,
+/// percentage points) by default, the metrics a pattern names with
+/// `--metrics`, and refuses a pattern that names none.
+#[test]
+fn the_terminal_table_shows_headline_metrics_in_their_units_or_those_chosen() {
+    let dir = TempDir::new("metrics");
+    let b = variant(&dir, "b", "[family_help]\nfte = 30\n");
+    let table = |metrics: Option<&str>| {
+        let mut opts = compare_opts(2, 1, None);
+        opts.spec.family = None;
+        opts.metrics = metrics.map(str::to_string);
+        let mut text = Vec::new();
+        commands::compare(
+            &[tiny_path(), b.clone()],
+            &opts,
+            &mut text,
+            &mut std::io::sink(),
+        )
+        .map(|()| String::from_utf8(text).unwrap())
+    };
+    let headline = table(None).unwrap();
+    let row = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .map(str::to_string)
+    };
+    let spend = row(&headline, "care.placement_spend_pence").expect("placement spend shown");
+    assert!(spend.contains('£') && !spend.contains("e+"), "{spend}");
+    let kin = row(&headline, "care.kinship_share_pct").expect("kinship share shown");
+    assert!(kin.contains('%') && kin.contains(" pp"), "{kin}");
+    assert!(row(&headline, "family_help.wait_minutes_total").is_none());
+    assert!(headline.contains("the headline ones"), "{headline}");
+
+    let chosen = table(Some("family_help.*")).unwrap();
+    assert!(row(&chosen, "family_help.wait_minutes_total").is_some());
+    assert!(row(&chosen, "care.placement_spend_pence").is_none());
+    assert!(chosen
+        .lines()
+        .filter(|l| l.contains('.') && !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|k| k.contains('.') && !k.ends_with(':'))
+        .all(|k| k.starts_with("family_help.") || k.ends_with(".toml")));
+
+    let err = table(Some("no_such_metric")).unwrap_err().to_string();
+    assert!(err.contains("--metrics no_such_metric: no metric matches"), "{err}");
 }

@@ -194,6 +194,7 @@ fn a_huge_number_of_replications_is_refused_at_once() {
             spec: compare,
             progress: false,
             out_dir: Some(out.clone()),
+            metrics: None,
         },
         &mut Vec::new(),
         &mut std::io::sink(),

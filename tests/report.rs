@@ -25,6 +25,7 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
             },
             progress: false,
             out_dir: Some(out.clone()),
+            metrics: None,
         },
         &mut Vec::new(),
         &mut std::io::sink(),

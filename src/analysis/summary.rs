@@ -1456,7 +1456,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// `x` with `decimals` decimals and thousands separators: `1,118.9`.
-fn fixed(x: f64, decimals: usize) -> String {
+pub fn fixed(x: f64, decimals: usize) -> String {
     let s = format!("{:.decimals$}", x.abs());
     let (whole, frac) = s.split_once('.').map_or((s.as_str(), ""), |(w, f)| (w, f));
     let whole = whole

@@ -6,11 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::analysis::compare::MetricDiff;
 use crate::analysis::compare::{
     check, compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
     COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
-use crate::analysis::replications::{ci_text, on_terminal, short, warm_up_line, SEED_DERIVATION};
+use crate::analysis::metric_registry::{lookup, Unit};
+use crate::analysis::replications::{warm_up_line, SEED_DERIVATION};
+use crate::analysis::summary::fixed;
 use crate::cli::commands::output::{OutDir, Scope};
 use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
@@ -26,6 +29,9 @@ pub struct CompareOptions {
     pub progress: bool,
     /// Folder for CSV and JSON.
     pub out_dir: Option<PathBuf>,
+    /// Which metrics the terminal table shows: comma-separated patterns
+    /// (`*` any characters; `all` every metric); None, the headline ones.
+    pub metrics: Option<String>,
 }
 
 /// `familyflow compare A B [C …]`: every scenario on the same seeds; paired
@@ -44,6 +50,7 @@ pub fn compare(
         .collect::<Result<Vec<_>, _>>()?;
     // Refused before the folder is made when it would need too much memory.
     check(&inputs, spec)?;
+    let filter = MetricFilter::new(opts.metrics.as_deref())?;
     // Locked before the runs, so that a second writer is refused at once.
     let mut folder = match &opts.out_dir {
         Some(dir) => {
@@ -121,7 +128,9 @@ pub fn compare(
     );
     let _ = writeln!(
         o,
-        "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds."
+        "VRF (variance-reduction factor, measured): var(B − A) with B on independent seeds / var(B − A) on common seeds: \
+         common random numbers make a difference as precise as about VRF times as many independent replications would \
+         (– where a difference has no variance)."
     );
     if let (Some(w), Subject::Scenario(first)) = (&spec.warm_up, &inputs[0]) {
         let _ = writeln!(o, "{}", warm_up_line(w, first));
@@ -132,30 +141,41 @@ pub fn compare(
         let _ = writeln!(o, "{letter} − A: {} against {}", c.b, c.a);
         let _ = writeln!(
             o,
-            "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
+            "{:<58}{:>13}{:>13}{:>13}{:>27}{:>9}{:>8}",
             "metric",
             "A mean",
             format!("{letter} mean"),
             "diff",
             "95% CI of diff",
+            "diff %",
             "VRF"
         );
-        for m in &c.metrics {
-            if !on_terminal(&m.metric) {
-                continue;
-            }
-            let _ = writeln!(
-                o,
-                "{:<58}{:>12}{:>12}{:>12}{:>25}{:>9}",
-                m.metric,
-                short(m.mean_a),
-                short(m.mean_b),
-                short(m.diff.mean),
-                ci_text(m.diff.ci95_low, m.diff.ci95_high),
-                short(m.variance_reduction_factor)
-            );
+        let shown: Vec<&MetricDiff> = c
+            .metrics
+            .iter()
+            .filter(|m| filter.shows(&m.metric))
+            .collect();
+        if shown.is_empty() {
+            return Err(CommandError::Failed(format!(
+                "--metrics {}: no metric matches (`familyflow metrics` lists them; `*` matches any characters, `all` every metric)",
+                opts.metrics.as_deref().unwrap_or("")
+            )));
         }
-        let _ = writeln!(o, "(by financial year: in {COMPARE_CSV} with --out)");
+        for m in &shown {
+            let _ = writeln!(o, "{}", metric_row(m));
+        }
+        let _ = writeln!(
+            o,
+            "({} of {} metrics{}; every metric and financial year in {COMPARE_CSV} with --out)",
+            shown.len(),
+            c.metrics.len(),
+            if opts.metrics.is_none() {
+                ": the headline ones; --metrics all for every one, --metrics 'care.*,*_pence' to choose"
+            } else {
+                ""
+            }
+        );
+
         if let Some(families) = &c.families {
             let _ = writeln!(
                 o,
@@ -190,4 +210,216 @@ pub fn compare(
     }
     write_stdout(out, o.as_bytes())?;
     Ok(())
+}
+
+/// The headline metrics `compare` shows without `--metrics`: what a
+/// modeller asks first (demand, plans, care, spend).
+const HEADLINE: [&str; 17] = [
+    "referrals.per_10k_children_per_year",
+    "referrals.rereferred_within_12_months_pct",
+    "family_help.started",
+    "family_help.mean_wait_days",
+    "child_protection.s47_per_10k_children_per_year",
+    "child_protection.plans_started_per_10k_children_per_year",
+    "care.entries_per_10k_children_per_year",
+    "care.looked_after_per_10k_children",
+    "at_end.children_looked_after",
+    "care.kinship_share_pct",
+    "care.placed_out_of_area_pct",
+    "care.at_home_12_months_after_referral_pct",
+    "care.placement_spend_pence",
+    "budget.family_help_staff.spent_pence",
+    "budget.fgdm_coordinators.spent_pence",
+    "budget.support_packages.spent_pence",
+    "budget.other_staff.spent_pence",
+];
+
+/// Which metrics the terminal table shows.
+enum MetricFilter {
+    /// The headline metrics (and a region's `region.*` figures and each
+    /// member's out-of-area share).
+    Headline,
+    /// Metrics matching any of these patterns.
+    Patterns(Vec<String>),
+}
+
+impl MetricFilter {
+    fn new(spec: Option<&str>) -> Result<MetricFilter, CommandError> {
+        let Some(spec) = spec else {
+            return Ok(MetricFilter::Headline);
+        };
+        let patterns: Vec<String> = spec
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                if p == "all" {
+                    "*".to_string()
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        if patterns.is_empty() {
+            return Err(CommandError::Failed(
+                "--metrics: give one or more patterns, e.g. 'care.*,*_pence', or all".into(),
+            ));
+        }
+        Ok(MetricFilter::Patterns(patterns))
+    }
+
+    fn shows(&self, key: &str) -> bool {
+        match self {
+            MetricFilter::Headline => {
+                HEADLINE.contains(&key)
+                    || (key.starts_with("region.") && !key.contains(".spend_by_placement_pence."))
+                    || (key.starts_with("member.") && key.ends_with(".placed_out_of_area_pct"))
+            }
+            MetricFilter::Patterns(ps) => ps.iter().any(|p| wildcard(p, key)),
+        }
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any characters.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// How a metric's values read on the terminal.
+#[derive(Clone, Copy, PartialEq)]
+enum Shown {
+    Money,
+    Percent,
+    Days,
+    Count,
+    Decimal,
+}
+
+fn shown_as(key: &str) -> Shown {
+    match lookup(key).map(|e| e.unit) {
+        Some(Unit::Pence | Unit::PencePerYear) => Shown::Money,
+        Some(Unit::Percent | Unit::PercentPerYear) => Shown::Percent,
+        Some(Unit::Days | Unit::WorkingDays) => Shown::Days,
+        Some(Unit::Count | Unit::Minutes | Unit::WorkingMinutes) => Shown::Count,
+        Some(_) => Shown::Decimal,
+        // Region figures are not in the registry: by their names.
+        None if key.ends_with("_pence") => Shown::Money,
+        None if key.ends_with("_pct") => Shown::Percent,
+        None if key.contains("per_") => Shown::Decimal,
+        None => Shown::Count,
+    }
+}
+
+/// A value in its unit: pounds (from pence), percent, days or a count with
+/// thousands separators; `signed` puts + before a positive difference, and
+/// a difference of percentages is in percentage points.
+fn value(x: f64, shown: Shown, signed: bool) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let sign = if signed && x > 0.0 { "+" } else { "" };
+    let minus = if x < 0.0 { "-" } else { "" };
+    match shown {
+        Shown::Money => {
+            let pounds = x.abs() / 100.0;
+            let body = if pounds >= 1e6 {
+                format!("£{}m", fixed(pounds / 1e6, 2))
+            } else if pounds >= 1e3 {
+                format!("£{}k", fixed(pounds / 1e3, 1))
+            } else {
+                format!("£{}", fixed(pounds, 0))
+            };
+            format!("{sign}{minus}{body}")
+        }
+        Shown::Percent if signed => format!("{sign}{} pp", fixed(x, 2)),
+        Shown::Percent => format!("{}%", fixed(x, 1)),
+        Shown::Days => format!("{sign}{} d", fixed(x, 1)),
+        Shown::Count if x.abs() >= 100.0 => format!("{sign}{}", fixed(x, 0)),
+        Shown::Count | Shown::Decimal => {
+            format!("{sign}{}", fixed(x, if x.abs() >= 1000.0 { 0 } else { 1 }))
+        }
+    }
+}
+
+/// One line of the terminal table.
+fn metric_row(m: &MetricDiff) -> String {
+    let shown = shown_as(&m.metric);
+    let ci = format!(
+        "{} to {}",
+        value(m.diff.ci95_low, shown, true),
+        value(m.diff.ci95_high, shown, true)
+    );
+    let relative = if shown == Shown::Percent || m.mean_a == 0.0 || !m.mean_a.is_finite() {
+        "–".to_string()
+    } else {
+        format!("{:+.1}%", 100.0 * m.diff.mean / m.mean_a.abs())
+    };
+    let vrf = if m.variance_reduction_factor.is_finite() {
+        fixed(m.variance_reduction_factor, 1)
+    } else {
+        "–".to_string()
+    };
+    format!(
+        "{:<58}{:>13}{:>13}{:>13}{:>27}{:>9}{:>8}",
+        m.metric,
+        value(m.mean_a, shown, false),
+        value(m.mean_b, shown, false),
+        value(m.diff.mean, shown, true),
+        ci,
+        relative,
+        vrf
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_as_a_shell_does() {
+        assert!(wildcard("care.*", "care.entries_per_10k_children_per_year"));
+        assert!(wildcard("*_pence", "budget.placements.spent_pence"));
+        assert!(wildcard("*", "anything"));
+        assert!(wildcard("care.*.residential", "care.entries.residential"));
+        assert!(wildcard("events", "events"));
+        assert!(!wildcard("events", "events.x"));
+        assert!(!wildcard("care.*", "budget.care"));
+        assert!(!wildcard("*_pct", "care.pct_x"));
+        assert!(!wildcard("a*a", "a"));
+    }
+
+    #[test]
+    fn values_read_in_their_units() {
+        assert_eq!(value(11_876_967_900.0, Shown::Money, false), "£118.77m");
+        assert_eq!(value(-21_000_000.0, Shown::Money, true), "-£210.0k");
+        assert_eq!(value(4_500.0, Shown::Money, true), "+£45");
+        assert_eq!(value(20.93, Shown::Percent, false), "20.9%");
+        assert_eq!(value(-0.684, Shown::Percent, true), "-0.68 pp");
+        assert_eq!(value(15_184.0, Shown::Count, false), "15,184");
+        assert_eq!(value(-325.2, Shown::Count, true), "-325");
+        assert_eq!(value(4.5, Shown::Count, true), "+4.5");
+        assert_eq!(value(f64::NAN, Shown::Count, false), "–");
+    }
+
+    #[test]
+    fn the_headline_holds_keys_the_registry_knows() {
+        for key in HEADLINE {
+            assert!(lookup(key).is_some(), "{key}");
+        }
+    }
 }

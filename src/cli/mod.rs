@@ -134,6 +134,11 @@ timeline apply.")]
         /// not with --warm-up).
         #[arg(long, requires = "out", conflicts_with = "warm_up")]
         report: bool,
+        /// Which metrics the table shows: comma-separated patterns (`*` any
+        /// characters), e.g. 'care.*,*_pence', or all (default: the headline
+        /// ones; every metric is in compare.csv with --out).
+        #[arg(long, value_name = "PATTERNS")]
+        metrics: Option<String>,
         /// Change a field of every scenario compared (repeatable), as `run --set`.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::model::overrides::Override::parse)]
         set: Vec<crate::model::overrides::Override>,
@@ -422,6 +427,7 @@ pub fn main() -> ExitCode {
             family,
             warm_up,
             report,
+            metrics,
             ..
         } => commands::refuse_region_report(
             *report,
@@ -440,6 +446,7 @@ pub fn main() -> ExitCode {
                     },
                     progress: !quiet,
                     out_dir: dir.clone(),
+                    metrics: metrics.clone(),
                 },
                 &mut out,
                 &mut *note,
