@@ -98,6 +98,39 @@ fn the_report_renders_its_charts_in_a_browser() {
         assert!(dom.contains(&format!("id=\"{id}\"")), "chart {id}");
     }
 
+    // On a narrow screen every chart shrinks to fit (headless Chromium
+    // keeps a window at least about 500 px wide, so the page's own width is
+    // read back: each chart, 760 px wide at full size, must fit in it).
+    let phone = browser(
+        &bin,
+        &dir.path().join("p3"),
+        &["--window-size=390,2400", "--dump-dom"],
+        &page,
+    );
+    let phone = String::from_utf8_lossy(&phone.stdout).into_owned();
+    let viewport: u32 = phone
+        .split("data-viewport=\"")
+        .nth(1)
+        .and_then(|rest| rest[..rest.find('"')?].parse().ok())
+        .expect("the page records its width");
+    assert!(viewport < 760, "a narrow window is {viewport} px wide");
+    let widths: Vec<u32> = phone
+        .split("data-rendered=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('x').unwrap()].parse().unwrap())
+        .collect();
+    assert_eq!(
+        widths.len(),
+        sizes.len(),
+        "charts rendered on a narrow screen"
+    );
+    for w in &widths {
+        assert!(
+            *w > 100 && *w <= viewport,
+            "a chart {w} px wide on a {viewport} px page"
+        );
+    }
+
     // The screenshot shows something: many colours, much not white.
     let shot = dir.path().join("shot.png");
     let o = browser(

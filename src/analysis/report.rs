@@ -741,7 +741,7 @@ pub fn html(
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>familyflow — {name}</title>\n<style>{CSS}</style></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>familyflow — {name}</title>\n<style>{CSS}</style></head><body>\n\
          <h1>{name}</h1><p class=\"meta\">{} to {} · {} children · seed {} · {} events · familyflow {}</p>\n",
         esc(&s.start),
         esc(&s.end),
@@ -898,11 +898,12 @@ pub fn html(
     o.push_str("</section>\n");
     o.push_str(concat!(
         "<script>\n",
-        "// Records each chart's rendered size on the page (read by the browser test).\n",
+        "// Records each chart's rendered size and the page's width (read by the browser test).\n",
         "for (const svg of document.querySelectorAll('svg.chart')) {\n",
         "  const r = svg.getBoundingClientRect();\n",
         "  svg.setAttribute('data-rendered', Math.round(r.width) + 'x' + Math.round(r.height));\n",
         "}\n",
+        "document.body.setAttribute('data-viewport', String(document.documentElement.clientWidth));\n",
         "</script>\n</body></html>\n"
     ));
     o
@@ -913,6 +914,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;borde
 .meta{color:#555;margin:.2em 0}.note{color:#555;font-size:.9em}\
 table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #eee;text-align:left}\
 td.num,th:not(:first-child){text-align:right}figure{margin:1em 0}\
+svg.chart{max-width:100%;height:auto}table{display:block;overflow-x:auto}\
 svg text{font-family:system-ui,sans-serif}.title{font-size:14px;font-weight:600}.tick{font-size:11px;fill:#444}\
 .axis{font-size:12px;fill:#444}.legend{font-size:11px;fill:#333}.grid{stroke:#e5e5e5}.axisline{stroke:#888}\
 .zero{stroke:#444;stroke-dasharray:3 3}.budget{stroke:#000;stroke-width:2}.boxlabel{font-size:11px}.boxcount{font-size:14px;font-weight:600}";
