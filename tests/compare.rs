@@ -641,5 +641,8 @@ fn the_terminal_table_shows_headline_metrics_in_their_units_or_those_chosen() {
         .all(|k| k.starts_with("family_help.") || k.ends_with(".toml")));
 
     let err = table(Some("no_such_metric")).unwrap_err().to_string();
-    assert!(err.contains("--metrics no_such_metric: no metric matches"), "{err}");
+    assert!(
+        err.contains("--metrics no_such_metric: no metric matches"),
+        "{err}"
+    );
 }
