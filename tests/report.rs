@@ -313,3 +313,46 @@ fn the_monthly_csv_quotes_formula_text() {
     let tail = |t: &str| t.lines().skip(3).collect::<Vec<_>>().join("\n");
     assert_eq!(tail(&plain), tail(&csv_text));
 }
+
+/// The comparison shows absolute differences in their units (children,
+/// £, percentage points) beside the % of the baseline, and an effect
+/// beyond the chart's axis is marked with an arrowhead, not silently cut.
+#[test]
+fn a_comparison_shows_absolute_differences_and_marks_effects_beyond_the_axis() {
+    let summary = poisoned_summary(&|s| s.to_string());
+    let metric = |name: &str, mean_a: f64, d: f64, low: f64, high: f64| {
+        serde_json::json!({
+            "metric": name, "mean_a": mean_a,
+            "diff": {"mean": d, "ci95_low": low, "ci95_high": high}
+        })
+    };
+    let compare = serde_json::json!({
+        "comparisons": [{
+            "a": "a.toml",
+            "b_name": "B",
+            "metrics": [
+                metric("referrals.total", 15_000.0, -300.0, -350.0, -250.0),
+                metric("family_network.fgdm_held", 170.0, 785.0, 774.0, 795.0),
+                metric("care.kinship_share_pct", 14.0, 0.5, -0.1, 1.1),
+                metric("care.placement_spend_pence", 12_000_000_000.0, -534_000_000.0, -689_000_000.0, -380_000_000.0),
+            ],
+            "families": {"identical": 3}
+        }]
+    });
+    let view = familyflow::analysis::report::differences_from_compare(&compare).unwrap();
+    let html = familyflow::analysis::report::html(&summary, Some(&view), &Default::default());
+    let table = &html[html
+        .find("id=\"difference-table\"")
+        .expect("a table of differences")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("-300"), "{table}");
+    assert!(
+        table.contains("-£5.34m") && table.contains("£120.00m"),
+        "{table}"
+    );
+    assert!(table.contains("+0.50 pp"), "{table}");
+    assert!(table.contains("+461.8%"), "{table}");
+    // FGDM held rises by 462%: beyond the axis, with an arrowhead.
+    assert!(html.contains("class=\"clipped\""), "no arrowhead");
+    assert!(html.contains("beyond the axis: +"), "no arrowhead title");
+}

@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::summary::{thousands, Summary};
+use crate::analysis::text::{in_unit, shown_as};
 use crate::model::event::{Placement, Pool};
 use crate::model::projection::{saturating_sum, StaffAtEnd};
 
@@ -421,6 +422,8 @@ fn flow_diagram(s: &Summary) -> String {
 
 /// One metric's paired difference, for the dot-and-whisker chart.
 pub struct Difference {
+    /// The metric's key (its unit: money, percent, a count).
+    pub key: String,
     /// What.
     pub label: String,
     /// Mean under A.
@@ -483,6 +486,22 @@ fn dot_and_whisker(title: &str, rows: &[Difference]) -> String {
                 signed_pct(mid)
             );
             continue;
+        }
+        // An interval beyond the axis ends in an arrowhead at the edge.
+        for (v, edge, sign) in [(lo, -max, -1.0), (hi, max, 1.0)] {
+            if v.abs() > max && v.signum() == sign {
+                let tip = x(edge) + sign * 8.0;
+                let _ = write!(
+                    o,
+                    "<path class=\"clipped\" d=\"M{:.1},{cy:.1} L{:.1},{:.1} L{:.1},{:.1} Z\" fill=\"#0072B2\"><title>beyond the axis: {}</title></path>",
+                    tip,
+                    x(edge),
+                    cy - 5.0,
+                    x(edge),
+                    cy + 5.0,
+                    signed_pct(v)
+                );
+            }
         }
         let _ = write!(
             o,
@@ -767,9 +786,24 @@ pub fn html(
     {
         let _ = write!(o, "<section id=\"comparison\"><h2>{}</h2>", esc(title));
         o.push_str(&dot_and_whisker(
-            "Change in each outcome, % of the baseline (dot: mean of paired differences; line: 95% CI)",
+            "Change in each outcome, % of the baseline (dot: mean of paired differences; line: 95% CI; an arrowhead: beyond the axis)",
             differences,
         ));
+        o.push_str("<table id=\"difference-table\"><thead><tr><th>outcome</th><th>baseline (A)</th><th>change (B − A)</th><th>95% CI</th><th>% of A</th></tr></thead><tbody>");
+        for d in differences {
+            let shown = shown_as(&d.key);
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} to {}</td><td class=\"num\">{}</td></tr>",
+                esc(&d.label),
+                esc(&in_unit(d.mean_a, shown, false)),
+                esc(&in_unit(d.diff, shown, true)),
+                esc(&in_unit(d.low, shown, true)),
+                esc(&in_unit(d.high, shown, true)),
+                if d.mean_a == 0.0 { "n/a".to_string() } else { signed_pct(100.0 * d.diff / d.mean_a.abs()) }
+            );
+        }
+        o.push_str("</tbody></table>");
         o.push_str("<table><thead><tr><th>family by family (first replication)</th><th>families</th></tr></thead><tbody>");
         for (what, n) in counts {
             let _ = write!(
@@ -965,6 +999,7 @@ pub fn differences_from_compare(json: &serde_json::Value) -> Option<ComparisonVi
             num(d.and_then(|d| d.get("ci95_high"))),
         ) {
             rows.push(Difference {
+                key: name.into(),
                 label: label.into(),
                 mean_a,
                 diff,

@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 
+use crate::analysis::metric_registry::{lookup, Unit};
+use crate::analysis::summary::fixed;
+
 /// What a control character is shown as.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
@@ -83,6 +86,68 @@ where
     w.write_record(std::iter::empty::<&[u8]>())
 }
 
+/// How a metric's values read for people (the terminal, the report).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shown {
+    /// Pounds, from pence.
+    Money,
+    /// Percent; a difference in percentage points.
+    Percent,
+    /// Days.
+    Days,
+    /// A count (thousands separators).
+    Count,
+    /// A rate or ratio, one decimal.
+    Decimal,
+}
+
+/// How the metric `key` reads: by its unit in the registry, else by its name.
+pub fn shown_as(key: &str) -> Shown {
+    match lookup(key).map(|e| e.unit) {
+        Some(Unit::Pence | Unit::PencePerYear) => Shown::Money,
+        Some(Unit::Percent | Unit::PercentPerYear) => Shown::Percent,
+        Some(Unit::Days | Unit::WorkingDays) => Shown::Days,
+        Some(Unit::Count | Unit::Minutes | Unit::WorkingMinutes) => Shown::Count,
+        Some(_) => Shown::Decimal,
+        // Region figures are not in the registry: by their names.
+        None if key.ends_with("_pence") => Shown::Money,
+        None if key.ends_with("_pct") => Shown::Percent,
+        None if key.contains("per_") => Shown::Decimal,
+        None => Shown::Count,
+    }
+}
+
+/// A value in its unit: pounds (from pence), percent, days or a count with
+/// thousands separators; `signed` puts + before a positive difference, and
+/// a difference of percentages is in percentage points.
+pub fn in_unit(x: f64, shown: Shown, signed: bool) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let sign = if signed && x > 0.0 { "+" } else { "" };
+    let minus = if x < 0.0 { "-" } else { "" };
+    match shown {
+        Shown::Money => {
+            let pounds = x.abs() / 100.0;
+            let body = if pounds >= 1e6 {
+                format!("£{}m", fixed(pounds / 1e6, 2))
+            } else if pounds >= 1e3 {
+                format!("£{}k", fixed(pounds / 1e3, 1))
+            } else {
+                format!("£{}", fixed(pounds, 0))
+            };
+            format!("{sign}{minus}{body}")
+        }
+        Shown::Percent if signed => format!("{sign}{} pp", fixed(x, 2)),
+        Shown::Percent => format!("{}%", fixed(x, 1)),
+        Shown::Days => format!("{sign}{} d", fixed(x, 1)),
+        Shown::Count if x.abs() >= 100.0 => format!("{sign}{}", fixed(x, 0)),
+        Shown::Count | Shown::Decimal => {
+            format!("{sign}{}", fixed(x, if x.abs() >= 1000.0 { 0 } else { 1 }))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +209,18 @@ mod tests {
         write_csv_record(&mut w, vec!["x".to_string(), String::new(), "+1".into()]).unwrap();
         let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(text, "'=1+1,-2,\"a,b\"\nx,,+1\n");
+    }
+
+    #[test]
+    fn values_read_in_their_units() {
+        assert_eq!(in_unit(11_876_967_900.0, Shown::Money, false), "£118.77m");
+        assert_eq!(in_unit(-21_000_000.0, Shown::Money, true), "-£210.0k");
+        assert_eq!(in_unit(4_500.0, Shown::Money, true), "+£45");
+        assert_eq!(in_unit(20.93, Shown::Percent, false), "20.9%");
+        assert_eq!(in_unit(-0.684, Shown::Percent, true), "-0.68 pp");
+        assert_eq!(in_unit(15_184.0, Shown::Count, false), "15,184");
+        assert_eq!(in_unit(-325.2, Shown::Count, true), "-325");
+        assert_eq!(in_unit(4.5, Shown::Count, true), "+4.5");
+        assert_eq!(in_unit(f64::NAN, Shown::Count, false), "–");
     }
 }

@@ -11,9 +11,9 @@ use crate::analysis::compare::{
     check, compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
     COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
-use crate::analysis::metric_registry::{lookup, Unit};
 use crate::analysis::replications::{warm_up_line, SEED_DERIVATION};
 use crate::analysis::summary::fixed;
+use crate::analysis::text::{in_unit as value, shown_as, Shown};
 use crate::cli::commands::output::{OutDir, Scope};
 use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
@@ -300,62 +300,6 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// How a metric's values read on the terminal.
-#[derive(Clone, Copy, PartialEq)]
-enum Shown {
-    Money,
-    Percent,
-    Days,
-    Count,
-    Decimal,
-}
-
-fn shown_as(key: &str) -> Shown {
-    match lookup(key).map(|e| e.unit) {
-        Some(Unit::Pence | Unit::PencePerYear) => Shown::Money,
-        Some(Unit::Percent | Unit::PercentPerYear) => Shown::Percent,
-        Some(Unit::Days | Unit::WorkingDays) => Shown::Days,
-        Some(Unit::Count | Unit::Minutes | Unit::WorkingMinutes) => Shown::Count,
-        Some(_) => Shown::Decimal,
-        // Region figures are not in the registry: by their names.
-        None if key.ends_with("_pence") => Shown::Money,
-        None if key.ends_with("_pct") => Shown::Percent,
-        None if key.contains("per_") => Shown::Decimal,
-        None => Shown::Count,
-    }
-}
-
-/// A value in its unit: pounds (from pence), percent, days or a count with
-/// thousands separators; `signed` puts + before a positive difference, and
-/// a difference of percentages is in percentage points.
-fn value(x: f64, shown: Shown, signed: bool) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let sign = if signed && x > 0.0 { "+" } else { "" };
-    let minus = if x < 0.0 { "-" } else { "" };
-    match shown {
-        Shown::Money => {
-            let pounds = x.abs() / 100.0;
-            let body = if pounds >= 1e6 {
-                format!("£{}m", fixed(pounds / 1e6, 2))
-            } else if pounds >= 1e3 {
-                format!("£{}k", fixed(pounds / 1e3, 1))
-            } else {
-                format!("£{}", fixed(pounds, 0))
-            };
-            format!("{sign}{minus}{body}")
-        }
-        Shown::Percent if signed => format!("{sign}{} pp", fixed(x, 2)),
-        Shown::Percent => format!("{}%", fixed(x, 1)),
-        Shown::Days => format!("{sign}{} d", fixed(x, 1)),
-        Shown::Count if x.abs() >= 100.0 => format!("{sign}{}", fixed(x, 0)),
-        Shown::Count | Shown::Decimal => {
-            format!("{sign}{}", fixed(x, if x.abs() >= 1000.0 { 0 } else { 1 }))
-        }
-    }
-}
-
 /// One line of the terminal table.
 fn metric_row(m: &MetricDiff) -> String {
     let shown = shown_as(&m.metric);
@@ -389,6 +333,7 @@ fn metric_row(m: &MetricDiff) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::metric_registry::lookup;
 
     #[test]
     fn wildcards_match_as_a_shell_does() {
@@ -401,19 +346,6 @@ mod tests {
         assert!(!wildcard("care.*", "budget.care"));
         assert!(!wildcard("*_pct", "care.pct_x"));
         assert!(!wildcard("a*a", "a"));
-    }
-
-    #[test]
-    fn values_read_in_their_units() {
-        assert_eq!(value(11_876_967_900.0, Shown::Money, false), "£118.77m");
-        assert_eq!(value(-21_000_000.0, Shown::Money, true), "-£210.0k");
-        assert_eq!(value(4_500.0, Shown::Money, true), "+£45");
-        assert_eq!(value(20.93, Shown::Percent, false), "20.9%");
-        assert_eq!(value(-0.684, Shown::Percent, true), "-0.68 pp");
-        assert_eq!(value(15_184.0, Shown::Count, false), "15,184");
-        assert_eq!(value(-325.2, Shown::Count, true), "-325");
-        assert_eq!(value(4.5, Shown::Count, true), "+4.5");
-        assert_eq!(value(f64::NAN, Shown::Count, false), "–");
     }
 
     #[test]
