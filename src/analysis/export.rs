@@ -298,6 +298,28 @@ impl CinEpisode {
         }
     }
 
+    /// An assessment is under way from `day` (family help or an enquiry
+    /// starts): the one under way goes on; one that ended today goes on
+    /// (rule 8863Q: none starts while another goes on, the day it ends
+    /// included), unless it began more than 45 days ago (rule 8736: an
+    /// assessment still open at 31 March began in that year), when it is
+    /// recorded as ended the day before and a new one starts; else one
+    /// starts.
+    fn assessment_goes_on(&mut self, day: CivilDate) {
+        let recent = day.plus_days(-45).unwrap_or(day);
+        let yesterday = day.plus_days(-1).unwrap_or(day);
+        match self.assessments.last_mut() {
+            Some((_, None)) => {}
+            Some((start, end)) if *end == Some(day) && *start >= recent => *end = None,
+            Some((start, end)) if *end == Some(day) && *start <= yesterday => {
+                *end = Some(yesterday);
+                self.assessments.push((day, None));
+            }
+            Some((_, Some(d))) if *d >= day => {}
+            _ => self.assessments.push((day, None)),
+        }
+    }
+
     /// An assessment still going on is over on `day`.
     fn assessment_over(&mut self, day: CivilDate) {
         if self.closure.is_none() {
@@ -693,9 +715,15 @@ impl Returns {
                         cin.nfa = decision == TriageDecision::NoFurtherAction;
                     }
                 }
+                // Family help starts with an assessment, unless one is under
+                // way or ended today (an enquiry's): that one goes on (rule
+                // 8863Q: none starts while another goes on, the day it
+                // ends included).
                 Event::FamilyHelpStarted { .. } => {
                     for cin in &mut r.cin[o.cin_under_18(family, t.at)] {
-                        cin.assessments.push((day, None));
+                        if cin.closure.is_none() {
+                            cin.assessment_goes_on(day);
+                        }
                     }
                 }
                 Event::AssessmentCompleted { .. } => {
@@ -722,14 +750,7 @@ impl Returns {
                         if cin.closure.is_some() {
                             continue;
                         }
-                        match cin.assessments.last_mut() {
-                            // Ended today with the family help the enquiry
-                            // takes over from (rule 8863Q: no assessment
-                            // starts while another goes on): it goes on.
-                            Some(a) if a.1 == Some(day) => a.1 = None,
-                            Some((_, None)) => {}
-                            _ => cin.assessments.push((day, None)),
-                        }
+                        cin.assessment_goes_on(day);
                         cin.enquiries.push(Enquiry {
                             start: day,
                             conference: None,
