@@ -200,7 +200,7 @@ timeline apply.")]
     },
     /// Write a log as data returns (SSDA903, CIN census) or as CSV / JSON lines.
     #[command(
-        after_help = "Examples:\n  familyflow export out/events.ffl --format ssda903 --out returns\n  familyflow export out/events.ffl --format cin --out returns\n  familyflow export out/events.ffl --format csv --out raw\n\nssda903: returns/ssda903/2024-25/header.csv and episodes.csv for each collection year;\ncin: returns/cin/cin-2024-25.xml for each collection year (1 April to 31 March).\nOne family is one child; what the model does not know (sex, ethnicity, postcodes) is left blank."
+        after_help = "Examples:\n  familyflow export out/events.ffl --format ssda903 --out returns\n  familyflow export out/events.ffl --format cin --out returns\n  familyflow export out/events.ffl --format csv --out raw\n\nOne folder per collection year (1 April to 31 March), named by the year it ends, as councils\nkeep their returns: ssda903 writes returns/2025/header.csv and episodes.csv, cin writes\nreturns/2025/cin.xml; both formats can share a folder. Sex, ethnicity and disability are drawn\nfrom England's published shares, UPNs are made up (with a valid check letter), and what the\nmodel does not know (postcodes, URNs, mothers) is left blank: see the README's Data returns."
     )]
     Export {
         /// Event log.
