@@ -147,25 +147,12 @@ fn the_report_reads_its_inputs_with_a_cap() {
 #[test]
 fn absurd_values_are_never_shown_as_inf_or_nan() {
     let summary = poisoned_summary(&|s| s.to_string());
-    let metric = |name: &str, mean_a: f64, d: f64, low: f64, high: f64| {
-        serde_json::json!({
-            "metric": name, "mean_a": mean_a,
-            "diff": {"mean": d, "ci95_low": low, "ci95_high": high}
-        })
-    };
-    let compare = serde_json::json!({
-        "comparisons": [{
-            "a": "a.toml",
-            "b_name": "B",
-            "metrics": [
-                metric("referrals.total", 1e-300, -1e10, -1e11, 1.0),
-                metric("referrals.rereferrals", 1.0, 1e308, -1e308, 1e308),
-                metric("family_help.started", 10.0, 5_000.0, 4_000.0, 6_000.0),
-                metric("family_help.queued", 10.0, -1.0, -2.0, 0.0),
-            ],
-            "families": {"identical": 3}
-        }]
-    });
+    let compare = compare_json(vec![
+        metric("referrals.total", 1e-300, -1e10, -1e11, 1.0),
+        metric("referrals.rereferrals", 1.0, 1e308, -1e308, 1e308),
+        metric("family_help.started", 10.0, 5_000.0, 4_000.0, 6_000.0),
+        metric("family_help.queued", 10.0, -1.0, -2.0, 0.0),
+    ]);
     let view = familyflow::analysis::report::differences_from_compare(&compare).unwrap();
     let spreads = familyflow::analysis::report::spreads_from_csv(
         "metric,n,mean,sd,ci95_low,ci95_high\n\
@@ -320,25 +307,18 @@ fn the_monthly_csv_quotes_formula_text() {
 #[test]
 fn a_comparison_shows_absolute_differences_and_marks_effects_beyond_the_axis() {
     let summary = poisoned_summary(&|s| s.to_string());
-    let metric = |name: &str, mean_a: f64, d: f64, low: f64, high: f64| {
-        serde_json::json!({
-            "metric": name, "mean_a": mean_a,
-            "diff": {"mean": d, "ci95_low": low, "ci95_high": high}
-        })
-    };
-    let compare = serde_json::json!({
-        "comparisons": [{
-            "a": "a.toml",
-            "b_name": "B",
-            "metrics": [
-                metric("referrals.total", 15_000.0, -300.0, -350.0, -250.0),
-                metric("family_network.fgdm_held", 170.0, 785.0, 774.0, 795.0),
-                metric("care.kinship_share_pct", 14.0, 0.5, -0.1, 1.1),
-                metric("care.placement_spend_pence", 12_000_000_000.0, -534_000_000.0, -689_000_000.0, -380_000_000.0),
-            ],
-            "families": {"identical": 3}
-        }]
-    });
+    let compare = compare_json(vec![
+        metric("referrals.total", 15_000.0, -300.0, -350.0, -250.0),
+        metric("family_network.fgdm_held", 170.0, 785.0, 774.0, 795.0),
+        metric("care.kinship_share_pct", 14.0, 0.5, -0.1, 1.1),
+        metric(
+            "care.placement_spend_pence",
+            12_000_000_000.0,
+            -534_000_000.0,
+            -689_000_000.0,
+            -380_000_000.0,
+        ),
+    ]);
     let view = familyflow::analysis::report::differences_from_compare(&compare).unwrap();
     let html = familyflow::analysis::report::html(&summary, Some(&view), &Default::default());
     let table = &html[html
@@ -355,4 +335,24 @@ fn a_comparison_shows_absolute_differences_and_marks_effects_beyond_the_axis() {
     // FGDM held rises by 462%: beyond the axis, with an arrowhead.
     assert!(html.contains("class=\"clipped\""), "no arrowhead");
     assert!(html.contains("beyond the axis: +"), "no arrowhead title");
+}
+
+/// One paired difference as `compare.json` writes it.
+fn metric(name: &str, mean_a: f64, d: f64, low: f64, high: f64) -> serde_json::Value {
+    serde_json::json!({
+        "metric": name, "mean_a": mean_a,
+        "diff": {"mean": d, "ci95_low": low, "ci95_high": high}
+    })
+}
+
+/// A `compare.json` of one comparison (B against a.toml) with `metrics`.
+fn compare_json(metrics: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({
+        "comparisons": [{
+            "a": "a.toml",
+            "b_name": "B",
+            "metrics": metrics,
+            "families": {"identical": 3}
+        }]
+    })
 }

@@ -302,24 +302,7 @@ pub fn england_tenth() -> Result<ScenarioInput, AnalysisError> {
     let input = scenario_file(ENGLAND_SCENARIO)?;
     edited(&input, "a tenth of England", |s| {
         s.area.children /= 10;
-        for fte in [
-            &mut s.family_help.fte,
-            &mut s.triage.fte,
-            &mut s.child_protection.fte,
-            &mut s.lead_practitioners.fte,
-            &mut s.family_network.coordinators_fte,
-        ] {
-            *fte = NonNegative(fte.get() / 10.0);
-        }
-        for line in [
-            &mut s.budget.family_help,
-            &mut s.budget.fgdm,
-            &mut s.budget.fnsp,
-            &mut s.budget.placements,
-            &mut s.budget.workforce,
-        ] {
-            line.pounds_per_year = NonNegative(line.pounds_per_year.get() / 10.0);
-        }
+        s.scale_staff_and_budgets(|x| x / 10.0);
         s.years = LONG_RUN_YEARS;
     })
 }

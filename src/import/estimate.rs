@@ -738,20 +738,7 @@ impl Default for Calibration {
 pub fn scale_area(s: &mut Scenario, children: u64) {
     let f = children as f64 / s.area.children.max(1) as f64;
     s.area.children = children;
-    s.triage.fte = NonNegative(s.triage.fte.get() * f);
-    s.family_help.fte = NonNegative(s.family_help.fte.get() * f);
-    s.child_protection.fte = NonNegative(s.child_protection.fte.get() * f);
-    s.lead_practitioners.fte = NonNegative(s.lead_practitioners.fte.get() * f);
-    s.family_network.coordinators_fte = NonNegative(s.family_network.coordinators_fte.get() * f);
-    for line in [
-        &mut s.budget.family_help,
-        &mut s.budget.fgdm,
-        &mut s.budget.fnsp,
-        &mut s.budget.placements,
-        &mut s.budget.workforce,
-    ] {
-        line.pounds_per_year = NonNegative(line.pounds_per_year.get() * f);
-    }
+    s.scale_staff_and_budgets(|x| x * f);
 }
 
 /// Sets the rates the returns show directly on `s`.

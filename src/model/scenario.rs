@@ -1627,6 +1627,30 @@ pub fn size_forced() -> bool {
 }
 
 impl Scenario {
+    /// Applies `f` to every staff pool's FTE and every budget line: the
+    /// same area's rates with staff and money for another size (a tenth of
+    /// England, an imported authority).
+    pub fn scale_staff_and_budgets(&mut self, f: impl Fn(f64) -> f64) {
+        for fte in [
+            &mut self.family_help.fte,
+            &mut self.triage.fte,
+            &mut self.child_protection.fte,
+            &mut self.lead_practitioners.fte,
+            &mut self.family_network.coordinators_fte,
+        ] {
+            *fte = NonNegative(f(fte.get()));
+        }
+        for line in [
+            &mut self.budget.family_help,
+            &mut self.budget.fgdm,
+            &mut self.budget.fnsp,
+            &mut self.budget.placements,
+            &mut self.budget.workforce,
+        ] {
+            line.pounds_per_year = NonNegative(f(line.pounds_per_year.get()));
+        }
+    }
+
     /// Reads and validates a scenario file (following `extends`), and
     /// refuses one whose run is estimated to need more memory than
     /// [`MAX_RUN_BYTES`] (see [`Scenario::load_forced`]). Returns the
