@@ -23,6 +23,8 @@ from lac_validator import lac_validator
 from lac_validator.report import Report
 from lac_validator.utils import process_uploaded_files
 
+from uncovered_rules import uncovered
+
 
 def _validate(folder: str, first: int, registry):
     files = [str(p) for p in sorted(Path(folder).glob("*.csv"))]
@@ -35,16 +37,6 @@ def _validate(folder: str, first: int, registry):
         registry=registry,
         selected_rules=None,
     )
-
-
-def uncovered(path: str, validator: str) -> set:
-    """The rule codes listed for `validator` in the uncovered-rules file."""
-    codes = set()
-    for line in open(path, encoding="utf-8"):
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and fields[0] == validator:
-            codes.add(fields[1])
-    return codes
 
 
 def main(folder: str, year: str, uncovered_path=None) -> int:

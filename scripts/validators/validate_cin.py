@@ -21,15 +21,7 @@ import xml.etree.ElementTree as ET
 
 from cin_validator import cin_validator
 
-
-def uncovered(path: str, validator: str) -> set:
-    """The rule codes listed for `validator` in the uncovered-rules file."""
-    codes = set()
-    for line in open(path, encoding="utf-8"):
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and fields[0] == validator:
-            codes.add(fields[1])
-    return codes
+from uncovered_rules import uncovered
 
 
 def main(path: str, year: str, uncovered_path=None) -> int:

@@ -218,7 +218,7 @@ pub fn observe(r: &Returns) -> Observed {
         let dob = s.dob.get(&p.child).copied();
         if in_years(p.start, &sy) {
             if let Some(u) = o.unaccompanied.as_mut() {
-                if s.uasc.contains_key(&p.child) {
+                if s.uasc.contains(&p.child) {
                     u.n += 1.0;
                 }
             }

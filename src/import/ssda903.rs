@@ -8,7 +8,7 @@
 //! (`DECOM`), and the latest year's copy of it (with its end, once it
 //! ended) is kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{parse_dmy, CollectionYear, DateForm, Kind, Problems, MAX_ROWS};
 use crate::model::calendar::CivilDate;
@@ -74,7 +74,7 @@ pub struct Ssda903 {
     /// Periods of care (after [`Ssda903::settle`]).
     pub periods: Vec<Period>,
     /// Children with a row in a UASC table.
-    pub uasc: BTreeMap<u32, ()>,
+    pub uasc: BTreeSet<u32>,
     /// Rows in tables read but not used for estimates (reviews, missing …), by table.
     pub other_rows: BTreeMap<&'static str, u64>,
 }
@@ -359,7 +359,7 @@ pub fn read(
             }
             Kind::Uasc => {
                 let c = into.child(child);
-                into.uasc.insert(c, ());
+                into.uasc.insert(c);
             }
             other => *into.other_rows.entry(other.name()).or_default() += 1,
         }
