@@ -55,23 +55,14 @@ pub struct Episode {
 /// The CIN census of every year, merged.
 #[derive(Debug, Default)]
 pub struct Census {
-    ids: BTreeMap<String, u32>,
+    /// Children's ids in the file, numbered (never written out).
+    pub(crate) ids: super::ChildIds,
     by_key: BTreeMap<(u32, CivilDate), Episode>,
     /// Episodes in child and referral order (after [`Census::settle`]).
     pub episodes: Vec<Episode>,
 }
 
 impl Census {
-    /// Children's ids as read (see [`super::ssda903::Ssda903::ids`]).
-    pub(crate) fn ids(&self) -> &BTreeMap<String, u32> {
-        &self.ids
-    }
-
-    fn child(&mut self, id: &str) -> u32 {
-        let n = self.ids.len() as u32;
-        *self.ids.entry(id.to_string()).or_insert(n)
-    }
-
     /// Orders the episodes.
     pub fn settle(&mut self) {
         self.episodes = std::mem::take(&mut self.by_key).into_values().collect();
@@ -383,7 +374,7 @@ pub fn read(
         .or_else(|| latest.map(CollectionYear::of))
         .unwrap_or(CollectionYear(0));
     for (id, dob, episodes) in read_children {
-        let child = into.child(&id);
+        let child = into.ids.number(&id);
         for d in episodes {
             if let Some((line, element, why)) = d.bad {
                 problems.bad_row(

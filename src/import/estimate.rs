@@ -339,11 +339,11 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
     let open =
         |p: &super::ssda903::Period| p.start <= at && p.end.as_ref().is_none_or(|(d, _)| *d > at);
     let mut in_care_ids: BTreeSet<String> = BTreeSet::new();
-    let ids_903: BTreeMap<u32, &String> = s.ids().iter().map(|(k, v)| (*v, k)).collect();
+    let ids_903: BTreeMap<u32, &String> = s.ids.by_number();
     // The referral date of each child's CIN episode open at the date: it
     // tells apart two households that came into care on one day.
     let c = &r.cin;
-    let ids_cin: BTreeMap<u32, &String> = c.ids().iter().map(|(k, v)| (*v, k)).collect();
+    let ids_cin: BTreeMap<u32, &String> = c.ids.by_number();
     let open_referral: BTreeMap<&String, CivilDate> = c
         .episodes
         .iter()

@@ -19,11 +19,31 @@ pub mod cin;
 pub mod estimate;
 pub mod ssda903;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::model::calendar::CivilDate;
+
+/// Children's ids as read from the returns, each numbered in the order
+/// first seen: kept in memory only, to link a child's records within and
+/// across returns (never written out).
+#[derive(Debug, Default)]
+pub struct ChildIds(BTreeMap<String, u32>);
+
+impl ChildIds {
+    /// The number of `id` (a new number for an id not seen before).
+    pub fn number(&mut self, id: &str) -> u32 {
+        let n = self.0.len() as u32;
+        *self.0.entry(id.to_string()).or_insert(n)
+    }
+
+    /// Each number's id.
+    pub fn by_number(&self) -> BTreeMap<u32, &String> {
+        self.0.iter().map(|(k, v)| (*v, k)).collect()
+    }
+}
 
 /// Folders below the one given that are searched.
 pub const MAX_DEPTH: usize = 4;

@@ -64,7 +64,7 @@ pub struct Period {
 #[derive(Debug, Default)]
 pub struct Ssda903 {
     /// Children's ids in the files, numbered (never written out).
-    ids: BTreeMap<String, u32>,
+    pub(crate) ids: super::ChildIds,
     /// Date of birth by child (from `header.csv`).
     pub dob: BTreeMap<u32, CivilDate>,
     /// Episodes by (child, start), the latest year's copy.
@@ -80,17 +80,6 @@ pub struct Ssda903 {
 }
 
 impl Ssda903 {
-    /// Children's ids as read, with their numbers (kept in memory only, to
-    /// link a child's SSDA903 and CIN records).
-    pub(crate) fn ids(&self) -> &BTreeMap<String, u32> {
-        &self.ids
-    }
-
-    fn child(&mut self, id: &str) -> u32 {
-        let n = self.ids.len() as u32;
-        *self.ids.entry(id.to_string()).or_insert(n)
-    }
-
     /// Orders the episodes and finds the periods of care.
     pub fn settle(&mut self) {
         self.episodes = std::mem::take(&mut self.by_key).into_values().collect();
@@ -352,13 +341,13 @@ pub fn read(
                 let Ok(dob) = date(&row, line, "DOB", true, problems) else {
                     continue;
                 };
-                let c = into.child(child);
+                let c = into.ids.number(child);
                 if let Some(d) = dob {
                     into.dob.insert(c, d);
                 }
             }
             Kind::Uasc => {
-                let c = into.child(child);
+                let c = into.ids.number(child);
                 into.uasc.insert(c);
             }
             other => *into.other_rows.entry(other.name()).or_default() += 1,
@@ -369,7 +358,7 @@ pub fn read(
         .or_else(|| latest.map(CollectionYear::of))
         .unwrap_or(CollectionYear(0));
     for (row, start, end) in kept {
-        let child = into.child(columns.get(&row, "CHILD"));
+        let child = into.ids.number(columns.get(&row, "CHILD"));
         let e = Episode {
             child,
             start,
