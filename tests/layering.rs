@@ -112,3 +112,31 @@ fn the_check_sees_an_upward_use() {
     );
     assert!(violations("use crate::analysis::run;\n", "import").is_empty());
 }
+
+/// The async runtime and the web server stay in `cli::serve`: the
+/// simulation core (engine, model, analysis) and import name neither, so
+/// runs never execute on tokio.
+#[test]
+fn the_simulation_core_names_no_async_runtime() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        let Some(layer) = layer_of(file) else {
+            continue;
+        };
+        if layer == "cli" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("a source reads");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["tokio", "axum", "futures_util"].iter().any(|w| code.contains(w)) {
+                found.push(format!("{}:{}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(files.len() > 20, "sources found: {}", files.len());
+    assert!(found.is_empty(), "async code in the core:\n{}", found.join("\n"));
+}

@@ -954,6 +954,7 @@ pub fn compare_inputs(
         threads,
         progress,
         |j| -> Result<JobOut, AnalysisError> {
+            crate::analysis::stop_requested(progress)?;
             let job = Job::nth(j, k);
             let input = &inputs[job.scenario];
             let i = u64::from(job.replication);

@@ -44,6 +44,24 @@ pub trait Progress: Sync {
     fn begin(&self, label: &str, total: usize);
     /// One unit of the current work is done.
     fn tick(&self);
+    /// Whether the watcher asked the work to stop (a served run cancelled):
+    /// replications not yet begun are then not run, and the work fails
+    /// with [`AnalysisError::Invalid`] saying so. Never true by default.
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// The error of work stopped through [`Progress::stopped`].
+pub const STOPPED: &str = "cancelled";
+
+/// [`STOPPED`] as an error, when `progress` asks to stop.
+pub fn stop_requested(progress: &dyn Progress) -> Result<(), AnalysisError> {
+    if progress.stopped() {
+        Err(AnalysisError::Invalid(STOPPED.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 /// Progress nobody watches.

@@ -1225,6 +1225,7 @@ pub fn replicate(
         threads,
         progress,
         |i| {
+            crate::analysis::stop_requested(progress)?;
             let seed = replication_seed(spec.seed, i as u64);
             run_one(input, seed, spec.warm_up.as_ref()).map(|metrics| (seed, metrics))
         },

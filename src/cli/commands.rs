@@ -910,13 +910,27 @@ pub fn first_replication_report(
     dir: &Path,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
-    let mut folder = OutDir::open(dir, Scope::Add, &inputs_of(a))?;
     let input = match a {
         Some(p) => ScenarioInput::load(p)?,
         None => ScenarioInput::builtin(),
     };
+    let path = first_replication_report_of(&input, &inputs_of(a), base_seed, dir)?;
+    let _ = writeln!(note, "wrote {}", path.display());
+    Ok(())
+}
+
+/// [`first_replication_report`] of a scenario already read (`reads`: the
+/// files it came from, which the folder must not replace); returns the
+/// report's path.
+pub fn first_replication_report_of(
+    input: &ScenarioInput,
+    reads: &[&Path],
+    base_seed: u64,
+    dir: &Path,
+) -> Result<PathBuf, CommandError> {
+    let mut folder = OutDir::open(dir, Scope::Add, reads)?;
     let seed = crate::analysis::replications::replication_seed(base_seed, 0);
-    let finished = run::run::<io::Sink>(&input, seed, None)?;
+    let finished = run::run::<io::Sink>(input, seed, None)?;
     let json = finished.summary.to_json();
     folder.write(SUMMARY_FILE, json.as_bytes())?;
     // The report reads the summary as `report DIR` would, from its JSON.
@@ -924,6 +938,5 @@ pub fn first_replication_report(
         .map_err(|e| CommandError::Failed(format!("the first replication's summary: {e}")))?;
     let path = report_from(&mut folder, &summary)?;
     folder.commit()?;
-    let _ = writeln!(note, "wrote {}", path.display());
-    Ok(())
+    Ok(path)
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::analysis::compare::MetricDiff;
 use crate::analysis::compare::{
-    check, compare_inputs, side_by_side, CompareSpec, Subject, COMPARE_CSV, COMPARE_JSON,
+    check, compare_inputs, side_by_side, CompareSpec, Compared, Subject, COMPARE_CSV, COMPARE_JSON,
     COMPARE_REPLICATIONS_CSV, COUNTERFACTUAL_CSV,
 };
 use crate::analysis::replications::{warm_up_line, SEED_DERIVATION};
@@ -32,6 +32,27 @@ pub struct CompareOptions {
     /// Which metrics the terminal table shows: comma-separated patterns
     /// (`*` any characters; `all` every metric); None, the headline ones.
     pub metrics: Option<String>,
+}
+
+/// Writes a comparison's files (`compare.json`, `compare.csv`,
+/// `compare-replications.csv`, `counterfactual.csv`) into `dir` and
+/// commits it; returns its path.
+pub fn write_files(
+    mut dir: OutDir,
+    done: &Compared,
+    spec: &CompareSpec,
+) -> Result<PathBuf, CommandError> {
+    dir.write(COMPARE_JSON, done.to_json(spec).as_bytes())?;
+    dir.write(COMPARE_CSV, &done.differences_csv())?;
+    // Every run's metrics are written as they are made, not held.
+    let mut f = dir.create(COMPARE_REPLICATIONS_CSV)?;
+    done.write_runs_csv(&mut f)
+        .map_err(|e| CommandError::Failed(format!("cannot write {e}")))?;
+    dir.finish(f)?;
+    dir.write(COUNTERFACTUAL_CSV, &done.counterfactual_csv())?;
+    let path = dir.path().to_path_buf();
+    dir.commit()?;
+    Ok(path)
 }
 
 /// `familyflow compare A B [C …]`: every scenario on the same seeds; paired
@@ -73,20 +94,8 @@ pub fn compare(
         started.elapsed().as_secs_f64(),
         done.threads
     );
-    if let Some(mut dir) = folder.take() {
-        dir.write(COMPARE_JSON, done.to_json(spec).as_bytes())?;
-        dir.write(COMPARE_CSV, &done.differences_csv())?;
-        // Every run's metrics are written as they are made, not held.
-        let mut f = dir.create(COMPARE_REPLICATIONS_CSV)?;
-        done.write_runs_csv(&mut f)
-            .map_err(|e| CommandError::Failed(format!("cannot write {e}")))?;
-        dir.finish(f)?;
-        dir.write(COUNTERFACTUAL_CSV, &done.counterfactual_csv())?;
-        let dir = {
-            let path = dir.path().to_path_buf();
-            dir.commit()?;
-            path
-        };
+    if let Some(dir) = folder.take() {
+        let dir = write_files(dir, &done, spec)?;
         let _ = writeln!(
             note,
             "wrote {}, {}, {} and {}",

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod import;
 pub mod progress;
 pub mod replications;
+pub mod serve;
 pub mod sweep;
 pub mod validate;
 
@@ -262,6 +263,24 @@ timeline apply.")]
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Serve the web app: check, run, watch and compare scenarios in a browser.
+    #[command(
+        after_help = "Examples:\n  familyflow serve                      # http://127.0.0.1:8080/\n  familyflow serve --bind 127.0.0.1:0 --data /tmp/ff\n  familyflow serve --bind 0.0.0.0:8080 --token \"$(cat token.txt)\"\n\nRuns are kept under --data (default: $XDG_DATA_HOME/familyflow or ~/.local/share/familyflow),\nkeyed by what determines them, so asking again for a run returns it at once. Binding beyond\nloopback needs a bearer token: --token, or one is generated and printed. The API is in the README."
+    )]
+    Serve {
+        /// Address and port to listen on (port 0: any free port, printed).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        bind: String,
+        /// Folder for the stored runs.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Bearer token every API request must carry (at least 16 characters).
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        /// Cores runs may use at once (default: every core); more runs wait.
+        #[arg(long, value_name = "N")]
+        cores: Option<usize>,
+    },
     /// Work with scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -511,6 +530,21 @@ pub fn main() -> ExitCode {
                 threads: *threads,
                 out_dir: dir.clone(),
                 progress: !quiet,
+            },
+            &mut out,
+            &mut *note,
+        ),
+        Command::Serve {
+            bind,
+            data,
+            token,
+            cores,
+        } => serve::serve(
+            &serve::ServeOptions {
+                bind: bind.clone(),
+                data: data.clone(),
+                token: token.clone(),
+                cores: *cores,
             },
             &mut out,
             &mut *note,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::replications::{
-    check, ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, REPLICATIONS_CSV,
-    REPLICATIONS_JSON, SEED_DERIVATION, SUMMARY_STATS_CSV,
+    check, ci_text, on_terminal, replicate, short, warm_up_line, ReplicationSpec, Replications,
+    REPLICATIONS_CSV, REPLICATIONS_JSON, SEED_DERIVATION, SUMMARY_STATS_CSV,
 };
 use crate::cli::commands::output::{OutDir, Scope};
 use crate::cli::commands::{write_stdout, CommandError};
@@ -64,20 +64,8 @@ pub fn run_replications(
         started.elapsed().as_secs_f64(),
         done.threads
     );
-    if let Some(mut dir) = folder.take() {
-        // The files with every run are written as they are made, not held.
-        let mut f = dir.create(REPLICATIONS_CSV)?;
-        done.write_runs_csv(&mut f).map_err(failed)?;
-        dir.finish(f)?;
-        let mut f = dir.create(REPLICATIONS_JSON)?;
-        done.write_json(&input, spec, &mut f).map_err(failed)?;
-        dir.finish(f)?;
-        dir.write(SUMMARY_STATS_CSV, &done.stats_csv())?;
-        let dir = {
-            let path = dir.path().to_path_buf();
-            dir.commit()?;
-            path
-        };
+    if let Some(dir) = folder.take() {
+        let dir = write_files(dir, &done, &input, spec)?;
         let _ = writeln!(
             note,
             "wrote {}, {} and {}",
@@ -136,6 +124,27 @@ pub fn run_replications(
         o
     };
     write_stdout(out, text.as_bytes())
+}
+
+/// Writes replications' files (`replications.csv`, `replications.json`,
+/// `summary-stats.csv`) into `dir` and commits it; returns its path.
+pub fn write_files(
+    mut dir: OutDir,
+    done: &Replications,
+    input: &ScenarioInput,
+    spec: &ReplicationSpec,
+) -> Result<PathBuf, CommandError> {
+    // The files with every run are written as they are made, not held.
+    let mut f = dir.create(REPLICATIONS_CSV)?;
+    done.write_runs_csv(&mut f).map_err(failed)?;
+    dir.finish(f)?;
+    let mut f = dir.create(REPLICATIONS_JSON)?;
+    done.write_json(input, spec, &mut f).map_err(failed)?;
+    dir.finish(f)?;
+    dir.write(SUMMARY_STATS_CSV, &done.stats_csv())?;
+    let path = dir.path().to_path_buf();
+    dir.commit()?;
+    Ok(path)
 }
 
 /// A file's write error (the error names the file).
