@@ -136,7 +136,7 @@ pub fn serve(
             hosts,
         });
         let shown = if addr.ip().is_unspecified() {
-            "this machine's address".to_string()
+            format!("THIS-MACHINE:{}", addr.port())
         } else {
             addr.to_string()
         };
