@@ -132,11 +132,18 @@ fn the_simulation_core_names_no_async_runtime() {
         let text = std::fs::read_to_string(file).expect("a source reads");
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
-            if ["tokio", "axum", "futures_util"].iter().any(|w| code.contains(w)) {
+            if ["tokio", "axum", "futures_util"]
+                .iter()
+                .any(|w| code.contains(w))
+            {
                 found.push(format!("{}:{}", file.display(), n + 1));
             }
         }
     }
     assert!(files.len() > 20, "sources found: {}", files.len());
-    assert!(found.is_empty(), "async code in the core:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "async code in the core:\n{}",
+        found.join("\n")
+    );
 }

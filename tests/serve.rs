@@ -93,7 +93,7 @@ impl Server {
             .text()
             .lines()
             .filter_map(|l| l.strip_prefix("data: "))
-            .last()
+            .next_back()
             .map(|d| serde_json::from_str::<Value>(d).expect("JSON data"))
             .expect("at least one event");
         assert!(
