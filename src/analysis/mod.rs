@@ -12,6 +12,7 @@ pub mod replications;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
+pub mod shard;
 pub mod snapshot;
 pub mod summary;
 pub mod sweep;

@@ -205,6 +205,45 @@ pub struct Experiment {
     pub target: Option<Target>,
     /// The files the experiment reads (for the output folder's checks).
     pub inputs: Vec<PathBuf>,
+    /// What the experiment is, as a hash (xxh3-128, hex): the experiment
+    /// file's text, its scenarios' effective settings, its factors and its
+    /// sample matrix (not where they were read from), so shards of
+    /// different experiments never merge.
+    pub digest: String,
+}
+
+/// [`Experiment::digest`]: every part framed by its length, so no two
+/// different experiments hash the same text.
+fn digest(
+    text: &str,
+    scenario: &Base,
+    compare: Option<&Base>,
+    factors: &[Factor],
+    sample: &Sample,
+) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut part = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    // A scenario's effective text names the files it was merged from (a
+    // comment, whose paths depend on where the experiment was read from):
+    // its settings are hashed, as TOML written afresh, without comments.
+    let settings = |b: &Base| {
+        toml::from_str::<toml::Table>(&b.text)
+            .ok()
+            .and_then(|t| toml::to_string(&t).ok())
+            .unwrap_or_else(|| b.text.clone())
+    };
+    part(text.as_bytes());
+    part(settings(scenario).as_bytes());
+    part(compare.map_or_else(|| "-".to_string(), settings).as_bytes());
+    part(design::write_param_file(factors).as_bytes());
+    for row in &sample.rows {
+        let bits: Vec<u8> = row.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect();
+        part(&bits);
+    }
+    format!("{:032x}", h.digest128())
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -432,7 +471,9 @@ impl Experiment {
                 })
             }
         };
+        let digest = digest(&text, &scenario, compare.as_ref(), &factors, &sample);
         let exp = Experiment {
+            digest,
             file,
             name: spec.name,
             scenario,
@@ -510,6 +551,11 @@ impl Experiment {
         })
     }
 
+    /// Jobs: points x replications (each job runs every scenario).
+    pub fn jobs(&self) -> usize {
+        self.sample.rows.len() * self.replications as usize
+    }
+
     /// Runs at each point: 1, or 2 with a comparison scenario.
     pub fn scenarios(&self) -> usize {
         if self.compare.is_some() {
@@ -520,11 +566,14 @@ impl Experiment {
     }
 }
 
-/// One run's outputs: the base scenario's, and the comparison's.
-#[derive(Clone, Debug)]
-struct JobOutputs {
-    base: Vec<f64>,
-    compare: Option<Vec<f64>>,
+/// One job's outputs (a point at a replication): the base scenario's, and
+/// the comparison's, each in the experiment's order of outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobOutputs {
+    /// The base scenario's outputs.
+    pub base: Vec<f64>,
+    /// The comparison scenario's outputs, with a comparison.
+    pub compare: Option<Vec<f64>>,
 }
 
 /// A sweep's results, in point then replication order.
@@ -553,6 +602,51 @@ fn pick(metrics: &[(String, f64)], outputs: &[String], what: &str) -> Result<Vec
         .collect()
 }
 
+/// Runs job `j` of `exp` (from 0: point `j / replications`, replication
+/// `j % replications`) on the replication's seed: the one piece of code
+/// that runs a job, whether the sweep runs on one machine or in shards.
+pub fn run_job(exp: &Experiment, j: usize) -> Result<JobOutputs, AnalysisError> {
+    let reps = exp.replications as usize;
+    let (p, r) = (j / reps, j % reps);
+    let seed = replication_seed(exp.seed, r as u64);
+    let what = format!("{}: point {} replication {}", exp.file, p + 1, r + 1);
+    let run = |compare: bool| -> Result<Vec<f64>, AnalysisError> {
+        let input = exp.input(p, compare)?;
+        let m = run_one(&input, seed, None)?;
+        pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)
+    };
+    Ok(JobOutputs {
+        base: run(false)?,
+        compare: exp.compare.as_ref().map(|_| run(true)).transpose()?,
+    })
+}
+
+/// Runs the jobs `jobs` (numbers from 0, see [`run_job`]) of `exp` on
+/// `threads`; their outputs in the order of `jobs`, whatever the threads.
+/// The first job runs alone, so that a wrong metric key fails at once.
+pub fn run_jobs(
+    exp: &Experiment,
+    jobs: &[usize],
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<JobOutputs>, AnalysisError> {
+    progress.begin("sweep", jobs.len());
+    let Some((&first, rest)) = jobs.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(jobs.len());
+    out.push(run_job(exp, first)?);
+    progress.tick();
+    fold_jobs(
+        rest.len(),
+        threads,
+        progress,
+        |k| run_job(exp, rest[k]),
+        |_, o| out.push(o),
+    )?;
+    Ok(out)
+}
+
 /// Runs every point x replication (each scenario) of `exp` on `threads`.
 pub fn sweep(
     exp: &Experiment,
@@ -560,47 +654,54 @@ pub fn sweep(
     progress: &dyn Progress,
 ) -> Result<SweepResults, AnalysisError> {
     let threads = worker_threads(threads)?;
-    let reps = exp.replications as usize;
-    let jobs = exp.sample.rows.len() * reps;
-    let job = |j: usize| -> Result<JobOutputs, AnalysisError> {
-        let (p, r) = (j / reps, j % reps);
-        let seed = replication_seed(exp.seed, r as u64);
-        let what = format!("{}: point {} replication {}", exp.file, p + 1, r + 1);
-        let run = |compare: bool| -> Result<Vec<f64>, AnalysisError> {
-            let input = exp.input(p, compare)?;
-            let m = run_one(&input, seed, None)?;
-            pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)
-        };
-        Ok(JobOutputs {
-            base: run(false)?,
-            compare: exp.compare.as_ref().map(|_| run(true)).transpose()?,
-        })
-    };
-    // The first run alone, so that a wrong metric key fails at once.
-    progress.begin("sweep", jobs);
-    let first = job(0)?;
-    progress.tick();
-    let mut base = Vec::with_capacity(jobs);
-    let mut compare = exp.compare.as_ref().map(|_| Vec::with_capacity(jobs));
-    let mut keep = |o: JobOutputs| {
-        base.push(o.base);
-        if let (Some(c), Some(v)) = (compare.as_mut(), o.compare) {
-            c.push(v);
-        }
-    };
-    keep(first);
-    fold_jobs(jobs - 1, threads, progress, |j| job(j + 1), |_, o| keep(o))?;
-    Ok(SweepResults {
-        base,
-        compare,
-        threads: threads.min(jobs),
-    })
+    let all: Vec<usize> = (0..exp.jobs()).collect();
+    let outputs = run_jobs(exp, &all, threads, progress)?;
+    SweepResults::from_jobs(exp, outputs, threads.min(all.len()))
 }
 
 /// Bytes of a CSV file (rows of cells).
 type Csv = Vec<u8>;
 
 impl SweepResults {
+    /// The results of every job of `exp`, in job order (point, then
+    /// replication), as [`run_job`] returns them; `threads` is recorded.
+    pub fn from_jobs(
+        exp: &Experiment,
+        jobs: Vec<JobOutputs>,
+        threads: usize,
+    ) -> Result<SweepResults, AnalysisError> {
+        if jobs.len() != exp.jobs() {
+            return Err(AnalysisError::Invalid(format!(
+                "{}: {} jobs' results for {} jobs",
+                exp.file,
+                jobs.len(),
+                exp.jobs()
+            )));
+        }
+        let mut base = Vec::with_capacity(jobs.len());
+        let mut compare = exp.compare.as_ref().map(|_| Vec::with_capacity(jobs.len()));
+        for (j, o) in jobs.into_iter().enumerate() {
+            let shape = o.base.len() == exp.outputs.len()
+                && o.compare.as_ref().map(Vec::len) == compare.as_ref().map(|_| exp.outputs.len());
+            if !shape {
+                return Err(AnalysisError::Invalid(format!(
+                    "{}: job {}: results do not match the experiment's outputs",
+                    exp.file,
+                    j + 1
+                )));
+            }
+            base.push(o.base);
+            if let (Some(c), Some(v)) = (compare.as_mut(), o.compare) {
+                c.push(v);
+            }
+        }
+        Ok(SweepResults {
+            base,
+            compare,
+            threads,
+        })
+    }
+
     /// The value analysed at a run: the comparison's difference from the
     /// base scenario, else the base scenario's value.
     fn analysed(&self, job: usize, m: usize) -> f64 {

@@ -7,6 +7,7 @@ pub mod import;
 pub mod progress;
 pub mod replications;
 pub mod serve;
+pub mod slurm;
 pub mod sweep;
 pub mod validate;
 
@@ -155,9 +156,43 @@ timeline apply.")]
         #[arg(long, value_name = "T")]
         threads: Option<usize>,
         /// Folder for sweep-runs.csv, sweep-points.csv, sweep-indices.csv,
-        /// sweep-target.csv and salib/ (params.txt, samples.txt, outputs.txt).
+        /// sweep-target.csv and salib/ (params.txt, samples.txt, outputs.txt);
+        /// with --shard, the shard's folder (shard.json, shard-runs.csv).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Run only shard I of N (I from 1): every N-th job (point x replication)
+        /// from job I. `auto` takes them from a Slurm array task (SLURM_ARRAY_TASK_ID,
+        /// _MIN, _COUNT) or a Kubernetes indexed job (JOB_COMPLETION_INDEX from 0,
+        /// FAMILYFLOW_SHARDS); `auto/N` gives N. Then familyflow merge.
+        #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
+        shard: Option<String>,
+        /// Write a Slurm array script (sweep-array.sbatch), its merge job
+        /// (sweep-merge.sbatch) and submit.sh into DIR, sized by a pilot run
+        /// of one job; results go to --out (default DIR/results).
+        #[arg(long, value_name = "DIR")]
+        slurm: Option<PathBuf>,
+        /// With --slurm: array tasks (shards); default one per job, at most 100.
+        #[arg(long, value_name = "N", requires = "slurm")]
+        tasks: Option<usize>,
+        /// With --slurm: tasks running at once (the array's % limit); default 20.
+        #[arg(long, value_name = "K", requires = "slurm")]
+        max_running: Option<usize>,
+    },
+    /// Merge the shards of a sweep (sweep --shard I/N) into the files one sweep writes.
+    #[command(
+        after_help = "Examples:\n  for i in 1 2 3; do familyflow sweep exp.sweep --shard $i/3 --out shards/$i; done\n  familyflow merge shards/1 shards/2 shards/3 --out sweep\n\nThe shards must be of one experiment (its hash: the file, its scenarios, factors and\nsample) and one familyflow version, each of 1..N exactly once; the files written are\nbyte for byte those of a single-machine sweep. A failed shard is re-run alone."
+    )]
+    Merge {
+        /// The shard folders (each with shard.json and shard-runs.csv).
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        shards: Vec<PathBuf>,
+        /// Folder for the sweep's files.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The experiment file, when it has moved since the shards ran
+        /// (default: the path in shard.json). It must be unchanged.
+        #[arg(long, value_name = "FILE")]
+        experiment: Option<PathBuf>,
     },
     /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
     #[command(
@@ -481,16 +516,31 @@ pub fn main() -> ExitCode {
             experiment,
             threads,
             out: dir,
+            shard,
+            slurm,
+            tasks,
+            max_running,
         } => sweep::sweep(
             experiment,
             &sweep::SweepOptions {
                 threads: *threads,
                 progress: !quiet,
                 out_dir: dir.clone(),
+                shard: shard.clone(),
+                slurm: slurm.as_ref().map(|d| slurm::SlurmOptions {
+                    dir: d.clone(),
+                    tasks: *tasks,
+                    max_running: *max_running,
+                }),
             },
             &mut out,
             &mut *note,
         ),
+        Command::Merge {
+            shards,
+            out: dir,
+            experiment,
+        } => sweep::merge(shards, experiment.as_deref(), dir, &mut out, &mut *note),
         Command::Report { dir } => commands::report(dir, &mut *note),
         Command::Replay {
             log,
