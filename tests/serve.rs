@@ -609,3 +609,62 @@ fn beyond_loopback_every_api_request_needs_the_token() {
         200
     );
 }
+
+/// A bounded load: 20 runs queued at once on two cores and 200 status
+/// requests at once while they execute: every request answered, every run
+/// done, the server's peak memory bounded. Prints the latencies.
+#[test]
+fn under_load_nothing_is_lost_and_status_stays_quick() {
+    let data = TempDir::new("serve-load");
+    let server = Server::loopback(data.path());
+    let ids: Vec<String> = (0..20)
+        .map(|seed| {
+            let (code, made) = submit(
+                &server,
+                json!({ "scenario_text": TINY.replace("5000", "50_000"), "seed": 100 + seed }),
+            );
+            assert_eq!(code, 202, "{made}");
+            made["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let to = server.connect_to();
+    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..200)
+            .map(|i| {
+                let (to, id) = (to.clone(), ids[i % ids.len()].clone());
+                s.spawn(move || {
+                    let asked = Instant::now();
+                    let r = http(&to, &to, "GET", &format!("/api/runs/{id}"), &[], b"");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    asked.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    latencies.sort();
+    let p = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    println!(
+        "200 concurrent status requests: median {:?}, p99 {:?}, max {:?}",
+        p(0.5),
+        p(0.99),
+        p(1.0)
+    );
+    assert!(p(0.5) < Duration::from_secs(2), "median {:?}", p(0.5));
+    for id in &ids {
+        assert_eq!(server.wait(id)["status"]["state"], "done", "{id}");
+    }
+    let listed = server.get("/api/runs").json();
+    assert_eq!(listed["runs"].as_array().unwrap().len(), 20);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()));
+    if let Ok(status) = status {
+        let peak_kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmHWM");
+        println!("server peak memory: {} MiB", peak_kb / 1024);
+        assert!(peak_kb < 1024 * 1024, "{peak_kb} kB");
+    }
+}
