@@ -338,12 +338,13 @@ pub fn write_scripts(
     }
     let text = format!(
         "familyflow {} — sweep {} as a Slurm array: {jobs} jobs in {tasks} tasks ({running} at once, \
-         {threads} threads each)\n\
+         {threads} thread{} each)\n\
          pilot: {:.2} s a job, peak {} MiB{}; a task: --time={} --mem={}M\n\
          submit: sh {}\n\
          results: {} (familyflow merge, once every task has succeeded)\n",
         crate::VERSION,
         exp.file,
+        if threads == 1 { "" } else { "s" },
         pilot.seconds,
         pilot.peak_kib.div_ceil(1024),
         if peak.is_none() {
