@@ -471,7 +471,7 @@ fn slurm_scripts_hold_the_array_its_limits_and_a_chained_merge_and_run() {
     assert!(minutes(&sbatch(&array, "time")) >= 5, "{array}");
     let mem = sbatch(&array, "mem");
     let mb: u64 = mem.strip_suffix('M').unwrap().parse().unwrap();
-    assert!(mb >= 256 && mb % 64 == 0, "{mem}");
+    assert!(mb >= 256 && mb.is_multiple_of(64), "{mem}");
     assert!(sbatch(&array, "output").ends_with("/logs/shard-%a.out"));
     assert!(
         array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/5\""),
