@@ -406,7 +406,59 @@ fn rates(s: &familyflow::analysis::summary::Summary) -> Vec<(&'static str, f64)>
             "looked after at the end",
             s.care.looked_after_per_10k_children,
         ),
+        (
+            "proceedings issued",
+            per10k(s.care.proceedings_issued as f64),
+        ),
     ]
+}
+
+/// Children looked after by (placement, legal status, age band) and
+/// children on a plan by age band, in `state` at minute `at`.
+type StockTable = (
+    std::collections::BTreeMap<(String, String, u8), u32>,
+    std::collections::BTreeMap<u8, u32>,
+);
+
+fn stock_of(state: &familyflow::model::state::State, at: u64) -> StockTable {
+    use familyflow::model::event::FamilyId;
+    use familyflow::model::state::Stage;
+    let band = |age: u8| match age {
+        0 => 0,
+        1..=4 => 1,
+        5..=9 => 2,
+        10..=15 => 3,
+        _ => 4,
+    };
+    let mut table = StockTable::default();
+    for id in 0..state.next_family_id().0 {
+        let id = FamilyId(id);
+        let Some(f) = state.family(id) else { continue };
+        if f.stage == Stage::InCare {
+            let place = f
+                .placement
+                .map(|p| p.label().to_string())
+                .unwrap_or_default();
+            let legal = f.legal.map(|l| format!("{l:?}")).unwrap_or_default();
+            for k in 0..f.in_care {
+                let age = band(f.child_whole_age_at(id, k, at));
+                *table
+                    .0
+                    .entry((place.clone(), legal.clone(), age))
+                    .or_insert(0) += 1;
+            }
+        } else if f.stage == Stage::OnPlan {
+            // Children on a plan as at its start (a child turning 18 on
+            // it is in the returns until it ends).
+            for k in 0..f.children_under_18(id, f.stage_since) {
+                *table
+                    .1
+                    .entry(band(f.child_whole_age_at(id, k, at)))
+                    .or_insert(0) += 1;
+            }
+        }
+    }
+    table
 }
 
 #[test]
@@ -449,7 +501,12 @@ fn round_trip_starting_stock_and_rates() {
     // The starting stock is the run's at its end (the day before the start).
     let at_end = &run.summary.at_end;
     let st = &e.stock;
-    eprintln!("stock: source {at_end:?}\n       imported {st:?}");
+    let counts = familyflow::import::estimate::Stock {
+        in_care: Vec::new(),
+        plans: Vec::new(),
+        ..st.clone()
+    };
+    eprintln!("stock: source {at_end:?}\n       imported {counts:?}");
     assert_eq!(u64::from(st.on_plan), at_end.on_plan);
     assert_eq!(u64::from(st.children_on_plan), at_end.children_on_plan);
     assert_eq!(
@@ -476,9 +533,52 @@ fn round_trip_starting_stock_and_rates() {
         at_end.in_enquiry + at_end.awaiting_conference
     ));
     let c = imported.scenario.starting_caseload.as_ref().unwrap();
+    // Households looked after and on a plan are the detailed rows.
     assert_eq!(
         (c.on_plan, c.looked_after, c.pre_proceedings),
-        (st.on_plan, st.looked_after, st.pre_proceedings)
+        (0, 0, st.pre_proceedings)
+    );
+    assert_eq!((&c.in_care, &c.plans), (&st.in_care, &st.plans));
+    let households = |rows: &[u32]| rows.iter().sum::<u32>();
+    let care_rows: Vec<u32> = c.in_care.iter().map(|h| h.count).collect();
+    let plan_rows: Vec<u32> = c.plans.iter().map(|h| h.count).collect();
+    // A household whose children's ages the model cannot hold (it spreads
+    // brothers and sisters evenly) is split, so there may be more.
+    assert!(households(&care_rows) >= st.looked_after);
+    assert!(households(&plan_rows) >= st.on_plan);
+    eprintln!(
+        "households: in care {} rows {}, on a plan {} rows {}",
+        st.looked_after,
+        households(&care_rows),
+        st.on_plan,
+        households(&plan_rows)
+    );
+
+    // The imported run's first day holds the source run's stock at the
+    // date exactly: children looked after by placement, legal status and
+    // age band, and children on a plan by age band.
+    let source_stock = stock_of(&run.state, input.scenario.calendar().horizon() - 1);
+    let first_day = {
+        let model = familyflow::model::Model::new(imported.scenario.clone(), 1);
+        let mut r = familyflow::engine::Run::start(&model);
+        r.advance(&model, 1, &mut familyflow::engine::Discard)
+            .unwrap();
+        stock_of(&r.state, 0)
+    };
+    eprintln!(
+        "first day in care by (placement, legal status, age band): {:?}",
+        first_day.0
+    );
+    assert!(!source_stock.0.is_empty() && !source_stock.1.is_empty());
+    assert_eq!(first_day.0, source_stock.0, "children looked after");
+    assert_eq!(
+        u64::from(first_day.1.values().sum::<u32>()),
+        at_end.children_on_plan,
+        "children on a plan"
+    );
+    assert_eq!(
+        first_day.1, source_stock.1,
+        "children on a plan by age band"
     );
     // Families in help past the team's room start on its waiting list.
     let room = imported.scenario.family_help.capacity();

@@ -523,6 +523,7 @@ fn a_run_can_start_from_todays_caseload() {
         on_plan: 400,
         looked_after: 650,
         pre_proceedings: 20,
+        ..Default::default()
     });
     let (events, m) = events_of(&input, 6);
     let mut opened = [0u32; 7];

@@ -1750,6 +1750,7 @@ fn a_starting_caseload_opens_each_family_in_its_stage_with_its_next_happening() 
             on_plan: 1,
             looked_after: 1,
             pre_proceedings: 1,
+            ..Default::default()
         });
         s.escalation.per_year_while_waiting = NonNegative(12.0);
         s.escalation.disengagement_per_year = NonNegative(12.0);

@@ -23,7 +23,10 @@ use super::{CollectionYear, Returns};
 use crate::analysis::export::Returns as ExportReturns;
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
-use crate::model::scenario::{NonNegative, Positive, Probability, Scenario};
+use crate::model::scenario::{
+    CareHousehold, CareLegalStatus, CarePlacement, NonNegative, PlanHousehold, Positive,
+    Probability, Scenario,
+};
 
 /// Counts under this are too few to estimate from.
 pub const THIN: f64 = 20.0;
@@ -327,6 +330,79 @@ pub struct Stock {
     pub looked_after_by: ([u32; 5], [u32; 3], [u32; 5]),
     /// Mean days already spent on the plan (families), and in care (children).
     pub days_spent: (f64, f64),
+    /// Households looked after, as the scenario's `starting_caseload.in_care`
+    /// rows: the children's ages, placement, legal status and months since
+    /// the period of care began, alike households counted together.
+    pub in_care: Vec<CareHousehold>,
+    /// Households on a plan, as the `starting_caseload.plans` rows: the
+    /// children's ages and the months since the plan started.
+    pub plans: Vec<PlanHousehold>,
+}
+
+/// The scenario's placement for an SSDA903 placement and provider: a
+/// placement the model has no type for (placed for adoption, with parents,
+/// in lodgings …) is foster care, the council's own or an agency's by the
+/// provider.
+pub fn care_placement(place: &str, provider: &str) -> CarePlacement {
+    const ALL: [CarePlacement; 4] = [
+        CarePlacement::Kinship,
+        CarePlacement::InHouseFoster,
+        CarePlacement::AgencyFoster,
+        CarePlacement::Residential,
+    ];
+    match placement_group(place, provider) {
+        Some(g) => ALL[g],
+        None if matches!(provider, "PR0" | "PR1" | "PR2" | "PR3") => CarePlacement::InHouseFoster,
+        None => CarePlacement::AgencyFoster,
+    }
+}
+
+/// The scenario's legal status for an SSDA903 `LS` code (an unknown one
+/// is taken as a care order).
+pub fn care_legal_status(ls: &str) -> CareLegalStatus {
+    match ls {
+        "C1" => CareLegalStatus::InterimCareOrder,
+        "D1" | "E1" => CareLegalStatus::PlacementOrder,
+        "L1" => CareLegalStatus::PoliceProtection,
+        "L2" | "L3" => CareLegalStatus::EmergencyProtectionOrder,
+        "V2" | "V3" | "V4" => CareLegalStatus::Section20,
+        _ => CareLegalStatus::CareOrder,
+    }
+}
+
+/// A household's children (ages sorted) as the model can hold them: it
+/// spreads brothers and sisters evenly between the youngest and the eldest
+/// (`Attributes::sibling_offset`), so ages that are not so spread (or more
+/// children than a row takes) are split into households of two.
+pub fn households_of(ages: Vec<u8>) -> Vec<Vec<u8>> {
+    let n = ages.len();
+    let fits = n <= crate::model::scenario::MAX_HOUSEHOLD
+        && (n <= 2 || {
+            let (lo, span) = (u32::from(ages[0]), u32::from(ages[n - 1] - ages[0]));
+            let last = (n - 1) as u32;
+            ages.iter()
+                .enumerate()
+                .all(|(k, &a)| u32::from(a) == lo + span * k as u32 / last)
+        });
+    if fits {
+        vec![ages]
+    } else {
+        ages.chunks(2).map(<[u8]>::to_vec).collect()
+    }
+}
+
+/// Whole calendar months from `from` to `to` (0 if `to` is earlier).
+pub fn whole_months(from: CivilDate, to: CivilDate) -> u32 {
+    let m = (to.year() - from.year()) * 12 + i32::from(to.month())
+        - i32::from(from.month())
+        - i32::from(to.day() < from.day());
+    m.max(0) as u32
+}
+
+/// A child's age in whole years at `at` for the starting caseload (0 to
+/// 17; 10 when the date of birth is not known).
+fn caseload_age(dob: Option<&CivilDate>, at: CivilDate) -> u8 {
+    dob.map_or(10, |d| age_at(*d, at).clamp(0, 17) as u8)
 }
 
 /// The starting caseload at `at`.
@@ -352,6 +428,18 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         .collect();
     type CareKey = (CivilDate, String, String, String, Option<CivilDate>);
     let mut households: BTreeSet<CareKey> = BTreeSet::new();
+    // The same, told apart by the episode open at the date too (legal
+    // status and placement): the children of each, by age.
+    type NowKey = (
+        CivilDate,
+        String,
+        String,
+        String,
+        Option<CivilDate>,
+        String,
+        u8,
+    );
+    let mut households_now: BTreeMap<NowKey, (Vec<u8>, bool)> = BTreeMap::new();
     let mut days_in_care = 0.0;
     for p in s.periods.iter().filter(|p| open(p)) {
         // The episode open at the date.
@@ -363,6 +451,22 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             continue;
         };
         let first = &s.episodes[p.episodes.start];
+        let dob = s.dob.get(&p.child);
+        let household = households_now
+            .entry((
+                p.start,
+                first.legal_status.clone(),
+                first.place.clone(),
+                first.provider.clone(),
+                ids_903
+                    .get(&p.child)
+                    .and_then(|id| open_referral.get(*id).copied()),
+                e.legal_status.clone(),
+                care_placement(&e.place, &e.provider) as u8,
+            ))
+            .or_insert_with(|| (Vec::new(), false));
+        household.0.push(caseload_age(dob, at));
+        household.1 |= s.uasc.contains(&p.child);
         households.insert((
             p.start,
             first.legal_status.clone(),
@@ -392,6 +496,39 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         }
     }
     st.looked_after = households.len() as u32;
+    let mut rows: BTreeMap<(u8, String, Vec<u8>, u32, bool), u32> = BTreeMap::new();
+    for (k, (mut ages, uasc)) in households_now {
+        ages.sort_unstable();
+        let youngest = u32::from(ages[0]);
+        let months = whole_months(k.0, at).min(youngest * 12 + 11);
+        let legal = care_legal_status(&k.5);
+        let unaccompanied = uasc && ages.len() == 1 && legal == CareLegalStatus::Section20;
+        for ages in households_of(ages) {
+            let months = months.min(u32::from(ages[0]) * 12 + 11);
+            *rows
+                .entry((k.6, k.5.clone(), ages, months, unaccompanied))
+                .or_insert(0) += 1;
+        }
+    }
+    const PLACEMENTS: [CarePlacement; 4] = [
+        CarePlacement::Kinship,
+        CarePlacement::InHouseFoster,
+        CarePlacement::AgencyFoster,
+        CarePlacement::Residential,
+    ];
+    st.in_care = rows
+        .into_iter()
+        .map(
+            |((p, ls, ages, months, unaccompanied), count)| CareHousehold {
+                placement: PLACEMENTS[usize::from(p)],
+                legal_status: care_legal_status(&ls),
+                ages,
+                months,
+                unaccompanied,
+                count,
+            },
+        )
+        .collect();
     if st.children_looked_after > 0 {
         st.days_spent.1 = days_in_care / f64::from(st.children_looked_after);
     }
@@ -399,6 +536,8 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
     type Dates = Vec<(CivilDate, Option<CivilDate>)>;
     type Key = (CivilDate, Option<CivilDate>, bool, Dates, Dates, Dates);
     let mut groups: BTreeMap<Key, (u8, u32)> = BTreeMap::new();
+    // Children on a plan by group: their ages, and the plan's months.
+    let mut on_plan: BTreeMap<Key, (Vec<u8>, u32)> = BTreeMap::new();
     let mut plan_days = 0.0;
     for e in &c.episodes {
         let open_now = e.referral <= at && e.closure.as_ref().is_none_or(|(d, _)| *d > at);
@@ -411,7 +550,7 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         {
             continue;
         }
-        let on_plan = e
+        let on_plan_now = e
             .plans
             .iter()
             .find(|(s0, end)| *s0 <= at && end.is_none_or(|d| d > at));
@@ -425,7 +564,7 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             .filter_map(|p| p.1)
             .filter(|d| *d <= at)
             .max();
-        let stage = if let Some((start, _)) = on_plan {
+        let stage = if let Some((start, _)) = on_plan_now {
             plan_days += start.days_until(at) as f64;
             4
         } else if let Some(q) = enquiry {
@@ -460,6 +599,12 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
                 .collect(),
             e.plans.clone(),
         );
+        if let (4, Some((start, _))) = (stage, on_plan_now) {
+            let g = on_plan
+                .entry(key.clone())
+                .or_insert_with(|| (Vec::new(), whole_months(*start, at)));
+            g.0.push(caseload_age(e.dob.as_ref(), at));
+        }
         let g = groups.entry(key).or_insert((stage, 0));
         g.1 += 1;
         if stage == 4 {
@@ -485,12 +630,30 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         }
     }
     let mean = if homes >= THIN { kids / homes } else { 1.0 };
+    let mut plan_rows: BTreeMap<(Vec<u8>, u32), u32> = BTreeMap::new();
     for (k, (stage, n)) in &groups {
         let households = if distinct(k) {
             1
         } else {
             ((f64::from(*n) / mean).round() as u32).max(1)
         };
+        if *stage == 4 {
+            // Its children shared out among its households, by age.
+            if let Some((ages, months)) = on_plan.get(k) {
+                let mut ages = ages.clone();
+                ages.sort_unstable();
+                let n = households.max(1) as usize;
+                for h in 0..n {
+                    let mine: Vec<u8> = ages.iter().skip(h).step_by(n).copied().collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    for mine in households_of(mine) {
+                        *plan_rows.entry((mine, *months)).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
         let slot = match stage {
             0 => &mut st.waiting_for_help,
             1 => &mut st.in_family_help,
@@ -501,6 +664,14 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         };
         *slot += households;
     }
+    st.plans = plan_rows
+        .into_iter()
+        .map(|((ages, months), count)| PlanHousehold {
+            ages,
+            months,
+            count,
+        })
+        .collect();
     if st.children_on_plan > 0 {
         st.days_spent.0 = plan_days / f64::from(st.children_on_plan);
     }
@@ -1598,11 +1769,21 @@ pub fn write_scenario(
         "# {:.0} days in care so far on average. Children on a plan: {}, {:.0} days into it on average.",
         stock.days_spent.1, stock.children_on_plan, stock.days_spent.0
     );
-    let _ = writeln!(t, "# The scenario format takes counts of families only: placements, legal status (all C2), ages and the time");
-    let _ = writeln!(
-        t,
-        "# already spent are drawn by the model, not taken from these breakdowns."
-    );
+    let detailed = !stock.in_care.is_empty() || !stock.plans.is_empty();
+    if detailed {
+        let _ = writeln!(
+            t,
+            "# Households looked after and on a plan are the rows of in_care and plans below (looked_after and"
+        );
+        let _ = writeln!(
+            t,
+            "# on_plan count none besides): each child's age, the placement, legal status and months since the"
+        );
+        let _ = writeln!(
+            t,
+            "# period of care began as the SSDA903 episodes open then show them, the months since the plan started."
+        );
+    }
     // The family help team holds at most fte x caseload_cap families: any
     // more counted in help start on its waiting list.
     let room = s.family_help.capacity();
@@ -1626,14 +1807,69 @@ pub fn write_scenario(
     let _ = writeln!(t, "in_family_help = {}", stock.in_family_help - over);
     let _ = writeln!(t, "in_enquiry = {}", stock.in_enquiry);
     let _ = writeln!(t, "awaiting_conference = {}", stock.awaiting_conference);
-    let _ = writeln!(t, "on_plan = {}", stock.on_plan);
-    let _ = writeln!(t, "looked_after = {}", stock.looked_after);
+    let (on_plan, looked_after) = if detailed {
+        (0, 0)
+    } else {
+        (stock.on_plan, stock.looked_after)
+    };
+    let _ = writeln!(t, "on_plan = {on_plan}");
+    let _ = writeln!(t, "looked_after = {looked_after}");
     let _ = writeln!(
         t,
         "pre_proceedings = {}    # a plan ended, the case still open, no family help since (proceedings at home too)",
         stock.pre_proceedings
     );
+    if !stock.in_care.is_empty() {
+        let _ = writeln!(t, "in_care = [");
+        for h in &stock.in_care {
+            let _ = write!(
+                t,
+                "    {{ placement = \"{}\", legal_status = \"{}\", ages = {}, months = {}",
+                key_of(&h.placement),
+                key_of(&h.legal_status),
+                ages_inline(&h.ages),
+                h.months
+            );
+            if h.unaccompanied {
+                let _ = write!(t, ", unaccompanied = true");
+            }
+            if h.count != 1 {
+                let _ = write!(t, ", count = {}", h.count);
+            }
+            let _ = writeln!(t, " }},");
+        }
+        let _ = writeln!(t, "]");
+    }
+    if !stock.plans.is_empty() {
+        let _ = writeln!(t, "plans = [");
+        for h in &stock.plans {
+            let _ = write!(
+                t,
+                "    {{ ages = {}, months = {}",
+                ages_inline(&h.ages),
+                h.months
+            );
+            if h.count != 1 {
+                let _ = write!(t, ", count = {}", h.count);
+            }
+            let _ = writeln!(t, " }},");
+        }
+        let _ = writeln!(t, "]");
+    }
     Ok((t, kept))
+}
+
+/// A scenario enum's key as written in a scenario (its serde name).
+fn key_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn ages_inline(ages: &[u8]) -> String {
+    let list: Vec<String> = ages.iter().map(u8::to_string).collect();
+    format!("[{}]", list.join(", "))
 }
 
 fn replace_array(text: &str, key: &str, values: &[String]) -> String {
@@ -1777,6 +2013,14 @@ fn warm_start(s: &Scenario, target: f64, how: Calibration) -> Result<Vec<f64>, S
         ] {
             *n = (f64::from(*n) * f).round() as u32;
         }
+        for h in &mut c.in_care {
+            h.count = (f64::from(h.count) * f).round() as u32;
+        }
+        for h in &mut c.plans {
+            h.count = (f64::from(h.count) * f).round() as u32;
+        }
+        c.in_care.retain(|h| h.count > 0);
+        c.plans.retain(|h| h.count > 0);
     }
     sim.years = WARM_START_YEARS as u32;
     let mut factors = vec![1.0; WARM_START_YEARS];

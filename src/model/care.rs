@@ -322,6 +322,50 @@ impl Model {
         (d.placement, weekly)
     }
 
+    /// A household of the starting caseload's `in_care` rows, already
+    /// looked after when the run starts in its own placement under its own
+    /// legal status (recorded after its `FamilyOpened`): its way out is
+    /// scheduled as for a child who came in under that status, the time
+    /// left drawn as a whole stay (time in care, proceedings and emergency
+    /// stays are exponential, so the time already spent does not change
+    /// it), by the 18th birthday. Returns the placement's weekly cost in pence.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn already_in_care_as(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        f: &Family,
+        placement: Placement,
+        legal: LegalStatus,
+        unaccompanied: bool,
+        out: &mut Decisions,
+    ) -> u64 {
+        let weekly = self.weekly_pence(now, placement, Site::InArea, 1000);
+        let d = self.care_draws(now, family, 0, f);
+        let children = f.looked_after_when_opened(family, now);
+        self.schedule_siblings_turning_18(now, family, 0, f, children, out);
+        self.schedule_placement_break(now, family, 0, now, 0, placement, out);
+        match legal {
+            LegalStatus::Section20 if unaccompanied => {
+                self.schedule_leaving_care(now, family, 0, f, Minute::MAX / 4, out);
+            }
+            LegalStatus::Section20 => {
+                let stay = self.voluntary_stay(now, d.stay);
+                self.schedule_leaving_care(now, family, 0, f, stay, out);
+            }
+            LegalStatus::CareOrder | LegalStatus::PlacementOrder => {
+                self.schedule_leaving_care(now, family, 0, f, d.stay, out);
+            }
+            LegalStatus::PoliceProtection | LegalStatus::EmergencyProtection => {
+                self.schedule_emergency_end(now, family, 0, f, out);
+            }
+            LegalStatus::InterimCareOrder => {
+                self.schedule_proceedings_under_way(now, family, f, out);
+            }
+        }
+        weekly
+    }
+
     /// The child leaves care: on the 18th birthday, adopted under a
     /// placement order, home from section 20, or the way drawn at entry.
     pub(super) fn leaves_care(

@@ -208,6 +208,58 @@ impl Model {
         let (lo, hi) = BANDS[s.pick(&cp.plan_length.weights())];
         let length = (lo + (hi - lo) * s.uniform()) * MONTH;
         let past = length * elapsed;
+        self.schedule_plan_rest(now, family, episode, length, past, adult_at, out);
+    }
+
+    /// Puts on the agenda the rest of a plan that began `months` ago (a
+    /// starting caseload's): its length is drawn from the scenario's plan
+    /// lengths given that it is longer than `months` (the same two draws,
+    /// band and place within it, from the same address as
+    /// [`Model::schedule_plan`]), its reviews every six months after the
+    /// first at three. A plan past the longest band ends the next day.
+    pub(super) fn schedule_plan_since(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        months: f64,
+        adult_at: Minute,
+        out: &mut Decisions,
+    ) {
+        let cp = &self.at(now).child_protection;
+        let mut s = self
+            .streams
+            .stream(Purpose::Plan, u64::from(family.0), u32::from(episode));
+        // Each band's weight times the share of it longer than `months`.
+        let mut weights = cp.plan_length.weights();
+        for (w, (lo, hi)) in weights.iter_mut().zip(BANDS) {
+            *w *= ((hi - months.max(lo)) / (hi - lo)).clamp(0.0, 1.0);
+        }
+        let (band, u) = (s.pick(&weights), s.uniform());
+        let past = months * MONTH;
+        let length = if weights.iter().sum::<f64>() > 0.0 {
+            let (lo, hi) = BANDS[band];
+            let lo = lo.max(months);
+            (lo + (hi - lo) * u) * MONTH
+        } else {
+            past
+        };
+        self.schedule_plan_rest(now, family, episode, length, past, adult_at, out);
+    }
+
+    /// Puts on the agenda the end and reviews of a plan of `length`
+    /// minutes, `past` of them gone.
+    #[allow(clippy::too_many_arguments)]
+    fn schedule_plan_rest(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        length: f64,
+        past: f64,
+        adult_at: Minute,
+        out: &mut Decisions,
+    ) {
         let ends = (now + ((length - past) as Minute).max(DAY)).min(adult_at.max(now + 1));
         let mut review = 3.0 * MONTH;
         while review < length {

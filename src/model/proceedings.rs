@@ -336,6 +336,24 @@ impl Model {
         }
     }
 
+    /// Proceedings already under way when the run starts (a child of the
+    /// starting caseload looked after under an interim care order): their
+    /// final order is put on the agenda after the time left, drawn as the
+    /// proceedings' length (exponential, so as if they had just started),
+    /// by the 18th birthday.
+    pub(super) fn schedule_proceedings_under_way(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        f: &Family,
+        out: &mut Decisions,
+    ) {
+        let d = self.proceedings_draws(now, family, f.episode);
+        let ends = (now + d.length).min(f.turns_18_at(family).max(now + 1));
+        out.schedule
+            .push((ends, Happening::ProceedingsEnd(family, f.episode)));
+    }
+
     /// The legal status of an emergency entry, and when it runs out.
     pub(super) fn schedule_emergency_end(
         &self,

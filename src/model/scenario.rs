@@ -417,6 +417,12 @@ pub const RANGES: &[FieldRange] = &[
     FieldRange::share("proceedings.urgent_issue_for_babies"),
     // The starting caseload.
     FieldRange::new("starting_caseload.*", 0.0, 1_000_000.0, "families"),
+    FieldRange::new("starting_caseload.in_care.*.ages.*", 0.0, 17.0, "years"),
+    FieldRange::new("starting_caseload.in_care.*.months", 0.0, 216.0, "months"),
+    FieldRange::new("starting_caseload.in_care.*.count", 1.0, 1_000_000.0, "households"),
+    FieldRange::new("starting_caseload.plans.*.ages.*", 0.0, 17.0, "years"),
+    FieldRange::new("starting_caseload.plans.*.months", 0.0, 216.0, "months"),
+    FieldRange::new("starting_caseload.plans.*.count", 1.0, 1_000_000.0, "households"),
     // Placement sufficiency.
     FieldRange::new(
         "placements.in_house_foster_places_per_10k_children",
@@ -1354,9 +1360,123 @@ pub struct StartingCaseload {
     /// (optional, default 0).
     #[serde(default)]
     pub pre_proceedings: u32,
+    /// Households of children looked after, each as the returns show it
+    /// (optional; opened besides `looked_after`, which the model places by
+    /// its shares). One row per household, `count` alike, e.g.
+    /// `{ placement = "kinship", legal_status = "care_order", ages = [4, 7], months = 18 }`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_care: Vec<CareHousehold>,
+    /// Households on a child protection plan with how long they have been
+    /// on it (optional; opened besides `on_plan`, whose time on the plan is
+    /// drawn), e.g. `{ ages = [2], months = 5, count = 3 }`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlanHousehold>,
 }
 
+/// Where a child already looked after lives (SSDA903 `PLACE`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CarePlacement {
+    /// With relatives or friends (`U1`–`U3`).
+    Kinship,
+    /// With the council's own foster carers (`U4`–`U6`, provider `PR1`).
+    InHouseFoster,
+    /// With an agency's foster carers (`U4`–`U6`, other providers).
+    AgencyFoster,
+    /// In a children's home (`K1`, `K2`, `R1`, `R2`).
+    Residential,
+}
+
+/// The legal status of a child already looked after (SSDA903 `LS`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CareLegalStatus {
+    /// Police protection (`L1`): it runs out as the model's emergency stays do.
+    PoliceProtection,
+    /// An emergency protection order (`L2`, `L3`).
+    EmergencyProtectionOrder,
+    /// An interim care order (`C1`): proceedings go on to a final order.
+    InterimCareOrder,
+    /// A full care order (`C2`, and youth justice `J1`–`J3`).
+    CareOrder,
+    /// A placement order (`E1`, `D1`): the child is adopted.
+    PlacementOrder,
+    /// Accommodated under section 20 (`V2`–`V4`): the child returns home.
+    #[serde(rename = "section_20")]
+    Section20,
+}
+
+/// A household of children already looked after on the first day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CareHousehold {
+    /// The placement (`kinship`, `in_house_foster`, `agency_foster`, `residential`).
+    pub placement: CarePlacement,
+    /// The legal status (`police_protection`, `emergency_protection_order`,
+    /// `interim_care_order`, `care_order`, `placement_order`, `section_20`).
+    pub legal_status: CareLegalStatus,
+    /// Each child's age on the first day, in whole years (0 to 17; the
+    /// model spreads brothers and sisters evenly between the youngest and
+    /// the eldest).
+    pub ages: Vec<u8>,
+    /// Whole months since the period of care began. Time in care is
+    /// exponential in the model, so the time left does not depend on it
+    /// (the 18th birthday still ends it).
+    #[serde(default)]
+    pub months: u32,
+    /// An unaccompanied asylum-seeking child (one child, section 20): stays
+    /// until 18 (optional, default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unaccompanied: bool,
+    /// Households alike (optional, default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+/// A household on a child protection plan on the first day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanHousehold {
+    /// Each child's age on the first day, in whole years (0 to 17).
+    pub ages: Vec<u8>,
+    /// Whole months since the plan started: its length is drawn from the
+    /// scenario's plan lengths given that it has lasted this long.
+    pub months: u32,
+    /// Households alike (optional, default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A household's ages: one child at least, at most [`MAX_HOUSEHOLD`].
+fn check_ages(ages: &[u8], field: &str, bad: &mut impl FnMut(&str, String)) {
+    if ages.is_empty() || ages.len() > MAX_HOUSEHOLD {
+        bad(
+            field,
+            format!(
+                "{} children: a household has 1 to {MAX_HOUSEHOLD} (one age each)",
+                ages.len()
+            ),
+        );
+    }
+}
+
+/// The most children in one household of the starting caseload's rows.
+pub const MAX_HOUSEHOLD: usize = 20;
+
 impl StartingCaseload {
+    /// Families opened: the counts and the households of the rows.
+    pub fn families(&self) -> u64 {
+        let rows = self.in_care.iter().map(|h| u64::from(h.count));
+        let plans = self.plans.iter().map(|h| u64::from(h.count));
+        self.counts().iter().map(|&n| u64::from(n)).sum::<u64>()
+            + rows.sum::<u64>()
+            + plans.sum::<u64>()
+    }
+
     /// The counts in [`crate::model::event::OpenStage::ALL`] order.
     pub fn counts(&self) -> [u32; 7] {
         [
@@ -2044,7 +2164,37 @@ impl Scenario {
                     ),
                 );
             }
-            if c.counts().iter().map(|&n| u64::from(n)).sum::<u64>() > 1_000_000 {
+            for (i, h) in c.in_care.iter().enumerate() {
+                let at = |field: &str| format!("starting_caseload.in_care.{i}.{field}");
+                check_ages(&h.ages, &at("ages"), &mut bad);
+                let youngest = h.ages.iter().copied().min().unwrap_or(0);
+                if h.months > u32::from(youngest) * 12 + 11 {
+                    bad(
+                        &at("months"),
+                        format!(
+                            "{} months in care is longer than the youngest child ({youngest}) has lived: at most {}",
+                            h.months,
+                            u32::from(youngest) * 12 + 11
+                        ),
+                    );
+                }
+                if h.unaccompanied
+                    && (h.legal_status != CareLegalStatus::Section20 || h.ages.len() != 1)
+                {
+                    bad(
+                        &at("unaccompanied"),
+                        "an unaccompanied child is one child accommodated under section 20 (legal_status = \"section_20\", one age)".into(),
+                    );
+                }
+            }
+            for (i, h) in c.plans.iter().enumerate() {
+                check_ages(
+                    &h.ages,
+                    &format!("starting_caseload.plans.{i}.ages"),
+                    &mut bad,
+                );
+            }
+            if c.families() > 1_000_000 {
                 bad(
                     "starting_caseload",
                     "more than 1,000,000 open families: expected at most 1,000,000".into(),

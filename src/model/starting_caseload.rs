@@ -13,12 +13,19 @@
 //! uniformly drawn share already past (from (StartingCaseload, family, 0)).
 //! A family in pre-proceedings had its letter today: FGDM may be offered,
 //! and its pre-proceedings run their full course.
+//!
+//! The detailed rows (`in_care`, `plans`) open households as the returns
+//! show them: their children's ages, and for children looked after their
+//! placement and legal status (`LegalStatusChanged` after `FamilyOpened`),
+//! the way out scheduled as for that status; a plan's length is drawn
+//! given the months it has already lasted.
 
 use super::{Decisions, Model};
 use crate::model::calendar::{Minute, WEEK};
-use crate::model::event::{Event, FamilyId, Need, OpenStage};
+use crate::model::event::{Attributes, Event, FamilyId, LegalStatus, Need, OpenStage, Placement};
 use crate::model::happening::Happening;
 use crate::model::purpose::Purpose;
+use crate::model::scenario::{CareLegalStatus, CarePlacement};
 use crate::model::state::{Family, Stage, State};
 
 impl Model {
@@ -93,8 +100,96 @@ impl Model {
                 }
             }
         }
+        // The households of the detailed rows, after the counted ones.
+        for h in &caseload.in_care {
+            for _ in 0..h.count {
+                let family = FamilyId(next);
+                next += 1;
+                let mut attributes = household(self.draw_attributes(family), &h.ages);
+                let legal = legal_status(h.legal_status);
+                if h.unaccompanied {
+                    // As an unaccompanied child arriving: no family network here.
+                    attributes.need = Need::High;
+                    attributes.network = 0;
+                } else if legal == LegalStatus::Section20 {
+                    // Accommodated with the parents' agreement: in need,
+                    // not necessarily at risk of significant harm.
+                    attributes.need = attributes.need.max(Need::Moderate);
+                } else {
+                    attributes.risk = attributes.risk.max(threshold);
+                }
+                let placement = placement_of(h.placement);
+                let f = Family::new(attributes, Stage::InCare, now);
+                let weekly = self.already_in_care_as(
+                    now,
+                    family,
+                    &f,
+                    placement,
+                    legal,
+                    h.unaccompanied,
+                    out,
+                );
+                out.events.push(Event::FamilyOpened {
+                    family,
+                    attributes,
+                    stage: OpenStage::LookedAfter,
+                    placement: Some((placement, weekly)),
+                });
+                out.events.push(Event::LegalStatusChanged { family, legal });
+            }
+        }
+        for h in &caseload.plans {
+            for _ in 0..h.count {
+                let family = FamilyId(next);
+                next += 1;
+                let mut attributes = household(self.draw_attributes(family), &h.ages);
+                attributes.risk = attributes.risk.max(threshold);
+                out.events.push(Event::FamilyOpened {
+                    family,
+                    attributes,
+                    stage: OpenStage::OnPlan,
+                    placement: None,
+                });
+                let adult_at = Family::new(attributes, Stage::OnPlan, now).turns_18_at(family);
+                self.schedule_plan_since(now, family, 0, f64::from(h.months), adult_at, out);
+            }
+        }
         if caseload.waiting_for_help > 0 {
             out.schedule.push((now, Happening::FamilyHelpRoom));
         }
+    }
+}
+
+/// Drawn attributes with a household's children: as many as `ages`, the
+/// youngest and the eldest from them (the model spreads those between
+/// evenly).
+fn household(mut a: Attributes, ages: &[u8]) -> Attributes {
+    let youngest = ages.iter().copied().min().unwrap_or(0);
+    let eldest = ages.iter().copied().max().unwrap_or(youngest);
+    a.children = ages.len().clamp(1, usize::from(u8::MAX)) as u8;
+    a.youngest_age = youngest;
+    a.eldest_age = eldest;
+    a
+}
+
+/// The model's placement for a scenario's.
+pub fn placement_of(p: CarePlacement) -> Placement {
+    match p {
+        CarePlacement::Kinship => Placement::Kinship,
+        CarePlacement::InHouseFoster => Placement::InHouseFoster,
+        CarePlacement::AgencyFoster => Placement::AgencyFoster,
+        CarePlacement::Residential => Placement::Residential,
+    }
+}
+
+/// The model's legal status for a scenario's.
+pub fn legal_status(l: CareLegalStatus) -> LegalStatus {
+    match l {
+        CareLegalStatus::PoliceProtection => LegalStatus::PoliceProtection,
+        CareLegalStatus::EmergencyProtectionOrder => LegalStatus::EmergencyProtection,
+        CareLegalStatus::InterimCareOrder => LegalStatus::InterimCareOrder,
+        CareLegalStatus::CareOrder => LegalStatus::CareOrder,
+        CareLegalStatus::PlacementOrder => LegalStatus::PlacementOrder,
+        CareLegalStatus::Section20 => LegalStatus::Section20,
     }
 }

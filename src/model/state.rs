@@ -921,6 +921,11 @@ impl State {
                     )));
                 }
                 f.legal = Some(legal);
+                // A child under an interim care order is in proceedings
+                // (already so, except for a starting caseload's child).
+                if legal == LegalStatus::InterimCareOrder {
+                    f.proceedings = true;
+                }
             }
             Event::KinshipArrangementMade { family, .. } => {
                 let f = self.family_mut(family, at, event)?;
