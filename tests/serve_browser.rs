@@ -256,6 +256,38 @@ fn the_page_checks_runs_and_shows_a_scenario_in_a_browser() {
         30,
         "the run listed",
     );
+    // The issue's flow: the default scenario with more family help FTE,
+    // compared against the default as shipped; progress to done, the
+    // comparison's files.
+    b.script(
+        "const s = document.getElementById('shipped'); s.value = 'scenarios/default.toml'; s.dispatchEvent(new Event('change')); return true",
+    );
+    b.until(
+        "return document.getElementById('check').textContent.startsWith('ok: Default')",
+        30,
+        "the default scenario loaded again",
+    );
+    assert_eq!(
+        b.script(
+        r"const t = document.getElementById('text'); t.value = t.value.replace(/(\[family_help\][\s\S]*?\nfte\s*=\s*)[0-9.]+/, '$1140'); t.dispatchEvent(new Event('input')); return t.value.includes('fte = 140')",
+    ),
+        Value::Bool(true),
+        "family_help.fte changed"
+    );
+    b.script(
+        "document.getElementById('compare').value = 'scenarios/default.toml'; document.getElementById('replications').value = '2'; document.getElementById('run').click(); return true",
+    );
+    b.until(
+        "return document.getElementById('progresstext').textContent === 'done' && [...document.querySelectorAll('#result a')].some(a => a.textContent === 'compare.csv')",
+        300,
+        "the comparison's progress to done and its files",
+    );
+    b.until(
+        "return document.getElementById('result').textContent.includes('(B) against')",
+        30,
+        "the comparison described",
+    );
+
     // The report itself, under its own policy: its charts have a size.
     call(
         &b.driver,

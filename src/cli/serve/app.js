@@ -86,12 +86,15 @@ let current = null;
 async function run() {
   $("result").replaceChildren();
   const text = $("text").value;
-  const request = loaded && loaded.text === text ? { scenario: loaded.name } : { scenario_text: text };
+  const edited = loaded && loaded.text === text ? { scenario: loaded.name } : { scenario_text: text };
+  // A comparison: the chosen scenario is the baseline A, the text above B.
+  const request = $("compare").value
+    ? { scenario: $("compare").value, compare_with: edited.scenario, compare_text: edited.scenario_text }
+    : edited;
   Object.assign(request, {
     seed: Number($("seed").value),
     replications: Number($("replications").value),
   });
-  if ($("compare").value) request.compare_with = $("compare").value;
   const { status, body } = await api("/api/runs", { method: "POST", body: JSON.stringify(request), headers: { "Content-Type": "application/json" } });
   if (status !== 200 && status !== 202) {
     showError(body);
@@ -135,7 +138,7 @@ async function show(id) {
   const box = $("result");
   box.replaceChildren();
   if (status !== 200) return showError(body);
-  box.append(el("p", body.title + (body.compare_title ? " against " + body.compare_title : "") + " · seed " + body.seed + " · " + body.replications + " replication(s) · " + body.status.state));
+  box.append(el("p", (body.compare_title ? body.compare_title + " (B) against " + body.title + " (A)" : body.title) + " · seed " + body.seed + " · " + body.replications + " replication(s) · " + body.status.state));
   if (body.status.state === "failed") box.append(el("p", body.status.error, { class: "error" }));
   if (body.status.state !== "done") return;
   const files = el("p", "Files: ", { class: "files" });
