@@ -536,6 +536,7 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
     type Dates = Vec<(CivilDate, Option<CivilDate>)>;
     type Key = (CivilDate, Option<CivilDate>, bool, Dates, Dates, Dates);
     let mut groups: BTreeMap<Key, (u8, u32)> = BTreeMap::new();
+    let mut looked_after_groups: BTreeSet<Key> = BTreeSet::new();
     // Children on a plan by group: their ages, and the plan's months.
     let mut on_plan: BTreeMap<Key, (Vec<u8>, u32)> = BTreeMap::new();
     let mut plan_days = 0.0;
@@ -544,10 +545,27 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         if !open_now {
             continue;
         }
+        let key = || -> Key {
+            (
+                e.referral,
+                e.closure.as_ref().map(|(d, _)| *d),
+                e.nfa,
+                e.assessments.clone(),
+                e.enquiries
+                    .iter()
+                    .map(|q| (q.start, q.conference))
+                    .collect(),
+                e.plans.clone(),
+            )
+        };
         if ids_cin
             .get(&e.child)
             .is_some_and(|id| in_care_ids.contains(*id))
         {
+            // Its household is looked after (brothers and sisters left at
+            // home by a child accommodated alone under section 20 are not
+            // a household of their own in another stage).
+            looked_after_groups.insert(key());
             continue;
         }
         let on_plan_now = e
@@ -588,17 +606,7 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         } else {
             0
         };
-        let key: Key = (
-            e.referral,
-            e.closure.as_ref().map(|(d, _)| *d),
-            e.nfa,
-            e.assessments.clone(),
-            e.enquiries
-                .iter()
-                .map(|q| (q.start, q.conference))
-                .collect(),
-            e.plans.clone(),
-        );
+        let key = key();
         if let (4, Some((start, _))) = (stage, on_plan_now) {
             let g = on_plan
                 .entry(key.clone())
@@ -632,6 +640,9 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
     let mean = if homes >= THIN { kids / homes } else { 1.0 };
     let mut plan_rows: BTreeMap<(Vec<u8>, u32), u32> = BTreeMap::new();
     for (k, (stage, n)) in &groups {
+        if looked_after_groups.contains(k) {
+            continue;
+        }
         let households = if distinct(k) {
             1
         } else {
