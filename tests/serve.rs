@@ -668,3 +668,35 @@ fn under_load_nothing_is_lost_and_status_stays_quick() {
         assert!(peak_kb < 1024 * 1024, "{peak_kb} kB");
     }
 }
+
+/// A shipped scenario asked for by name (one that extends another, which
+/// extends the default) runs exactly as `familyflow run` runs its file
+/// from the repository's folder: the same summary and the same log, byte
+/// for byte (the data folder's path is in neither).
+#[test]
+fn a_shipped_scenario_runs_as_the_command_line_runs_its_file() {
+    let data = TempDir::new("serve-shipped");
+    let server = Server::loopback(data.path());
+    let name = "scenarios/areas/hartlepool.toml";
+    let (code, made) = submit(&server, json!({ "scenario": name, "seed": 2 }));
+    assert_eq!(code, 202, "{made}");
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(server.wait(&id)["status"]["state"], "done");
+    let out = TempDir::new("serve-shipped-cli");
+    let cli = common::familyflow(&[
+        "run",
+        name,
+        "--seed",
+        "2",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+    ]);
+    common::ok(&cli, "run");
+    for file in ["summary.json", "events.ffl", "monthly.csv"] {
+        let served = server.get(&format!("/api/runs/{id}/files/{file}"));
+        assert_eq!(served.status, 200, "{file}");
+        let ran = std::fs::read(out.path().join(file)).unwrap();
+        assert!(served.body == ran, "{file} differs from run's");
+    }
+}
