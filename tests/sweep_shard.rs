@@ -310,6 +310,29 @@ fn a_failed_shard_is_rerun_alone() {
     run_shard(&exp, "2/3", &shards[1], "2");
     ok(&merge(&shards, &out), "after the re-run");
     assert_same_files(&single, &out, "after a re-run");
+    // The experiment moved (the hash is of its content, not its place).
+    let moved = dir.file("moved");
+    std::fs::create_dir_all(&moved).unwrap();
+    for f in ["tiny.toml", "reform.toml", "exp5.toml"] {
+        std::fs::rename(dir.file(f), moved.join(f)).unwrap();
+    }
+    let again = dir.file("again");
+    let e = failed(&merge(&shards, &again), "the experiment gone");
+    assert!(e.contains("exp5.toml"), "{e}");
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().map(|p| s(p).to_string()));
+    args.extend(
+        [
+            "--experiment",
+            s(&moved.join("exp5.toml")),
+            "--out",
+            s(&again),
+            "-q",
+        ]
+        .map(String::from),
+    );
+    ok(&familyflow(&args), "merge --experiment");
+    assert_same_files(&single, &again, "the experiment moved");
 }
 
 #[test]
