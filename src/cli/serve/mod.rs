@@ -626,7 +626,7 @@ async fn cancel(State(app): State<Shared>, UrlPath(id): UrlPath<String>) -> Resp
             .into_response();
     }
     if now == Status::Queued {
-        e.status.send_replace(Status::Cancelled);
+        Runs::cancel_queued(&e);
     }
     (
         StatusCode::ACCEPTED,

@@ -220,16 +220,26 @@ impl Runs {
         let runs = self.clone();
         let e = entry.clone();
         tokio::spawn(async move {
-            let end = runs.execute(&e, job).await;
-            persist(&e.dir, &end);
-            e.status.send_replace(end);
+            // None: cancelled while queued, already recorded by the cancel
+            // (and the folder may be a new run's of the same id by now).
+            if let Some(end) = runs.execute(&e, job).await {
+                persist(&e.dir, &end);
+                e.status.send_replace(end);
+            }
             runs.active.fetch_sub(1, Ordering::SeqCst);
         });
         Ok((entry, false))
     }
 
-    /// Waits for cores, then runs `job` on a blocking thread.
-    async fn execute(&self, e: &Arc<Entry>, job: Job) -> Status {
+    /// Records that run `e`, still queued, is cancelled.
+    pub fn cancel_queued(e: &Entry) {
+        persist(&e.dir, &Status::Cancelled);
+        e.status.send_replace(Status::Cancelled);
+    }
+
+    /// Waits for cores, then runs `job` on a blocking thread; None when
+    /// it was cancelled before it began.
+    async fn execute(&self, e: &Arc<Entry>, job: Job) -> Option<Status> {
         let units = match e.request.kind.as_str() {
             "run" => 1,
             "compare" => 3 * e.request.replications as usize,
@@ -237,12 +247,12 @@ impl Runs {
         };
         let want = units.clamp(1, self.core_count);
         let Ok(permits) = self.cores.clone().acquire_many_owned(want as u32).await else {
-            return Status::Failed {
+            return Some(Status::Failed {
                 error: "the server is stopping".into(),
-            };
+            });
         };
         if e.cancel.load(Ordering::SeqCst) {
-            return Status::Cancelled;
+            return None;
         }
         e.status.send_replace(Status::Running { progress: 0.0 });
         let watch = Watch {
@@ -260,7 +270,7 @@ impl Runs {
             (r, watch.cancel.load(Ordering::SeqCst))
         })
         .await;
-        match result {
+        Some(match result {
             Ok((Ok(()), _)) => Status::Done,
             Ok((Err(_), true)) => Status::Cancelled,
             Ok((Err(e), false)) => Status::Failed {
@@ -269,7 +279,7 @@ impl Runs {
             Err(join) => Status::Failed {
                 error: format!("the run stopped: {join}"),
             },
-        }
+        })
     }
 }
 
