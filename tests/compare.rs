@@ -117,6 +117,7 @@ fn replications_and_compare_give_the_same_bytes_on_one_or_two_threads() {
         "compare.json",
         "compare-replications.csv",
         "counterfactual.csv",
+        "fan.csv",
     ] {
         assert!(cmp.contains_key(f), "no {f}");
     }

@@ -33,6 +33,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::analysis::fan::{self, Fans, MonthlySeries, ScenarioFans};
 use crate::analysis::region::run_region;
 use crate::analysis::replications::{
     csv_num, fold_jobs, independent_seed, metrics, metrics_estimate, region_metrics_estimate,
@@ -827,6 +828,10 @@ struct JobOut {
     seed: u64,
     metrics: MetricValues,
     paths: Option<PathSink>,
+    /// On common seeds, a scenario's monthly series for the fan charts.
+    monthly: Option<MonthlySeries>,
+    /// The months of A's first replication.
+    months: Option<Vec<String>>,
 }
 
 /// What a comparison found: every run, the paired differences of each
@@ -844,6 +849,9 @@ pub struct Compared {
     pub kept: Vec<Vec<Timed>>,
     /// The seed of the first replication.
     pub seed0: u64,
+    /// Per month, the deciles across replications of headline series, per
+    /// scenario (None for regions).
+    pub fans: Option<Fans>,
     /// Runs made.
     pub runs: usize,
     /// Worker threads used.
@@ -949,6 +957,8 @@ pub fn compare_inputs(
         .map(|s| Runs::with_capacity(if s == 0 { 0 } else { r }))
         .collect();
     let mut paths: Vec<Option<PathSink>> = (0..k).map(|_| None).collect();
+    let mut monthly: Vec<Vec<MonthlySeries>> = (0..k).map(|_| Vec::with_capacity(r)).collect();
+    let mut months = Vec::new();
     fold_jobs(
         jobs,
         threads,
@@ -970,6 +980,8 @@ pub fn compare_inputs(
                         seed,
                         metrics: done.summary.metrics(),
                         paths: None,
+                        monthly: None,
+                        months: None,
                     });
                 }
             };
@@ -984,6 +996,9 @@ pub fn compare_inputs(
                 seed,
                 metrics: metrics(&summary, spec.warm_up.as_ref()).map_err(named)?,
                 paths,
+                monthly: (job.seeds == Seeds::Common).then(|| MonthlySeries::of(&summary)),
+                months: (job.seeds == Seeds::Common && job.replication == 0 && job.scenario == 0)
+                    .then(|| fan::months(&summary)),
             })
         },
         |j, out| {
@@ -992,6 +1007,12 @@ pub fn compare_inputs(
                 Seeds::Common => {
                     if out.paths.is_some() {
                         paths[job.scenario] = out.paths;
+                    }
+                    if let Some(m) = out.monthly {
+                        monthly[job.scenario].push(m);
+                    }
+                    if let Some(m) = out.months {
+                        months = m;
                     }
                     common[job.scenario].push(out.seed, &out.metrics)
                 }
@@ -1014,6 +1035,15 @@ pub fn compare_inputs(
             families: (!regions).then(|| counterfactual(seed0, &paths[0].paths, &paths[b].paths)),
         })
         .collect();
+    let fans = (!regions).then(|| {
+        let n = months.len();
+        let per: Vec<ScenarioFans> = inputs
+            .iter()
+            .zip(&monthly)
+            .map(|(i, runs)| fan::scenario_fans(i.source(), i.name(), n, runs))
+            .collect();
+        fan::fans(months, per)
+    });
     Ok(Compared {
         scenarios: inputs
             .iter()
@@ -1024,6 +1054,7 @@ pub fn compare_inputs(
         comparisons,
         kept: paths.into_iter().map(|p| p.kept).collect(),
         seed0,
+        fans,
         runs: jobs,
         threads: threads.min(jobs),
     })
@@ -1041,6 +1072,8 @@ struct CompareJson<'a> {
     warm_up: Option<String>,
     scenarios: Vec<ScenarioJson<'a>>,
     comparisons: &'a [Comparison],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fans: Option<&'a Fans>,
 }
 
 #[derive(Serialize)]
@@ -1070,6 +1103,7 @@ impl Compared {
                 .map(|(source, name)| ScenarioJson { source, name })
                 .collect(),
             comparisons: &self.comparisons,
+            fans: self.fans.as_ref(),
         };
         let mut text = serde_json::to_string_pretty(&json).expect("comparisons serialise");
         text.push('\n');

@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod design;
 pub mod export;
+pub mod fan;
 pub mod metric_registry;
 pub mod region;
 pub mod replications;

@@ -34,7 +34,7 @@ pub struct CompareOptions {
     pub metrics: Option<String>,
 }
 
-/// Writes a comparison's files (`compare.json`, `compare.csv`,
+/// Writes a comparison's files (`compare.json`, `compare.csv`, `fan.csv`,
 /// `compare-replications.csv`, `counterfactual.csv`) into `dir` and
 /// commits it; returns its path.
 pub fn write_files(
@@ -44,6 +44,9 @@ pub fn write_files(
 ) -> Result<PathBuf, CommandError> {
     dir.write(COMPARE_JSON, done.to_json(spec).as_bytes())?;
     dir.write(COMPARE_CSV, &done.differences_csv())?;
+    if let Some(fans) = &done.fans {
+        dir.write(crate::analysis::fan::FAN_CSV, &fans.csv())?;
+    }
     // Every run's metrics are written as they are made, not held.
     let mut f = dir.create(COMPARE_REPLICATIONS_CSV)?;
     done.write_runs_csv(&mut f)
