@@ -27,7 +27,7 @@ fn every_family_is_in_exactly_one_place_and_caseloads_respect_caps() {
     input.scenario.family_help.fte = NonNegative(75.0);
     let (events, _) = events_of(&input, 3);
     let mut state = State::new(&input.scenario);
-    let mut metrics = Metrics::new(&input.scenario.calendar());
+    let mut metrics = Metrics::new(&input.scenario.calendar(), 3);
     let mut closed_for_good = 0u64;
     let mut over_cap = 0u64;
     for (i, t) in events.iter().enumerate() {

@@ -62,7 +62,7 @@ impl Bench {
     fn new(s: Scenario) -> Bench {
         Bench {
             state: State::new(&s),
-            metrics: Metrics::new(&s.calendar()),
+            metrics: Metrics::new(&s.calendar(), SEED),
             model: Model::new(s, SEED),
             arrivals: 0,
         }

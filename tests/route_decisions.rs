@@ -104,7 +104,7 @@ impl Bench {
     /// An empty state: no staff, no families.
     fn new(s: Scenario) -> Bench {
         let state = State::new(&s);
-        let metrics = Metrics::new(&s.calendar());
+        let metrics = Metrics::new(&s.calendar(), SEED);
         Bench {
             model: Model::new(s, SEED),
             state,

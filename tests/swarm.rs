@@ -1077,13 +1077,18 @@ fn versions(scenario: &Scenario, calendar: &Calendar) -> Vec<Version> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(scenario: &Scenario, calendar: &'a Calendar, versions: &'a [Version]) -> Self {
+    fn new(
+        scenario: &Scenario,
+        calendar: &'a Calendar,
+        versions: &'a [Version],
+        seed: u64,
+    ) -> Self {
         Checker {
             versions,
             horizon: calendar.horizon(),
             measured_from: scenario.measured_from(),
             state: State::new(scenario),
-            metrics: Metrics::new(calendar),
+            metrics: Metrics::new(calendar, seed),
             calendar,
             violations: Vec::new(),
             leaving_care_weekly: 0,
@@ -2137,7 +2142,7 @@ fn run_case(case: &Case, input: &ScenarioInput) -> Result<Outcome, String> {
     // The replay, checked event by event.
     let calendar = scenario.calendar();
     let versions = versions(scenario, &calendar);
-    let mut c = Checker::new(scenario, &calendar, &versions);
+    let mut c = Checker::new(scenario, &calendar, &versions, seed);
     for (i, t) in events.iter().enumerate() {
         if let Err(e) = c.event(i, t) {
             c.fail(e);

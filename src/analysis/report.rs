@@ -323,6 +323,110 @@ fn spend_chart(s: &Summary) -> String {
     o
 }
 
+/// England's shares of children looked after at 31 March 2024 (DfE,
+/// "Children looked after in England including adoptions" 2024; see
+/// docs/reference/england.md): by age band, sex and ethnic group, in the
+/// order of `AgeBand::ALL`, `Sex::ALL` and `EthnicGroup::ALL`.
+const ENGLAND_LOOKED_AFTER_2024: ([&str; 5], [&str; 2], [&str; 6]) = (
+    ["4%", "13%", "18%", "38%", "27%"],
+    ["57%", "43%"],
+    ["71%", "11%", "5%", "7%", "5%", "1%"],
+);
+
+/// "Who the children are": the children looked after at the run's last 31
+/// March and those who started to be looked after in the year to it, by
+/// age band, sex and ethnic group, beside England's shares. Empty when the
+/// run reached no 31 March.
+fn who_section(s: &Summary) -> String {
+    use crate::model::demographics::{EthnicGroup, Sex};
+    use crate::model::per::AgeBand;
+    use crate::model::projection::AGE_BANDS;
+    let Some(year) = s
+        .characteristics_by_financial_year
+        .iter()
+        .rev()
+        .find(|y| y.looked_after_at_end.is_some())
+    else {
+        return String::new();
+    };
+    let (day, stock) = match s.last_looked_after() {
+        Some((day, stock)) => (day, *stock),
+        None => return String::new(),
+    };
+    let entries = &year.care_entries;
+    let (n_stock, n_entries) = (stock.total(), entries.total());
+    let share = |count: u64, n: u64| {
+        if n == 0 {
+            "–".to_string()
+        } else {
+            format!("{}%", one_decimal(100.0 * count as f64 / n as f64))
+        }
+    };
+    let mut o = String::from("<section id=\"who\"><h2>Who the children are</h2>\n");
+    let _ = write!(
+        o,
+        "<p class=\"note\">Children looked after on {} ({}) and children who started to be looked after in {} ({}), by age (whole years then), sex and ethnic group. Sex and ethnicity are drawn for every child referred from England's children in need (2020); the model decides nothing by them. England: children looked after at 31 March 2024 (DfE, Children looked after in England including adoptions, 2024).</p>\n",
+        esc(&day),
+        thousands(n_stock),
+        esc(&year.period),
+        thousands(n_entries),
+    );
+    let (england_age, england_sex, england_ethnicity) = ENGLAND_LOOKED_AFTER_2024;
+    let mut table = |id: &str, by: &str, rows: Vec<(&str, u64, u64, &str)>| {
+        let _ = write!(
+            o,
+            "<table id=\"{}\"><thead><tr><th>{}</th><th>looked after on {}</th><th>%</th><th>started in {}</th><th>%</th><th>England, looked after 2024</th></tr></thead><tbody>",
+            esc(id),
+            esc(by),
+            esc(&day),
+            esc(&year.period)
+        );
+        for (what, looked_after, started, england) in rows {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(what),
+                thousands(looked_after),
+                share(looked_after, n_stock),
+                thousands(started),
+                share(started, n_entries),
+                esc(england)
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    };
+    table(
+        "who-age",
+        "age",
+        AgeBand::ALL
+            .iter()
+            .zip(AGE_BANDS)
+            .zip(england_age)
+            .map(|((&b, what), e)| (what, stock.by_age[b], entries.by_age[b], e))
+            .collect(),
+    );
+    table(
+        "who-sex",
+        "sex",
+        Sex::ALL
+            .iter()
+            .zip(england_sex)
+            .map(|(&x, e)| (x.name(), stock.by_sex[x], entries.by_sex[x], e))
+            .collect(),
+    );
+    table(
+        "who-ethnicity",
+        "ethnic group",
+        EthnicGroup::ALL
+            .iter()
+            .zip(england_ethnicity)
+            .map(|(&g, e)| (g.name(), stock.by_ethnicity[g], entries.by_ethnicity[g], e))
+            .collect(),
+    );
+    o.push_str("</section>\n");
+    o
+}
+
 /// Where families went: boxes with counts and arrows as wide as the flow.
 fn flow_diagram(s: &Summary) -> String {
     let count = |what: &str| {
@@ -817,7 +921,9 @@ pub fn html(
     }
     o.push_str("<section id=\"flow-section\"><h2>Where families went</h2>");
     o.push_str(&flow_diagram(s));
-    o.push_str("</section>\n<section id=\"time\"><h2>Over time</h2>\n");
+    o.push_str("</section>\n");
+    o.push_str(&who_section(s));
+    o.push_str("<section id=\"time\"><h2>Over time</h2>\n");
     let f = |v: u64| Some(v as f64);
     o.push_str(&month_chart(
         "referrals",

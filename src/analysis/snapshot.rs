@@ -43,8 +43,9 @@ use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::state::{Family, Inconsistent, State, StateImage};
 use crate::model::{Model, RunError};
 
-/// The content's version.
-pub const SNAPSHOT_VERSION: u32 = 5;
+/// The content's version (6: the metrics hold the seed and children by
+/// who they are).
+pub const SNAPSHOT_VERSION: u32 = 6;
 /// Families or happenings per chunk record.
 const CHUNK: usize = 50_000;
 

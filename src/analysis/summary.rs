@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::text::{printable, write_csv_record};
 use crate::model::calendar::DAY;
+use crate::model::demographics::{EthnicGroup, Sex};
 use crate::model::event::LeavingCareSupport;
 use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LegalStatus,
     Placement, Pool, TriageDecision,
 };
 use crate::model::per::{AgeBand, PerPlacement, PerSupport};
-use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, AGE_BANDS};
+use crate::model::projection::{Metrics, PeriodCounts, StaffAtEnd, Who, WhoCounts, AGE_BANDS};
 use crate::model::scenario::{Scenario, WhenSpent};
 use crate::model::state::State;
 
@@ -380,6 +381,11 @@ pub struct Summary {
     pub budget: Vec<BudgetLineSummary>,
     /// Counts by financial year.
     pub by_financial_year: Vec<PeriodCounts>,
+    /// Children by who they are (age band, sex, major ethnic group), by
+    /// financial year: referred, starting a plan, starting to be looked
+    /// after, and looked after at 31 March.
+    #[serde(default)]
+    pub characteristics_by_financial_year: Vec<WhoCounts>,
     /// Counts by calendar month.
     pub by_month: Vec<PeriodCounts>,
 }
@@ -806,8 +812,18 @@ impl Summary {
                 })
                 .collect(),
             by_financial_year: metrics.years.clone(),
+            characteristics_by_financial_year: metrics.who_years.clone(),
             by_month: metrics.months.clone(),
         }
+    }
+
+    /// The last 31 March of the run with its children looked after (`31
+    /// March 2027`, and who they were), if the run reached one.
+    pub fn last_looked_after(&self) -> Option<(String, &Who)> {
+        self.characteristics_by_financial_year
+            .iter()
+            .rev()
+            .find_map(|y| Some((march_31(&y.period), y.looked_after_at_end.as_ref()?)))
     }
 
     /// The summary as JSON (`json`) or as text: what `run`, `replay` and `branch` print.
@@ -1092,6 +1108,16 @@ impl Summary {
             "spent on placements",
             format!("£{}", thousands(k.placement_spend_pence / 100)),
         );
+        if let Some((day, who)) = self.last_looked_after() {
+            let [sex, age, ethnicity] = who_shares(who);
+            let _ = writeln!(
+                o,
+                "  looked after on {day} ({}): {sex}",
+                thousands(who.total())
+            );
+            let _ = writeln!(o, "    aged {age}");
+            let _ = writeln!(o, "    {ethnicity}");
+        }
         let _ = writeln!(o);
         let _ = writeln!(
             o,
@@ -1433,6 +1459,37 @@ impl Summary {
 }
 
 /// The sum of `counts`, saturating (a summary read back may hold any counts).
+/// `31 March 2027` for the financial year `2026-27`.
+fn march_31(year: &str) -> String {
+    let first: i32 = year.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    format!("31 March {}", first + 1)
+}
+
+/// Children's shares by sex, age band and ethnic group, whole percentages:
+/// `["male 55%, female 45%", "under 1 4%, …", "white 69%, …"]`.
+pub fn who_shares(who: &Who) -> [String; 3] {
+    let n = who.total();
+    let share = |what: &str, count: u64| format!("{what} {}%", fixed(pct(count, n), 0));
+    [
+        Sex::ALL
+            .iter()
+            .map(|&x| share(x.name(), who.by_sex[x]))
+            .collect::<Vec<_>>()
+            .join(", "),
+        AgeBand::ALL
+            .iter()
+            .zip(AGE_BANDS)
+            .map(|(&b, what)| share(what, who.by_age[b]))
+            .collect::<Vec<_>>()
+            .join(", "),
+        EthnicGroup::ALL
+            .iter()
+            .map(|&g| share(g.name(), who.by_ethnicity[g]))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ]
+}
+
 fn total(counts: impl Iterator<Item = u64>) -> u64 {
     counts.fold(0, u64::saturating_add)
 }

@@ -69,14 +69,49 @@ impl Sex {
 /// 381,460; CIN 2020, table A4).
 pub const MALE_SHARE: f64 = 209_430.0 / 381_460.0;
 
-/// A major ethnic group: its name, its children in need, and its codes
-/// with their weights.
-pub type EthnicGroup = (&'static str, u32, &'static [(&'static str, u32)]);
+/// A major ethnic group's row of [`ETHNIC_GROUPS`]: its name, its children
+/// in need, and its codes with their weights.
+pub type EthnicGroupRow = (&'static str, u32, &'static [(&'static str, u32)]);
+
+/// The DfE's major ethnic groups (the top level of the returns' codes), in
+/// the order of [`ETHNIC_GROUPS`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EthnicGroup {
+    /// White (`W…`).
+    White,
+    /// Mixed or multiple ethnic groups (`M…`).
+    Mixed,
+    /// Asian or Asian British (`A…`).
+    Asian,
+    /// Black, African, Caribbean or Black British (`B…`).
+    Black,
+    /// Other ethnic groups (`CHNE`, `OOTH`).
+    Other,
+    /// Not known: refused or not yet obtained (`REFU`, `NOBT`).
+    NotKnown,
+}
+
+impl EthnicGroup {
+    /// Every group, in the order of [`ETHNIC_GROUPS`].
+    pub const ALL: [EthnicGroup; 6] = [
+        EthnicGroup::White,
+        EthnicGroup::Mixed,
+        EthnicGroup::Asian,
+        EthnicGroup::Black,
+        EthnicGroup::Other,
+        EthnicGroup::NotKnown,
+    ];
+
+    /// The group's name as [`ETHNIC_GROUPS`] gives it (`white`, …, `not known`).
+    pub fn name(self) -> &'static str {
+        ETHNIC_GROUPS[self as usize].0
+    }
+}
 
 /// The DfE's major ethnic groups, with the children in need at 31 March
 /// 2020 in each (CIN 2020, table A4) and each group's codes with an assumed
 /// share of the group.
-pub const ETHNIC_GROUPS: [EthnicGroup; 6] = [
+pub const ETHNIC_GROUPS: [EthnicGroupRow; 6] = [
     (
         "white",
         268_070,
@@ -146,6 +181,11 @@ impl Characteristics {
     /// The name of the child's major ethnic group (`white`, …, `not known`).
     pub fn ethnic_group_name(&self) -> &'static str {
         ETHNIC_GROUPS[usize::from(self.ethnic_group)].0
+    }
+
+    /// The child's major ethnic group.
+    pub fn group(&self) -> EthnicGroup {
+        EthnicGroup::ALL[usize::from(self.ethnic_group)]
     }
 
     /// True when a disability is recorded.
@@ -258,6 +298,7 @@ mod tests {
             two += u32::from(c.disabilities[1].is_some());
             white += u32::from(c.ethnic_group_name() == "white");
             unknown += u32::from(c.ethnic_group_name() == "not known");
+            assert_eq!(c.group().name(), c.ethnic_group_name());
             if c.disabilities[1].is_some() {
                 assert_ne!(c.disabilities[0], c.disabilities[1]);
             }

@@ -2,6 +2,7 @@
 //! summary's JSON name a placement, a pool, a way out of care. Users'
 //! scripts read them: never rename one.
 
+use crate::model::demographics::{EthnicGroup, Sex};
 use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LeavingCareSupport,
     LegalStatus, Placement, Pool, TriageDecision,
@@ -101,6 +102,23 @@ pub fn legal_status_key(l: LegalStatus) -> &'static str {
 /// The keys of the age bands at entry to care, in [`AGE_BANDS`] order.
 pub const AGE_BAND_KEYS: [&str; AGE_BANDS.len()] =
     ["under_1", "1_to_4", "5_to_9", "10_to_15", "16_and_over"];
+
+/// The key of a child's sex.
+pub fn sex_key(s: Sex) -> &'static str {
+    s.name()
+}
+
+/// The key of a major ethnic group.
+pub fn ethnic_group_key(g: EthnicGroup) -> &'static str {
+    match g {
+        EthnicGroup::White => "white",
+        EthnicGroup::Mixed => "mixed",
+        EthnicGroup::Asian => "asian",
+        EthnicGroup::Black => "black",
+        EthnicGroup::Other => "other",
+        EthnicGroup::NotKnown => "not_known",
+    }
+}
 
 /// The key of the reason a case closed.
 pub fn closure_key(r: ClosureReason) -> &'static str {

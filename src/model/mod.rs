@@ -97,7 +97,10 @@ impl Domain for Model {
     type Misfit = Inconsistent;
 
     fn fresh(&self) -> (State, Metrics) {
-        (State::new(&self.scenario), Metrics::new(&self.calendar))
+        (
+            State::new(&self.scenario),
+            Metrics::new(&self.calendar, self.seed),
+        )
     }
 
     fn start(&self, out: &mut Decisions) {
@@ -144,6 +147,8 @@ pub struct Model {
     pub scenario: Scenario,
     /// Its calendar.
     pub calendar: Calendar,
+    /// The seed the streams come from.
+    seed: u64,
     streams: Streams,
     versions: Vec<Version>,
 }
@@ -176,6 +181,7 @@ impl Model {
         Model {
             scenario,
             calendar,
+            seed,
             streams: Streams::new(seed),
             versions,
         }

@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::model::demographics::{EthnicGroup, Sex};
 use crate::model::event::{
     BudgetLine, CareExit, CareRoute, ClosureReason, FinalOrder, HelpOutcome, LeavingCareSupport,
     LegalStatus, Placement, Pool, TriageDecision,
@@ -56,6 +57,8 @@ keyed!(HelpOutcome, HelpOutcome::ALL, keys::outcome_key);
 keyed!(AgeBand, AgeBand::ALL, |b: AgeBand| keys::AGE_BAND_KEYS
     [b as usize]);
 keyed!(ClosureReason, ClosureReason::EVERY, keys::closure_key);
+keyed!(Sex, Sex::ALL, keys::sex_key);
+keyed!(EthnicGroup, EthnicGroup::ALL, keys::ethnic_group_key);
 keyed!(
     LeavingCareSupport,
     LeavingCareSupport::ALL,
@@ -313,6 +316,15 @@ per!(
     PerSupport, LeavingCareSupport, 3
 );
 
+per!(
+    /// One value per sex.
+    PerSex, Sex, 2
+);
+per!(
+    /// One value per major ethnic group.
+    PerEthnicGroup, EthnicGroup, 6
+);
+
 const _: () = assert!(
     ClosureReason::COUNT == 15,
     "PerClosure holds every closure reason"
@@ -357,6 +369,8 @@ mod tests {
         check::<HelpOutcome>();
         check::<AgeBand>();
         check::<ClosureReason>();
+        check::<Sex>();
+        check::<EthnicGroup>();
     }
 
     #[test]

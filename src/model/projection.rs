@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::stream::Streams;
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
+use crate::model::demographics::{self, Characteristics};
 use crate::model::event::{
     BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Placement,
     TriageDecision,
@@ -19,8 +21,8 @@ use crate::model::event::{
 pub const AGE_BANDS: [&str; 5] = ["under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"];
 
 use crate::model::per::{
-    AgeBand, PerAgeBand, PerClosure, PerExit, PerLegalStatus, PerLine, PerOrder, PerOutcome,
-    PerPlacement, PerPool, PerRoute, PerSupport, PerTriage,
+    AgeBand, PerAgeBand, PerClosure, PerEthnicGroup, PerExit, PerLegalStatus, PerLine, PerOrder,
+    PerOutcome, PerPlacement, PerPool, PerRoute, PerSex, PerSupport, PerTriage,
 };
 use crate::model::state::{Family, Inconsistent, Stage, State};
 
@@ -173,6 +175,74 @@ pub struct PeriodCounts {
     /// Support for care leavers started, by kind.
     #[serde(default)]
     pub leaving_care_support_started: PerSupport<u64>,
+}
+
+/// Children counted by who they are: age band (whole years when counted),
+/// sex and major ethnic group ([`demographics`]). Each breakdown counts the
+/// same children, so each sums to [`Who::total`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Who {
+    /// By age band.
+    pub by_age: PerAgeBand<u64>,
+    /// By sex.
+    pub by_sex: PerSex<u64>,
+    /// By major ethnic group.
+    pub by_ethnicity: PerEthnicGroup<u64>,
+}
+
+impl Who {
+    /// Counts one child of `age` whole years with characteristics `c`.
+    pub fn count(&mut self, age: u8, c: &Characteristics) {
+        self.by_age[AgeBand::of(age)] += 1;
+        self.by_sex[c.sex] += 1;
+        self.by_ethnicity[c.group()] += 1;
+    }
+
+    /// Adds another count.
+    fn add(&mut self, o: &Who) {
+        for (a, b) in self.by_age.iter_mut().zip(o.by_age) {
+            *a += b;
+        }
+        for (a, b) in self.by_sex.iter_mut().zip(o.by_sex) {
+            *a += b;
+        }
+        for (a, b) in self.by_ethnicity.iter_mut().zip(o.by_ethnicity) {
+            *a += b;
+        }
+    }
+
+    /// The children counted.
+    pub fn total(&self) -> u64 {
+        saturating_sum(self.by_sex.iter().copied())
+    }
+}
+
+/// Children by who they are in one period: a calendar month (`2024-04`) or
+/// a financial year (`2024-25`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoCounts {
+    /// The period.
+    pub period: String,
+    /// Children referred (each child under 18 of a family referred, aged at
+    /// the referral): [`PeriodCounts::referrals`] by who they are.
+    pub referred: Who,
+    /// Children starting a child protection plan, aged at its start.
+    pub plans_started: Who,
+    /// Children who started to be looked after, aged at entry.
+    pub care_entries: Who,
+    /// Children looked after at the end of March (of a financial year: at
+    /// 31 March), aged then; `None` for other months and when the run ended
+    /// before.
+    pub looked_after_at_end: Option<Who>,
+}
+
+impl WhoCounts {
+    /// Adds another period's flows (not its end-of-period figures).
+    fn add(&mut self, o: &WhoCounts) {
+        self.referred.add(&o.referred);
+        self.plans_started.add(&o.plans_started);
+        self.care_entries.add(&o.care_entries);
+    }
 }
 
 /// A staff pool's people and cases at a moment.
@@ -333,6 +403,10 @@ pub fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
     counts.fold(0, u64::saturating_add)
 }
 
+fn placeholder_streams() -> Streams {
+    Streams::new(0)
+}
+
 fn placeholder_month() -> CivilDate {
     CivilDate::new(2000, 1, 1).expect("a real date")
 }
@@ -346,6 +420,12 @@ pub struct Metrics {
     /// Rebuilt from the calendar when metrics are read back.
     #[serde(skip, default = "placeholder_month")]
     first_month: CivilDate,
+    /// The run's seed: children's characteristics are drawn from it.
+    seed: u64,
+    /// The run's streams, for [`demographics::of_child`] (rebuilt from the
+    /// seed when metrics are read back).
+    #[serde(skip, default = "placeholder_streams")]
+    streams: Streams,
     /// Events seen.
     pub events: u64,
     /// Referrals of new families.
@@ -360,6 +440,11 @@ pub struct Metrics {
     pub months: Vec<PeriodCounts>,
     /// Per financial year (made from the months by [`Metrics::finish`]).
     pub years: Vec<PeriodCounts>,
+    /// Children by who they are, per calendar month (as `months`).
+    who_months: Vec<WhoCounts>,
+    /// Children by who they are, per financial year (made from the months
+    /// by [`Metrics::finish`]; the stock at the end is March's).
+    pub who_years: Vec<WhoCounts>,
     /// Families put on the family help waiting list.
     pub help_queued: u64,
     /// Total minutes waited by families that started help (0 for those who did not wait).
@@ -425,9 +510,13 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Empty metrics for a run on `calendar`.
-    pub fn new(calendar: &Calendar) -> Self {
+    /// Empty metrics for a run on `calendar` with `seed`.
+    pub fn new(calendar: &Calendar, seed: u64) -> Self {
         Metrics {
+            seed,
+            streams: Streams::new(seed),
+            who_months: Vec::new(),
+            who_years: Vec::new(),
             first_month: {
                 let d = calendar.start();
                 CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists")
@@ -478,7 +567,7 @@ impl Metrics {
     /// (stocks — families waiting, in help, on a plan, children in care —
     /// carry on), and months are counted from the month of `at`.
     fn start_measuring(&mut self, at: Minute) {
-        let mut fresh = Metrics::new(&self.calendar);
+        let mut fresh = Metrics::new(&self.calendar, self.seed);
         let d = self.calendar.date(at);
         fresh.first_month =
             CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
@@ -530,9 +619,56 @@ impl Metrics {
             row.on_plan_at_end = Some(on_plan);
             row.looked_after_at_end = Some(in_care);
             row.staff_at_end = Some(StaffAtEnd::of(state));
+            if self.month_start(self.current_month).month() == 3 {
+                let who = self.looked_after_now(state, self.next_month_at - 1);
+                self.who_row(self.current_month).looked_after_at_end = Some(who);
+            }
             self.current_month += 1;
             self.next_month_at = self.calendar.next_month_start(self.next_month_at);
         }
+    }
+
+    /// Month `i`'s children by who they are.
+    fn who_row(&mut self, i: usize) -> &mut WhoCounts {
+        while self.who_months.len() <= i {
+            let d = self.month_start(self.who_months.len());
+            self.who_months.push(WhoCounts {
+                period: format!("{:04}-{:02}", d.year(), d.month()),
+                ..WhoCounts::default()
+            });
+        }
+        &mut self.who_months[i]
+    }
+
+    /// Counts children `0..n` (the youngest `n`) of `family` (`f`), aged
+    /// at `at`, into `pick` of the current month.
+    fn count_who(
+        &mut self,
+        pick: fn(&mut WhoCounts) -> &mut Who,
+        family: FamilyId,
+        f: &Family,
+        n: u8,
+        at: Minute,
+    ) {
+        let i = self.current_month;
+        for k in 0..n {
+            let c = demographics::of_child(&self.streams, family, k);
+            pick(self.who_row(i)).count(f.child_whole_age_at(family, k, at), &c);
+        }
+    }
+
+    /// The children looked after in `state`, aged at `at`: each family's
+    /// youngest `in_care` (the children who came in, less those who left
+    /// at 18, the eldest first).
+    fn looked_after_now(&self, state: &State, at: Minute) -> Who {
+        let mut who = Who::default();
+        for (id, f) in state.families_in_care() {
+            for k in 0..f.in_care {
+                let c = demographics::of_child(&self.streams, id, k);
+                who.count(f.child_whole_age_at(id, k, at), &c);
+            }
+        }
+        who
     }
 
     fn row(&mut self, i: usize) -> &mut PeriodCounts {
@@ -577,9 +713,10 @@ impl Metrics {
         match *event {
             Event::FamilyReferred { family, attributes } => {
                 self.new_families += 1;
-                let children = Family::new(attributes, Stage::AwaitingTriage, at)
-                    .children_under_18(family, at);
+                let f = Family::new(attributes, Stage::AwaitingTriage, at);
+                let children = f.children_under_18(family, at);
                 self.month().referrals += u64::from(children);
+                self.count_who(|w| &mut w.referred, family, &f, children, at);
                 self.followups
                     .push_back((at + YEAR, family, self.current_month));
             }
@@ -593,6 +730,10 @@ impl Metrics {
                 y.referrals += children;
                 if previous.is_some_and(|p| at.saturating_sub(p) <= YEAR) {
                     y.rereferrals_within_12_months += children;
+                }
+                if let Some(f) = before.family(family) {
+                    let n = f.children_under_18(family, at);
+                    self.count_who(|w| &mut w.referred, family, f, n, at);
                 }
             }
             Event::TriageDecided { family, decision } => {
@@ -668,6 +809,7 @@ impl Metrics {
                     for k in 0..children {
                         bands[AgeBand::of(f.child_whole_age_at(family, k, at))] += 1;
                     }
+                    self.count_who(|w| &mut w.care_entries, family, f, children, at);
                 }
                 if placement == Placement::Kinship && at + YEAR <= self.calendar.horizon() {
                     self.kin_since.insert(family, (at, self.current_month, n));
@@ -869,6 +1011,10 @@ impl Metrics {
                 let children = children(before, family, at);
                 self.on_plan += children;
                 self.month().plans_started += children;
+                if let Some(f) = before.family(family) {
+                    let n = f.children_under_18(family, at);
+                    self.count_who(|w| &mut w.plans_started, family, f, n, at);
+                }
             }
             Event::PlanEnded {
                 family, step_down, ..
@@ -927,6 +1073,12 @@ impl Metrics {
                 row.looked_after_at_end = Some(in_care);
                 row.staff_at_end = Some(StaffAtEnd::of(state));
             }
+            if self.month_start(last).month() == 3
+                && self.who_row(last).looked_after_at_end.is_none()
+            {
+                let who = self.looked_after_now(state, end - 1);
+                self.who_row(last).looked_after_at_end = Some(who);
+            }
         }
         // Financial years are sums of their months; end-of-year figures are March's.
         self.years.clear();
@@ -950,10 +1102,30 @@ impl Metrics {
                 year.staff_at_end = month.staff_at_end;
             }
         }
+        self.who_years.clear();
+        for i in 0..self.months.len() {
+            let d = self.month_start(i);
+            let label = d.financial_year().to_string();
+            if self.who_years.last().is_none_or(|y| y.period != label) {
+                self.who_years.push(WhoCounts {
+                    period: label,
+                    ..WhoCounts::default()
+                });
+            }
+            let year = self.who_years.last_mut().expect("pushed above");
+            if let Some(month) = self.who_months.get(i) {
+                year.add(month);
+                if d.month() == 3 {
+                    year.looked_after_at_end = month.looked_after_at_end;
+                }
+            }
+        }
     }
 
     /// Gives metrics read back from a snapshot their calendar.
+    /// (The streams come back from the seed the metrics hold.)
     pub fn set_calendar(&mut self, calendar: &Calendar) {
+        self.streams = Streams::new(self.seed);
         let d = calendar.date(self.measured_from);
         self.first_month =
             CivilDate::new(d.year(), d.month(), 1).expect("the first of a month exists");
@@ -1011,4 +1183,156 @@ pub fn fold(
 ) -> Result<(), Inconsistent> {
     metrics.observe(at, event, state);
     state.apply(at, event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::event::{Attributes, CareRoute, Need, RiskFactors};
+    use crate::model::scenario::{Scenario, DEFAULT_SCENARIO};
+
+    const SEED: u64 = 9;
+
+    fn attributes(children: u8, youngest: u8, eldest: u8) -> Attributes {
+        Attributes {
+            children,
+            youngest_age: youngest,
+            eldest_age: eldest,
+            need: Need::Moderate,
+            risk: 5_000,
+            risk_factors: RiskFactors(0),
+            network: 5_000,
+        }
+    }
+
+    /// Children `0..n` of `family` counted as [`Who::count`] would, each
+    /// with the age given.
+    fn expected(family: FamilyId, ages: &[u8]) -> Who {
+        let streams = Streams::new(SEED);
+        let mut who = Who::default();
+        for (k, &age) in ages.iter().enumerate() {
+            who.count(age, &demographics::of_child(&streams, family, k as u8));
+        }
+        who
+    }
+
+    fn plus(a: Who, b: Who) -> Who {
+        let mut s = a;
+        s.add(&b);
+        s
+    }
+
+    /// A family opened in care, then a family of three referred, on a plan
+    /// and two of its children taken into care; the year closed after 31 March.
+    #[test]
+    fn children_are_counted_by_age_sex_and_ethnicity_in_flows_and_at_31_march() {
+        let scenario = Scenario::parse(DEFAULT_SCENARIO, "default.toml").unwrap();
+        let calendar = scenario.calendar();
+        let mut state = State::new(&scenario);
+        let mut metrics = Metrics::new(&calendar, SEED);
+        let (opened, referred) = (FamilyId(0), FamilyId(1));
+        let start = calendar.start();
+        assert!(
+            start.month() == 4 && start.day() < 20,
+            "the run starts early in April: {start:?}"
+        );
+        let events = [
+            Event::FamilyOpened {
+                family: opened,
+                attributes: attributes(1, 16, 16),
+                stage: OpenStage::LookedAfter,
+                placement: Some((Placement::Residential, 100_000)),
+            },
+            // Children aged 2, 7 and 12 (spread evenly).
+            Event::FamilyReferred {
+                family: referred,
+                attributes: attributes(3, 2, 12),
+            },
+            Event::S47Started { family: referred },
+            Event::S47Completed {
+                family: referred,
+                conference: true,
+            },
+            Event::ConferenceHeld {
+                family: referred,
+                plan: true,
+            },
+            Event::PlanStarted { family: referred },
+            Event::PlanEnded {
+                family: referred,
+                step_down: false,
+            },
+            Event::EnteredCare {
+                family: referred,
+                route: CareRoute::Proceedings,
+                placement: Placement::InHouseFoster,
+                weekly_pence: 50_000,
+                children: 2,
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            fold(&mut state, &mut metrics, (i as Minute + 1) * DAY, e).unwrap();
+        }
+        // To the middle of April of the next year: 31 March has passed.
+        let end = calendar.minute_of(CivilDate::new(start.year() + 1, 4, 15).unwrap());
+        metrics.finish(end, &state);
+        let years = &metrics.who_years;
+        assert_eq!(years.len(), 2, "{years:?}");
+        let y = &years[0];
+        assert_eq!(y.period, metrics.years[0].period);
+        let family_of_three = expected(referred, &[2, 7, 12]);
+        assert_eq!(y.referred, family_of_three);
+        assert_eq!(y.plans_started, family_of_three);
+        assert_eq!(y.care_entries, expected(referred, &[2, 7]));
+        assert_eq!(y.referred.total(), metrics.years[0].referrals);
+        assert_eq!(y.plans_started.total(), metrics.years[0].plans_started);
+        assert_eq!(
+            y.care_entries.total(),
+            metrics.years[0].care_entries_total()
+        );
+        // At 31 March the children are a year older, whole years as the
+        // birthdays fall; bands are checked directly.
+        let stock = y.looked_after_at_end.expect("31 March was reached");
+        assert_eq!(stock.total(), 3);
+        assert_eq!(
+            Some(stock.total()),
+            metrics.years[0]
+                .looked_after_at_end
+                .map(|p| p.iter().sum::<u64>())
+        );
+        let with_sex_and_ethnicity = plus(expected(opened, &[16]), expected(referred, &[2, 7]));
+        assert_eq!(stock.by_sex, with_sex_and_ethnicity.by_sex);
+        assert_eq!(stock.by_ethnicity, with_sex_and_ethnicity.by_ethnicity);
+        assert_eq!(stock.by_age[AgeBand::From16], 1, "{stock:?}");
+        assert_eq!(
+            stock.by_age[AgeBand::From1To4] + stock.by_age[AgeBand::From5To9],
+            2,
+            "{stock:?}"
+        );
+        // The year the run ends in has not reached its 31 March.
+        assert_eq!(years[1].looked_after_at_end, None);
+        assert_eq!(years[1].care_entries, Who::default());
+    }
+
+    #[test]
+    fn characteristics_come_from_the_seed_so_another_seed_counts_other_children() {
+        let scenario = Scenario::parse(DEFAULT_SCENARIO, "default.toml").unwrap();
+        let calendar = scenario.calendar();
+        let who = |seed: u64| {
+            let mut state = State::new(&scenario);
+            let mut metrics = Metrics::new(&calendar, seed);
+            for f in 0..40 {
+                let e = Event::FamilyReferred {
+                    family: FamilyId(f),
+                    attributes: attributes(2, 3, 9),
+                };
+                fold(&mut state, &mut metrics, DAY + u64::from(f), &e).unwrap();
+            }
+            metrics.finish(2 * DAY, &state);
+            metrics.who_years[0].referred
+        };
+        assert_eq!(who(1), who(1));
+        assert_eq!(who(1).total(), 80);
+        assert_ne!(who(1).by_sex, who(2).by_sex);
+    }
 }

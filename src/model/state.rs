@@ -792,6 +792,15 @@ impl State {
         self.families.len()
     }
 
+    /// Families with children looked after now, in no particular order:
+    /// for counts, whose sums do not depend on it.
+    pub fn families_in_care(&self) -> impl Iterator<Item = (FamilyId, &Family)> + '_ {
+        self.families
+            .iter()
+            .filter(|(_, f)| f.in_care > 0)
+            .map(|(&id, f)| (id, f))
+    }
+
     /// Families in each stage, in [`Stage`] order.
     pub fn stage_counts(&self) -> [u64; Stage::COUNT] {
         let mut c = [0u64; Stage::COUNT];
