@@ -225,6 +225,11 @@ fn every_endpoint_answers_and_a_served_run_equals_the_command_lines() {
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert!(page.text().contains("<script src=\"/app.js\""));
     assert_eq!(server.get("/app.js").status, 200);
+    // The schema's form: its script is served and the page loads it.
+    assert!(page.text().contains("<script src=\"/form.js\""));
+    let form = server.get("/form.js");
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("/api/schema"));
     assert_eq!(server.get("/app.css").status, 200);
 
     let list = server.get("/api/scenarios").json();

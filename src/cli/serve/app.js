@@ -49,6 +49,7 @@ async function loadText() {
   if (status === 200) {
     loaded = { name, text: body };
     $("text").value = body;
+    $("text").dispatchEvent(new Event("textloaded"));
     check();
   }
 }

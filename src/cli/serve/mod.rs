@@ -48,6 +48,8 @@ pub struct ServeOptions {
 
 const PAGE: &str = include_str!("page.html");
 const SCRIPT: &str = include_str!("app.js");
+/// The scenario form (from the JSON Schema) and the policy-change editor.
+const FORM_SCRIPT: &str = include_str!("form.js");
 const STYLE: &str = include_str!("app.css");
 
 /// The page's content security policy: its own script and style only.
@@ -197,6 +199,10 @@ fn router(app: Shared) -> Router {
         .route(
             "/app.js",
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/form.js",
+            get(|| async { asset(FORM_SCRIPT, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/app.css",
