@@ -57,6 +57,92 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
     );
 }
 
+/// A comparison's fans: per month, each scenario's deciles across its
+/// replications, in compare.json and fan.csv, drawn as bands in the report.
+#[test]
+fn a_comparison_report_draws_fan_charts_across_replications() {
+    let dir = common::TempDir::new("report-fans");
+    let out = dir.path().join("cmp");
+    let b = dir.path().join("b.toml");
+    // B: a quarter of the family help team, so its bands differ from A's.
+    std::fs::write(
+        &b,
+        format!(
+            "extends = \"{}\"\nname = \"fewer workers\"\n[family_help]\nfte = 1\n",
+            common::manifest_dir()
+                .join("tests/data/tiny.toml")
+                .display()
+        ),
+    )
+    .unwrap();
+    let scenarios = [Path::new("tests/data/tiny.toml").to_path_buf(), b];
+    familyflow::cli::commands::compare(
+        &scenarios,
+        &familyflow::cli::commands::CompareOptions {
+            spec: familyflow::cli::commands::CompareSpec {
+                replications: 5,
+                seed: 3,
+                threads: Some(2),
+                warm_up: None,
+                family: None,
+            },
+            progress: false,
+            out_dir: Some(out.clone()),
+            metrics: None,
+        },
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let fans = &json["fans"];
+    let months = fans["months"].as_array().unwrap().len();
+    assert!(months >= 12, "{months} months");
+    let scenarios_fans = fans["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios_fans.len(), 2);
+    let mut spread = false;
+    for s in scenarios_fans {
+        assert_eq!(s["replications"], 5);
+        for f in s["fans"].as_array().unwrap() {
+            let deciles = f["deciles"].as_array().unwrap();
+            assert_eq!(deciles.len(), months, "{}", f["measure"]);
+            for d in deciles.iter().filter(|d| !d.is_null()) {
+                let d: Vec<f64> = d
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect();
+                assert_eq!(d.len(), 9);
+                assert!(
+                    d.windows(2).all(|w| w[0] <= w[1]),
+                    "deciles out of order: {d:?}"
+                );
+                spread |= d[8] > d[0];
+            }
+        }
+    }
+    assert!(spread, "no month's deciles spread across replications");
+    let reps = std::fs::read_to_string(out.join("fan.csv")).unwrap();
+    assert!(reps.starts_with("scenario,measure,period,p10,"));
+    assert!(reps.lines().any(|l| l.contains(",referrals,")));
+    familyflow::cli::commands::first_replication_report(
+        Some(&scenarios[0]),
+        3,
+        &out,
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h3>Across replications</h3>"));
+    assert!(html.contains("B: fewer workers"));
+    assert!(html.contains("id=\"fan-3\""), "no referrals fan");
+    // Two bands per scenario per chart drawn.
+    let charts = html.matches("id=\"fan-").count();
+    assert_eq!(html.matches("class=\"band\"").count(), 4 * charts);
+}
+
 #[test]
 fn a_folder_without_a_summary_is_a_clear_error() {
     let dir = common::TempDir::new("report-empty");

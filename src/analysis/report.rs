@@ -6,7 +6,9 @@
 //! children on plans, children looked after by placement, the family help
 //! waiting list, staff in post by pool, spending by budget line against its
 //! budget); and, for a comparison, each key metric's paired difference with
-//! its 95% interval (dot and whisker) and the family-by-family counts.
+//! its 95% interval (dot and whisker), the family-by-family counts, and fan
+//! charts: per month, every scenario's deciles across replications as bands
+//! on the same axes (from `compare.json`'s `fans`, [`crate::analysis::fan`]).
 //!
 //! The charts are drawn here as plain SVG (axes, ticks, lines, areas, bars)
 //! rather than with a charting crate: the crates' text layout needs font
@@ -847,6 +849,204 @@ pub struct ComparisonView {
     pub differences: Vec<Difference>,
     /// Family-by-family counts, labelled.
     pub counts: Vec<(String, u64)>,
+    /// Fan charts across replications, when `compare.json` has them.
+    pub fans: Option<FanView>,
+}
+
+/// Fan charts of a comparison: per measure, each scenario's deciles by month.
+pub struct FanView {
+    /// The months (`2024-04`, …).
+    pub months: Vec<String>,
+    /// The scenarios' names, A first.
+    pub names: Vec<String>,
+    /// Replications the deciles are over.
+    pub replications: usize,
+    /// Per measure: its title, its unit, and per scenario the deciles by month.
+    pub charts: Vec<(String, String, Vec<Vec<Option<[f64; 9]>>>)>,
+}
+
+/// The fans of a `compare.json` ([`crate::analysis::fan::Fans`]), if any.
+fn fans_from_compare(json: &serde_json::Value) -> Option<FanView> {
+    use crate::analysis::fan::FanMeasure;
+    let f = json.get("fans")?;
+    let months: Vec<String> = f
+        .get("months")?
+        .as_array()?
+        .iter()
+        .map(|m| m.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    let scenarios = f.get("scenarios")?.as_array()?;
+    let names = scenarios
+        .iter()
+        .map(|s| {
+            s.get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect();
+    let replications = scenarios
+        .first()
+        .and_then(|s| s.get("replications"))
+        .and_then(|r| r.as_u64())
+        .unwrap_or(0) as usize;
+    let deciles = |v: &serde_json::Value| -> Option<[f64; 9]> {
+        let a = v.as_array()?;
+        let mut d = [0.0; 9];
+        for (i, x) in d.iter_mut().enumerate() {
+            *x = a.get(i)?.as_f64().filter(|x| x.is_finite())?;
+        }
+        Some(d)
+    };
+    let charts = FanMeasure::ALL
+        .iter()
+        .map(|m| {
+            let per = scenarios
+                .iter()
+                .map(|s| {
+                    s.get("fans")
+                        .and_then(|f| f.as_array())
+                        .and_then(|f| {
+                            f.iter().find(|f| {
+                                f.get("measure").and_then(|k| k.as_str()) == Some(m.key())
+                            })
+                        })
+                        .and_then(|f| f.get("deciles"))
+                        .and_then(|d| d.as_array())
+                        .map(|d| d.iter().take(months.len()).map(deciles).collect())
+                        .unwrap_or_default()
+                })
+                .collect();
+            (m.title().to_string(), m.unit().to_string(), per)
+        })
+        .collect();
+    Some(FanView {
+        months,
+        names,
+        replications,
+        charts,
+    })
+}
+
+/// A fan chart: for each scenario, its 10–90% band (light), 30–70% band
+/// (darker) and median line, on the same axes.
+fn fan_chart(
+    id: &str,
+    title: &str,
+    y_label: &str,
+    months: &[String],
+    names: &[String],
+    per: &[Vec<Option<[f64; 9]>>],
+) -> String {
+    let n = months.len().max(2);
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let x = |i: usize| LEFT + plot_w * i as f64 / (n - 1) as f64;
+    let max = nice_max(
+        per.iter()
+            .flatten()
+            .flatten()
+            .fold(0.0f64, |m, d| m.max(d[8])),
+    );
+    let y = |v: f64| TOP + plot_h - plot_h * v.max(0.0) / max;
+    let labels: Vec<(f64, String)> = months
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| m.ends_with("-04") || (months.len() <= 13 && i % 3 == 0))
+        .map(|(i, m)| (x(i), month_label(m)))
+        .collect();
+    let mut o = String::new();
+    frame(&mut o, id, title, y_label, max, &labels);
+    for (k, deciles) in per.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let points: Vec<(usize, [f64; 9])> = deciles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.map(|d| (i, d)))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        // Bands: deciles (0, 8) = 10–90%, (2, 6) = 30–70%.
+        for (lo, hi, opacity) in [(0, 8, 0.15), (2, 6, 0.3)] {
+            let mut d = String::new();
+            for (j, (i, v)) in points.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1}",
+                    if j == 0 { "M" } else { "L" },
+                    x(*i),
+                    y(v[hi])
+                );
+            }
+            for (i, v) in points.iter().rev() {
+                let _ = write!(d, "L{:.1},{:.1}", x(*i), y(v[lo]));
+            }
+            let _ = write!(
+                o,
+                "<path d=\"{d}Z\" fill=\"{colour}\" fill-opacity=\"{opacity}\" stroke=\"none\" class=\"band\"/>"
+            );
+        }
+        let median: String = points
+            .iter()
+            .enumerate()
+            .map(|(j, (i, v))| {
+                format!(
+                    "{}{:.1},{:.1}",
+                    if j == 0 { "M" } else { "L" },
+                    x(*i),
+                    y(v[4])
+                )
+            })
+            .collect();
+        let _ = write!(
+            o,
+            "<path d=\"{median}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" class=\"median\"/>"
+        );
+    }
+    let shown: Vec<&str> = names.iter().map(String::as_str).collect();
+    legend(&mut o, &shown);
+    o.push_str("</svg></figure>\n");
+    o
+}
+
+/// The fan charts' section body, or nothing without fans.
+fn fan_section(view: Option<&ComparisonView>) -> String {
+    let Some(f) = view.and_then(|v| v.fans.as_ref()) else {
+        return String::new();
+    };
+    // Legends name scenarios by letter; the note names them in full.
+    let letters: Vec<String> = (0..f.names.len())
+        .map(|i| char::from(b'A' + (i % 26) as u8).to_string())
+        .collect();
+    let named: Vec<String> = letters
+        .iter()
+        .zip(&f.names)
+        .map(|(l, n)| format!("{l}: {}", esc(n)))
+        .collect();
+    let mut o = format!(
+        "<h3>Across replications</h3><p class=\"note\">{}. Per month, each scenario's median (line), \
+         its middle 40% (30th to 70th percentile, dark band) and middle 80% (10th to 90th, light band) \
+         over {} replications on common seeds.</p>",
+        named.join("; "),
+        f.replications
+    );
+    for (k, (title, unit, per)) in f.charts.iter().enumerate() {
+        // A series that is zero throughout (no waiting list, say) says nothing as a fan.
+        if per.iter().flatten().flatten().all(|d| d[8] == 0.0) {
+            continue;
+        }
+        o.push_str(&fan_chart(
+            &format!("fan-{k}"),
+            title,
+            unit,
+            &f.months,
+            &letters,
+            per,
+        ));
+    }
+    o.push_str("<h3>First replication of the baseline</h3>");
+    o
 }
 
 /// The whole report for a run's summary, with a comparison's differences
@@ -886,6 +1086,7 @@ pub fn html(
         title,
         differences,
         counts,
+        ..
     }) = comparison
     {
         let _ = write!(o, "<section id=\"comparison\"><h2>{}</h2>", esc(title));
@@ -924,6 +1125,7 @@ pub fn html(
     o.push_str("</section>\n");
     o.push_str(&who_section(s));
     o.push_str("<section id=\"time\"><h2>Over time</h2>\n");
+    o.push_str(&fan_section(comparison));
     let f = |v: u64| Some(v as f64);
     o.push_str(&month_chart(
         "referrals",
@@ -1148,6 +1350,7 @@ pub fn differences_from_compare(json: &serde_json::Value) -> Option<ComparisonVi
         title,
         differences: rows,
         counts,
+        fans: fans_from_compare(json),
     })
 }
 
