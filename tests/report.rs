@@ -13,32 +13,8 @@ fn a_comparison_report_shows_differences_and_counterfactuals() {
         Path::new("tests/data/tiny.toml").to_path_buf(),
         Path::new("tests/data/tiny.toml").to_path_buf(),
     ];
-    familyflow::cli::commands::compare(
-        &scenarios,
-        &familyflow::cli::commands::CompareOptions {
-            spec: familyflow::cli::commands::CompareSpec {
-                replications: 3,
-                seed: 1,
-                threads: Some(1),
-                warm_up: None,
-                family: None,
-            },
-            progress: false,
-            out_dir: Some(out.clone()),
-            metrics: None,
-        },
-        &mut Vec::new(),
-        &mut std::io::sink(),
-    )
-    .unwrap();
-    familyflow::cli::commands::first_replication_report(
-        Some(&scenarios[0]),
-        1,
-        &out,
-        &mut std::io::sink(),
-    )
-    .unwrap();
-    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    compare_into(&scenarios, 3, 1, 1, &out);
+    let html = report_of(&scenarios[0], 1, &out);
     for needle in [
         "<h2>Headline outcomes</h2>",
         "England 2024/25",
@@ -64,11 +40,11 @@ fn a_comparison_report_draws_fan_charts_across_replications() {
     let dir = common::TempDir::new("report-fans");
     let out = dir.path().join("cmp");
     let b = dir.path().join("b.toml");
-    // B: a quarter of the family help team, so its bands differ from A's.
+    // B: three family help workers where A has one, so its bands differ from A's.
     std::fs::write(
         &b,
         format!(
-            "extends = \"{}\"\nname = \"fewer workers\"\n[family_help]\nfte = 1\n",
+            "extends = \"{}\"\nname = \"more workers\"\n[family_help]\nfte = 3\n",
             common::manifest_dir()
                 .join("tests/data/tiny.toml")
                 .display()
@@ -76,24 +52,7 @@ fn a_comparison_report_draws_fan_charts_across_replications() {
     )
     .unwrap();
     let scenarios = [Path::new("tests/data/tiny.toml").to_path_buf(), b];
-    familyflow::cli::commands::compare(
-        &scenarios,
-        &familyflow::cli::commands::CompareOptions {
-            spec: familyflow::cli::commands::CompareSpec {
-                replications: 5,
-                seed: 3,
-                threads: Some(2),
-                warm_up: None,
-                family: None,
-            },
-            progress: false,
-            out_dir: Some(out.clone()),
-            metrics: None,
-        },
-        &mut Vec::new(),
-        &mut std::io::sink(),
-    )
-    .unwrap();
+    compare_into(&scenarios, 5, 3, 2, &out);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
     let fans = &json["fans"];
@@ -127,16 +86,9 @@ fn a_comparison_report_draws_fan_charts_across_replications() {
     let reps = std::fs::read_to_string(out.join("fan.csv")).unwrap();
     assert!(reps.starts_with("scenario,measure,period,p10,"));
     assert!(reps.lines().any(|l| l.contains(",referrals,")));
-    familyflow::cli::commands::first_replication_report(
-        Some(&scenarios[0]),
-        3,
-        &out,
-        &mut std::io::sink(),
-    )
-    .unwrap();
-    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let html = report_of(&scenarios[0], 3, &out);
     assert!(html.contains("<h3>Across replications</h3>"));
-    assert!(html.contains("B: fewer workers"));
+    assert!(html.contains("B: more workers"));
     assert!(html.contains("id=\"fan-3\""), "no referrals fan");
     // Two bands per scenario per chart drawn.
     let charts = html.matches("id=\"fan-").count();
@@ -421,6 +373,41 @@ fn a_comparison_shows_absolute_differences_and_marks_effects_beyond_the_axis() {
     // FGDM held rises by 462%: beyond the axis, with an arrowhead.
     assert!(html.contains("class=\"clipped\""), "no arrowhead");
     assert!(html.contains("beyond the axis: +"), "no arrowhead title");
+}
+
+/// `familyflow compare SCENARIOS --replications R --seed SEED --threads T --out OUT`.
+fn compare_into(
+    scenarios: &[std::path::PathBuf],
+    replications: u32,
+    seed: u64,
+    threads: usize,
+    out: &Path,
+) {
+    familyflow::cli::commands::compare(
+        scenarios,
+        &familyflow::cli::commands::CompareOptions {
+            spec: familyflow::cli::commands::CompareSpec {
+                replications,
+                seed,
+                threads: Some(threads),
+                warm_up: None,
+                family: None,
+            },
+            progress: false,
+            out_dir: Some(out.to_path_buf()),
+            metrics: None,
+        },
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
+}
+
+/// `compare --report`'s report in `out`: A's first replication (seed `seed`) beside the comparison.
+fn report_of(a: &Path, seed: u64, out: &Path) -> String {
+    familyflow::cli::commands::first_replication_report(Some(a), seed, out, &mut std::io::sink())
+        .unwrap();
+    std::fs::read_to_string(out.join("report.html")).unwrap()
 }
 
 /// One paired difference as `compare.json` writes it.

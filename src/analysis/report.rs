@@ -89,6 +89,17 @@ fn month_label(period: &str) -> String {
     format!("{} {}", NAMES[(m + 11) % 12], period.get(..4).unwrap_or(""))
 }
 
+/// The x axis's labels of a chart over `months`: each April (each quarter
+/// for a year or less), at `x(month index)`.
+fn month_ticks(months: &[String], x: impl Fn(usize) -> f64) -> Vec<(f64, String)> {
+    months
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| m.ends_with("-04") || (months.len() <= 13 && i % 3 == 0))
+        .map(|(i, m)| (x(i), month_label(m)))
+        .collect()
+}
+
 /// The frame of a chart: title, y axis with ticks and label, x labels.
 fn frame(
     o: &mut String,
@@ -198,14 +209,8 @@ fn month_chart(
             .fold(0.0f64, |m, v| m.max(*v)),
     );
     let y = |v: f64| TOP + plot_h - plot_h * v / max;
-    let labels: Vec<(f64, String)> = months
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| m.ends_with("-04") || (months.len() <= 13 && i % 3 == 0))
-        .map(|(i, m)| (x(i), month_label(m)))
-        .collect();
     let mut o = String::new();
-    frame(&mut o, id, title, y_label, max, &labels);
+    frame(&mut o, id, title, y_label, max, &month_ticks(months, x));
     for (k, top) in tops.iter().enumerate().rev() {
         let colour = COLOURS[k % COLOURS.len()];
         let points: Vec<(f64, f64)> = top
@@ -949,14 +954,8 @@ fn fan_chart(
             .fold(0.0f64, |m, d| m.max(d[8])),
     );
     let y = |v: f64| TOP + plot_h - plot_h * v.max(0.0) / max;
-    let labels: Vec<(f64, String)> = months
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| m.ends_with("-04") || (months.len() <= 13 && i % 3 == 0))
-        .map(|(i, m)| (x(i), month_label(m)))
-        .collect();
     let mut o = String::new();
-    frame(&mut o, id, title, y_label, max, &labels);
+    frame(&mut o, id, title, y_label, max, &month_ticks(months, x));
     for (k, deciles) in per.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         let points: Vec<(usize, [f64; 9])> = deciles
