@@ -159,3 +159,32 @@ fn the_default_scenarios_looked_after_children_are_near_englands_shares_by_sex_a
         );
     }
 }
+
+#[test]
+fn the_report_shows_who_the_children_are_escaped() {
+    let (mut summary, _) = run_default(1);
+    let spreads = std::collections::BTreeMap::new();
+    let html = familyflow::analysis::report::html(&summary, None, &spreads);
+    assert!(html.contains("<h2>Who the children are</h2>"), "no section");
+    for id in ["who-age", "who-sex", "who-ethnicity"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no table {id}");
+    }
+    let (day, who) = summary.last_looked_after().unwrap();
+    assert!(html.contains(&format!("looked after on {day}")));
+    assert!(html.contains(&format!(
+        "<td>male</td><td class=\"num\">{}</td>",
+        who.by_sex[Sex::Male]
+    )));
+    // Text read back from a summary file is escaped.
+    let last = summary.characteristics_by_financial_year.len() - 1;
+    summary.characteristics_by_financial_year[last].period = "<b>2026-27".into();
+    let html = familyflow::analysis::report::html(&summary, None, &spreads);
+    assert!(html.contains("started in &lt;b&gt;2026-27"));
+    assert!(!html.contains("<b>2026"));
+    // A run that reached no 31 March has no such section.
+    for y in &mut summary.characteristics_by_financial_year {
+        y.looked_after_at_end = None;
+    }
+    let html = familyflow::analysis::report::html(&summary, None, &spreads);
+    assert!(!html.contains("Who the children are"));
+}
