@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# familyflow against SimPy and Ciw on the same M/M/c queue (arrivals 9 an
-# hour, 10 servers, exponential service with a mean of 1 hour, ~40,000 hours).
+# familyflow against NeXosim 1.0, SimPy and Ciw on the same M/M/c queue
+# (arrivals 9 an hour, 10 servers, exponential service with a mean of 1 hour,
+# ~40,000 hours for the Python peers, 43,800 for familyflow and NeXosim).
 #
 #   benches/peers/compare.sh            # 3 runs of each engine, medians
 #   RUNS=5 benches/peers/compare.sh
@@ -12,9 +13,14 @@
 #   2. builds familyflow (release) and runs benches/peers/mmc-40000h.toml
 #      with the log written (--out to a temporary folder), and once more
 #      without a log for reference;
-#   3. runs mmc_simpy.py and mmc_ciw.py;
-#   4. prints a table: engine, model events, seconds, events/s, and how many
-#      times faster familyflow (with its log) is.
+#   3. builds nexosim-mmc/ (a separate cargo project with its own lock file
+#      and target folder, not part of familyflow's build or `cargo test`;
+#      NeXosim 1.0 with one thread, without its server feature) and runs it
+#      for 43,800 hours; its seconds are its simulation loop alone;
+#   4. runs mmc_simpy.py and mmc_ciw.py;
+#   5. prints a table: engine, model events, seconds, events/s, and how many
+#      times faster familyflow (with its log) is, i.e. the ratios in one run.
+#      NEXOSIM=0 leaves NeXosim out.
 #
 # Model events are counted the same way everywhere: arrivals, service starts,
 # departures. For familyflow they are counted from the run's own log with
@@ -91,6 +97,20 @@ peer() { # name script runs -> "events seconds"
   done
   echo "$(printf '%s\n' "${events[@]}" | median) $(printf '%s\n' "${secs[@]}" | median)"
 }
+nexosim=${NEXOSIM:-1}
+if [ "$nexosim" != 0 ]; then
+  echo "== cargo build --release (benches/peers/nexosim-mmc)" >&2
+  (cd "$peers/nexosim-mmc" && cargo build --release --quiet)
+  nx_secs=(); nx_events=()
+  for i in $(seq "$runs"); do
+    line=$("$peers/nexosim-mmc/target/release/nexosim-mmc" --hours 43800 --seed "$i")
+    echo "   $line" >&2
+    nx_events+=("$(echo "$line" | field model_events)")
+    nx_secs+=("$(echo "$line" | field seconds)")
+  done
+  nx_ev=$(printf '%s\n' "${nx_events[@]}" | median)
+  nx_t=$(printf '%s\n' "${nx_secs[@]}" | median)
+fi
 echo "== SimPy ($runs runs)" >&2
 read -r simpy_events simpy_t < <(peer simpy mmc_simpy.py "$runs")
 echo "== Ciw ($ciw_runs runs)" >&2
@@ -109,6 +129,7 @@ row() { # name events secs
 }
 row "familyflow (log)" "$ff_events" "$ff_t"
 row "familyflow (no log)" "$ff_events" "$ff_nolog_t"
+if [ "$nexosim" != 0 ]; then row "NeXosim 1.0 (1 thread)" "$nx_ev" "$nx_t"; fi
 row "SimPy" "$simpy_events" "$simpy_t"
 row "Ciw" "$ciw_events" "$ciw_t"
 echo
