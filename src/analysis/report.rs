@@ -370,9 +370,9 @@ fn who_section(s: &Summary) -> String {
         }
     };
     let mut o = String::from("<section id=\"who\"><h2>Who the children are</h2>\n");
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<p class=\"note\">Children looked after on {} ({}) and children who started to be looked after in {} ({}), by age (whole years then), sex and ethnic group. Sex and ethnicity are drawn for every child referred from England's children in need (2020); the model decides nothing by them. England: children looked after at 31 March 2024 (DfE, Children looked after in England including adoptions, 2024).</p>\n",
+        "<p class=\"note\">Children looked after on {} ({}) and children who started to be looked after in {} ({}), by age (whole years then), sex and ethnic group. Sex and ethnicity are drawn for every child referred from England's children in need (2020); the model decides nothing by them. England: children looked after at 31 March 2024 (DfE, Children looked after in England including adoptions, 2024).</p>",
         esc(&day),
         thousands(n_stock),
         esc(&year.period),
