@@ -704,4 +704,67 @@ fn a_shipped_scenario_runs_as_the_command_line_runs_its_file() {
         let ran = std::fs::read(out.path().join(file)).unwrap();
         assert!(served.body == ran, "{file} differs from run's");
     }
+
+    // The data returns: what `familyflow export` writes from run's log,
+    // offered by name for each collection year, byte for byte.
+    let returns = out.path().join("returns");
+    for format in ["ssda903", "cin"] {
+        let cli = common::familyflow(&[
+            "export",
+            out.path().join("events.ffl").to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+            returns.to_str().unwrap(),
+            "-q",
+        ]);
+        common::ok(&cli, "export");
+    }
+    let mut years: Vec<String> = std::fs::read_dir(&returns)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    years.sort();
+    assert!(!years.is_empty(), "export wrote no collection year");
+    let listed = server.get(&format!("/api/runs/{id}"));
+    let listed: Vec<String> = listed.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let mut expected = Vec::new();
+    for year in &years {
+        for (name, file) in [
+            (format!("ssda903-{year}-header.csv"), "header.csv"),
+            (format!("ssda903-{year}-episodes.csv"), "episodes.csv"),
+            (format!("cin-{year}.xml"), "cin.xml"),
+        ] {
+            let served = server.get(&format!("/api/runs/{id}/files/{name}"));
+            assert_eq!(served.status, 200, "{name}");
+            assert!(served
+                .header("content-disposition")
+                .unwrap()
+                .contains(&format!("filename=\"{name}\"")));
+            let exported = std::fs::read(returns.join(year).join(file)).unwrap();
+            assert!(served.body == exported, "{name} differs from export's");
+            expected.push(name);
+        }
+    }
+    let offered: Vec<&String> = listed
+        .iter()
+        .filter(|f| f.starts_with("ssda903-") || f.starts_with("cin-"))
+        .collect();
+    assert_eq!(offered, expected.iter().collect::<Vec<_>>());
+    // A year the run does not cover, and names outside the fixed shapes.
+    for bad in [
+        "cin-1999.xml",
+        "ssda903-2025-cin.xml",
+        "ssda903-..%2F..-header.csv",
+        "returns%2F2025%2Fheader.csv",
+    ] {
+        let reply = server.get(&format!("/api/runs/{id}/files/{bad}"));
+        assert_eq!(reply.status, 404, "{bad}");
+    }
 }

@@ -578,11 +578,12 @@ fn describe(e: &Entry, with_summary: bool) -> Value {
         "status": status,
     });
     if status == Status::Done {
-        let files: Vec<&str> = store::FILES
+        let mut files: Vec<String> = store::FILES
             .iter()
-            .copied()
             .filter(|f| store::file_path(&e.dir, f).is_some_and(|p| p.is_file()))
+            .map(|f| f.to_string())
             .collect();
+        files.extend(store::return_files(&e.dir));
         v["files"] = json!(files);
         if with_summary {
             let summary = store::file_path(&e.dir, "summary.json")
@@ -699,7 +700,10 @@ async fn file(
     let Some(path) = store::file_path(&e.dir, &name) else {
         return error(
             StatusCode::NOT_FOUND,
-            &format!("not a run's file; they are: {}", store::FILES.join(", ")),
+            &format!(
+                "not a run's file; they are: {}, and a single run's data returns (ssda903-YYYY-header.csv, ssda903-YYYY-episodes.csv, cin-YYYY.xml)",
+                store::FILES.join(", ")
+            ),
         );
     };
     if *e.status.borrow() != Status::Done && !name.ends_with(".toml") {
@@ -713,6 +717,7 @@ async fn file(
         Some("csv") => "text/csv; charset=utf-8",
         Some("html") => "text/html; charset=utf-8",
         Some("toml") => "text/plain; charset=utf-8",
+        Some("xml") => "application/xml; charset=utf-8",
         _ => "application/octet-stream",
     };
     let body = Body::from_stream(tokio_util_stream(file));

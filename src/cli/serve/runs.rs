@@ -16,7 +16,9 @@ use crate::analysis::compare::{compare_inputs, CompareSpec, Subject};
 use crate::analysis::replications::{replicate, ReplicationSpec};
 use crate::analysis::{run, Progress};
 use crate::cli::commands::output::{OutDir, Scope};
-use crate::cli::commands::{self, CommandError, LOG_FILE, MONTHLY_FILE, SUMMARY_FILE};
+use crate::cli::commands::{
+    self, CommandError, ExportFormat, LOG_FILE, MONTHLY_FILE, SUMMARY_FILE,
+};
 use crate::cli::serve::store::RunRequest;
 use crate::model::input::ScenarioInput;
 
@@ -379,7 +381,13 @@ fn execute(
             dir.write(SUMMARY_FILE, finished.summary.to_json().as_bytes())?;
             dir.write(MONTHLY_FILE, finished.summary.monthly_csv().as_bytes())?;
             dir.commit()?;
-            commands::report(out, &mut io::sink())
+            commands::report(out, &mut io::sink())?;
+            // The data returns, as `familyflow export` writes them.
+            let returns = out.join(crate::cli::serve::store::RETURNS_DIR);
+            for format in [ExportFormat::Ssda903, ExportFormat::Cin] {
+                commands::export(&out.join(LOG_FILE), format, &returns, &mut io::sink())?;
+            }
+            Ok(())
         }
         (None, r) => {
             let spec = ReplicationSpec {

@@ -415,8 +415,77 @@ pub const FILES: &[&str] = &[
     "compare.toml",
 ];
 
-/// Where file `name` of the run in `dir` is, when `name` is one of [`FILES`].
+/// The data returns' files as `familyflow export --format ssda903 | cin`
+/// writes them into a collection year's folder (`returns/2025/…`).
+const RETURN_FILES: [(&str, &str); 3] = [
+    ("ssda903-", "header.csv"),
+    ("ssda903-", "episodes.csv"),
+    ("cin-", "cin.xml"),
+];
+
+/// A data return's download name (`ssda903-2025-header.csv`,
+/// `ssda903-2025-episodes.csv`, `cin-2025.xml`): the collection year (four
+/// digits, the year it ends) and the file's fixed name in that year's folder.
+fn return_file(name: &str) -> Option<(u16, &'static str)> {
+    RETURN_FILES.iter().find_map(|(prefix, file)| {
+        let rest = name.strip_prefix(prefix)?;
+        let (year, tail) = rest.split_at_checked(4)?;
+        let tail_ok = match *file {
+            "cin.xml" => tail == ".xml",
+            _ => tail.strip_prefix('-') == Some(*file),
+        };
+        let year_ok = year.bytes().all(|b| b.is_ascii_digit());
+        if !(tail_ok && year_ok) {
+            return None;
+        }
+        Some((year.parse().ok()?, *file))
+    })
+}
+
+/// The download name of a data return's `file` for collection `year`.
+fn return_name(year: u16, file: &str) -> String {
+    match file {
+        "cin.xml" => format!("cin-{year:04}.xml"),
+        _ => format!("ssda903-{year:04}-{file}"),
+    }
+}
+
+/// The data returns a finished run in `dir` holds (a single run writes
+/// them), by download name, in year order.
+pub fn return_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("out").join(RETURNS_DIR)) else {
+        return Vec::new();
+    };
+    let mut years: Vec<u16> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    years.sort_unstable();
+    let mut names = Vec::new();
+    for year in years {
+        for (_, file) in RETURN_FILES {
+            let name = return_name(year, file);
+            if file_path(dir, &name).is_some_and(|p| p.is_file()) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The folder under a run's `out/` holding its data returns.
+pub const RETURNS_DIR: &str = "returns";
+
+/// Where file `name` of the run in `dir` is, when `name` is one of [`FILES`]
+/// or a data return's name (built from the parsed year, never from `name`).
 pub fn file_path(dir: &Path, name: &str) -> Option<PathBuf> {
+    if let Some((year, file)) = return_file(name) {
+        return Some(
+            dir.join("out")
+                .join(RETURNS_DIR)
+                .join(format!("{year:04}"))
+                .join(file),
+        );
+    }
     let name = FILES.iter().find(|f| **f == name)?;
     Some(if name.ends_with(".toml") {
         dir.join(name)
@@ -478,5 +547,31 @@ mod tests {
             file_path(Path::new("d"), "summary.json"),
             Some(PathBuf::from("d/out/summary.json"))
         );
+        assert_eq!(
+            file_path(Path::new("d"), "ssda903-2025-episodes.csv"),
+            Some(PathBuf::from("d/out/returns/2025/episodes.csv"))
+        );
+        assert_eq!(
+            file_path(Path::new("d"), "cin-2026.xml"),
+            Some(PathBuf::from("d/out/returns/2026/cin.xml"))
+        );
+        for bad in [
+            "ssda903-../-header.csv",
+            "ssda903-2025-cin.xml",
+            "cin-2025-header.csv",
+            "cin-+202.xml",
+            "ssda903-2025/header.csv",
+            "ssda903-20251-header.csv",
+            "cin-2025.xml/",
+        ] {
+            assert!(file_path(Path::new("d"), bad).is_none(), "{bad}");
+        }
+        for (year, file) in [
+            (2025, "header.csv"),
+            (2025, "episodes.csv"),
+            (2027, "cin.xml"),
+        ] {
+            assert_eq!(return_file(&return_name(year, file)), Some((year, file)));
+        }
     }
 }
