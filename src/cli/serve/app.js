@@ -180,4 +180,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("refresh").addEventListener("click", refresh);
   loadScenarios();
   refresh();
+  // A run named in the address (#run=ID, beside any token) opens at once.
+  const named = new URLSearchParams(location.hash.slice(1)).get("run");
+  if (named && /^[0-9a-f]{32}$/.test(named)) show(named).then(() => $("reportview").scrollIntoView());
 });
