@@ -34,7 +34,7 @@
 # imports and model construction are left out), which favours the peers.
 #
 # Not part of `cargo test` or CI. Needs python3 (with venv) and network
-# access to PyPI for the first run.
+# access to PyPI and crates.io for the first run.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,7 +125,7 @@ row() { # name events secs
   local rate ratio
   rate=$(echo "$2 / $3" | bc -l)
   ratio=$(echo "$ff_rate / $rate" | bc -l)
-  printf '| %-22s | %12.0f | %9.3f | %12.0f | %22.1f |\n' "$1" "$2" "$3" "$rate" "$ratio"
+  printf '| %-22s | %12.0f | %9.3f | %12.0f | %22.2f |\n' "$1" "$2" "$3" "$rate" "$ratio"
 }
 row "familyflow (log)" "$ff_events" "$ff_t"
 row "familyflow (no log)" "$ff_events" "$ff_nolog_t"
