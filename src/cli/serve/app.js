@@ -182,5 +182,5 @@ document.addEventListener("DOMContentLoaded", () => {
   refresh();
   // A run named in the address (#run=ID, beside any token) opens at once.
   const named = new URLSearchParams(location.hash.slice(1)).get("run");
-  if (named && /^[0-9a-f]{32}$/.test(named)) show(named).then(() => $("reportview").scrollIntoView());
+  if (named && /^[0-9a-f]{32}$/.test(named)) show(named);
 });
