@@ -646,4 +646,22 @@ fn the_terminal_table_shows_headline_metrics_in_their_units_or_those_chosen() {
         err.contains("--metrics no_such_metric: no metric matches"),
         "{err}"
     );
+    // Refused before any run: the output folder is never made.
+    let out = dir.file("never");
+    let mut opts = compare_opts(2, 1, Some(&out));
+    opts.spec.family = None;
+    opts.metrics = Some("care.*,care.nothing*".into());
+    let err = commands::compare(
+        &[tiny_path(), b.clone()],
+        &opts,
+        &mut Vec::new(),
+        &mut std::io::sink(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no metric matches \"care.nothing*\""), "{err}");
+    assert!(
+        !out.exists(),
+        "the runs were made before the pattern was refused"
+    );
 }

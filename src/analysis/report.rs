@@ -866,8 +866,18 @@ pub struct FanView {
     pub names: Vec<String>,
     /// Replications the deciles are over.
     pub replications: usize,
-    /// Per measure: its title, its unit, and per scenario the deciles by month.
-    pub charts: Vec<(String, String, Vec<Vec<Option<[f64; 9]>>>)>,
+    /// Per measure, one chart.
+    pub charts: Vec<FanChart>,
+}
+
+/// One measure's fans, a chart.
+pub struct FanChart {
+    /// Its title.
+    pub title: String,
+    /// Its y axis.
+    pub unit: String,
+    /// Per scenario (A first), the deciles by month.
+    pub per: Vec<Vec<Option<[f64; 9]>>>,
 }
 
 /// The fans of a `compare.json` ([`crate::analysis::fan::Fans`]), if any.
@@ -922,7 +932,11 @@ fn fans_from_compare(json: &serde_json::Value) -> Option<FanView> {
                         .unwrap_or_default()
                 })
                 .collect();
-            (m.title().to_string(), m.unit().to_string(), per)
+            FanChart {
+                title: m.title().to_string(),
+                unit: m.unit().to_string(),
+                per,
+            }
         })
         .collect();
     Some(FanView {
@@ -1030,7 +1044,7 @@ fn fan_section(view: Option<&ComparisonView>) -> String {
         named.join("; "),
         f.replications
     );
-    for (k, (title, unit, per)) in f.charts.iter().enumerate() {
+    for (k, FanChart { title, unit, per }) in f.charts.iter().enumerate() {
         // A series that is zero throughout (no waiting list, say) says nothing as a fan.
         if per.iter().flatten().flatten().all(|d| d[8] == 0.0) {
             continue;

@@ -75,6 +75,9 @@ pub fn compare(
     // Refused before the folder is made when it would need too much memory.
     check(&inputs, spec)?;
     let filter = MetricFilter::new(opts.metrics.as_deref())?;
+    if !matches!(inputs[0], Subject::Region(_)) {
+        filter.check_before_runs(opts.metrics.as_deref().unwrap_or(""))?;
+    }
     // Locked before the runs, so that a second writer is refused at once.
     let mut folder = match &opts.out_dir {
         Some(dir) => {
@@ -278,6 +281,31 @@ impl MetricFilter {
             ));
         }
         Ok(MetricFilter::Patterns(patterns))
+    }
+
+    /// Refuses, before any run, a pattern that no metric of the data
+    /// dictionary can match (financial years from 1990-91 to 2099-00 stand
+    /// for the run's); regions' own keys are not in the dictionary.
+    fn check_before_runs(&self, spec: &str) -> Result<(), CommandError> {
+        let MetricFilter::Patterns(ps) = self else {
+            return Ok(());
+        };
+        let labels: Vec<String> = (1990..2100)
+            .map(|y| format!("{y}-{:02}", (y + 1) % 100))
+            .collect();
+        let years: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let keys: Vec<String> = crate::analysis::metric_registry::entries()
+            .iter()
+            .flat_map(|e| e.keys(&years))
+            .collect();
+        for p in ps {
+            if !keys.iter().any(|k| wildcard(p, k)) {
+                return Err(CommandError::Failed(format!(
+                    "--metrics {spec}: no metric matches {p:?} (`familyflow metrics` lists them; `*` matches any characters, `all` every metric)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn shows(&self, key: &str) -> bool {
