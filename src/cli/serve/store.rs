@@ -411,6 +411,7 @@ pub const FILES: &[&str] = &[
     "compare.csv",
     "compare-replications.csv",
     "counterfactual.csv",
+    "fan.csv",
     "scenario.toml",
     "compare.toml",
 ];
