@@ -210,23 +210,54 @@ fn pick(s: &mut Stream, weights: impl Iterator<Item = u32> + Clone) -> usize {
     last
 }
 
-/// Child `index` (0 the youngest) of family `family` in the run whose
-/// streams are `streams`.
-pub fn of_child(streams: &Streams, family: FamilyId, index: u8) -> Characteristics {
-    let mut s = streams.stream(Purpose::Demographics, u64::from(family.0), 0);
-    let group = pick(&mut s, ETHNIC_GROUPS.iter().map(|g| g.1));
-    let codes = ETHNIC_GROUPS[group].2;
-    let ethnicity = codes[pick(&mut s, codes.iter().map(|c| c.1))].0;
-    let mut s = streams.stream(
+/// The family's stream (ethnicity).
+fn family_stream(streams: &Streams, family: FamilyId) -> Stream {
+    streams.stream(Purpose::Demographics, u64::from(family.0), 0)
+}
+
+/// Child `index`'s stream (sex, then disability).
+fn child_stream(streams: &Streams, family: FamilyId, index: u8) -> Stream {
+    streams.stream(
         Purpose::Demographics,
         u64::from(family.0),
         1 + u32::from(index),
-    );
-    let sex = if s.chance(MALE_SHARE) {
+    )
+}
+
+/// The major ethnic group: the family stream's first draw.
+fn draw_group(s: &mut Stream) -> usize {
+    pick(s, ETHNIC_GROUPS.iter().map(|g| g.1))
+}
+
+/// The sex: the child stream's first draw.
+fn draw_sex(s: &mut Stream) -> Sex {
+    if s.chance(MALE_SHARE) {
         Sex::Male
     } else {
         Sex::Female
-    };
+    }
+}
+
+/// The family's major ethnic group, as [`of_child`] gives every child of
+/// it, without drawing the rest (for counts, which need only the group).
+pub fn group_of_family(streams: &Streams, family: FamilyId) -> EthnicGroup {
+    EthnicGroup::ALL[draw_group(&mut family_stream(streams, family))]
+}
+
+/// Child `index`'s sex, as [`of_child`] gives it, without drawing the rest.
+pub fn sex_of_child(streams: &Streams, family: FamilyId, index: u8) -> Sex {
+    draw_sex(&mut child_stream(streams, family, index))
+}
+
+/// Child `index` (0 the youngest) of family `family` in the run whose
+/// streams are `streams`.
+pub fn of_child(streams: &Streams, family: FamilyId, index: u8) -> Characteristics {
+    let mut s = family_stream(streams, family);
+    let group = draw_group(&mut s);
+    let codes = ETHNIC_GROUPS[group].2;
+    let ethnicity = codes[pick(&mut s, codes.iter().map(|c| c.1))].0;
+    let mut s = child_stream(streams, family, index);
+    let sex = draw_sex(&mut s);
     let mut disabilities = [None; 2];
     if s.chance(DISABLED_SHARE) {
         let first = pick(&mut s, DISABILITIES.iter().map(|d| d.1));
@@ -266,6 +297,25 @@ pub fn upn(family: FamilyId, index: u8) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_cheap_draws_for_counts_are_of_child_s() {
+        let streams = Streams::new(11);
+        for f in 0..2_000u32 {
+            let family = FamilyId(f);
+            let group = group_of_family(&streams, family);
+            for k in 0..4u8 {
+                let c = of_child(&streams, family, k);
+                assert_eq!(c.group(), group, "family {f}");
+                assert_eq!(
+                    c.sex,
+                    sex_of_child(&streams, family, k),
+                    "family {f} child {k}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

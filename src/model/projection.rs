@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::stream::Streams;
 use crate::model::calendar::{Calendar, CivilDate, Minute, DAY};
-use crate::model::demographics::{self, Characteristics};
+use crate::model::demographics::{self, Characteristics, EthnicGroup, Sex};
 use crate::model::event::{
     BudgetLine, CareExit, ClosureReason, Event, FamilyId, HelpOutcome, OpenStage, Placement,
     TriageDecision,
@@ -193,9 +193,14 @@ pub struct Who {
 impl Who {
     /// Counts one child of `age` whole years with characteristics `c`.
     pub fn count(&mut self, age: u8, c: &Characteristics) {
+        self.count_one(age, c.sex, c.group());
+    }
+
+    /// Counts one child of `age` whole years, `sex` and `group`.
+    pub fn count_one(&mut self, age: u8, sex: Sex, group: EthnicGroup) {
         self.by_age[AgeBand::of(age)] += 1;
-        self.by_sex[c.sex] += 1;
-        self.by_ethnicity[c.group()] += 1;
+        self.by_sex[sex] += 1;
+        self.by_ethnicity[group] += 1;
     }
 
     /// Adds another count.
@@ -651,9 +656,11 @@ impl Metrics {
         at: Minute,
     ) {
         let i = self.current_month;
+        // Only the draws counted: the family's group once, each child's sex.
+        let group = demographics::group_of_family(&self.streams, family);
         for k in 0..n {
-            let c = demographics::of_child(&self.streams, family, k);
-            pick(self.who_row(i)).count(f.child_whole_age_at(family, k, at), &c);
+            let sex = demographics::sex_of_child(&self.streams, family, k);
+            pick(self.who_row(i)).count_one(f.child_whole_age_at(family, k, at), sex, group);
         }
     }
 
@@ -663,9 +670,10 @@ impl Metrics {
     fn looked_after_now(&self, state: &State, at: Minute) -> Who {
         let mut who = Who::default();
         for (id, f) in state.families_in_care() {
+            let group = demographics::group_of_family(&self.streams, id);
             for k in 0..f.in_care {
-                let c = demographics::of_child(&self.streams, id, k);
-                who.count(f.child_whole_age_at(id, k, at), &c);
+                let sex = demographics::sex_of_child(&self.streams, id, k);
+                who.count_one(f.child_whole_age_at(id, k, at), sex, group);
             }
         }
         who
