@@ -452,22 +452,8 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         };
         let first = &s.episodes[p.episodes.start];
         let dob = s.dob.get(&p.child);
-        let household = households_now
-            .entry((
-                p.start,
-                first.legal_status.clone(),
-                first.place.clone(),
-                first.provider.clone(),
-                ids_903
-                    .get(&p.child)
-                    .and_then(|id| open_referral.get(*id).copied()),
-                e.legal_status.clone(),
-                care_placement(&e.place, &e.provider) as u8,
-            ))
-            .or_insert_with(|| (Vec::new(), false));
-        household.0.push(caseload_age(dob, at));
-        household.1 |= s.uasc.contains(&p.child);
-        households.insert((
+        // A period of care's household: its start, first episode and referral.
+        let key = (
             p.start,
             first.legal_status.clone(),
             first.place.clone(),
@@ -475,7 +461,21 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
             ids_903
                 .get(&p.child)
                 .and_then(|id| open_referral.get(*id).copied()),
-        ));
+        );
+        let household = households_now
+            .entry((
+                key.0,
+                key.1.clone(),
+                key.2.clone(),
+                key.3.clone(),
+                key.4,
+                e.legal_status.clone(),
+                care_placement(&e.place, &e.provider) as u8,
+            ))
+            .or_insert_with(|| (Vec::new(), false));
+        household.0.push(caseload_age(dob, at));
+        household.1 |= s.uasc.contains(&p.child);
+        households.insert(key);
         st.children_looked_after += 1;
         days_in_care += p.start.days_until(at) as f64;
         let g = placement_group(&e.place, &e.provider).unwrap_or(4);
