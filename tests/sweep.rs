@@ -54,6 +54,7 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
             "1",
             "--out",
             one.to_str().unwrap(),
+            "--report",
             "-q",
         ]),
         "sweep 1",
@@ -66,6 +67,7 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
             "2",
             "--out",
             two.to_str().unwrap(),
+            "--report",
             "-q",
         ]),
         "sweep 2",
@@ -78,6 +80,8 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
         "salib/params.txt",
         "salib/samples.txt",
         "salib/outputs.txt",
+        "sweep-fan.csv",
+        "report.html",
     ] {
         assert_eq!(
             read(&one, f),

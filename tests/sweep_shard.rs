@@ -117,7 +117,12 @@ fn run_shard(exp: &Path, spec: &str, out: &Path, threads: &str) {
 fn merge(shards: &[PathBuf], out: &Path) -> Output {
     let mut args = vec!["merge".to_string()];
     args.extend(shards.iter().map(|p| s(p).to_string()));
-    args.extend(["--out".into(), s(out).into(), "-q".into()]);
+    args.extend([
+        "--out".into(),
+        s(out).into(),
+        "--report".into(),
+        "-q".into(),
+    ]);
     familyflow(&args)
 }
 
@@ -127,10 +132,13 @@ fn shards_merged_are_the_single_machine_sweep_byte_for_byte() {
     let exp = setup(&dir, 5);
     let single = dir.file("single");
     let summary = ok(
-        &familyflow(&["sweep", s(&exp), "--out", s(&single), "-q"]),
+        &familyflow(&["sweep", s(&exp), "--out", s(&single), "--report", "-q"]),
         "single sweep",
     );
     assert!(single.join("sweep-indices.csv").exists());
+    // The fans need every run's months: merged, they are the same bytes.
+    assert!(single.join("sweep-fan.csv").exists());
+    assert!(single.join("report.html").exists());
     assert!(single.join("sweep-target.csv").exists());
     // 12 jobs: 1, 2 and 3 shards split them evenly, 5 and 7 do not.
     for n in [1usize, 2, 3, 5, 7] {
@@ -176,7 +184,7 @@ fn shards_merged_are_the_single_machine_sweep_byte_for_byte() {
     let manifest = std::fs::read_to_string(dir.file("n5-2").join("shard.json")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     assert_eq!(m["format"], "familyflow-sweep-shard");
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], 2);
     assert_eq!(m["shard"], 2);
     assert_eq!(m["shards"], 5);
     assert_eq!(m["jobs"], serde_json::json!([2, 7, 12]));
@@ -283,6 +291,34 @@ fn missing_duplicated_and_foreign_shards_are_refused_by_name() {
         !out.join("sweep-runs.csv").exists(),
         "nothing written on failure"
     );
+    // The monthly series (for the fan charts) cut short at the end, or a
+    // month missing in the middle: refused with the file.
+    let months = std::fs::read_to_string(shards[2].join("shard-months.csv")).unwrap();
+    let lines: Vec<&str> = months.lines().collect();
+    for (what, kept, expect) in [
+        (
+            "end",
+            [&lines[..lines.len() - 1]].concat(),
+            "rows of monthly series",
+        ),
+        (
+            "middle",
+            [&lines[..5], &lines[6..]].concat(),
+            "does not follow",
+        ),
+    ] {
+        let cut = dir.file(&format!("months-{what}"));
+        run_shard(&exp, "3/3", &cut, "1");
+        std::fs::write(cut.join("shard-months.csv"), kept.join("\n") + "\n").unwrap();
+        let e = failed(
+            &merge(&[shards[0].clone(), shards[1].clone(), cut], &out),
+            what,
+        );
+        assert!(
+            e.contains(&format!("months-{what}/shard-months.csv")) && e.contains(expect),
+            "{what}: {e}"
+        );
+    }
     // Nothing was written so far; a whole set merges.
     ok(&merge(&shards, &out), "whole set");
     // The experiment changed after the shards ran: refused.
@@ -298,7 +334,7 @@ fn a_failed_shard_is_rerun_alone() {
     let exp = setup(&dir, 5);
     let single = dir.file("single");
     ok(
-        &familyflow(&["sweep", s(&exp), "--out", s(&single), "-q"]),
+        &familyflow(&["sweep", s(&exp), "--out", s(&single), "--report", "-q"]),
         "single",
     );
     let shards: Vec<PathBuf> = (1..=3).map(|i| dir.file(&format!("s{i}"))).collect();
@@ -327,6 +363,7 @@ fn a_failed_shard_is_rerun_alone() {
             s(&moved.join("exp5.toml")),
             "--out",
             s(&again),
+            "--report",
             "-q",
         ]
         .map(String::from),
@@ -463,7 +500,7 @@ fn slurm_scripts_hold_the_array_its_limits_and_a_chained_merge_and_run() {
     let exp = setup(&dir, 5);
     let single = dir.file("single");
     ok(
-        &familyflow(&["sweep", s(&exp), "--out", s(&single), "-q"]),
+        &familyflow(&["sweep", s(&exp), "--out", s(&single), "--report", "-q"]),
         "single",
     );
     let slurm = dir.file("slurm");
@@ -479,6 +516,7 @@ fn slurm_scripts_hold_the_array_its_limits_and_a_chained_merge_and_run() {
             "2",
             "--threads",
             "2",
+            "--report",
             "-q",
         ]),
         "--slurm",
@@ -486,6 +524,7 @@ fn slurm_scripts_hold_the_array_its_limits_and_a_chained_merge_and_run() {
     assert!(text.contains("5 tasks"), "{text}");
     let array = std::fs::read_to_string(slurm.join("sweep-array.sbatch")).unwrap();
     let merge_job = std::fs::read_to_string(slurm.join("sweep-merge.sbatch")).unwrap();
+    assert!(merge_job.contains(" --report\n"), "{merge_job}");
     let submit = std::fs::read_to_string(slurm.join("submit.sh")).unwrap();
     assert!(array.starts_with("#!/bin/bash\n"));
     assert_eq!(sbatch(&array, "array"), "1-5%2");

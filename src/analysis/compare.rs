@@ -1037,12 +1037,16 @@ pub fn compare_inputs(
         .collect();
     let fans = (!regions).then(|| {
         let n = months.len();
+        let first = months
+            .first()
+            .and_then(|m| fan::month_number(m))
+            .unwrap_or(0);
         let per: Vec<ScenarioFans> = inputs
             .iter()
             .zip(&monthly)
-            .map(|(i, runs)| fan::scenario_fans(i.source(), i.name(), n, runs))
+            .map(|(i, runs)| fan::scenario_fans(i.source(), i.name(), first, n, runs))
             .collect();
-        fan::fans(months, per)
+        fan::fans(months, per, "replications on common seeds")
     });
     Ok(Compared {
         scenarios: inputs

@@ -96,20 +96,69 @@ impl FanMeasure {
     }
 }
 
-/// One run's monthly values of every [`FanMeasure`], month by month.
+/// One run's monthly values of every [`FanMeasure`], month by month from
+/// its first month.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct MonthlySeries(Vec<[Option<f64>; 5]>);
+pub struct MonthlySeries {
+    /// Its first month, as a [`month_number`].
+    pub first: u32,
+    /// Per month from the first, each measure's value (in [`FanMeasure::ALL`]'s order).
+    pub values: Vec<[Option<f64>; 5]>,
+}
 
 impl MonthlySeries {
     /// The series of a run's summary.
     pub fn of(s: &Summary) -> MonthlySeries {
-        MonthlySeries(
-            s.by_month
+        MonthlySeries {
+            first: s
+                .by_month
+                .first()
+                .and_then(|m| month_number(&m.period))
+                .unwrap_or(0),
+            values: s
+                .by_month
                 .iter()
                 .map(|m| FanMeasure::ALL.map(|f| f.value(m)))
                 .collect(),
-        )
+        }
     }
+
+    /// The values of month `month` (a [`month_number`]), if the run has it.
+    fn at(&self, month: u32) -> Option<&[Option<f64>; 5]> {
+        let i = month.checked_sub(self.first)?;
+        self.values.get(i as usize)
+    }
+
+    /// The month after its last (a [`month_number`]).
+    pub fn end(&self) -> u32 {
+        self.first.saturating_add(self.values.len() as u32)
+    }
+}
+
+/// A month `YYYY-MM` as a number, `12 x year + month − 1`, so months count
+/// on by one across years; `None` if it is not such a month.
+pub fn month_number(period: &str) -> Option<u32> {
+    let (y, m) = period.split_once('-')?;
+    let (y, m) = (y.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+    (y <= 9999 && (1..=12).contains(&m) && period.len() == 7).then(|| 12 * y + m - 1)
+}
+
+/// A [`month_number`] as `YYYY-MM`.
+pub fn period_of(month: u32) -> String {
+    format!("{:04}-{:02}", month / 12, month % 12 + 1)
+}
+
+/// The months every run of `runs` covers between them: the first, and
+/// `YYYY-MM` for each month from it to the last run's last (none without runs).
+pub fn span<'a>(runs: impl IntoIterator<Item = &'a MonthlySeries>) -> (u32, Vec<String>) {
+    let (first, end) = runs
+        .into_iter()
+        .filter(|r| !r.values.is_empty())
+        .fold((u32::MAX, 0), |(f, e), r| (f.min(r.first), e.max(r.end())));
+    if first >= end {
+        return (0, Vec::new());
+    }
+    (first, (first..end).map(period_of).collect())
 }
 
 /// The months of a run's summary (`2024-04`, …).
@@ -147,13 +196,13 @@ pub struct Fans {
     pub months: Vec<String>,
     /// The percentiles of each month's array.
     pub percentiles: [u8; 9],
-    /// How they are computed.
-    pub quantile_method: &'static str,
+    /// How they are computed, and across what.
+    pub quantile_method: String,
     /// Per scenario, in the comparison's order (A first).
     pub scenarios: Vec<ScenarioFans>,
 }
 
-const METHOD: &str = "type 7 (linear interpolation at (n-1)p of the sorted values), across replications on common seeds";
+const METHOD: &str = "type 7 (linear interpolation at (n-1)p of the sorted values)";
 
 /// `v` to two decimals without trailing zeros (`721.7`, `675`).
 fn two_decimals(v: f64) -> String {
@@ -177,10 +226,12 @@ fn quantile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The deciles of each measure and month over `runs` (one scenario's
-/// replications), for `months` months.
+/// runs), for `months` months from month `first` (a [`month_number`]);
+/// each run's values are taken at the same calendar month.
 pub fn scenario_fans(
     source: &str,
     name: &str,
+    first: u32,
     months: usize,
     runs: &[MonthlySeries],
 ) -> ScenarioFans {
@@ -193,7 +244,8 @@ pub fn scenario_fans(
             deciles: (0..months)
                 .map(|i| {
                     values.clear();
-                    values.extend(runs.iter().filter_map(|r| r.0.get(i).and_then(|m| m[k])));
+                    let month = first.saturating_add(i as u32);
+                    values.extend(runs.iter().filter_map(|r| r.at(month).and_then(|m| m[k])));
                     if values.len() < 2 {
                         return None;
                     }
@@ -211,12 +263,13 @@ pub fn scenario_fans(
     }
 }
 
-/// The fans of every scenario over the same `months`.
-pub fn fans(months: Vec<String>, scenarios: Vec<ScenarioFans>) -> Fans {
+/// The fans of every scenario over the same `months`, their deciles taken
+/// `across` (the runs, in words: "replications on common seeds").
+pub fn fans(months: Vec<String>, scenarios: Vec<ScenarioFans>, across: &str) -> Fans {
     Fans {
         months,
         percentiles: DECILES,
-        quantile_method: METHOD,
+        quantile_method: format!("{METHOD}, across {across}"),
         scenarios,
     }
 }
@@ -260,10 +313,14 @@ mod tests {
 
     #[test]
     fn deciles_are_per_month_and_skip_months_with_one_value() {
-        let run = |a: Option<f64>, b: f64| MonthlySeries(vec![[a; 5], [Some(b); 5]]);
+        let first = month_number("2024-04").unwrap();
+        let run = |a: Option<f64>, b: f64| MonthlySeries {
+            first,
+            values: vec![[a; 5], [Some(b); 5]],
+        };
         // Month 0: only one run has a value; month 1: 0, 10, 20 in any order.
         let runs = [run(Some(3.0), 20.0), run(None, 0.0), run(None, 10.0)];
-        let f = scenario_fans("a.toml", "A", 2, &runs);
+        let f = scenario_fans("a.toml", "A", first, 2, &runs);
         assert_eq!(f.replications, 3);
         assert_eq!(f.fans.len(), FanMeasure::ALL.len());
         let d = &f.fans[0].deciles;
@@ -272,8 +329,10 @@ mod tests {
         assert_eq!(m1[4], 10.0); // the median
         assert!((m1[0] - 2.0).abs() < 1e-12); // p10 at (3-1)*0.1 = 0.2 → 2
         assert!(m1.windows(2).all(|w| w[0] <= w[1]));
-        let csv = String::from_utf8(fans(vec!["2024-04".into(), "2024-05".into()], vec![f]).csv())
-            .unwrap();
+        let csv = String::from_utf8(
+            fans(vec!["2024-04".into(), "2024-05".into()], vec![f], "runs").csv(),
+        )
+        .unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
@@ -282,5 +341,41 @@ mod tests {
         // Only month 1, once per measure.
         assert_eq!(lines.len(), 1 + FanMeasure::ALL.len());
         assert!(lines[1].starts_with("a.toml,looked_after_at_end,2024-05,2,4,6,8,10,"));
+    }
+
+    #[test]
+    fn runs_are_aligned_by_calendar_month() {
+        assert_eq!(month_number("2024-04"), Some(2024 * 12 + 3));
+        assert_eq!(period_of(month_number("1999-12").unwrap()), "1999-12");
+        assert_eq!(period_of(month_number("2000-01").unwrap()), "2000-01");
+        for bad in ["2024-13", "2024-00", "2024-4", "24-04", "x"] {
+            assert_eq!(month_number(bad), None, "{bad}");
+        }
+        // One run from 2024-04 (two months), one from 2024-05 (two months).
+        let a = month_number("2024-04").unwrap();
+        let runs = [
+            MonthlySeries {
+                first: a,
+                values: vec![[Some(1.0); 5], [Some(2.0); 5]],
+            },
+            MonthlySeries {
+                first: a + 1,
+                values: vec![[Some(4.0); 5], [Some(8.0); 5]],
+            },
+        ];
+        let (first, months) = span(&runs);
+        assert_eq!(
+            (first, months.clone()),
+            (
+                a,
+                vec!["2024-04".to_string(), "2024-05".into(), "2024-06".into()]
+            )
+        );
+        let f = scenario_fans("a", "A", first, months.len(), &runs);
+        let d = &f.fans[0].deciles;
+        // 2024-04 and 2024-06: one run each; 2024-05: 2 and 4.
+        assert_eq!((d[0], d[2]), (None, None));
+        assert_eq!(d[1].unwrap()[4], 3.0);
+        assert_eq!(span(&[]), (0, Vec::new()));
     }
 }

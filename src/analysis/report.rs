@@ -880,6 +880,37 @@ pub struct FanChart {
     pub per: Vec<Vec<Option<[f64; 9]>>>,
 }
 
+impl FanView {
+    /// The charts of `fans` (a sweep's, made in this process).
+    pub fn of(fans: &crate::analysis::fan::Fans) -> FanView {
+        use crate::analysis::fan::FanMeasure;
+        let charts = FanMeasure::ALL
+            .iter()
+            .map(|m| FanChart {
+                title: m.title().to_string(),
+                unit: m.unit().to_string(),
+                per: fans
+                    .scenarios
+                    .iter()
+                    .map(|s| {
+                        s.fans
+                            .iter()
+                            .find(|f| f.measure == m.key())
+                            .map(|f| f.deciles.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            })
+            .collect();
+        FanView {
+            months: fans.months.clone(),
+            names: fans.scenarios.iter().map(|s| s.name.clone()).collect(),
+            replications: fans.scenarios.first().map_or(0, |s| s.replications),
+            charts,
+        }
+    }
+}
+
 /// The fans of a `compare.json` ([`crate::analysis::fan::Fans`]), if any.
 fn fans_from_compare(json: &serde_json::Value) -> Option<FanView> {
     use crate::analysis::fan::FanMeasure;
@@ -1028,6 +1059,22 @@ fn fan_section(view: Option<&ComparisonView>) -> String {
     let Some(f) = view.and_then(|v| v.fans.as_ref()) else {
         return String::new();
     };
+    let mut o = "<h3>Across replications</h3>".to_string();
+    o.push_str(&fan_charts(
+        f,
+        &format!(
+            "Per month, each scenario's median (line), its middle 40% (30th to 70th percentile, \
+             dark band) and middle 80% (10th to 90th, light band) over {} replications on common seeds.",
+            f.replications
+        ),
+    ));
+    o.push_str("<h3>First replication of the baseline</h3>");
+    o
+}
+
+/// The fan charts of `f` after a note naming the scenarios by their
+/// legends' letters, then `note` (text, escaped here).
+fn fan_charts(f: &FanView, note: &str) -> String {
     // Legends name scenarios by letter; the note names them in full.
     let letters: Vec<String> = (0..f.names.len())
         .map(|i| char::from(b'A' + (i % 26) as u8).to_string())
@@ -1037,13 +1084,7 @@ fn fan_section(view: Option<&ComparisonView>) -> String {
         .zip(&f.names)
         .map(|(l, n)| format!("{l}: {}", esc(n)))
         .collect();
-    let mut o = format!(
-        "<h3>Across replications</h3><p class=\"note\">{}. Per month, each scenario's median (line), \
-         its middle 40% (30th to 70th percentile, dark band) and middle 80% (10th to 90th, light band) \
-         over {} replications on common seeds.</p>",
-        named.join("; "),
-        f.replications
-    );
+    let mut o = format!("<p class=\"note\">{}. {}</p>", named.join("; "), esc(note));
     for (k, FanChart { title, unit, per }) in f.charts.iter().enumerate() {
         // A series that is zero throughout (no waiting list, say) says nothing as a fan.
         if per.iter().flatten().flatten().all(|d| d[8] == 0.0) {
@@ -1058,7 +1099,22 @@ fn fan_section(view: Option<&ComparisonView>) -> String {
             per,
         ));
     }
-    o.push_str("<h3>First replication of the baseline</h3>");
+    o
+}
+
+/// A sweep's page: `title`, `meta` lines, and the fan charts of `fans`
+/// across every design point and replication, explained by `note`.
+pub fn sweep_html(title: &str, meta: &[String], fans: &FanView, note: &str) -> String {
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>familyflow — {t}</title>\n<style>{CSS}</style></head><body>\n<h1>{t}</h1>",
+        t = esc(title)
+    );
+    for m in meta {
+        let _ = write!(o, "<p class=\"meta\">{}</p>", esc(m));
+    }
+    o.push_str("\n<section id=\"fans\"><h2>Across everything the sweep leaves uncertain</h2>");
+    o.push_str(&fan_charts(fans, note));
+    o.push_str("</section>\n</body></html>\n");
     o
 }
 

@@ -9,20 +9,26 @@
 //! never on anything of the shard's, so the results do not depend on how
 //! the work was split.
 //!
-//! A shard's folder holds two files (format version [`FORMAT_VERSION`]):
+//! A shard's folder holds three files (format version [`FORMAT_VERSION`]):
 //!
 //! * [`MANIFEST`] (`shard.json`): `format` (`familyflow-sweep-shard`),
 //!   `format_version`, `familyflow` (the version that ran it), `experiment`
 //!   (the experiment file, absolute), `experiment_hash`
 //!   ([`Experiment::digest`]), `shard` and `shards` (I and N), `jobs_total`,
-//!   `points`, `replications`, `outputs` (metric keys, in order), and `jobs`
-//!   (this shard's job numbers, ascending);
+//!   `points`, `replications`, `outputs` (metric keys, in order), `jobs`
+//!   (this shard's job numbers, ascending) and `month_rows` (the rows of
+//!   [`MONTHS`]);
 //! * [`RESULTS`] (`shard-runs.csv`): a header, then one row per job x run
 //!   (`scenario`, then `compare` with a comparison) x output, in that
 //!   order: `job,point,replication,run,metric,value`. Values are written
 //!   as Rust's shortest text that reads back to the same `f64` (`NaN`,
 //!   `inf`, `-inf` besides), so a merge sees exactly the numbers the runs
-//!   made.
+//!   made;
+//! * [`MONTHS`] (`shard-months.csv`): the fan charts' monthly series, one
+//!   row per job x run x month, in that order:
+//!   `job,point,replication,run,period,` then each
+//!   [`FanMeasure`]'s key (empty where the month has no value), values
+//!   written as in [`RESULTS`].
 //!
 //! [`merge`] checks that the shards are of one experiment and one version,
 //! that each of 1..N is there exactly once, and that every file holds
@@ -31,6 +37,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::fan::{month_number, period_of, FanMeasure, MonthlySeries};
 use crate::analysis::sweep::{Experiment, JobOutputs, SweepResults};
 use crate::analysis::AnalysisError;
 
@@ -38,10 +45,12 @@ use crate::analysis::AnalysisError;
 pub const MANIFEST: &str = "shard.json";
 /// The name of a shard's results.
 pub const RESULTS: &str = "shard-runs.csv";
+/// The name of a shard's monthly series (for the fan charts).
+pub const MONTHS: &str = "shard-months.csv";
 /// What the manifest's `format` says.
 pub const FORMAT: &str = "familyflow-sweep-shard";
 /// The version of the shard folder's format.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The most shards a sweep is split into.
 pub const MAX_SHARDS: usize = 1_000_000;
 
@@ -119,6 +128,9 @@ pub struct Manifest {
     pub outputs: Vec<String>,
     /// This shard's jobs, from 1, ascending.
     pub jobs: Vec<usize>,
+    /// The rows of its monthly series file ([`MONTHS`]) below the header,
+    /// so that a file cut short is refused.
+    pub month_rows: usize,
 }
 
 impl Manifest {
@@ -137,7 +149,18 @@ impl Manifest {
             replications: exp.replications,
             outputs: exp.outputs.clone(),
             jobs: shard.jobs(exp.jobs()),
+            month_rows: 0,
         }
+    }
+
+    /// Records the rows [`write_months`] writes for `outputs` (its jobs').
+    pub fn count_months(&mut self, outputs: &[JobOutputs]) {
+        self.month_rows = outputs
+            .iter()
+            .map(|o| {
+                o.base_months.values.len() + o.compare_months.as_ref().map_or(0, |m| m.values.len())
+            })
+            .sum();
     }
 
     /// The manifest as JSON text.
@@ -300,7 +323,12 @@ pub fn read_results(
         }
         let compare = if runs.len() == 2 { runs.pop() } else { None };
         let base = runs.pop().unwrap_or_default();
-        out.push(JobOutputs { base, compare });
+        out.push(JobOutputs {
+            base,
+            base_months: MonthlySeries::default(),
+            compare_months: compare.as_ref().map(|_| MonthlySeries::default()),
+            compare,
+        });
     }
     if let Some(extra) = records.next() {
         let l = extra
@@ -312,6 +340,154 @@ pub fn read_results(
         )));
     }
     Ok(out)
+}
+
+/// Writes a shard's monthly series (`shard-months.csv`): `jobs` (from 1)
+/// and their outputs' series, in the same order.
+pub fn write_months(
+    exp: &Experiment,
+    jobs: &[usize],
+    outputs: &[JobOutputs],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let reps = exp.replications as usize;
+    let mut out = csv::Writer::from_writer(w);
+    let mut head = vec!["job", "point", "replication", "run", "period"];
+    head.extend(FanMeasure::ALL.iter().map(|m| m.key()));
+    out.write_record(&head)?;
+    for (&job, o) in jobs.iter().zip(outputs) {
+        let (p, r) = ((job - 1) / reps + 1, (job - 1) % reps + 1);
+        let runs = std::iter::once(&o.base_months).chain(o.compare_months.as_ref());
+        for (run, series) in run_names(exp).iter().zip(runs) {
+            for (i, month) in series.values.iter().enumerate() {
+                let mut row = vec![
+                    job.to_string(),
+                    p.to_string(),
+                    r.to_string(),
+                    run.to_string(),
+                    period_of(series.first + i as u32),
+                ];
+                row.extend(month.iter().map(|v| v.map_or_else(String::new, exact)));
+                out.write_record(&row)?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// Reads a shard's monthly series file (`text`, named `file` in errors)
+/// into `outputs` (the manifest's jobs, as [`read_results`] read them):
+/// exactly the rows [`write_months`] writes, each run's months consecutive.
+pub fn read_months(
+    exp: &Experiment,
+    manifest: &Manifest,
+    outputs: &mut [JobOutputs],
+    text: &str,
+    file: &str,
+) -> Result<(), AnalysisError> {
+    let reps = exp.replications as usize;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut head = vec!["job", "point", "replication", "run", "period"];
+    head.extend(FanMeasure::ALL.iter().map(|m| m.key()));
+    let width = head.len();
+    let mut rows = reader.records().peekable();
+    let mut read = 0usize;
+    let at = |line: usize, m: String| AnalysisError::Invalid(format!("{file}:{line}: {m}"));
+    let line_of = |r: &csv::StringRecord| r.position().map_or(0, |p| p.line() as usize);
+    match rows.next() {
+        Some(Ok(r)) if r.iter().eq(head.iter().copied()) => {}
+        Some(Ok(r)) => {
+            return Err(at(
+                line_of(&r),
+                format!("expected the header {}", head.join(",")),
+            ))
+        }
+        Some(Err(e)) => return Err(at(1, e.to_string())),
+        None => return Err(AnalysisError::Invalid(format!("{file}: empty"))),
+    }
+    for (&job, o) in manifest.jobs.iter().zip(outputs.iter_mut()) {
+        let (j, p, r) = (
+            job.to_string(),
+            ((job - 1) / reps + 1).to_string(),
+            ((job - 1) % reps + 1).to_string(),
+        );
+        for run in run_names(exp) {
+            let mut series = MonthlySeries::default();
+            // This run's rows: those whose first four cells name it.
+            loop {
+                let rec = match rows.peek() {
+                    Some(Ok(rec)) => rec,
+                    Some(Err(_)) => {
+                        let e = rows.next().and_then(Result::err).map(|e| e.to_string());
+                        return Err(AnalysisError::Invalid(format!(
+                            "{file}: {}",
+                            e.unwrap_or_default()
+                        )));
+                    }
+                    None => break,
+                };
+                let line = line_of(rec);
+                if rec.len() != width {
+                    return Err(at(
+                        line,
+                        format!("expected {width} cells, found {}", rec.len()),
+                    ));
+                }
+                if rec.iter().take(4).ne([j.as_str(), &p, &r, run]) {
+                    break;
+                }
+                let month = month_number(&rec[4])
+                    .ok_or_else(|| at(line, format!("period {:?} is not YYYY-MM", &rec[4])))?;
+                if series.values.is_empty() {
+                    series.first = month;
+                } else if month != series.end() {
+                    return Err(at(
+                        line,
+                        format!(
+                            "period {} does not follow {}",
+                            &rec[4],
+                            period_of(series.end() - 1)
+                        ),
+                    ));
+                }
+                let mut values = [None; 5];
+                for (k, v) in values.iter_mut().enumerate() {
+                    let cell = &rec[5 + k];
+                    if !cell.is_empty() {
+                        *v =
+                            Some(cell.parse::<f64>().map_err(|_| {
+                                at(line, format!("value {cell:?} is not a number"))
+                            })?);
+                    }
+                }
+                series.values.push(values);
+                read += 1;
+                rows.next();
+            }
+            if *run == "scenario" {
+                o.base_months = series;
+            } else {
+                o.compare_months = Some(series);
+            }
+        }
+    }
+    if let Some(extra) = rows.next() {
+        let line = extra.ok().map_or(0, |r| line_of(&r));
+        return Err(at(
+            line,
+            "a row that is not the next month of the shard's next job and run".into(),
+        ));
+    }
+    if read != manifest.month_rows {
+        return Err(AnalysisError::Invalid(format!(
+            "{file}: {read} rows of monthly series where the shard wrote {}",
+            manifest.month_rows
+        )));
+    }
+    Ok(())
 }
 
 /// Checks that `manifests` (each with the folder it came from) are one
@@ -387,16 +563,17 @@ pub fn check_set(manifests: &[(String, Manifest)]) -> Result<(), AnalysisError> 
     Ok(())
 }
 
-/// Merges a whole set of shards of `exp` — each (folder, manifest, the
-/// text of its results file) — into the results a single-machine sweep of
-/// `exp` makes. Checks the set ([`check_set`]) and that it is `exp`'s.
-pub fn merge(
-    exp: &Experiment,
-    shards: &[(String, Manifest, String)],
-) -> Result<SweepResults, AnalysisError> {
+/// A shard as [`merge`] takes it: its folder, manifest, and the texts of
+/// its results file and its monthly series file.
+pub type ShardFiles = (String, Manifest, String, String);
+
+/// Merges a whole set of shards of `exp` into the results a
+/// single-machine sweep of `exp` makes. Checks the set ([`check_set`])
+/// and that it is `exp`'s.
+pub fn merge(exp: &Experiment, shards: &[ShardFiles]) -> Result<SweepResults, AnalysisError> {
     let manifests: Vec<(String, Manifest)> = shards
         .iter()
-        .map(|(d, m, _)| (d.clone(), m.clone()))
+        .map(|(d, m, _, _)| (d.clone(), m.clone()))
         .collect();
     check_set(&manifests)?;
     let (dir, m) = &manifests[0];
@@ -414,9 +591,11 @@ pub fn merge(
         )));
     }
     let mut jobs: Vec<Option<JobOutputs>> = vec![None; exp.jobs()];
-    for (dir, m, text) in shards {
+    for (dir, m, text, months) in shards {
         let file = format!("{dir}/{RESULTS}");
-        for (job, o) in m.jobs.iter().zip(read_results(exp, m, text, &file)?) {
+        let mut outputs = read_results(exp, m, text, &file)?;
+        read_months(exp, m, &mut outputs, months, &format!("{dir}/{MONTHS}"))?;
+        for (job, o) in m.jobs.iter().zip(outputs) {
             jobs[job - 1] = Some(o);
         }
     }

@@ -21,11 +21,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::analysis::design::{self, Design, Distribution, Factor, Sample};
+use crate::analysis::fan::{self, Fans, MonthlySeries};
 use crate::analysis::replications::{
-    csv_num, fold_jobs, replication_seed, run_one, to_csv, worker_threads, CsvOut, Stats,
+    csv_num, fold_jobs, metrics, replication_seed, to_csv, worker_threads, CsvOut, Stats,
 };
 use crate::analysis::sensitivity::{self, MorrisIndex, Sobol};
-use crate::analysis::{AnalysisError, Progress};
+use crate::analysis::{run, AnalysisError, Progress};
 use crate::model::input::ScenarioInput;
 use crate::model::overrides::{self, Override};
 use crate::model::scenario::{read_text_capped, read_text_file, size_forced};
@@ -170,6 +171,9 @@ impl Target {
 pub struct Base {
     /// Where it came from.
     pub source: String,
+    /// Its path as the experiment file gives it (relative to the
+    /// experiment), the same wherever the experiment is read from.
+    pub given: String,
     /// Its effective text (extends followed).
     pub text: String,
 }
@@ -272,6 +276,7 @@ impl Experiment {
             let (_, text) = overrides::load(&p, &[], !size_forced())?;
             Ok(Base {
                 source: p.display().to_string(),
+                given: name.to_string(),
                 text,
             })
         };
@@ -490,11 +495,29 @@ impl Experiment {
             inputs,
         };
         // Every point's scenarios are checked before anything runs.
+        let mut years = 0;
         for p in 0..exp.sample.rows.len() {
-            exp.input(p, false)?;
+            years = years.max(exp.input(p, false)?.scenario.years);
             if exp.compare.is_some() {
-                exp.input(p, true)?;
+                years = years.max(exp.input(p, true)?.scenario.years);
             }
+        }
+        // The fans' monthly series are held too: per run, per month (a run
+        // of Y years of 365 days spans at most 12 Y + 2 calendar months),
+        // each measure as two values' worth (an optional number).
+        let months = 12 * years as usize + 2;
+        let per_run = exp.outputs.len() + 3 + 2 * fan::FanMeasure::ALL.len() * months;
+        let values = runs.and_then(|r| r.checked_mul(per_run));
+        if values.is_none_or(|v| v > MAX_VALUES) {
+            return Err(AnalysisError::Invalid(format!(
+                "{}: {} points x {} replications x {scenarios} scenarios x ({} outputs and the fan \
+                 charts' {} months): at most {MAX_VALUES} values are held (fewer points or years)",
+                exp.file,
+                exp.sample.rows.len(),
+                exp.replications,
+                exp.outputs.len(),
+                months
+            )));
         }
         Ok(exp)
     }
@@ -567,13 +590,18 @@ impl Experiment {
 }
 
 /// One job's outputs (a point at a replication): the base scenario's, and
-/// the comparison's, each in the experiment's order of outputs.
+/// the comparison's, each in the experiment's order of outputs, and each
+/// run's monthly series for the fan charts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobOutputs {
     /// The base scenario's outputs.
     pub base: Vec<f64>,
     /// The comparison scenario's outputs, with a comparison.
     pub compare: Option<Vec<f64>>,
+    /// The base scenario's monthly series.
+    pub base_months: MonthlySeries,
+    /// The comparison scenario's, with a comparison.
+    pub compare_months: Option<MonthlySeries>,
 }
 
 /// A sweep's results, in point then replication order.
@@ -583,6 +611,10 @@ pub struct SweepResults {
     base: Vec<Vec<f64>>,
     /// The same for the comparison scenario.
     compare: Option<Vec<Vec<f64>>>,
+    /// Per job: the base scenario's monthly series.
+    base_months: Vec<MonthlySeries>,
+    /// The same for the comparison scenario.
+    compare_months: Option<Vec<MonthlySeries>>,
     /// Worker threads used.
     pub threads: usize,
 }
@@ -610,14 +642,27 @@ pub fn run_job(exp: &Experiment, j: usize) -> Result<JobOutputs, AnalysisError> 
     let (p, r) = (j / reps, j % reps);
     let seed = replication_seed(exp.seed, r as u64);
     let what = format!("{}: point {} replication {}", exp.file, p + 1, r + 1);
-    let run = |compare: bool| -> Result<Vec<f64>, AnalysisError> {
+    let run = |compare: bool| -> Result<(Vec<f64>, MonthlySeries), AnalysisError> {
         let input = exp.input(p, compare)?;
-        let m = run_one(&input, seed, None)?;
-        pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)
+        let summary = run::run::<std::io::Sink>(&input, seed, None)?.summary;
+        let m = metrics(&summary, None)
+            .map_err(|e| AnalysisError::Invalid(format!("{}: {e}", input.source)))?;
+        let values = pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)?;
+        Ok((values, MonthlySeries::of(&summary)))
+    };
+    let (base, base_months) = run(false)?;
+    let (compare, compare_months) = match exp.compare {
+        Some(_) => {
+            let (v, m) = run(true)?;
+            (Some(v), Some(m))
+        }
+        None => (None, None),
     };
     Ok(JobOutputs {
-        base: run(false)?,
-        compare: exp.compare.as_ref().map(|_| run(true)).transpose()?,
+        base,
+        compare,
+        base_months,
+        compare_months,
     })
 }
 
@@ -680,9 +725,12 @@ impl SweepResults {
         }
         let mut base = Vec::with_capacity(jobs.len());
         let mut compare = exp.compare.as_ref().map(|_| Vec::with_capacity(jobs.len()));
+        let mut base_months = Vec::with_capacity(jobs.len());
+        let mut compare_months = exp.compare.as_ref().map(|_| Vec::with_capacity(jobs.len()));
         for (j, o) in jobs.into_iter().enumerate() {
             let shape = o.base.len() == exp.outputs.len()
-                && o.compare.as_ref().map(Vec::len) == compare.as_ref().map(|_| exp.outputs.len());
+                && o.compare.as_ref().map(Vec::len) == compare.as_ref().map(|_| exp.outputs.len())
+                && o.compare_months.is_some() == compare.is_some();
             if !shape {
                 return Err(AnalysisError::Invalid(format!(
                     "{}: job {}: results do not match the experiment's outputs",
@@ -691,15 +739,59 @@ impl SweepResults {
                 )));
             }
             base.push(o.base);
+            base_months.push(o.base_months);
             if let (Some(c), Some(v)) = (compare.as_mut(), o.compare) {
                 c.push(v);
+            }
+            if let (Some(c), Some(m)) = (compare_months.as_mut(), o.compare_months) {
+                c.push(m);
             }
         }
         Ok(SweepResults {
             base,
             compare,
+            base_months,
+            compare_months,
             threads,
         })
+    }
+
+    /// The fan charts' data: per month, the deciles of each headline
+    /// series across every design point and replication (what the
+    /// experiment leaves uncertain and the model's own randomness), for the
+    /// scenario and, with one, the comparison scenario on the same months.
+    pub fn fans(&self, exp: &Experiment) -> Fans {
+        let all = self
+            .base_months
+            .iter()
+            .chain(self.compare_months.iter().flatten());
+        let (first, months) = fan::span(all);
+        let name = |b: &Base, compare: bool| {
+            exp.input(0, compare)
+                .map_or_else(|_| b.source.clone(), |i| i.scenario.name)
+        };
+        let mut per = vec![fan::scenario_fans(
+            &exp.scenario.given,
+            &name(&exp.scenario, false),
+            first,
+            months.len(),
+            &self.base_months,
+        )];
+        if let (Some(c), Some(runs)) = (&exp.compare, &self.compare_months) {
+            per.push(fan::scenario_fans(
+                &c.given,
+                &name(c, true),
+                first,
+                months.len(),
+                runs,
+            ));
+        }
+        let across = format!(
+            "{} design points x {} replications (replication r of every point on the same seed)",
+            exp.sample.rows.len(),
+            exp.replications
+        );
+        fan::fans(months, per, &across)
     }
 
     /// The value analysed at a run: the comparison's difference from the

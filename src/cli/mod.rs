@@ -156,8 +156,9 @@ timeline apply.")]
         #[arg(long, value_name = "T")]
         threads: Option<usize>,
         /// Folder for sweep-runs.csv, sweep-points.csv, sweep-indices.csv,
-        /// sweep-target.csv and salib/ (params.txt, samples.txt, outputs.txt);
-        /// with --shard, the shard's folder (shard.json, shard-runs.csv).
+        /// sweep-target.csv, sweep-fan.csv and salib/ (params.txt, samples.txt,
+        /// outputs.txt); with --shard, the shard's folder (shard.json,
+        /// shard-runs.csv, shard-months.csv).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Run only shard I of N (I from 1): every N-th job (point x replication)
@@ -177,13 +178,17 @@ timeline apply.")]
         /// With --slurm: tasks running at once (the array's % limit); default 20.
         #[arg(long, value_name = "K", requires = "slurm")]
         max_running: Option<usize>,
+        /// Also write DIR/report.html: fan charts across every point and
+        /// replication (needs --out; with --slurm, the merge writes it).
+        #[arg(long, conflicts_with = "shard")]
+        report: bool,
     },
     /// Merge the shards of a sweep (sweep --shard I/N) into the files one sweep writes.
     #[command(
         after_help = "Examples:\n  for i in 1 2 3; do familyflow sweep exp.sweep --shard $i/3 --out shards/$i; done\n  familyflow merge shards/1 shards/2 shards/3 --out sweep\n\nThe shards must be of one experiment (its hash: the file, its scenarios, factors and\nsample) and one familyflow version, each of 1..N exactly once; the files written are\nbyte for byte those of a single-machine sweep. A failed shard is re-run alone."
     )]
     Merge {
-        /// The shard folders (each with shard.json and shard-runs.csv).
+        /// The shard folders (each with shard.json, shard-runs.csv and shard-months.csv).
         #[arg(required = true, value_name = "SHARD_DIR")]
         shards: Vec<PathBuf>,
         /// Folder for the sweep's files.
@@ -193,6 +198,9 @@ timeline apply.")]
         /// (default: the path in shard.json). It must be unchanged.
         #[arg(long, value_name = "FILE")]
         experiment: Option<PathBuf>,
+        /// Also write DIR/report.html, the sweep's fan charts.
+        #[arg(long)]
+        report: bool,
     },
     /// Write an HTML report (DIR/report.html) from a run's or a comparison's --out folder.
     #[command(
@@ -520,6 +528,7 @@ pub fn main() -> ExitCode {
             slurm,
             tasks,
             max_running,
+            report,
         } => sweep::sweep(
             experiment,
             &sweep::SweepOptions {
@@ -532,6 +541,7 @@ pub fn main() -> ExitCode {
                     tasks: *tasks,
                     max_running: *max_running,
                 }),
+                report: *report,
             },
             &mut out,
             &mut *note,
@@ -540,7 +550,15 @@ pub fn main() -> ExitCode {
             shards,
             out: dir,
             experiment,
-        } => sweep::merge(shards, experiment.as_deref(), dir, &mut out, &mut *note),
+            report,
+        } => sweep::merge(
+            shards,
+            experiment.as_deref(),
+            dir,
+            *report,
+            &mut out,
+            &mut *note,
+        ),
         Command::Report { dir } => commands::report(dir, &mut *note),
         Command::Replay {
             log,

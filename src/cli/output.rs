@@ -31,7 +31,7 @@ pub const LOCK_FILE: &str = ".familyflow.lock";
 
 /// The files familyflow writes at the top of an output folder, whatever
 /// the command (`snapshot-DATE.ffs` besides, see [`owned_name`]).
-const RESULT_FILES: [&str; 22] = [
+const RESULT_FILES: [&str; 25] = [
     "events.ffl",
     "summary.json",
     "monthly.csv",
@@ -52,8 +52,11 @@ const RESULT_FILES: [&str; 22] = [
     "sweep-points.csv",
     "sweep-indices.csv",
     "sweep-target.csv",
+    "sweep-fan.csv",
+    "fan.csv",
     "shard.json",
     "shard-runs.csv",
+    "shard-months.csv",
 ];
 /// `sweep`'s files for SALib, in the `salib` subfolder.
 const SALIB_FILES: [&str; 3] = ["params.txt", "samples.txt", "outputs.txt"];

@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::analysis::fan::FanMeasure;
 use crate::analysis::shard::Shard;
 use crate::analysis::sweep::{run_job, Experiment};
 use crate::cli::commands::output::{resolved, OutDir, Scope};
@@ -136,6 +137,8 @@ pub struct Plan<'a> {
     pub dir: String,
     /// Where the merge writes.
     pub results: String,
+    /// The merge also writes the report (`sweep --report`).
+    pub report: bool,
     /// Array tasks.
     pub tasks: usize,
     /// Tasks at once.
@@ -223,7 +226,7 @@ impl Plan<'_> {
              if [ -z \"${{FAMILYFLOW:-}}\" ]; then FAMILYFLOW={}; fi\n\
              shards=()\n\
              for i in $(seq 1 {}); do shards+=({}/\"$i\"); done\n\
-             exec \"$FAMILYFLOW\" merge \"${{shards[@]}}\" --out {}\n",
+             exec \"$FAMILYFLOW\" merge \"${{shards[@]}}\" --out {}{}\n",
             slurm_time(self.limits.merge_seconds),
             self.limits.merge_mb,
             format_args!("{}/logs/merge.out", self.dir),
@@ -231,6 +234,7 @@ impl Plan<'_> {
             self.tasks,
             sh_quote(&format!("{}/shards", self.dir)),
             sh_quote(&self.results),
+            if self.report { " --report" } else { "" },
         ));
         s
     }
@@ -296,8 +300,10 @@ pub fn write_scripts(
         .to_string();
     let _ = writeln!(note, "pilot: running job 1 of {jobs} to size the tasks");
     let started = Instant::now();
-    run_job(exp, 0)?;
+    let first = run_job(exp, 0)?;
     let seconds = started.elapsed().as_secs_f64();
+    // The merge holds each run's outputs and its monthly series.
+    let months = first.base_months.values.len();
     let peak = peak_kib();
     let pilot = Pilot {
         seconds,
@@ -306,7 +312,7 @@ pub fn write_scripts(
     let limits = limits(
         pilot,
         jobs,
-        exp.outputs.len() * exp.scenarios(),
+        (exp.outputs.len() + FanMeasure::ALL.len() * months) * exp.scenarios(),
         tasks,
         threads,
     );
@@ -316,6 +322,7 @@ pub fn write_scripts(
         binary: sh_quote(&binary),
         dir,
         results,
+        report: opts.report,
         tasks,
         running,
         threads,

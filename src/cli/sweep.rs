@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::design::{write_matrix, write_param_file};
+use crate::analysis::fan::Fans;
 use crate::analysis::replications::{short, worker_threads};
+use crate::analysis::report;
 use crate::analysis::shard::{self, Manifest, Shard};
 use crate::analysis::sweep::{run_jobs, sweep as run_sweep, Experiment, SweepResults};
 use crate::cli::commands::output::{resolved, OutDir, Scope};
@@ -33,6 +35,11 @@ pub const SALIB_PARAMS: &str = "salib/params.txt";
 pub const SALIB_SAMPLES: &str = "salib/samples.txt";
 /// The outputs, one row per design point, one column per output.
 pub const SALIB_OUTPUTS: &str = "salib/outputs.txt";
+/// The fan charts' data: per scenario, measure and month, the deciles
+/// across every point and replication (the layout of compare's `fan.csv`).
+pub const FAN_CSV: &str = "sweep-fan.csv";
+/// With `--report`: the fan charts as a page.
+pub const REPORT: &str = "report.html";
 
 /// What `sweep` was asked to do.
 #[derive(Clone, Debug)]
@@ -47,6 +54,8 @@ pub struct SweepOptions {
     pub shard: Option<String>,
     /// `--slurm DIR`: write Slurm scripts there instead of running.
     pub slurm: Option<crate::cli::slurm::SlurmOptions>,
+    /// `--report`: also write [`REPORT`] (with `--slurm`, the merge does).
+    pub report: bool,
 }
 
 /// The shard `--shard SPEC` names. `I/N`: shard I of N (from 1). `auto`:
@@ -166,7 +175,7 @@ pub fn sweep(
         started.elapsed().as_secs_f64(),
         results.threads
     );
-    write_results(&exp, &results, folder, out, note)
+    write_results(&exp, &results, folder, opts.report, out, note)
 }
 
 /// `sweep --shard I/N`: runs the shard's jobs and writes its folder
@@ -186,7 +195,7 @@ fn run_shard(
     };
     let reads: Vec<&Path> = exp.inputs.iter().map(PathBuf::as_path).collect();
     let mut folder = OutDir::open(dir, Scope::Results, &reads)?;
-    let manifest = Manifest::new(exp, &resolved(experiment).display().to_string(), shard);
+    let mut manifest = Manifest::new(exp, &resolved(experiment).display().to_string(), shard);
     let jobs: Vec<usize> = manifest.jobs.iter().map(|j| j - 1).collect();
     let threads = worker_threads(opts.threads)?;
     let started = Instant::now();
@@ -203,6 +212,11 @@ fn run_shard(
     shard::write_results(exp, &manifest.jobs, &outputs, &mut f)
         .map_err(|e| CommandError::Failed(format!("cannot write {}: {e}", shard::RESULTS)))?;
     folder.finish(f)?;
+    let mut f = folder.create(shard::MONTHS)?;
+    shard::write_months(exp, &manifest.jobs, &outputs, &mut f)
+        .map_err(|e| CommandError::Failed(format!("cannot write {}: {e}", shard::MONTHS)))?;
+    folder.finish(f)?;
+    manifest.count_months(&outputs);
     folder.write(shard::MANIFEST, manifest.to_json().as_bytes())?;
     let path = folder.path().to_path_buf();
     folder.commit()?;
@@ -218,9 +232,10 @@ fn run_shard(
     write_stdout(out, text.as_bytes())?;
     let _ = writeln!(
         note,
-        "wrote {} and {} in {}",
+        "wrote {}, {} and {} in {}",
         shard::MANIFEST,
         shard::RESULTS,
+        shard::MONTHS,
         path.display()
     );
     Ok(())
@@ -234,6 +249,7 @@ pub fn merge(
     shards: &[PathBuf],
     experiment: Option<&Path>,
     out_dir: &Path,
+    report: bool,
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
@@ -257,13 +273,15 @@ pub fn merge(
     for dir in shards {
         reads.push(dir.join(shard::MANIFEST));
         reads.push(dir.join(shard::RESULTS));
+        reads.push(dir.join(shard::MONTHS));
     }
     let reads: Vec<&Path> = reads.iter().map(PathBuf::as_path).collect();
     let folder = OutDir::open(out_dir, Scope::Results, &reads)?;
     let mut all = Vec::with_capacity(shards.len());
     for ((dir, m), path) in manifests.into_iter().zip(shards) {
         let text = read(&path.join(shard::RESULTS))?;
-        all.push((dir, m, text));
+        let months = read(&path.join(shard::MONTHS))?;
+        all.push((dir, m, text, months));
     }
     let results = shard::merge(&exp, &all)?;
     drop(all);
@@ -274,7 +292,48 @@ pub fn merge(
         exp.file,
         exp.jobs()
     );
-    write_results(&exp, &results, Some(folder), out, note)
+    write_results(&exp, &results, Some(folder), report, out, note)
+}
+
+/// The sweep's page: what was run, the target, and the fan charts.
+fn sweep_report(exp: &Experiment, results: &SweepResults, fans: &Fans) -> String {
+    let points = exp.sample.rows.len();
+    let design = exp.design.as_ref().map_or("matrix", |d| d.name());
+    let mut meta = vec![
+        format!(
+            "{design} design: {points} points x {} replications, seed {}; familyflow {}",
+            exp.replications,
+            exp.seed,
+            crate::VERSION
+        ),
+        format!("scenario: {}", exp.scenario.given),
+    ];
+    if let Some(c) = &exp.compare {
+        meta.push(format!("compare: {}", c.given));
+    }
+    let factors: Vec<&str> = exp.factors.iter().map(|f| f.name.as_str()).collect();
+    meta.push(format!("factors: {}", factors.join(", ")));
+    if let (Some(t), Some((k, n, p, lo, hi))) = (&exp.target, results.target(exp)) {
+        meta.push(format!(
+            "target {}: met in {k} of {n} runs, probability {p:.3} (95% CI {lo:.3} to {hi:.3})",
+            t.describe()
+        ));
+    }
+    let title = if exp.name.is_empty() {
+        let file = Path::new(&exp.file).file_name().unwrap_or_default();
+        format!("Sweep {}", file.to_string_lossy())
+    } else {
+        exp.name.clone()
+    };
+    let note = format!(
+        "Per month, each scenario's median (line), middle 40% (30th to 70th percentile, dark band) \
+         and middle 80% (10th to 90th, light band) across all {} runs: {points} design points x {} \
+         replications, so the bands hold both what the factors leave uncertain and the model's own \
+         randomness (replication r of every point on the same seed).",
+        points * exp.replications as usize,
+        exp.replications
+    );
+    report::sweep_html(&title, &meta, &report::FanView::of(fans), &note)
 }
 
 /// The summary on stdout and the files under `folder`, from a sweep's
@@ -283,6 +342,7 @@ fn write_results(
     exp: &Experiment,
     results: &SweepResults,
     folder: Option<OutDir>,
+    report: bool,
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CommandError> {
@@ -369,6 +429,13 @@ fn write_results(
         dir.write(SALIB_PARAMS, write_param_file(&exp.factors).as_bytes())?;
         dir.write(SALIB_SAMPLES, write_matrix(&exp.sample.rows).as_bytes())?;
         dir.write(SALIB_OUTPUTS, results.salib_outputs(exp).as_bytes())?;
+        let fans = results.fans(exp);
+        dir.write(FAN_CSV, &fans.csv())?;
+        written.push(FAN_CSV);
+        if report {
+            dir.write(REPORT, sweep_report(exp, results, &fans).as_bytes())?;
+            written.push(REPORT);
+        }
         let path = dir.path().to_path_buf();
         dir.commit()?;
         let _ = writeln!(
