@@ -271,4 +271,30 @@ fn the_shipped_example_experiment_loads() {
     assert_eq!(exp.sample.rows.len(), 20);
     assert_eq!(exp.scenarios(), 2);
     assert!(exp.target.is_some());
+    // The Families First Latin hypercube on England at a tenth: 8 factors,
+    // 64 points x 10 replications, every point's scenarios valid (load
+    // checks them), each factor's values inside its range.
+    let exp = familyflow::analysis::sweep::Experiment::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/experiments/ffc-lhs-tenth.sweep"
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exp.factors.len(), 8);
+    assert_eq!((exp.sample.rows.len(), exp.replications), (64, 10));
+    assert_eq!(exp.jobs(), 640);
+    assert_eq!(exp.scenarios(), 2);
+    for (i, f) in exp.factors.iter().enumerate() {
+        let familyflow::analysis::design::Distribution::Uniform { lower, upper } = f.distribution
+        else {
+            panic!("{}: not uniform", f.name)
+        };
+        assert!(
+            exp.sample
+                .rows
+                .iter()
+                .all(|r| (lower..=upper).contains(&r[i])),
+            "{}",
+            f.name
+        );
+    }
 }
