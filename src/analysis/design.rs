@@ -15,9 +15,14 @@
 //! * Saltelli's scheme for Sobol indices: for each of N base rows, A, then
 //!   A with column i from B for each i (AB_i), then with second order B with
 //!   column i from A (BA_i), then B: N (D + 2) rows, or N (2D + 2), the
-//!   layout SALib's `sobol.analyze` reads. A and B here are seeded
-//!   pseudo-random (SALib draws them from a Sobol' sequence), so the indices
-//!   agree with SALib's on the same sample matrix, not on SALib's own samples.
+//!   layout SALib's `sobol.analyze` reads. A and B are the first and last D
+//!   coordinates of the 2D-dimensional Sobol' sequence (Joe and Kuo's
+//!   direction numbers, Gray-code order, from point `skip`), as SALib 1.6's
+//!   `sobol.sample(problem, N, scramble=False, skip_values=skip)` draws
+//!   them through scipy's `qmc.Sobol`: the same matrix, to the bit, for
+//!   uniform factors. SALib scrambles by default (Owen's LMS and a digital
+//!   shift from numpy's generator); familyflow does not, so its design is
+//!   SALib's unscrambled one. The seed plays no part.
 //!
 //! Distributions carry SALib's names and parameters: `unif` (lower, upper),
 //! `triang` (lower, upper, peak as a fraction of the width), `norm` (mean,
@@ -344,6 +349,9 @@ pub enum Design {
         n: usize,
         /// Also the rows for second-order indices.
         second_order: bool,
+        /// Sobol' points skipped before the first base row (SALib's
+        /// `skip_values`; 0 starts at the origin).
+        skip: usize,
     },
 }
 
@@ -369,7 +377,9 @@ impl Design {
             Design::OneAtATime => d.checked_mul(2)?.checked_add(1),
             Design::LatinHypercube { points } => Some(points),
             Design::Morris { trajectories, .. } => trajectories.checked_mul(d.checked_add(1)?),
-            Design::Saltelli { n, second_order } => {
+            Design::Saltelli {
+                n, second_order, ..
+            } => {
                 let per = if second_order { 2 * d + 2 } else { d + 2 };
                 n.checked_mul(per)
             }
@@ -482,6 +492,33 @@ fn check(factors: &[Factor], design: &Design) -> Result<usize, String> {
         Design::Saltelli { n, .. } if n < 2 => {
             return Err(format!("saltelli: n must be at least 2 (found {n})"))
         }
+        Design::Saltelli { n, skip, .. } => {
+            let dims = 2 * factors.len();
+            if dims > SOBOL_DIMENSIONS {
+                return Err(format!(
+                    "saltelli: {} factors need a Sobol' sequence of {dims} dimensions: \
+                     at most {SOBOL_DIMENSIONS} (so {} factors)",
+                    factors.len(),
+                    SOBOL_DIMENSIONS / 2
+                ));
+            }
+            if skip > MAX_SOBOL_SKIP || n.checked_add(skip).is_none() {
+                return Err(format!(
+                    "saltelli: skip {skip}: at most {MAX_SOBOL_SKIP} Sobol' points are skipped"
+                ));
+            }
+            if skip == 0 {
+                if let Some(f) = factors.iter().find(|f| !f.distribution.bounded()) {
+                    return Err(format!(
+                        "saltelli: the first Sobol' point is 0 in every dimension, where factor \
+                         {} ({}) has no finite value: set skip (SALib's skip_values), e.g. a \
+                         power of two at least n",
+                        f.name,
+                        f.distribution.salib_name()
+                    ));
+                }
+            }
+        }
         _ => {}
     }
     match design.rows(factors) {
@@ -498,6 +535,13 @@ fn check(factors: &[Factor], design: &Design) -> Result<usize, String> {
         None => Err(format!("{} has too many points to count", design.name())),
     }
 }
+
+/// The most dimensions of the Sobol' sequence (Joe and Kuo's direction
+/// numbers as the `sobol` crate's standard set holds them): a Saltelli
+/// design's 2D.
+pub const SOBOL_DIMENSIONS: usize = 1000;
+/// The most Sobol' points a Saltelli design skips (2^24: each is computed).
+pub const MAX_SOBOL_SKIP: usize = 1 << 24;
 
 /// The design's rows for `factors`, drawn with `seed`.
 pub fn generate(factors: &[Factor], design: &Design, seed: u64) -> Result<Sample, String> {
@@ -578,10 +622,15 @@ pub fn generate(factors: &[Factor], design: &Design, seed: u64) -> Result<Sample
                 }
             }
         }
-        Design::Saltelli { n, second_order } => {
-            for _ in 0..n {
-                let a: Vec<f64> = (0..d).map(|_| rng.next()).collect();
-                let b: Vec<f64> = (0..d).map(|_| rng.next()).collect();
+        Design::Saltelli {
+            n,
+            second_order,
+            skip,
+        } => {
+            let params = sobol::params::JoeKuoD6::standard();
+            for point in sobol::Sobol::<f64>::new(2 * d, &params).skip(skip).take(n) {
+                let (a, b) = point.split_at(d);
+                let (a, b) = (a.to_vec(), b.to_vec());
                 rows.push(map(&a));
                 for i in 0..d {
                     let mut ab = a.clone();
@@ -878,6 +927,7 @@ mod tests {
             &Design::Saltelli {
                 n: 4,
                 second_order: true,
+                skip: 0,
             },
             5,
         )
@@ -896,6 +946,7 @@ mod tests {
             &Design::Saltelli {
                 n: 4,
                 second_order: false,
+                skip: 0,
             },
             5,
         )
@@ -918,6 +969,7 @@ mod tests {
                 Design::Saltelli {
                     n: 1,
                     second_order: false,
+                    skip: 0,
                 },
                 "at least 2",
             ),
@@ -939,6 +991,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("use unif or triang"), "{e}");
+        // A Saltelli design from the Sobol' origin has no value for a normal
+        // factor; skipping points gives it one.
+        let saltelli = |skip| Design::Saltelli {
+            n: 4,
+            second_order: false,
+            skip,
+        };
+        let e = generate(&n, &saltelli(0), 1).unwrap_err();
+        assert!(e.contains("set skip"), "{e}");
+        let s = generate(&n, &saltelli(8), 1).unwrap();
+        assert!(s.rows.iter().flatten().all(|x| x.is_finite()));
     }
 
     #[test]

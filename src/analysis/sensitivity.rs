@@ -356,6 +356,7 @@ mod tests {
             &Design::Saltelli {
                 n: 16_384,
                 second_order: true,
+                skip: 0,
             },
             42,
         )
@@ -383,6 +384,7 @@ mod tests {
             &Design::Saltelli {
                 n: 16_384,
                 second_order: false,
+                skip: 0,
             },
             43,
         )

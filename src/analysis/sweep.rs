@@ -70,6 +70,8 @@ struct DesignFile {
     n: Option<usize>,
     #[serde(default)]
     second_order: bool,
+    #[serde(default)]
+    skip: usize,
     matrix: Option<String>,
 }
 
@@ -404,6 +406,7 @@ impl Experiment {
                 "saltelli" => Design::Saltelli {
                     n: need(d.n, "n")?,
                     second_order: d.second_order,
+                    skip: d.skip,
                 },
                 other => {
                     return Err(bad(format!(
