@@ -406,6 +406,12 @@ fn rates(s: &familyflow::analysis::summary::Summary) -> Vec<(&'static str, f64)>
             "looked after at the end",
             s.care.looked_after_per_10k_children,
         ),
+        // Time in care: children's days looked after, as children looked
+        // after on an average day.
+        (
+            "looked after on an average day",
+            per10k(s.care.child_days_in_care / 365.0),
+        ),
         (
             "proceedings issued",
             per10k(s.care.proceedings_issued as f64),
@@ -610,6 +616,19 @@ fn round_trip_starting_stock_and_rates() {
             by_year(&run.summary),
             by_year(&r.summary)
         );
+        // Babies referred, the main source of urgent proceedings (issued
+        // at the end of an enquiry, the baby removed).
+        let babies = |s: &familyflow::analysis::summary::Summary| -> Vec<u64> {
+            s.characteristics_by_financial_year
+                .iter()
+                .map(|y| y.referred.by_age[familyflow::model::per::AgeBand::Under1])
+                .collect()
+        };
+        eprintln!(
+            "seed {seed}: children referred under 1 by year: source {:?} imported {:?}",
+            babies(&run.summary),
+            babies(&r.summary)
+        );
         for (s, (_, v)) in sums.iter_mut().zip(rates(&r.summary)) {
             *s += v / 2.0;
         }
@@ -655,22 +674,34 @@ fn round_trip_starting_stock_and_rates() {
             "{name:<40} source {want:>8.2} imported {got:>8.2} ({:+.1}%)",
             off * 100.0
         );
-        // Rates by route from fewer than about 300 events in the source
-        // run differ by more than 10% between seeds of one scenario:
-        // printed only. Run from the detailed starting caseload (each
-        // household's children, placement, legal status and age as the
-        // returns show them), the stock in care at the end is within 5%
-        // of the source's (it was 30% high from counts of families alone);
-        // entries to care and proceedings issued still come out 10–20%
-        // high, all in the first two years (families opened in family
-        // help draw their risk afresh; families waiting for family help
-        // after a plan are counted as in pre-proceedings): printed, and
-        // checked above on the settled run, where they are within 10%.
+        // Rates from fewer than about 300 events in the source run
+        // (entries by emergency, exits to special guardianship: about 100
+        // to 120 in five years) differ by more than 10% between seeds of
+        // one scenario: printed only. Exits home (about 470) and at 18
+        // (about 290) are checked. Children looked after on an average day
+        // (time in care) carry the excess entries below (+10%): printed.
+        //
+        // Entries to care and proceedings issued come out 10–20% high, all
+        // in the first two years: printed, and checked above on the settled
+        // run, where they are within 10%. Measured (issue 15): the families
+        // opened from the starting caseload give what the source's open
+        // families gave (proceedings in the first year 27–38 against 28);
+        // the excess is new families' urgent proceedings about babies (the
+        // source's 24 and 21 in the first two years, the imported run's
+        // 41–43 and 35–43). The warm start stands in for the re-referrals of
+        // families closed before the start (about 1,300 of the first year's
+        // 2,600 referrals) with new families, who are referred younger:
+        // twice the source's babies referred in the first year (printed
+        // above: 340–384 against 178). Families closed before the start,
+        // opened with their children's ages and re-referred by the model,
+        // should remove it.
         let checked = [
             "referrals",
             "re-referred within 12 months (%)",
             "s47 enquiries",
             "plans started",
+            "exits: home",
+            "exits: at 18",
         ]
         .contains(name);
         if checked && off.abs() > 0.10 {
