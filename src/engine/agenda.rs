@@ -312,7 +312,7 @@ mod tests {
             }
             if i % 2 == 0 {
                 let want = reference.pop_first();
-                assert_eq!(heap.pop().map(|(k, v)| (k, v)), want.map(|k| (k, k)));
+                assert_eq!(heap.pop(), want.map(|k| (k, k)));
                 last = want.unwrap_or(last);
             }
             assert_eq!(heap.len(), reference.len());
