@@ -280,10 +280,18 @@ fn ages_in_the_returns_are_the_models() {
     let r = Returns::from_log(&log[..]).unwrap();
     for (k, (year, first, last, rows)) in ssda903_rows(&r).into_iter().enumerate() {
         let mut bands = [0u64; 5];
+        // A child coming into care on its birthday is a year older in the
+        // return (ages by date) than in the model when it came in before
+        // the minute it was born (ages by minute): the band below may
+        // hold it instead.
+        let mut on_birthday = 0u64;
         for e in rows.iter().filter(|e| e.rne == "S" && e.start >= first) {
             let a = age(e.dob, e.start);
             assert!(a < 18, "{year}: {e:?}");
             bands[AgeBand::of(a as u8) as usize] += 1;
+            if (e.start.month(), e.start.day()) == (e.dob.month(), e.dob.day()) {
+                on_birthday += 1;
+            }
         }
         for e in r
             .under_a_day
@@ -293,13 +301,20 @@ fn ages_in_the_returns_are_the_models() {
             bands[AgeBand::of(age(e.dob, e.start) as u8) as usize] += 1;
         }
         let y = &summary.by_financial_year[k];
-        assert_eq!(
-            bands.to_vec(),
-            AgeBand::ALL
-                .iter()
-                .map(|&b| y.care_entries_by_age[b])
-                .collect::<Vec<_>>(),
-            "{year}: entries by age"
+        let model: Vec<u64> = AgeBand::ALL
+            .iter()
+            .map(|&b| y.care_entries_by_age[b])
+            .collect();
+        assert_eq!(bands.iter().sum::<u64>(), model.iter().sum::<u64>());
+        let moved: u64 = bands
+            .iter()
+            .zip(&model)
+            .map(|(a, b)| a.abs_diff(*b))
+            .sum::<u64>()
+            / 2;
+        assert!(
+            moved <= on_birthday,
+            "{year}: entries by age {bands:?}, the model's {model:?} ({on_birthday} on a birthday)"
         );
         for e in rows.iter().filter(|e| e.end.is_none()) {
             assert!(age(e.dob, last) < 18, "{year}: {e:?}");

@@ -70,12 +70,22 @@ fi
 cd "$work"
 status=0
 years=0
+# Each year's two returns are checked side by side (two processes: the CIN
+# validator alone takes minutes), their reports printed in order.
 for dir in "$work"/returns/[0-9][0-9][0-9][0-9]/; do
     end=$(basename "$dir")
     year="$((end - 1))-$(printf %02d $((end % 100)))"
     years=$((years + 1))
-    "$venv/bin/python" -W ignore "$here/validate_903.py" "$dir" "$year" "$uncovered" 2>/dev/null || status=$?
-    "$venv/bin/python" -W ignore "$here/validate_cin.py" "$dir/cin.xml" "$year" "$uncovered" 2>/dev/null || status=$?
+    { "$venv/bin/python" -W ignore "$here/validate_903.py" "$dir" "$year" "$uncovered" \
+        >"$work/903.out" 2>/dev/null; echo $? >"$work/903.status"; } &
+    { "$venv/bin/python" -W ignore "$here/validate_cin.py" "$dir/cin.xml" "$year" "$uncovered" \
+        >"$work/cin.out" 2>/dev/null; echo $? >"$work/cin.status"; } &
+    wait
+    for r in 903 cin; do
+        cat "$work/$r.out"
+        code=$(cat "$work/$r.status")
+        [ "$code" -eq 0 ] || status=$code
+    done
 done
 if [ "$years" -eq 0 ]; then
     echo "error: the export wrote no collection year under $work/returns" >&2

@@ -962,11 +962,47 @@ impl Returns {
             keep[k - 1]
         });
         self.police_protection_lapses();
+        self.adoptions();
         for e in &mut self.care {
             match e.end {
-                Some((_, "E11")) => placed_for_adoption(e),
                 Some((d, "E45" | "E46")) if !e.place.starts_with('U') => e.end = Some((d, "E47")),
                 _ => {}
+            }
+        }
+    }
+
+    /// A child adopted left care from its placement for adoption
+    /// ([`placed_for_adoption`]), and the placement before one for adoption
+    /// is foster care (SSDA903 rule 336). A child whose episode before was
+    /// not in foster care (a children's home) and who was adopted from a
+    /// foster placement is recorded in that placement for its first day and
+    /// placed for adoption from the next (`P`, the care plan).
+    fn adoptions(&mut self) {
+        let mut order: Vec<usize> = (0..self.care.len()).collect();
+        order.sort_by_key(|&i| (self.care[i].child, self.care[i].start, i));
+        for (w, &i) in order.iter().enumerate() {
+            let e = self.care[i];
+            let Some((end, "E11")) = e.end else {
+                continue;
+            };
+            let before = w
+                .checked_sub(1)
+                .map(|v| self.care[order[v]])
+                .filter(|p| p.child == e.child);
+            let fostered_before =
+                before.is_none_or(|p| p.place.starts_with('U') || p.place.starts_with('A'));
+            match e.start.plus_days(1).filter(|&day| day < end) {
+                Some(day) if !fostered_before && e.place.starts_with('U') => {
+                    self.care[i].end = Some((day, "X1"));
+                    let mut adopted = CareEpisode {
+                        start: day,
+                        reason_new: "P",
+                        ..e
+                    };
+                    placed_for_adoption(&mut adopted);
+                    self.care.push(adopted);
+                }
+                _ => placed_for_adoption(&mut self.care[i]),
             }
         }
     }

@@ -258,7 +258,10 @@ impl Calendar {
     }
 
     /// The minute at which `working` working minutes have passed since `from`.
-    /// Work never finishes on a non-working day: it waits for the next one.
+    /// Work never finishes on a non-working day: it waits for the next one,
+    /// and work that fills its last working day to the end finishes in that
+    /// day's last minute, not at midnight on the (perhaps non-working) day
+    /// after (a conference is never dated on a Saturday: CIN rule 8875).
     /// Work that would end past the working-day table (or past the end of
     /// time itself) ends just after it: never inside the run.
     pub fn add_working_minutes(&self, from: Minute, working: u64) -> Minute {
@@ -278,7 +281,7 @@ impl Calendar {
         }
         let day = idx as u64 - 1; // working_before[day + 1] >= needed_days
         let into_day = target - u64::from(table[day as usize]) * DAY;
-        day * DAY + into_day
+        day * DAY + into_day.min(DAY - 1)
     }
 }
 
@@ -324,6 +327,15 @@ mod tests {
         // Work arriving on a Saturday starts counting on Monday.
         let saturday_noon = 5 * DAY + 12 * 60;
         assert_eq!(cal.add_working_minutes(saturday_noon, 60), 7 * DAY + 60);
+        // Work filling Friday to midnight finishes on Friday, not Saturday.
+        let friday_9am = 4 * DAY + 9 * 60;
+        let to = cal.add_working_minutes(friday_9am, 15 * 60);
+        assert_eq!((to / DAY, to % DAY), (4, DAY - 1));
+        // From Monday 00:00, five whole working days end on Friday.
+        assert_eq!(
+            cal.date(cal.add_working_minutes(0, 5 * DAY)),
+            d("2024-04-05")
+        );
     }
 
     #[test]
@@ -333,11 +345,11 @@ mod tests {
             for w in [1, 59, DAY - 1, DAY, 3 * DAY + 7, 45 * DAY] {
                 let to = cal.add_working_minutes(from, w);
                 assert!(to >= from);
-                assert_eq!(
-                    cal.working_minutes_between(from, to),
-                    w,
-                    "from {from} + {w}"
-                );
+                assert!(cal.is_working_day(to / DAY), "from {from} + {w}");
+                // Work filling a day to its end finishes in its last minute.
+                let lost = u64::from(to % DAY == DAY - 1 && w > 1);
+                let measured = cal.working_minutes_between(from, to);
+                assert!(measured == w || measured + lost == w, "from {from} + {w}");
             }
         }
     }

@@ -23,6 +23,12 @@
 use super::family_network::OfferPoint;
 use super::{Decisions, Model};
 use crate::model::calendar::{Minute, DAY, WEEK};
+
+/// The longest an emergency entry can hold a child: an emergency protection
+/// order lasts at most 8 days and may be extended once, by up to 7 (Children
+/// Act 1989 s45(1), (5); SSDA903 rule 362 flags one over 21 days). Police
+/// protection (72 hours, s46) longer than that is recorded as an order.
+const EMERGENCY_MAX: Minute = 15 * DAY;
 use crate::model::event::{
     CareExit, CareRoute, ClosureReason, Event, FamilyId, FinalOrder, LegalStatus,
 };
@@ -81,7 +87,7 @@ impl Model {
             kin: s.uniform(),
             emergency_length: s
                 .exponential_minutes(p.emergency_days_mean.get() * DAY as f64)
-                .max(60),
+                .clamp(60, EMERGENCY_MAX),
             after_emergency: s.uniform(),
             epo: s.uniform(),
             urgent: s.uniform(),

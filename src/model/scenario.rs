@@ -1069,8 +1069,9 @@ pub struct Proceedings {
     /// Final orders for a child living at home during proceedings (relative shares).
     pub orders_at_home: OrderShares,
     /// Mean days of police protection or an emergency protection order
-    /// after an emergency entry (exponential), before proceedings, section
-    /// 20 or home.
+    /// after an emergency entry (exponential, at most 15 days: the law's
+    /// longest order with its extension), before proceedings, section 20
+    /// or home.
     pub emergency_days_mean: Positive,
     /// Share of emergency entries under an emergency protection order (the
     /// rest under police protection).
