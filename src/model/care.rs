@@ -106,6 +106,11 @@ impl Model {
         } else {
             c.placement.weights()
         };
+        // Children young enough to be adopted are not placed in children's
+        // homes: an adoption placement follows foster care (SSDA903 rule 336).
+        if age <= c.adoption_max_age {
+            weights[Placement::Residential as usize] = 0.0;
+        }
         weights[0] *= 2.0 * f64::from(attributes.network) / 10_000.0;
         if let Some(k) = &c.kinship_support {
             // More kin come forward with support.
