@@ -369,8 +369,22 @@ fn ssda903_episodes_are_sound_and_count_children_as_the_summary_does() {
         );
         let mut by_child: BTreeMap<String, Vec<(CivilDate, Option<CivilDate>)>> = BTreeMap::new();
         let (mut started, mut ended, mut open_at_end) = (0u64, 0u64, 0u64);
+        let mut before: Option<csv::StringRecord> = None;
         for row in rows.records() {
             let row = row.unwrap();
+            // What RNE says changed, the row shows changed from the episode
+            // before (SSDA903 rules 434 to 436): B both the legal status
+            // and the placement or provider, L the legal status alone.
+            if let Some(p) = before.filter(|p| p[0] == row[0] && p[7] == row[1]) {
+                let legal = p[3] != row[3];
+                let place = (&p[5], &p[6]) != (&row[5], &row[6]);
+                match &row[2] {
+                    "B" => assert!(legal && place, "{}: B from {p:?} to {row:?}", &row[0]),
+                    "L" => assert!(legal && !place, "{}: L from {p:?} to {row:?}", &row[0]),
+                    _ => {}
+                }
+            }
+            before = Some(row.clone());
             let (_, nth) = child_id(&row[0]);
             let dob = dobs[&row[0]];
             let start = dmy(&row[1]);

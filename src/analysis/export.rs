@@ -963,6 +963,7 @@ impl Returns {
         });
         self.police_protection_lapses();
         self.adoptions();
+        self.changes_as_recorded();
         for e in &mut self.care {
             match e.end {
                 Some((d, "E45" | "E46")) if !e.place.starts_with('U') => e.end = Some((d, "E47")),
@@ -1003,6 +1004,27 @@ impl Returns {
                     self.care.push(adopted);
                 }
                 _ => placed_for_adoption(&mut self.care[i]),
+            }
+        }
+    }
+
+    /// An episode's `RNE` says what the return shows changed (rules 434 to
+    /// 436). A move between two carers of one kind on the day the legal
+    /// status changed looks, without postcodes or URNs, like no move at all:
+    /// `B` is recorded as `L` when the placement and provider are those of
+    /// the episode before, and as `P` when the legal status is.
+    fn changes_as_recorded(&mut self) {
+        let mut order: Vec<usize> = (0..self.care.len()).collect();
+        order.sort_by_key(|&i| (self.care[i].child, self.care[i].start, i));
+        for w in order.windows(2) {
+            let (p, e) = (self.care[w[0]], self.care[w[1]]);
+            if e.reason_new != "B" || p.child != e.child || p.end.map(|(d, _)| d) != Some(e.start) {
+                continue;
+            }
+            if (p.place, p.provider) == (e.place, e.provider) {
+                self.care[w[1]].reason_new = "L";
+            } else if p.legal_status == e.legal_status {
+                self.care[w[1]].reason_new = "P";
             }
         }
     }

@@ -223,6 +223,18 @@ fn exact(x: f64) -> String {
     format!("{x}")
 }
 
+/// The first columns of a shard file's row: the job (from 1), its design
+/// point and replication (from 1) and the run.
+fn job_columns(job: usize, reps: usize, run: &str) -> [String; 4] {
+    let (p, r) = ((job - 1) / reps + 1, (job - 1) % reps + 1);
+    [
+        job.to_string(),
+        p.to_string(),
+        r.to_string(),
+        run.to_string(),
+    ]
+}
+
 /// Writes a shard's results (`shard-runs.csv`): `jobs` (from 1) and their
 /// outputs, in the same order.
 pub fn write_results(
@@ -235,18 +247,11 @@ pub fn write_results(
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["job", "point", "replication", "run", "metric", "value"])?;
     for (&job, o) in jobs.iter().zip(outputs) {
-        let (p, r) = ((job - 1) / reps + 1, (job - 1) % reps + 1);
         let runs = std::iter::once(&o.base).chain(o.compare.as_ref());
         for (run, values) in run_names(exp).iter().zip(runs) {
+            let columns = job_columns(job, reps, run);
             for (key, x) in exp.outputs.iter().zip(values) {
-                out.write_record([
-                    job.to_string(),
-                    p.to_string(),
-                    r.to_string(),
-                    run.to_string(),
-                    key.clone(),
-                    exact(*x),
-                ])?;
+                out.write_record(columns.iter().cloned().chain([key.clone(), exact(*x)]))?;
             }
         }
     }
@@ -356,17 +361,12 @@ pub fn write_months(
     head.extend(FanMeasure::ALL.iter().map(|m| m.key()));
     out.write_record(&head)?;
     for (&job, o) in jobs.iter().zip(outputs) {
-        let (p, r) = ((job - 1) / reps + 1, (job - 1) % reps + 1);
         let runs = std::iter::once(&o.base_months).chain(o.compare_months.as_ref());
         for (run, series) in run_names(exp).iter().zip(runs) {
+            let columns = job_columns(job, reps, run);
             for (i, month) in series.values.iter().enumerate() {
-                let mut row = vec![
-                    job.to_string(),
-                    p.to_string(),
-                    r.to_string(),
-                    run.to_string(),
-                    period_of(series.first + i as u32),
-                ];
+                let mut row = columns.to_vec();
+                row.push(period_of(series.first + i as u32));
                 row.extend(month.iter().map(|v| v.map_or_else(String::new, exact)));
                 out.write_record(&row)?;
             }
