@@ -25,7 +25,7 @@ use crate::analysis::fan::{self, Fans, MonthlySeries};
 use crate::analysis::replications::{
     csv_num, fold_jobs, metrics, replication_seed, to_csv, worker_threads, CsvOut, Stats,
 };
-use crate::analysis::sensitivity::{self, MorrisIndex, Sobol};
+use crate::analysis::sensitivity::{self, MorrisIndex, Regression, Sobol};
 use crate::analysis::{run, AnalysisError, Progress};
 use crate::model::input::ScenarioInput;
 use crate::model::overrides::{self, Override};
@@ -1010,8 +1010,50 @@ impl SweepResults {
             .collect()
     }
 
-    /// The indices CSV (Morris or Sobol designs), if there are any.
+    /// Standardised regression coefficients per output (Latin hypercube
+    /// designs with at least two points more than factors), on the means
+    /// over replications.
+    pub fn regression(&self, exp: &Experiment) -> Result<Vec<(String, Regression)>, AnalysisError> {
+        let Some(Design::LatinHypercube { .. }) = exp.design else {
+            return Ok(Vec::new());
+        };
+        if !regression_possible(exp) {
+            return Ok(Vec::new());
+        }
+        let means = self.point_means(exp);
+        exp.outputs
+            .iter()
+            .enumerate()
+            .map(|(m, key)| {
+                let y: Vec<f64> = means.iter().map(|r| r[m]).collect();
+                sensitivity::regression(&exp.sample.names, &exp.sample.rows, &y, exp.seed)
+                    .map(|ix| (key.clone(), ix))
+                    .map_err(|e| AnalysisError::Invalid(format!("{key}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The indices CSV (Morris, Sobol or Latin hypercube designs), if
+    /// there are any.
     pub fn indices_csv(&self, exp: &Experiment) -> Result<Option<Csv>, AnalysisError> {
+        let regression = self.regression(exp)?;
+        if !regression.is_empty() {
+            let mut rows = vec![["metric", "factor", "SRC", "SRC_conf", "R2"]
+                .map(String::from)
+                .to_vec()];
+            for (key, g) in regression {
+                for i in g.indices {
+                    rows.push(vec![
+                        key.clone(),
+                        i.name,
+                        csv_num(i.src),
+                        csv_num(i.src_conf),
+                        csv_num(g.r2),
+                    ]);
+                }
+            }
+            return Ok(Some(to_csv(rows)));
+        }
         let morris = self.morris(exp)?;
         if !morris.is_empty() {
             let mut rows = vec![
@@ -1070,4 +1112,10 @@ impl SweepResults {
     pub fn salib_outputs(&self, exp: &Experiment) -> String {
         design::write_matrix(&self.point_means(exp))
     }
+}
+
+/// Whether a Latin hypercube has enough points for a regression on its
+/// factors (at least two more than factors).
+pub fn regression_possible(exp: &Experiment) -> bool {
+    exp.sample.rows.len() >= exp.sample.names.len() + 2
 }

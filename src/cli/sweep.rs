@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::analysis::design::{write_matrix, write_param_file};
+use crate::analysis::design::{write_matrix, write_param_file, Design};
 use crate::analysis::fan::Fans;
 use crate::analysis::replications::{short, worker_threads};
 use crate::analysis::report;
@@ -398,6 +398,26 @@ fn write_results(
                 short(i.sigma)
             ));
         }
+    }
+    for (key, g) in results.regression(exp)? {
+        text.push_str(&format!(
+            "\nStandardised regression coefficients, {key} (R² {:.3}): factor, SRC ± conf\n",
+            g.r2
+        ));
+        for i in g.indices {
+            text.push_str(&format!(
+                "  {:<56} {:>7.3} ± {:<6.3}\n",
+                i.name, i.src, i.src_conf
+            ));
+        }
+    }
+    if matches!(exp.design, Some(Design::LatinHypercube { .. }))
+        && !crate::analysis::sweep::regression_possible(exp)
+    {
+        text.push_str(&format!(
+            "\nno regression coefficients: {points} points are too few for {} factors\n",
+            exp.sample.names.len()
+        ));
     }
     for (key, s) in results.sobol(exp)? {
         text.push_str(&format!("\nSobol, {key}: factor, S1 ± conf, ST ± conf\n"));
