@@ -971,6 +971,26 @@ impl SweepResults {
         ]))
     }
 
+    /// `analyse` applied to each output's means over replications, one
+    /// per design point; an error names the output.
+    fn per_output<T>(
+        &self,
+        exp: &Experiment,
+        analyse: impl Fn(&[f64]) -> Result<T, String>,
+    ) -> Result<Vec<(String, T)>, AnalysisError> {
+        let means = self.point_means(exp);
+        exp.outputs
+            .iter()
+            .enumerate()
+            .map(|(m, key)| {
+                let y: Vec<f64> = means.iter().map(|r| r[m]).collect();
+                analyse(&y)
+                    .map(|ix| (key.clone(), ix))
+                    .map_err(|e| AnalysisError::Invalid(format!("{key}: {e}")))
+            })
+            .collect()
+    }
+
     /// Morris measures per output (Morris designs).
     pub fn morris(
         &self,
@@ -979,17 +999,9 @@ impl SweepResults {
         let Some(Design::Morris { levels, .. }) = exp.design else {
             return Ok(Vec::new());
         };
-        let means = self.point_means(exp);
-        exp.outputs
-            .iter()
-            .enumerate()
-            .map(|(m, key)| {
-                let y: Vec<f64> = means.iter().map(|r| r[m]).collect();
-                sensitivity::morris(&exp.sample.names, &exp.sample.rows, &y, levels, exp.seed)
-                    .map(|ix| (key.clone(), ix))
-                    .map_err(|e| AnalysisError::Invalid(format!("{key}: {e}")))
-            })
-            .collect()
+        self.per_output(exp, |y| {
+            sensitivity::morris(&exp.sample.names, &exp.sample.rows, y, levels, exp.seed)
+        })
     }
 
     /// Sobol indices per output (Saltelli designs).
@@ -997,17 +1009,9 @@ impl SweepResults {
         let Some(Design::Saltelli { second_order, .. }) = exp.design else {
             return Ok(Vec::new());
         };
-        let means = self.point_means(exp);
-        exp.outputs
-            .iter()
-            .enumerate()
-            .map(|(m, key)| {
-                let y: Vec<f64> = means.iter().map(|r| r[m]).collect();
-                sensitivity::sobol(&exp.sample.names, &y, second_order, exp.seed)
-                    .map(|ix| (key.clone(), ix))
-                    .map_err(|e| AnalysisError::Invalid(format!("{key}: {e}")))
-            })
-            .collect()
+        self.per_output(exp, |y| {
+            sensitivity::sobol(&exp.sample.names, y, second_order, exp.seed)
+        })
     }
 
     /// Standardised regression coefficients per output (Latin hypercube
@@ -1020,17 +1024,9 @@ impl SweepResults {
         if !regression_possible(exp) {
             return Ok(Vec::new());
         }
-        let means = self.point_means(exp);
-        exp.outputs
-            .iter()
-            .enumerate()
-            .map(|(m, key)| {
-                let y: Vec<f64> = means.iter().map(|r| r[m]).collect();
-                sensitivity::regression(&exp.sample.names, &exp.sample.rows, &y, exp.seed)
-                    .map(|ix| (key.clone(), ix))
-                    .map_err(|e| AnalysisError::Invalid(format!("{key}: {e}")))
-            })
-            .collect()
+        self.per_output(exp, |y| {
+            sensitivity::regression(&exp.sample.names, &exp.sample.rows, y, exp.seed)
+        })
     }
 
     /// The indices CSV (Morris, Sobol or Latin hypercube designs), if
