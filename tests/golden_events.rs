@@ -40,7 +40,7 @@ const STATE_HASH: u64 = 0x0123_4567_89AB_CDEF;
 // ---------------------------------------------------------------- the lists
 
 /// Every `Event` variant, in declaration order: position = tag in the log.
-const VARIANTS: [&str; 55] = [
+const VARIANTS: [&str; 56] = [
     "FamilyReferred",
     "FamilyReReferred",
     "TriageDecided",
@@ -96,6 +96,7 @@ const VARIANTS: [&str; 55] = [
     "CareLeaver",
     "LeavingCareSupportStarted",
     "LeavingCareSupportEnded",
+    "ClosedBeforeStart",
 ];
 
 /// The variant's tag (its position in `VARIANTS`). No wildcard arm: a new
@@ -157,6 +158,7 @@ fn variant(e: &Event) -> usize {
         Event::CareLeaver { .. } => 52,
         Event::LeavingCareSupportStarted { .. } => 53,
         Event::LeavingCareSupportEnded { .. } => 54,
+        Event::ClosedBeforeStart { .. } => 55,
     }
 }
 
@@ -328,6 +330,16 @@ fn carried(e: &Event, seen: &mut Seen) {
         } => {
             seen.value(*reason);
             seen.flag("rereferral_due.is_some", rereferral_due.is_some());
+        }
+        Event::ClosedBeforeStart {
+            attributes,
+            reason,
+            rereferral_due,
+            ..
+        } => {
+            seen.attributes(attributes);
+            seen.value(*reason);
+            seen.flag("closed_before_start.due", rereferral_due.is_some());
         }
         Event::S47Completed { conference, .. } => seen.flag("conference", *conference),
         Event::ConferenceHeld { plan, .. } => seen.flag("plan", *plan),
@@ -669,6 +681,14 @@ fn all_events() -> Vec<Timed> {
             weekly_pence: 0,
         });
     }
+    for (i, rereferral_due) in [None, Some(END - 1)].into_iter().enumerate() {
+        push(Event::ClosedBeforeStart {
+            family: f(200 + i as u32),
+            attributes: attributes(i + 3),
+            reason: ClosureReason::NeedUnmet,
+            rereferral_due,
+        });
+    }
     out
 }
 
@@ -761,6 +781,7 @@ fn the_events_cover_every_variant_and_every_value() {
     seen.expect::<BudgetLine>(&mut missing);
     for flag in [
         "rereferral_due.is_some",
+        "closed_before_start.due",
         "conference",
         "plan",
         "step_down",

@@ -503,6 +503,9 @@ fn round_trip_starting_stock_and_rates() {
     })
     .unwrap();
     let imported = ScenarioInput::from_text(&e.text, "imported").unwrap();
+    for line in e.text.lines().filter(|l| l.contains("warm start")) {
+        eprintln!("{line}");
+    }
 
     // The starting stock is the run's at its end (the day before the start).
     let at_end = &run.summary.at_end;
@@ -510,6 +513,7 @@ fn round_trip_starting_stock_and_rates() {
     let counts = familyflow::import::estimate::Stock {
         in_care: Vec::new(),
         plans: Vec::new(),
+        closed: Vec::new(),
         ..st.clone()
     };
     eprintln!("stock: source {at_end:?}\n       imported {counts:?}");
@@ -559,6 +563,13 @@ fn round_trip_starting_stock_and_rates() {
         st.on_plan,
         households(&plan_rows)
     );
+    let closed: Vec<u32> = c.closed.iter().map(|h| h.count).collect();
+    eprintln!(
+        "households closed before the start: {} in {} rows (the source keeps {} closed families with a re-referral to come)",
+        households(&closed),
+        closed.len(),
+        at_end.closed_to_return
+    );
 
     // The imported run's first day holds the source run's stock at the
     // date exactly: children looked after by placement, legal status and
@@ -595,7 +606,8 @@ fn round_trip_starting_stock_and_rates() {
     );
 
     // The rates: the imported scenario as written (from its starting
-    // caseload, with its warm start), two seeds pooled.
+    // caseload, with its households closed before the start), two seeds
+    // pooled.
     let source_rates = rates(&run.summary);
     let mut sums = vec![0.0; source_rates.len()];
     for seed in [1, 2] {
@@ -678,28 +690,33 @@ fn round_trip_starting_stock_and_rates() {
         // (entries by emergency, exits to special guardianship: about 100
         // to 120 in five years) differ by more than 10% between seeds of
         // one scenario: printed only. Exits home (about 470) and at 18
-        // (about 290) are checked. Children looked after on an average day
-        // (time in care) carry the excess entries below (+10%): printed.
+        // (about 290) are checked.
         //
-        // Entries to care and proceedings issued come out 10–20% high, all
-        // in the first two years: printed, and checked above on the settled
-        // run, where they are within 10%. Measured (issue 15): the families
-        // opened from the starting caseload give what the source's open
-        // families gave (proceedings in the first year 27–38 against 28);
-        // the excess is new families' urgent proceedings about babies (the
-        // source's 24 and 21 in the first two years, the imported run's
-        // 41–43 and 35–43). The warm start stands in for the re-referrals of
-        // families closed before the start (about 1,300 of the first year's
-        // 2,600 referrals) with new families, who are referred younger:
-        // twice the source's babies referred in the first year (printed
-        // above: 340–384 against 178). Families closed before the start,
-        // opened with their children's ages and re-referred by the model,
-        // should remove it.
+        // Entries to care and proceedings issued came out 11% and 15% high
+        // while a warm start (the new-referral rate raised in the first
+        // years) stood in for the re-referrals of families closed before
+        // the start with new families, who are referred younger (babies
+        // referred in the first year 340–384 against the source's 178), so
+        // urgent proceedings about babies nearly doubled (issue 15). The
+        // returns' households closed within the re-referral horizon are now
+        // opened closed (`starting_caseload.closed`, about 4,100) and
+        // re-referred by the model's own hazard; the warm start's factors
+        // come out x1.00–1.01 and it is not written. Measured: entries to
+        // care +6.5%, proceedings issued +5.5%, looked after at the end
+        // +3.7%, re-referred within 12 months −3.8% (a re-referral of a
+        // family closed before the start does not count as within 12
+        // months: its referral's date is not in the scenario); babies
+        // referred in the first year 166 and 143 against 178, in five
+        // years −9%. Entries through care proceedings (about 50 a year)
+        // +12%: printed.
         let checked = [
             "referrals",
             "re-referred within 12 months (%)",
             "s47 enquiries",
             "plans started",
+            "entries to care",
+            "proceedings issued",
+            "looked after at the end",
             "exits: home",
             "exits: at 18",
         ]
@@ -753,6 +770,30 @@ fn a_detailed_starting_caseload_is_checked_by_file_line_and_field() {
             "300",
             lines + 9,
         ),
+        (
+            "closed = [\n  { ages = [3, 6], months = 7, closure = \"no_action\", count = 4 },\n  { ages = [], months = 2, closure = \"needs_met\" },\n]\n",
+            "starting_caseload.closed #2.ages",
+            "0 children",
+            lines + 11,
+        ),
+        (
+            "closed = [{ ages = [2, 18], months = 1, closure = \"needs_unmet\" }]\n",
+            "starting_caseload.closed #1.ages #2",
+            "18",
+            lines + 9,
+        ),
+        (
+            "closed = [{ ages = [2], months = 5000, closure = \"needs_met\" }]\n",
+            "starting_caseload.closed #1.months",
+            "5000",
+            lines + 9,
+        ),
+        (
+            "closed = [{ ages = [2], months = 5, closure = \"no_action\", count = 0 }]\n",
+            "starting_caseload.closed #1.count",
+            "0",
+            lines + 9,
+        ),
     ] {
         let err = Scenario::parse(&text(rows), "start.toml").unwrap_err();
         let p = &err.problems[0];
@@ -768,6 +809,107 @@ fn a_detailed_starting_caseload_is_checked_by_file_line_and_field() {
     .unwrap_err();
     assert!(err.to_string().contains("boarding_school"), "{err}");
     assert!(err.problems[0].line > lines, "{err}");
+    // So is an unknown closure group.
+    let err = Scenario::parse(
+        &text("closed = [{ ages = [9], months = 2, closure = \"adopted\" }]\n"),
+        "start.toml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("adopted"), "{err}");
+    assert!(err.problems[0].line > lines, "{err}");
+}
+
+/// Households closed before the start spend ids after the open ones, and
+/// come back only by the re-referral hazard: within the horizon less the
+/// months already past, before the youngest child's 18th birthday, the
+/// same on every run of the scenario.
+#[test]
+fn households_closed_before_the_start_are_referred_again_by_the_hazard() {
+    use familyflow::model::event::Event;
+    let mut s = ScenarioInput::builtin().scenario;
+    familyflow::import::estimate::scale_area(&mut s, 5_000);
+    s.burn_in_years = 0;
+    s.years = 4;
+    let rows = "waiting_for_help = 0\nin_family_help = 0\nin_enquiry = 0\nawaiting_conference = 0\non_plan = 1\nlooked_after = 0\n\
+        closed = [\n\
+          { ages = [3, 6], months = 7, closure = \"no_action\", count = 400 },\n\
+          { ages = [17], months = 1, closure = \"needs_unmet\", count = 300 },\n\
+          { ages = [1], months = 30, closure = \"needs_met\", count = 300 },\n\
+        ]\n";
+    let mut t: toml::Table = toml::from_str(&toml::to_string(&s).unwrap()).unwrap();
+    t.insert(
+        "starting_caseload".into(),
+        toml::from_str::<toml::Table>(rows).unwrap().into(),
+    );
+    let input = ScenarioInput::from_text(&toml::to_string(&t).unwrap(), "closed").unwrap();
+    let horizon = s.rereferral.horizon_years.get() * 365.0 * 1440.0;
+    let read = |seed: u64| {
+        let mut log = Vec::new();
+        familyflow::analysis::run::run(&input, seed, Some(&mut log)).unwrap();
+        let mut reader = familyflow::engine::log::LogReader::open(&log[..]).unwrap();
+        let mut closed = Vec::new();
+        let mut again = std::collections::BTreeMap::new();
+        while let Some(t) = reader.next_event::<Event>().unwrap() {
+            match t.event {
+                Event::ClosedBeforeStart {
+                    family,
+                    attributes,
+                    rereferral_due,
+                    ..
+                } => {
+                    assert_eq!(t.at, 0);
+                    closed.push((family.0, attributes.youngest_age, rereferral_due));
+                }
+                // The first time back (a family may come back again later).
+                Event::FamilyReReferred { family, episode: 1 }
+                    if family.0 >= 1 && family.0 <= 1000 =>
+                {
+                    assert!(again.insert(family.0, t.at).is_none());
+                }
+                _ => {}
+            }
+        }
+        (closed, again)
+    };
+    let (closed, again) = read(5);
+    // Ids after the one family on a plan, every household opened.
+    assert_eq!(closed.len(), 1000);
+    assert!(closed.iter().enumerate().all(|(i, c)| c.0 == i as u32 + 1));
+    let due =
+        |range: std::ops::Range<usize>| closed[range].iter().filter(|c| c.2.is_some()).count();
+    let (no_action, unmet, met) = (due(0..400), due(400..700), due(700..1000));
+    eprintln!("due: no action {no_action}/400, needs unmet {unmet}/300, needs met {met}/300");
+    // No action: 32% within a year, the horizon 3 years less 7 months.
+    assert!((150..330).contains(&no_action), "{no_action}");
+    // Aged 17: only before the 18th birthday, within a year.
+    assert!((5..200).contains(&unmet), "{unmet}");
+    // Needs met, 30 of the 36 months past: a few within the last 6.
+    assert!(met < 60, "{met}");
+    for (i, (family, youngest, d)) in closed.iter().enumerate() {
+        let Some(d) = d else { continue };
+        let past = [7.0, 1.0, 30.0][usize::from(i >= 400) + usize::from(i >= 700)];
+        assert!(
+            (*d as f64) <= horizon - past * horizon / 36.0 + 1.0,
+            "{family}: {d}"
+        );
+        if *youngest == 17 {
+            assert!(*d < 366 * 1440, "{family} referred again at 18: {d}");
+        }
+        // Each due re-referral happens when it was drawn (within the run).
+        if *d < 4 * 365 * 1440 {
+            assert_eq!(again.get(family), Some(d), "{family}");
+        }
+    }
+    assert_eq!(
+        again.len(),
+        closed
+            .iter()
+            .filter(|c| c.2.is_some_and(|d| d < 4 * 365 * 1440))
+            .count()
+    );
+    // The same draws on another run of the scenario with another seed?
+    // No: the seed changes the streams; the same seed repeats them.
+    assert_eq!(read(5).0, closed);
 }
 
 #[test]

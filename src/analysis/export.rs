@@ -666,6 +666,17 @@ impl Returns {
                     o.known = Some((attributes, t.at));
                     o.referred(&mut r, family, now);
                 }
+                // Closed before the start: no episode until it is referred again.
+                Event::ClosedBeforeStart {
+                    attributes,
+                    rereferral_due,
+                    ..
+                } => {
+                    o.known = Some((attributes, t.at));
+                    if rereferral_due.is_none() {
+                        open.remove(&family);
+                    }
+                }
                 Event::FamilyOpened {
                     attributes,
                     stage,

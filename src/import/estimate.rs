@@ -24,8 +24,8 @@ use crate::analysis::export::Returns as ExportReturns;
 use crate::model::calendar::CivilDate;
 use crate::model::input::ScenarioInput;
 use crate::model::scenario::{
-    CareHousehold, CareLegalStatus, CarePlacement, NonNegative, PlanHousehold, Positive,
-    Probability, Scenario,
+    CareHousehold, CareLegalStatus, CarePlacement, ClosedHousehold, ClosureGroup, NonNegative,
+    PlanHousehold, Positive, Probability, Scenario,
 };
 
 /// Counts under this are too few to estimate from.
@@ -337,6 +337,9 @@ pub struct Stock {
     /// Households on a plan, as the `starting_caseload.plans` rows: the
     /// children's ages and the months since the plan started.
     pub plans: Vec<PlanHousehold>,
+    /// Households whose case closed before the date within the re-referral
+    /// horizon, as the `starting_caseload.closed` rows ([`closed_at`]).
+    pub closed: Vec<ClosedHousehold>,
 }
 
 /// The scenario's placement for an SSDA903 placement and provider: a
@@ -687,6 +690,152 @@ pub fn stock_at(r: &Returns, at: CivilDate, enquiry_days: f64) -> Stock {
         st.days_spent.0 = plan_days / f64::from(st.children_on_plan);
     }
     st
+}
+
+/// Households whose case closed on or before `at` (the day before the
+/// start `start`), fewer than `horizon_months` whole months before `start`,
+/// and who may be referred again: children whose latest CIN episode is
+/// closed (none open, not looked after) and who are under 18 at `at`,
+/// grouped into households by the episode's dates as [`stock_at`] groups
+/// them (a group with no completed step counts as its children over the
+/// mean household of the others). The closure group is the reason's:
+/// `RC8`/`RC9` (after assessment, no further action or early help)
+/// `no_action`; `RC7` (services ceased) `needs_unmet` for a child who left
+/// care in the episode or a family never assessed (it left the waiting
+/// list), otherwise `needs_met` with probability `need_met` (alternating
+/// by a running sum, so the shares hold without a draw); other reasons
+/// (adopted, orders, moved, 18) are not referred again.
+pub fn closed_at(
+    r: &Returns,
+    at: CivilDate,
+    start: CivilDate,
+    horizon_months: u32,
+    need_met: f64,
+) -> Vec<ClosedHousehold> {
+    let c = &r.cin;
+    let s = &r.ssda903;
+    let ids_cin: BTreeMap<u32, &String> = c.ids.by_number();
+    let ids_903: BTreeMap<u32, &String> = s.ids.by_number();
+    // Children looked after at `at`, and the days periods of care ended.
+    let mut in_care: BTreeSet<&String> = BTreeSet::new();
+    let mut left_care: BTreeMap<&String, Vec<CivilDate>> = BTreeMap::new();
+    for p in &s.periods {
+        let Some(id) = ids_903.get(&p.child) else {
+            continue;
+        };
+        match &p.end {
+            Some((d, _)) if *d <= at => left_care.entry(*id).or_default().push(*d),
+            _ if p.start <= at => {
+                in_care.insert(*id);
+            }
+            _ => {}
+        }
+    }
+    // Each child's latest episode referred by `at`.
+    let mut latest: BTreeMap<u32, &super::cin::Episode> = BTreeMap::new();
+    for e in c.episodes.iter().filter(|e| e.referral <= at) {
+        let slot = latest.entry(e.child).or_insert(e);
+        if (e.referral, e.year) > (slot.referral, slot.year) {
+            *slot = e;
+        }
+    }
+    type Dates = Vec<(CivilDate, Option<CivilDate>)>;
+    type Key = (CivilDate, CivilDate, String, bool, Dates, Dates, Dates);
+    // By group: the children's ages, and the group's closure.
+    let mut groups: BTreeMap<Key, (Vec<u8>, ClosureGroup, bool)> = BTreeMap::new();
+    for (child, e) in latest {
+        let Some((closed, code)) = &e.closure else {
+            continue;
+        };
+        if *closed > at || whole_months(*closed, start) >= horizon_months {
+            continue;
+        }
+        if e.dob.is_some_and(|d| age_at(d, at) >= 18) {
+            continue;
+        }
+        let id = ids_cin.get(&child).copied();
+        if id.is_some_and(|id| in_care.contains(id)) {
+            continue;
+        }
+        let left = id
+            .and_then(|id| left_care.get(id))
+            .is_some_and(|ends| ends.iter().any(|d| *d >= e.referral && d <= closed));
+        let assessed = !e.assessments.is_empty();
+        let (group, split) = match code.trim().to_ascii_uppercase().as_str() {
+            "RC8" | "RC9" => (ClosureGroup::NoAction, false),
+            "RC7" if left || !assessed => (ClosureGroup::NeedsUnmet, false),
+            "RC7" => (ClosureGroup::NeedsMet, true),
+            _ => continue,
+        };
+        let key = (
+            e.referral,
+            *closed,
+            code.clone(),
+            e.nfa,
+            e.assessments.clone(),
+            e.enquiries
+                .iter()
+                .map(|q| (q.start, q.conference))
+                .collect(),
+            e.plans.clone(),
+        );
+        let g = groups.entry(key).or_insert((Vec::new(), group, split));
+        g.0.push(caseload_age(e.dob.as_ref(), at));
+    }
+    let distinct = |k: &Key| {
+        k.4.iter().any(|a| a.1.is_some())
+            || k.5.iter().any(|q| q.1.is_some())
+            || k.6.iter().any(|p| p.1.is_some())
+    };
+    let (mut kids, mut homes) = (0.0, 0.0);
+    for (k, (ages, _, _)) in &groups {
+        if distinct(k) {
+            kids += ages.len() as f64;
+            homes += 1.0;
+        }
+    }
+    let mean = if homes >= THIN { kids / homes } else { 1.0 };
+    let mut rows: BTreeMap<(Vec<u8>, u32, u8), u32> = BTreeMap::new();
+    let mut unmet = 0.0;
+    for (k, (mut ages, group, split)) in groups {
+        let months = whole_months(k.1, start);
+        let n = if distinct(&k) {
+            1
+        } else {
+            ((ages.len() as f64 / mean).round() as usize).max(1)
+        };
+        ages.sort_unstable();
+        for h in 0..n {
+            let mine: Vec<u8> = ages.iter().skip(h).step_by(n).copied().collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut group = group;
+            if split {
+                unmet += 1.0 - need_met;
+                if unmet >= 0.5 {
+                    unmet -= 1.0;
+                    group = ClosureGroup::NeedsUnmet;
+                }
+            }
+            for mine in households_of(mine) {
+                *rows.entry((mine, months, group as u8)).or_insert(0) += 1;
+            }
+        }
+    }
+    const GROUPS: [ClosureGroup; 3] = [
+        ClosureGroup::NoAction,
+        ClosureGroup::NeedsMet,
+        ClosureGroup::NeedsUnmet,
+    ];
+    rows.into_iter()
+        .map(|((ages, months, g), count)| ClosedHousehold {
+            ages,
+            months,
+            closure: GROUPS[usize::from(g)],
+            count,
+        })
+        .collect()
 }
 
 /// A 95% interval for a share `k` of `n` (Wilson).
@@ -1851,6 +2000,32 @@ pub fn write_scenario(
         }
         let _ = writeln!(t, "]");
     }
+    if !stock.closed.is_empty() {
+        let households: u32 = stock.closed.iter().map(|h| h.count).sum();
+        let _ = writeln!(
+            t,
+            "# Households whose case closed before {at} within the re-referral horizon ({households}, CIN closure reasons RC7-RC9):"
+        );
+        let _ = writeln!(
+            t,
+            "# each child's age, the months since the closure, and how it closed; the model refers them again by its hazard."
+        );
+        let _ = writeln!(t, "closed = [");
+        for h in &stock.closed {
+            let _ = write!(
+                t,
+                "    {{ ages = {}, months = {}, closure = \"{}\"",
+                ages_inline(&h.ages),
+                h.months,
+                key_of(&h.closure)
+            );
+            if h.count != 1 {
+                let _ = write!(t, ", count = {}", h.count);
+            }
+            let _ = writeln!(t, " }},");
+        }
+        let _ = writeln!(t, "]");
+    }
     if !stock.plans.is_empty() {
         let _ = writeln!(t, "plans = [");
         for h in &stock.plans {
@@ -1938,10 +2113,17 @@ pub fn estimate(
     c.apply(&base, &mut s);
     // The stock the day before `at` ends: what is open on the run's first day.
     let stock_day = at.plus_days(-1).unwrap_or(at);
-    let stock = stock_at(
+    let mut stock = stock_at(
         r,
         stock_day,
         s.child_protection.enquiry_working_days_mean.get() * 7.0 / 5.0,
+    );
+    stock.closed = closed_at(
+        r,
+        stock_day,
+        at,
+        (s.rereferral.horizon_years.get() * 12.0).ceil() as u32,
+        s.family_help.need_met_probability.get(),
     );
     let (text, defaults_kept) = write_scenario(
         &input.text,
@@ -1959,7 +2141,12 @@ pub fn estimate(
     if how.rounds > 0 && observed.referrals.n >= THIN {
         let target = observed.referrals.per_year() / children as f64 * 10_000.0;
         let factors = warm_start(&imported, target, how)?;
-        text.push_str(&warm_start_policy(&imported, at, &factors));
+        // With the households closed before the start (`closed`), the
+        // runs need none (measured: x1.00 to x1.01); returns covering less
+        // than the re-referral horizon may still.
+        if factors.iter().any(|f| *f >= WARM_START_MIN) {
+            text.push_str(&warm_start_policy(&imported, at, &factors));
+        }
         Scenario::parse(&text, "the imported scenario")
             .map_err(|e| format!("the scenario written is not valid (a bug): {e}"))?;
     }
@@ -1971,11 +2158,18 @@ pub fn estimate(
     })
 }
 
-/// Years a run from a starting caseload has fewer referrals than the
+/// Years a run from a starting caseload may have fewer referrals than the
 /// returns show: families whose cases closed before the start and who
-/// would be referred again are not in the starting caseload (the
-/// re-referral horizon is 3 years by default).
+/// would be referred again are in the starting caseload only as far as the
+/// returns reach back (`closed`; the re-referral horizon is 3 years by
+/// default).
 pub const WARM_START_YEARS: usize = 3;
+
+/// The least factor on a year's new-referral rate for which the warm start
+/// is written: below it, the runs from the starting caseload (with its
+/// `closed` households) already show the returns' referrals, within their
+/// noise.
+pub const WARM_START_MIN: f64 = 1.03;
 
 /// The same day `k` calendar years later (28 February for 29 February).
 fn years_after(d: CivilDate, k: i32) -> CivilDate {
@@ -2030,8 +2224,12 @@ fn warm_start(s: &Scenario, target: f64, how: Calibration) -> Result<Vec<f64>, S
         for h in &mut c.plans {
             h.count = (f64::from(h.count) * f).round() as u32;
         }
+        for h in &mut c.closed {
+            h.count = (f64::from(h.count) * f).round() as u32;
+        }
         c.in_care.retain(|h| h.count > 0);
         c.plans.retain(|h| h.count > 0);
+        c.closed.retain(|h| h.count > 0);
     }
     sim.years = WARM_START_YEARS as u32;
     let mut factors = vec![1.0; WARM_START_YEARS];

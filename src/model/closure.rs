@@ -14,9 +14,9 @@ use super::{Decisions, Model};
 use crate::model::calendar::{Minute, DAY};
 use crate::model::happening::Happening;
 
-use crate::model::event::{ClosureReason, Event, FamilyId};
+use crate::model::event::{Attributes, ClosureReason, Event, FamilyId};
 use crate::model::purpose::Purpose;
-use crate::model::state::State;
+use crate::model::state::{Family, Stage, State};
 
 const YEAR: f64 = 365.0 * DAY as f64;
 
@@ -39,8 +39,21 @@ impl Model {
         }
         // Nobody is referred again once the youngest child is 18.
         let adult_at = f.map_or(Minute::MAX, |f| f.turns_18_at(family));
+        let within_year = self.within_year(now, reason, f.is_some_and(|f| f.fnsp_paid));
+        let rereferral_due =
+            self.rereferral_due(now, family, episode, within_year, 0.0, adult_at, out);
+        out.events.push(Event::CaseClosed {
+            family,
+            reason,
+            rereferral_due,
+        });
+    }
+
+    /// The probability of a re-referral within 12 months of a closure for
+    /// `reason` (`fnsp_paid`: a support package was paid to the family's kin).
+    fn within_year(&self, now: Minute, reason: ClosureReason, fnsp_paid: bool) -> f64 {
         let rr = &self.at(now).rereferral;
-        let within_year = match reason {
+        match reason {
             ClosureReason::NoFurtherAction
             | ClosureReason::UniversalServices
             | ClosureReason::NotInNeed
@@ -53,7 +66,7 @@ impl Model {
             // Living with kin under an order or a family arrangement: like
             // needs met; a support package makes the arrangement likelier to hold.
             ClosureReason::KinshipArrangement => {
-                let sustain = if f.is_some_and(|f| f.fnsp_paid) {
+                let sustain = if fnsp_paid {
                     self.at(now).family_network.fnsp_sustains_kinship.get()
                 } else {
                     0.0
@@ -66,23 +79,70 @@ impl Model {
             | ClosureReason::Adopted
             | ClosureReason::Aged18
             | ClosureReason::Adult => 0.0,
-        };
-        let mut rereferral_due = None;
-        if within_year > 0.0 && within_year < 1.0 {
-            // P(T < 1 year) = within_year for an exponential T.
-            let mean = -YEAR / libm::log1p(-within_year);
-            let t = self
-                .streams
-                .stream(Purpose::ReReferral, u64::from(family.0), u32::from(episode))
-                .exponential(mean);
-            let due = now + (libm::floor(t) as Minute).max(1);
-            if t <= rr.horizon_years.get() * YEAR && due < adult_at {
-                rereferral_due = Some(due);
-                out.schedule.push((due, Happening::ReReferral(family)));
+        }
+    }
+
+    /// Draws the time to the family's next referral from (ReReferral,
+    /// family, episode) and, if it falls within the horizon (less `past`
+    /// minutes already gone since the closure) and before `adult_at`, puts
+    /// the re-referral on the agenda and returns its minute. The hazard is
+    /// constant, so the time left after `past` minutes is drawn exactly as
+    /// at closure.
+    #[allow(clippy::too_many_arguments)]
+    fn rereferral_due(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        episode: u16,
+        within_year: f64,
+        past: f64,
+        adult_at: Minute,
+        out: &mut Decisions,
+    ) -> Option<Minute> {
+        if !(within_year > 0.0 && within_year < 1.0) {
+            return None;
+        }
+        // P(T < 1 year) = within_year for an exponential T.
+        let mean = -YEAR / libm::log1p(-within_year);
+        let t = self
+            .streams
+            .stream(Purpose::ReReferral, u64::from(family.0), u32::from(episode))
+            .exponential(mean);
+        let due = now + (libm::floor(t) as Minute).max(1);
+        let horizon = self.at(now).rereferral.horizon_years.get() * YEAR;
+        if t <= horizon - past && due < adult_at {
+            out.schedule.push((due, Happening::ReReferral(family)));
+            Some(due)
+        } else {
+            None
+        }
+    }
+
+    /// A household of `starting_caseload.closed`: family `family`, its case
+    /// closed `months` months before `now` for `reason`. Its risk is raised
+    /// as at a closure with needs unmet; its re-referral is drawn as at the
+    /// closure (episode 0) with the horizon shortened by the months past.
+    pub(super) fn closed_before_start(
+        &self,
+        now: Minute,
+        family: FamilyId,
+        mut attributes: Attributes,
+        reason: ClosureReason,
+        months: u32,
+        out: &mut Decisions,
+    ) {
+        if matches!(reason, ClosureReason::NeedUnmet | ClosureReason::Disengaged) {
+            if let Some(risk) = self.raised_risk(now, family, 0, attributes.risk) {
+                attributes.risk = risk;
             }
         }
-        out.events.push(Event::CaseClosed {
+        let adult_at = Family::new(attributes, Stage::Closed, now).turns_18_at(family);
+        let within_year = self.within_year(now, reason, false);
+        let past = f64::from(months) * YEAR / 12.0;
+        let rereferral_due = self.rereferral_due(now, family, 0, within_year, past, adult_at, out);
+        out.events.push(Event::ClosedBeforeStart {
             family,
+            attributes,
             reason,
             rereferral_due,
         });
@@ -119,16 +179,21 @@ impl Model {
         risk: u16,
         out: &mut Decisions,
     ) {
+        if let Some(new) = self.raised_risk(now, family, episode, risk) {
+            out.events.push(Event::RiskChanged { family, risk: new });
+        }
+    }
+
+    /// The risk after needs went unmet, if it rises.
+    fn raised_risk(&self, now: Minute, family: FamilyId, episode: u16, risk: u16) -> Option<u16> {
         let rise = self.at(now).escalation.risk_rise_when_needs_unmet.get();
         if rise <= 0.0 {
-            return;
+            return None;
         }
         let u = self.escalation_draws(family, episode).risk_rise;
         let keep = (1.0 - 2.0 * rise * u).max(0.0);
         let r = 1.0 - (1.0 - f64::from(risk) / 10_000.0) * keep;
         let new = (r.clamp(0.0, 1.0) * 10_000.0).floor() as u16;
-        if new > risk {
-            out.events.push(Event::RiskChanged { family, risk: new });
-        }
+        (new > risk).then_some(new)
     }
 }

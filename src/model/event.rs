@@ -1006,6 +1006,20 @@ pub enum Event {
         /// Its weekly cost, in pence.
         weekly_pence: u32,
     },
+    /// A family of the starting caseload whose case closed before the run
+    /// began (`starting_caseload.closed`): its attributes, how the case
+    /// closed, and when it will be referred again (None: not within the
+    /// horizon, and the family is not kept).
+    ClosedBeforeStart {
+        /// The family.
+        family: FamilyId,
+        /// Its attributes.
+        attributes: Attributes,
+        /// How its case closed.
+        reason: ClosureReason,
+        /// When the family will be referred again, if it will.
+        rereferral_due: Option<Minute>,
+    },
 }
 
 /// Support for a young person who left care at 18.
@@ -1042,6 +1056,7 @@ impl Event {
     pub fn family(&self) -> Option<FamilyId> {
         let family = match *self {
             Event::FamilyReferred { family, .. }
+            | Event::ClosedBeforeStart { family, .. }
             | Event::FamilyReReferred { family, .. }
             | Event::TriageDecided { family, .. }
             | Event::FamilyHelpQueued { family }
@@ -1158,6 +1173,7 @@ impl Event {
             Event::LegalStatusChanged { .. } => "LegalStatusChanged",
             Event::KinshipArrangementMade { .. } => "KinshipArrangementMade",
             Event::UnaccompaniedChildArrived { .. } => "UnaccompaniedChildArrived",
+            Event::ClosedBeforeStart { .. } => "ClosedBeforeStart",
         }
     }
 }
@@ -1278,6 +1294,26 @@ impl fmt::Display for Event {
                         pence / 100,
                         pence % 100
                     )?;
+                }
+                Ok(())
+            }
+            Event::ClosedBeforeStart {
+                attributes: a,
+                reason,
+                rereferral_due,
+                ..
+            } => {
+                write!(
+                    f,
+                    " reason={} children={} youngest={} eldest={} risk={}/10000",
+                    reason.label(),
+                    a.children,
+                    a.youngest_age,
+                    a.eldest_age,
+                    a.risk
+                )?;
+                if let Some(t) = rereferral_due {
+                    write!(f, " rereferral_due_minute={t}")?;
                 }
                 Ok(())
             }

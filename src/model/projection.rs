@@ -732,7 +732,12 @@ impl Metrics {
                 self.followups
                     .push_back((at + YEAR, family, self.current_month));
                 self.rereferrals += 1;
-                let previous = before.family(family).map(|f| f.referred_at);
+                // A family closed before the start: its last referral is
+                // not known, so not counted as within 12 months.
+                let previous = before
+                    .family(family)
+                    .filter(|f| !f.closed_before_start())
+                    .map(|f| f.referred_at);
                 let children = children(before, family, at);
                 let y = self.month();
                 y.referrals += children;
@@ -854,6 +859,8 @@ impl Metrics {
                 m.care_exits += 1;
             }
             Event::MeasurementStarted => self.start_measuring(at),
+            // Counted when (if) the family is referred again.
+            Event::ClosedBeforeStart { .. } => {}
             Event::RiskChanged { .. } => {}
             Event::ProceedingsEnded { order, .. } => {
                 self.month().final_orders[order] += 1;

@@ -423,6 +423,9 @@ pub const RANGES: &[FieldRange] = &[
     FieldRange::new("starting_caseload.plans.*.ages.*", 0.0, 17.0, "years"),
     FieldRange::new("starting_caseload.plans.*.months", 0.0, 216.0, "months"),
     FieldRange::new("starting_caseload.plans.*.count", 1.0, 1_000_000.0, "households"),
+    FieldRange::new("starting_caseload.closed.*.ages.*", 0.0, 17.0, "years"),
+    FieldRange::new("starting_caseload.closed.*.months", 0.0, 1_200.0, "months"),
+    FieldRange::new("starting_caseload.closed.*.count", 1.0, 1_000_000.0, "households"),
     // Placement sufficiency.
     FieldRange::new(
         "placements.in_house_foster_places_per_10k_children",
@@ -1373,6 +1376,45 @@ pub struct StartingCaseload {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plans: Vec<PlanHousehold>,
 }
+    /// Households whose case closed before the start and who may be
+    /// referred again (optional): each is referred again by the model's
+    /// re-referral hazard for how its case closed, from the months already
+    /// past, e.g. `{ ages = [3, 6], months = 7, closure = "no_action", count = 4 }`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed: Vec<ClosedHousehold>,
+}
+
+/// How a case closed, as the re-referral hazard groups closures
+/// (`[rereferral]`'s three probabilities).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureGroup {
+    /// No further action, universal services, not in need, or after an
+    /// enquiry (`within_12_months_after_no_action`).
+    NoAction,
+    /// Needs met (`within_12_months_after_needs_met`).
+    NeedsMet,
+    /// Needs unmet, disengaged, or a child returned home from care
+    /// (`within_12_months_after_needs_unmet`; the family's risk is raised as
+    /// at such a closure).
+    NeedsUnmet,
+}
+
+/// A household whose case closed before the first day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedHousehold {
+    /// Each child's age on the first day, in whole years (0 to 17).
+    pub ages: Vec<u8>,
+    /// Whole months from the closure to the first day: the re-referral
+    /// horizon is shortened by them (the hazard is constant, so the time
+    /// left is drawn as at closure).
+    pub months: u32,
+    /// How the case closed (`no_action`, `needs_met`, `needs_unmet`).
+    pub closure: ClosureGroup,
+    /// Households alike (optional, default 1).
+    #[serde(default = "one")]
+    pub count: u32,
 
 /// Where a child already looked after lives (SSDA903 `PLACE`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -1469,6 +1511,10 @@ fn check_ages(ages: &[u8], field: &str, bad: &mut impl FnMut(&str, String)) {
 pub const MAX_HOUSEHOLD: usize = 20;
 
 impl StartingCaseload {
+/// The most households of `starting_caseload.closed` (England's referrals
+/// of about three years).
+pub const MAX_CLOSED: u64 = 5_000_000;
+
     /// Families opened: the counts and the households of the rows.
     pub fn families(&self) -> u64 {
         let rows = self.in_care.iter().map(|h| u64::from(h.count));
@@ -2202,6 +2248,20 @@ impl Scenario {
                 );
             }
         }
+            for (i, h) in c.closed.iter().enumerate() {
+                check_ages(
+                    &h.ages,
+                    &format!("starting_caseload.closed.{i}.ages"),
+                    &mut bad,
+                );
+            }
+            let closed: u64 = c.closed.iter().map(|h| u64::from(h.count)).sum();
+            if closed > MAX_CLOSED {
+                bad(
+                    "starting_caseload.closed",
+                    format!("{closed} households closed before the start: expected at most {MAX_CLOSED}"),
+                );
+            }
     }
 
     /// Shares that must not all be 0, and placements that cannot ration.

@@ -19,13 +19,21 @@
 //! placement and legal status (`LegalStatusChanged` after `FamilyOpened`),
 //! the way out scheduled as for that status; a plan's length is drawn
 //! given the months it has already lasted.
+//!
+//! The `closed` rows are households whose case closed before the start
+//! (`ClosedBeforeStart`): the re-referral hazard is constant, so the time
+//! to their next referral is drawn as at closure (from (ReReferral, family,
+//! 0)) with the horizon shortened by the months already past; a household
+//! not coming back within it spends its id and is not kept.
 
 use super::{Decisions, Model};
 use crate::model::calendar::{Minute, WEEK};
-use crate::model::event::{Attributes, Event, FamilyId, LegalStatus, Need, OpenStage, Placement};
+use crate::model::event::{
+    Attributes, ClosureReason, Event, FamilyId, LegalStatus, Need, OpenStage, Placement,
+};
 use crate::model::happening::Happening;
 use crate::model::purpose::Purpose;
-use crate::model::scenario::{CareLegalStatus, CarePlacement};
+use crate::model::scenario::{CareLegalStatus, CarePlacement, ClosureGroup};
 use crate::model::state::{Family, Stage, State};
 
 impl Model {
@@ -154,6 +162,17 @@ impl Model {
                 self.schedule_plan_since(now, family, 0, f64::from(h.months), adult_at, out);
             }
         }
+        // Households whose case closed before the start, after the open
+        // ones: kept only if they are referred again within the horizon.
+        for h in &caseload.closed {
+            let reason = closure_reason(h.closure);
+            for _ in 0..h.count {
+                let family = FamilyId(next);
+                next += 1;
+                let attributes = household(self.draw_attributes(family), &h.ages);
+                self.closed_before_start(now, family, attributes, reason, h.months, out);
+            }
+        }
         if caseload.waiting_for_help > 0 {
             out.schedule.push((now, Happening::FamilyHelpRoom));
         }
@@ -170,6 +189,15 @@ fn household(mut a: Attributes, ages: &[u8]) -> Attributes {
     a.youngest_age = youngest;
     a.eldest_age = eldest;
     a
+}
+
+/// The closure reason standing for a scenario's closure group.
+pub fn closure_reason(g: ClosureGroup) -> ClosureReason {
+    match g {
+        ClosureGroup::NoAction => ClosureReason::NoFurtherAction,
+        ClosureGroup::NeedsMet => ClosureReason::NeedMet,
+        ClosureGroup::NeedsUnmet => ClosureReason::NeedUnmet,
+    }
 }
 
 /// The model's placement for a scenario's.

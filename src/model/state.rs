@@ -173,6 +173,16 @@ impl Family {
             .saturating_add(self.attributes.sibling_offset(k))
     }
 
+    /// A family of `starting_caseload.closed` not yet referred again: its
+    /// last referral was before the run, when is not known (it was opened
+    /// closed, never triaged in the run, and has not moved since).
+    pub fn closed_before_start(&self) -> bool {
+        self.stage == Stage::Closed
+            && self.episode == 0
+            && self.triage.is_none()
+            && self.stage_since == self.referred_at
+    }
+
     /// Children looked after in a family already in care when the run
     /// starts: all its children under 18 (at least the youngest).
     pub fn looked_after_when_opened(&self, id: FamilyId, at: Minute) -> u8 {
@@ -1398,6 +1408,33 @@ impl State {
                 f.placement = placement.map(|(p, _)| p);
                 f.weekly_pence = placement.map_or(0, |(_, pence)| pence);
                 self.families.insert(family, f);
+            }
+            Event::ClosedBeforeStart {
+                family,
+                attributes,
+                rereferral_due,
+                ..
+            } => {
+                if family.0 != self.next_family {
+                    return Err(bad(format!(
+                        "family {family} closed before the start is out of sequence (expected {})",
+                        self.next_family
+                    )));
+                }
+                match rereferral_due {
+                    Some(due) if due > at => {
+                        self.families
+                            .insert(family, Family::new(attributes, Stage::Closed, at));
+                    }
+                    Some(due) => {
+                        return Err(bad(format!(
+                            "re-referral due at minute {due} is not after the start"
+                        )))
+                    }
+                    // Not coming back: its id is spent, nothing is kept.
+                    None => {}
+                }
+                self.next_family += 1;
             }
             Event::FgdmUnavailable { family } => {
                 self.family_mut(family, at, event)?;
