@@ -957,7 +957,8 @@ pub struct Care {
     pub years_in_care_mean: Positive,
     /// Relative shares of the ways out of care, before turning 18.
     pub exit: ExitShares,
-    /// Children older than this (years, at entry) are not adopted.
+    /// Children older than this (years, at entry) are not adopted; children
+    /// this young or younger are not placed in children's homes.
     pub adoption_max_age: u8,
     /// Training and support for kinship carers (optional; none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1375,7 +1376,6 @@ pub struct StartingCaseload {
     /// drawn), e.g. `{ ages = [2], months = 5, count = 3 }`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plans: Vec<PlanHousehold>,
-}
     /// Households whose case closed before the start and who may be
     /// referred again (optional): each is referred again by the model's
     /// re-referral hazard for how its case closed, from the months already
@@ -1415,6 +1415,7 @@ pub struct ClosedHousehold {
     /// Households alike (optional, default 1).
     #[serde(default = "one")]
     pub count: u32,
+}
 
 /// Where a child already looked after lives (SSDA903 `PLACE`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -1510,11 +1511,11 @@ fn check_ages(ages: &[u8], field: &str, bad: &mut impl FnMut(&str, String)) {
 /// The most children in one household of the starting caseload's rows.
 pub const MAX_HOUSEHOLD: usize = 20;
 
-impl StartingCaseload {
 /// The most households of `starting_caseload.closed` (England's referrals
 /// of about three years).
 pub const MAX_CLOSED: u64 = 5_000_000;
 
+impl StartingCaseload {
     /// Families opened: the counts and the households of the rows.
     pub fn families(&self) -> u64 {
         let rows = self.in_care.iter().map(|h| u64::from(h.count));
@@ -2247,7 +2248,6 @@ impl Scenario {
                     "more than 1,000,000 open families: expected at most 1,000,000".into(),
                 );
             }
-        }
             for (i, h) in c.closed.iter().enumerate() {
                 check_ages(
                     &h.ages,
@@ -2262,6 +2262,7 @@ impl Scenario {
                     format!("{closed} households closed before the start: expected at most {MAX_CLOSED}"),
                 );
             }
+        }
     }
 
     /// Shares that must not all be 0, and placements that cannot ration.
