@@ -52,7 +52,7 @@ fn full() -> Table {
     .unwrap();
     set(&mut t, "care.kinship_support", Value::Table(kin));
     let start: Table = toml::from_str(
-        "waiting_for_help = 5\nin_family_help = 5\nin_enquiry = 2\nawaiting_conference = 1\non_plan = 3\nlooked_after = 4\npre_proceedings = 1\nin_care = [{ placement = \"in_house_foster\", legal_status = \"care_order\", ages = [4, 7], months = 18, count = 2 }]\nplans = [{ ages = [2], months = 5, count = 2 }]",
+        "waiting_for_help = 5\nin_family_help = 5\nin_enquiry = 2\nawaiting_conference = 1\non_plan = 3\nlooked_after = 4\npre_proceedings = 1\nin_care = [{ placement = \"in_house_foster\", legal_status = \"care_order\", ages = [4, 7], months = 18, count = 2 }]\nplans = [{ ages = [2], months = 5, count = 2 }]\nclosed = [{ ages = [3, 6], months = 7, closure = \"no_action\", count = 2 }]",
     )
     .unwrap();
     set(&mut t, "starting_caseload", Value::Table(start));
@@ -364,6 +364,7 @@ fn placement_spend_grows_with_the_weekly_cost_and_never_wraps() {
         if let Some(Value::Table(c)) = t.get_mut("starting_caseload") {
             c.remove("in_care");
             c.remove("plans");
+            c.remove("closed");
         }
         set(&mut t, "care.placement.kinship", Value::Float(1.0));
         set(
