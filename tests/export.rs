@@ -836,3 +836,42 @@ fn a_branchs_log_is_not_exported_as_returns() {
     let err = Returns::from_log(&tail[..]).unwrap_err().to_string();
     assert!(err.contains("continues a snapshot"), "{err}");
 }
+
+/// Children young enough to be adopted (`care.adoption_max_age`) are not
+/// placed in children's homes, so no adoption follows one (SSDA903 rule
+/// 336): with the default age (4) no child of 4 or under starts a period of
+/// care in one (`K2`); with the age set to 0, children of 1 to 4 do.
+#[test]
+fn children_young_enough_to_be_adopted_are_not_placed_in_children_s_homes() {
+    let young_in_homes = |max_age: u8| -> usize {
+        let mut input = familyflow::model::input::ScenarioInput::builtin();
+        input.scenario.care.adoption_max_age = max_age;
+        // Half of children under 13 drawn to children's homes: enough to see.
+        input.scenario.care.placement.residential = familyflow::model::scenario::NonNegative(1.0);
+        let mut log = Vec::new();
+        run::run(&input, 3, Some(&mut log)).unwrap();
+        let r = Returns::from_log(&log[..]).unwrap();
+        let mut starts = BTreeSet::new();
+        for (_, first, last) in &r.years {
+            let (header, episodes) = r.ssda903(*first, *last);
+            let dobs: BTreeMap<String, CivilDate> = csv::Reader::from_reader(header.as_bytes())
+                .records()
+                .map(|row| {
+                    let row = row.unwrap();
+                    (row[0].to_string(), dmy(&row[2]))
+                })
+                .collect();
+            for row in csv::Reader::from_reader(episodes.as_bytes()).records() {
+                let row = row.unwrap();
+                let start = dmy(&row[1]);
+                // Ages by date are at least the model's (by minute).
+                if &row[2] == "S" && &row[5] == "K2" && age(dobs[&row[0]], start) <= 4 {
+                    starts.insert((row[0].to_string(), start));
+                }
+            }
+        }
+        starts.len()
+    };
+    assert_eq!(young_in_homes(4), 0);
+    assert!(young_in_homes(0) > 0);
+}
