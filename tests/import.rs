@@ -456,7 +456,7 @@ fn stock_of(state: &familyflow::model::state::State, at: u64) -> StockTable {
         } else if f.stage == Stage::OnPlan {
             // Children on a plan as at its start (a child turning 18 on
             // it is in the returns until it ends).
-            for k in 0..f.children_under_18(id, f.stage_since) {
+            for k in 0..f.children_under_18(id, f.stage_since()) {
                 *table
                     .1
                     .entry(band(f.child_whole_age_at(id, k, at)))

@@ -192,7 +192,7 @@ fn a_breakdown_moves_the_child_and_frees_its_place() {
     assert_eq!(p, Placement::AgencyFoster);
     // Its first breakdown was put on the agenda when it came into care.
     b.step(NOW, Happening::MonthEnd);
-    let since = b.state.family(f).unwrap().stage_since;
+    let since = b.state.family(f).unwrap().stage_since();
     assert!(b
         .step(
             NOW + DAY,

@@ -1197,7 +1197,7 @@ impl<'a> Checker<'a> {
         let family_before = ev.family().and_then(|id| {
             self.state
                 .family(id)
-                .map(|f| (f.stage, f.in_care, f.weekly_pence))
+                .map(|f| (f.stage, f.in_care, f.weekly_pence()))
         });
         fold(&mut self.state, &mut self.metrics, at, ev)
             .map_err(|e| format!("{}: Inconsistent: {e}", here()))?;
@@ -1648,10 +1648,9 @@ impl<'a> Checker<'a> {
             }
             Event::PlanEnded { family, .. } => {
                 // The children counted when the plan started.
-                let n = self
-                    .state
-                    .family(family)
-                    .map_or(0, |f| u64::from(f.children_under_18(family, f.stage_since)));
+                let n = self.state.family(family).map_or(0, |f| {
+                    u64::from(f.children_under_18(family, f.stage_since()))
+                });
                 self.on_plan = self.on_plan.saturating_sub(n);
                 if self.measuring {
                     self.plans_ended += n;
@@ -1833,13 +1832,13 @@ impl<'a> Checker<'a> {
                         f.in_care
                     ));
                 }
-                if !in_care && (f.in_care != 0 || f.weekly_pence != 0 || f.placement.is_some()) {
+                if !in_care && (f.in_care != 0 || f.weekly_pence() != 0 || f.placement.is_some()) {
                     problem = Some(format!(
                         "{}: a family out of care ({:?}) keeps {} children in care at {} pence",
                         here(),
                         f.stage,
                         f.in_care,
-                        f.weekly_pence
+                        f.weekly_pence()
                     ));
                 }
             }
@@ -1921,10 +1920,10 @@ impl<'a> Checker<'a> {
                     ));
                 }
                 in_care += u64::from(f.in_care);
-                placement_rate += u128::from(f.weekly_pence) * u128::from(f.in_care);
+                placement_rate += u128::from(f.weekly_pence()) * u128::from(f.in_care);
             }
             if f.stage == Stage::OnPlan {
-                on_plan += u64::from(f.children_under_18(id, f.stage_since));
+                on_plan += u64::from(f.children_under_18(id, f.stage_since()));
             }
         }
         let s = &self.state;

@@ -394,7 +394,7 @@ impl Model {
             match f.legal {
                 Some(LegalStatus::PlacementOrder) => CareExit::Adopted,
                 Some(LegalStatus::Section20) => CareExit::Reunified,
-                _ => self.care_draws(f.stage_since, family, episode, f).exit,
+                _ => self.care_draws(f.stage_since(), family, episode, f).exit,
             }
         };
         self.left_care(now, family, episode, f, exit, state, out);

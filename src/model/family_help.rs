@@ -100,7 +100,7 @@ impl Model {
     ) -> Option<&'s crate::model::state::Family> {
         state
             .family_at(family, Stage::InHelp, episode)
-            .filter(|f| f.stage_since == started)
+            .filter(|f| f.stage_since() == started)
     }
 
     /// The draws of a family's wait, from (Escalation, family, episode).
@@ -170,7 +170,7 @@ impl Model {
         let Some(f) = state.family_at(family, Stage::WaitingForHelp, episode) else {
             return;
         };
-        if f.stage_since != queued {
+        if f.stage_since() != queued {
             return;
         }
         // The youngest turned 18 on the list: off it, and the case closes.
@@ -258,7 +258,7 @@ impl Model {
                 .stream(Purpose::Assessment, u64::from(family.0), u32::from(episode));
         // A family already enquired into on this referral is not stepped up again.
         let step_up = self.at_risk_of_significant_harm(&f.attributes)
-            && f.enquiry_started.is_none()
+            && f.enquiry_started().is_none()
             && s.chance(self.at(now).family_help.step_up_probability.get());
         if step_up {
             self.end_help(now, family, episode, HelpOutcome::SteppedUp, state, out);

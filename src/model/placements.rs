@@ -169,7 +169,10 @@ impl Model {
         let Some(f) = state.family_at(family, Stage::InCare, episode) else {
             return;
         };
-        let Some(current) = f.placement.filter(|_| f.stage_since == Minute::from(since)) else {
+        let Some(current) = f
+            .placement
+            .filter(|_| f.stage_since() == Minute::from(since))
+        else {
             return;
         };
         if self.at(now).placements.is_none() || now + DAY >= f.turns_18_at(family) {

@@ -285,8 +285,8 @@ impl Model {
                 let legal = order.legal_status().expect("a care or placement order");
                 out.events.push(Event::LegalStatusChanged { family, legal });
                 // Time in care counts from entry; at least a day after the order.
-                let stay = self.care_draws(f.stage_since, family, episode, f).stay;
-                let leaves = (f.stage_since + stay).max(now + DAY);
+                let stay = self.care_draws(f.stage_since(), family, episode, f).stay;
+                let leaves = (f.stage_since() + stay).max(now + DAY);
                 self.schedule_leaving_care(now, family, episode, f, leaves - now, out);
             }
             (FinalOrder::CareOrder | FinalOrder::PlacementOrder, false) => {
@@ -434,7 +434,7 @@ impl Model {
                 family,
                 legal: LegalStatus::Section20,
             });
-            let stay = self.care_draws(f.stage_since, family, episode, f).stay;
+            let stay = self.care_draws(f.stage_since(), family, episode, f).stay;
             let stay = self.voluntary_stay(now, stay);
             self.schedule_leaving_care(now, family, episode, f, stay, out);
         } else {

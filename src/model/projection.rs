@@ -737,7 +737,7 @@ impl Metrics {
                 let previous = before
                     .family(family)
                     .filter(|f| !f.closed_before_start())
-                    .map(|f| f.referred_at);
+                    .map(|f| f.referred_at());
                 let children = children(before, family, at);
                 let y = self.month();
                 y.referrals += children;
@@ -750,7 +750,7 @@ impl Metrics {
                 }
             }
             Event::TriageDecided { family, decision } => {
-                let referred = before.family(family).map_or(at, |f| f.referred_at);
+                let referred = before.family(family).map_or(at, |f| f.referred_at());
                 let prompt = self.calendar.working_minutes_between(referred, at) <= DAY;
                 let y = self.month();
                 y.triage[decision] += 1;
@@ -765,7 +765,7 @@ impl Metrics {
                 if let Some(f) = before.family(family) {
                     if f.stage == Stage::WaitingForHelp {
                         self.help_started_after_waiting += 1;
-                        let waited = at.saturating_sub(f.stage_since);
+                        let waited = at.saturating_sub(f.stage_since());
                         self.wait_minutes += waited;
                         self.max_wait = self.max_wait.max(waited);
                         self.waiting = self.waiting.saturating_sub(1);
@@ -775,7 +775,7 @@ impl Metrics {
                 self.month().family_help_started += 1;
             }
             Event::AssessmentCompleted { family } => {
-                let referred = before.family(family).map_or(at, |f| f.referred_at);
+                let referred = before.family(family).map_or(at, |f| f.referred_at());
                 let timely = self.calendar.working_minutes_between(referred, at) <= 45 * DAY;
                 let y = self.month();
                 y.assessments += 1;
@@ -798,7 +798,7 @@ impl Metrics {
             Event::ConferenceHeld { family, .. } => {
                 let started = before
                     .family(family)
-                    .and_then(|f| f.enquiry_started)
+                    .and_then(|f| f.enquiry_started())
                     .unwrap_or(at);
                 let working = self.calendar.working_minutes_between(started, at);
                 let children = children(before, family, at);
@@ -847,7 +847,7 @@ impl Metrics {
                     if let Some(p) = f.placement {
                         self.in_care[p] = self.in_care[p].saturating_sub(1);
                         self.weekly_by_placement[p] =
-                            self.weekly_by_placement[p].saturating_sub(f.weekly_pence);
+                            self.weekly_by_placement[p].saturating_sub(f.weekly_pence());
                     }
                 }
                 if away(before, family) {
@@ -908,7 +908,7 @@ impl Metrics {
                     if let Some(old) = f.placement {
                         self.in_care[old] = self.in_care[old].saturating_sub(n);
                         self.weekly_by_placement[old] =
-                            self.weekly_by_placement[old].saturating_sub(f.weekly_pence * n);
+                            self.weekly_by_placement[old].saturating_sub(f.weekly_pence() * n);
                     }
                     self.in_care[placement] += n;
                     self.weekly_by_placement[placement] += weekly_pence * n;
@@ -951,7 +951,7 @@ impl Metrics {
             Event::LeftCare { family, exit } => {
                 self.kin_since.remove(&family);
                 let (placement, n, weekly) = before.family(family).map_or((None, 1, 0), |f| {
-                    (f.placement, u64::from(f.in_care.max(1)), f.weekly_pence)
+                    (f.placement, u64::from(f.in_care.max(1)), f.weekly_pence())
                 });
                 if let Some(p) = placement {
                     self.in_care[p] = self.in_care[p].saturating_sub(n);
@@ -1035,9 +1035,9 @@ impl Metrics {
                 family, step_down, ..
             } => {
                 // The children counted when the plan started (its stage's start).
-                let children = before
-                    .family(family)
-                    .map_or(1, |f| u64::from(f.children_under_18(family, f.stage_since)));
+                let children = before.family(family).map_or(1, |f| {
+                    u64::from(f.children_under_18(family, f.stage_since()))
+                });
                 self.on_plan = self.on_plan.saturating_sub(children);
                 if step_down {
                     self.plans_stepped_down += 1;

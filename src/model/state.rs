@@ -74,6 +74,11 @@ fn birthday_offset(id: FamilyId) -> Minute {
     (frac * AGE_YEAR) >> 32
 }
 
+// A families-table entry fits a cache line (it was 104 bytes with 64-bit
+// times; at a million open families the table's size is most of a run's
+// memory and its cache misses most of the time at full size).
+const _: () = assert!(std::mem::size_of::<(FamilyId, Family)>() <= 64);
+
 /// One family known to the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Family {
@@ -84,11 +89,11 @@ pub struct Family {
     /// Where it is.
     pub stage: Stage,
     /// When it entered its current stage.
-    pub stage_since: Minute,
+    stage_since: u32,
     /// When its current referral came in.
-    pub referred_at: Minute,
+    referred_at: u32,
     /// When its previous referral came in, if any.
-    pub previous_referral_at: Option<Minute>,
+    previous_referral_at: Option<u32>,
     /// The front door's decision on the current referral.
     pub triage: Option<TriageDecision>,
     /// Family help caseload when its help started, parts per 10,000 of capacity.
@@ -96,13 +101,13 @@ pub struct Family {
     /// Whether the family help assessment is complete.
     pub assessed: bool,
     /// When a child protection enquiry on its current referral started (strategy discussion).
-    pub enquiry_started: Option<Minute>,
+    enquiry_started: Option<u32>,
     /// When the family was first referred (ages count from then).
-    pub first_referred_at: Minute,
+    first_referred_at: u32,
     /// Where the child lives while in care.
     pub placement: Option<Placement>,
     /// What that placement costs a week, in pence (0 when not in care).
-    pub weekly_pence: u64,
+    weekly_pence: u32,
     /// A family group conference was held on the current referral.
     pub fgdm_held: bool,
     /// Its family-led plan names kinship carers.
@@ -119,21 +124,73 @@ pub struct Family {
     pub in_care: u8,
 }
 
+/// A minute as a family holds it: runs end long before `u32::MAX` minutes
+/// (8,000 years), and [`State::apply`] refuses an event later than that, so
+/// four bytes a time keep the families table small (issue 18).
+#[inline]
+fn stamp(at: Minute) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// A weekly placement cost as a family holds it (at most `u32::MAX` pence,
+/// about £43 million a week); a larger one is refused.
+fn weekly(pence: u64) -> Result<u32, String> {
+    u32::try_from(pence)
+        .map_err(|_| format!("a placement of {pence} pence a week is beyond any cost"))
+}
+
 impl Family {
+    /// When it entered its current stage.
+    #[inline]
+    pub fn stage_since(&self) -> Minute {
+        Minute::from(self.stage_since)
+    }
+
+    /// When its current referral came in.
+    #[inline]
+    pub fn referred_at(&self) -> Minute {
+        Minute::from(self.referred_at)
+    }
+
+    /// When its previous referral came in, if any.
+    #[inline]
+    pub fn previous_referral_at(&self) -> Option<Minute> {
+        self.previous_referral_at.map(Minute::from)
+    }
+
+    /// When a child protection enquiry on its current referral started
+    /// (the strategy discussion).
+    #[inline]
+    pub fn enquiry_started(&self) -> Option<Minute> {
+        self.enquiry_started.map(Minute::from)
+    }
+
+    /// When the family was first referred (ages count from then).
+    #[inline]
+    pub fn first_referred_at(&self) -> Minute {
+        Minute::from(self.first_referred_at)
+    }
+
+    /// What its placement costs a week, in pence (0 when not in care).
+    #[inline]
+    pub fn weekly_pence(&self) -> u64 {
+        u64::from(self.weekly_pence)
+    }
+
     /// A family first known at `at`, in `stage`.
     pub fn new(attributes: Attributes, stage: Stage, at: Minute) -> Family {
         Family {
             attributes,
             episode: 0,
             stage,
-            stage_since: at,
-            referred_at: at,
+            stage_since: stamp(at),
+            referred_at: stamp(at),
             previous_referral_at: None,
             triage: None,
             load_at_start: 0,
             assessed: false,
             enquiry_started: None,
-            first_referred_at: at,
+            first_referred_at: stamp(at),
             placement: None,
             weekly_pence: 0,
             fgdm_held: false,
@@ -149,7 +206,7 @@ impl Family {
     /// The minute the youngest child (family `id`) turns 18.
     pub fn turns_18_at(&self, id: FamilyId) -> Minute {
         let years = 18u64.saturating_sub(u64::from(self.attributes.youngest_age));
-        (self.first_referred_at + years * AGE_YEAR).saturating_sub(birthday_offset(id))
+        (self.first_referred_at() + years * AGE_YEAR).saturating_sub(birthday_offset(id))
     }
 
     /// The minute child `k` (0 the youngest) of family `id` turns 18:
@@ -822,6 +879,15 @@ impl State {
 
     /// Applies one event: the only place state changes.
     pub fn apply(&mut self, at: Minute, event: &Event) -> Result<(), Inconsistent> {
+        if at > Minute::from(u32::MAX) {
+            return Err(Inconsistent {
+                event: event.name(),
+                at,
+                why:
+                    "it is more than 8,000 years after the start (families hold minutes in 32 bits)"
+                        .into(),
+            });
+        }
         let id = event.family();
         let before = id.and_then(|id| self.families.get(&id).map(|f| f.stage));
         self.apply_event(at, event)?;
@@ -910,7 +976,7 @@ impl State {
                     // without pre-proceedings.
                     Stage::PreProceedings | Stage::Between => {
                         f.stage = Stage::InProceedings;
-                        f.stage_since = at;
+                        f.stage_since = stamp(at);
                     }
                     Stage::InCare => {}
                     s => return Err(bad(format!("family {family} is {s:?}"))),
@@ -928,7 +994,7 @@ impl State {
                 f.proceedings = false;
                 if f.stage == Stage::InProceedings {
                     f.stage = Stage::Between;
-                    f.stage_since = at;
+                    f.stage_since = stamp(at);
                 }
             }
             Event::LegalStatusChanged { family, legal } => {
@@ -956,7 +1022,7 @@ impl State {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::Between;
-                f.stage_since = at;
+                f.stage_since = stamp(at);
             }
             Event::UnaccompaniedChildArrived { family, attributes } => {
                 self.new_family(family, attributes, Stage::Between, at)
@@ -979,7 +1045,7 @@ impl State {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::WaitingForHelp;
-                f.stage_since = at;
+                f.stage_since = stamp(at);
                 self.family_help.waiting.push_back((family, at));
             }
             Event::FamilyHelpStarted { family } => {
@@ -1005,7 +1071,7 @@ impl State {
                 };
                 team.active += 1;
                 f.stage = Stage::InHelp;
-                f.stage_since = at;
+                f.stage_since = stamp(at);
                 f.load_at_start = load;
                 f.assessed = false;
                 if from_list {
@@ -1028,7 +1094,7 @@ impl State {
                     )));
                 }
                 f.stage = Stage::Between;
-                f.stage_since = at;
+                f.stage_since = stamp(at);
                 self.family_help.active = self.family_help.active.saturating_sub(1);
             }
             Event::CaseClosed {
@@ -1047,7 +1113,7 @@ impl State {
                 match rereferral_due {
                     Some(due) if due > at => {
                         f.stage = Stage::Closed;
-                        f.stage_since = at;
+                        f.stage_since = stamp(at);
                     }
                     Some(due) => {
                         return Err(bad(format!(
@@ -1067,8 +1133,8 @@ impl State {
                     return Err(bad(format!("family {family} is {:?}", f.stage)));
                 }
                 f.stage = Stage::InEnquiry;
-                f.stage_since = at;
-                f.enquiry_started = Some(at);
+                f.stage_since = stamp(at);
+                f.enquiry_started = Some(stamp(at));
             }
             Event::S47Completed { family, conference } => {
                 self.move_family(
@@ -1122,9 +1188,9 @@ impl State {
                     )));
                 }
                 f.stage = Stage::InCare;
-                f.stage_since = at;
+                f.stage_since = stamp(at);
                 f.placement = Some(placement);
-                f.weekly_pence = weekly_pence;
+                f.weekly_pence = weekly(weekly_pence).map_err(bad)?;
                 f.in_care = children;
                 self.ledger.accrue(at);
                 self.ledger.rate[BudgetLine::Placements] +=
@@ -1193,7 +1259,7 @@ impl State {
                 let n = f.in_care;
                 let before = f.weekly_pence;
                 f.placement = Some(placement);
-                f.weekly_pence = weekly_pence;
+                f.weekly_pence = weekly(weekly_pence).map_err(bad)?;
                 self.ledger.accrue(at);
                 let rate = &mut self.ledger.rate[BudgetLine::Placements];
                 *rate = *rate - u128::from(before) * u128::from(n)
@@ -1360,6 +1426,7 @@ impl State {
                         self.next_family
                     )));
                 }
+                let weekly_pence = weekly(placement.map_or(0, |(_, pence)| pence)).map_err(bad)?;
                 let stage = match stage {
                     OpenStage::WaitingForHelp => {
                         self.family_help.waiting.push_back((family, at));
@@ -1403,10 +1470,10 @@ impl State {
                     f.in_care = f.looked_after_when_opened(family, at);
                 }
                 f.assessed = stage == Stage::InHelp;
-                f.enquiry_started =
-                    matches!(stage, Stage::InEnquiry | Stage::AwaitingConference).then_some(at);
+                f.enquiry_started = matches!(stage, Stage::InEnquiry | Stage::AwaitingConference)
+                    .then_some(stamp(at));
                 f.placement = placement.map(|(p, _)| p);
-                f.weekly_pence = placement.map_or(0, |(_, pence)| pence);
+                f.weekly_pence = weekly_pence;
                 self.families.insert(family, f);
             }
             Event::ClosedBeforeStart {
@@ -1575,7 +1642,7 @@ impl State {
             let waiting = self
                 .families
                 .get(&family)
-                .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since == queued);
+                .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since() == queued);
             if waiting {
                 break;
             }
@@ -1592,7 +1659,7 @@ impl State {
             .filter(|&&(family, queued)| {
                 self.families
                     .get(&family)
-                    .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since == queued)
+                    .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since() == queued)
             })
             .map(|&(family, _)| family)
     }
@@ -1684,7 +1751,7 @@ impl State {
             });
         }
         f.stage = to;
-        f.stage_since = at;
+        f.stage_since = stamp(at);
         Ok(())
     }
 
@@ -1771,5 +1838,44 @@ mod tests {
         ledger.accrue(10);
         ledger.accrue(20);
         assert_eq!(ledger.accrued[BudgetLine::Placements], u128::MAX);
+    }
+
+    /// Families hold minutes and weekly costs in 32 bits: an event past
+    /// that, or a cost beyond it, is refused and changes nothing.
+    #[test]
+    fn times_and_costs_beyond_32_bits_are_refused_not_wrapped() {
+        let scenario = crate::model::scenario::Scenario::default_scenario();
+        let attributes = Attributes {
+            children: 1,
+            youngest_age: 3,
+            eldest_age: 3,
+            need: crate::model::event::Need::High,
+            risk: 9_000,
+            risk_factors: crate::model::event::RiskFactors(0),
+            network: 5_000,
+        };
+        let opened = |pence: u64| Event::FamilyOpened {
+            family: FamilyId(0),
+            attributes,
+            stage: OpenStage::LookedAfter,
+            placement: Some((Placement::InHouseFoster, pence)),
+        };
+        let mut state = State::new(&scenario);
+        let late = Minute::from(u32::MAX) + 1;
+        let err = state.apply(late, &opened(50_000)).unwrap_err();
+        assert!(err.why.contains("8,000 years"), "{}", err.why);
+        let err = state
+            .apply(0, &opened(u64::from(u32::MAX) + 1))
+            .unwrap_err();
+        assert!(err.why.contains("beyond any cost"), "{}", err.why);
+        assert_eq!(state.known_families(), 0);
+        assert_eq!(state.ledger.rate[BudgetLine::Placements], 0);
+        // The largest of each is held exactly.
+        state
+            .apply(Minute::from(u32::MAX), &opened(u64::from(u32::MAX)))
+            .unwrap();
+        let f = state.family(FamilyId(0)).unwrap();
+        assert_eq!(f.stage_since(), Minute::from(u32::MAX));
+        assert_eq!(f.weekly_pence(), u64::from(u32::MAX));
     }
 }
