@@ -832,3 +832,73 @@ fn the_reader_refuses_another_codec_and_times_out_of_the_run() {
         }
     }
 }
+
+/// Gives at most a few bytes per `read`, as a pipe or a slow disk may.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.step = self.step % 13 + 1;
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// The reader reads its input in blocks of its own (64 KiB) and checks each
+/// record where it lies: records that cross a block's end, a header larger
+/// than a block, and an input that gives a few bytes at a time read exactly
+/// as one slice does; cuts in the big header and in the last block are
+/// still found where they are.
+#[test]
+fn records_across_the_readers_blocks_read_as_from_one_slice() {
+    let mut header = golden_header();
+    header.scenario = "# padding\n".repeat(20_000); // 200,000 bytes: three blocks
+    let mut w = LogWriter::new(Vec::new(), &header).unwrap();
+    let events = golden_events();
+    let mut at = 0;
+    let mut written = Vec::new();
+    for round in 0..3_000u64 {
+        for t in &events {
+            at = at.max(t.at + round * GOLDEN_END);
+            w.event(at, &t.event).unwrap();
+            written.push(Timed {
+                at,
+                event: t.event.clone(),
+            });
+        }
+    }
+    let bytes = w.finish(at + 1, GOLDEN_STATE_HASH, true).unwrap();
+    assert!(bytes.len() > 5 * 65_536, "{} bytes", bytes.len());
+
+    let whole = strict_read(&bytes).expect("the log reads whole");
+    assert_eq!(whole.header.scenario, header.scenario);
+    assert_eq!(whole.events(), written);
+
+    let mut reader = LogReader::open(Trickle {
+        bytes: &bytes,
+        step: 0,
+    })
+    .expect("the header reads a few bytes at a time");
+    assert_eq!(reader.header().scenario, header.scenario);
+    let mut items = Vec::new();
+    while let Some(item) = reader.next_item::<Event>().expect("each record reads") {
+        items.push(item);
+    }
+    assert_eq!(items, whole.items);
+
+    // Cut inside the header, and inside the last record.
+    for cut in [150_000, bytes.len() - 3] {
+        match strict_read(&bytes[..cut]) {
+            Err(LogError::Truncated { end, .. }) => assert_eq!(end, cut as u64),
+            other => panic!(
+                "a cut at byte {cut} gave {:?}",
+                other.map(|r| r.items.len())
+            ),
+        }
+    }
+}
