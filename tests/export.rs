@@ -121,19 +121,24 @@ struct Row {
     reason_place_change: String,
 }
 
+/// Each child's date of birth in an SSDA903 `header.csv`.
+fn dates_of_birth(header: &str) -> BTreeMap<String, CivilDate> {
+    csv::Reader::from_reader(header.as_bytes())
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            (row[0].to_string(), dmy(&row[2]))
+        })
+        .collect()
+}
+
 /// Every collection year's SSDA903 episodes, by child and start.
 fn ssda903_rows(r: &Returns) -> Vec<(String, CivilDate, CivilDate, Vec<Row>)> {
     r.years
         .iter()
         .map(|(year, first, last)| {
             let (header, episodes) = r.ssda903(*first, *last);
-            let dobs: BTreeMap<String, CivilDate> = csv::Reader::from_reader(header.as_bytes())
-                .records()
-                .map(|row| {
-                    let row = row.unwrap();
-                    (row[0].to_string(), dmy(&row[2]))
-                })
-                .collect();
+            let dobs = dates_of_birth(&header);
             let rows = csv::Reader::from_reader(episodes.as_bytes())
                 .records()
                 .map(|row| {
@@ -854,13 +859,7 @@ fn children_young_enough_to_be_adopted_are_not_placed_in_children_s_homes() {
         let mut starts = BTreeSet::new();
         for (_, first, last) in &r.years {
             let (header, episodes) = r.ssda903(*first, *last);
-            let dobs: BTreeMap<String, CivilDate> = csv::Reader::from_reader(header.as_bytes())
-                .records()
-                .map(|row| {
-                    let row = row.unwrap();
-                    (row[0].to_string(), dmy(&row[2]))
-                })
-                .collect();
+            let dobs = dates_of_birth(&header);
             for row in csv::Reader::from_reader(episodes.as_bytes()).records() {
                 let row = row.unwrap();
                 let start = dmy(&row[1]);

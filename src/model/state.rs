@@ -134,7 +134,7 @@ fn stamp(at: Minute) -> u32 {
 
 /// A weekly placement cost as a family holds it (at most `u32::MAX` pence,
 /// about £43 million a week); a larger one is refused.
-fn weekly(pence: u64) -> Result<u32, String> {
+fn pence_a_week(pence: u64) -> Result<u32, String> {
     u32::try_from(pence)
         .map_err(|_| format!("a placement of {pence} pence a week is beyond any cost"))
 }
@@ -1190,7 +1190,7 @@ impl State {
                 f.stage = Stage::InCare;
                 f.stage_since = stamp(at);
                 f.placement = Some(placement);
-                f.weekly_pence = weekly(weekly_pence).map_err(bad)?;
+                f.weekly_pence = pence_a_week(weekly_pence).map_err(bad)?;
                 f.in_care = children;
                 self.ledger.accrue(at);
                 self.ledger.rate[BudgetLine::Placements] +=
@@ -1259,7 +1259,7 @@ impl State {
                 let n = f.in_care;
                 let before = f.weekly_pence;
                 f.placement = Some(placement);
-                f.weekly_pence = weekly(weekly_pence).map_err(bad)?;
+                f.weekly_pence = pence_a_week(weekly_pence).map_err(bad)?;
                 self.ledger.accrue(at);
                 let rate = &mut self.ledger.rate[BudgetLine::Placements];
                 *rate = *rate - u128::from(before) * u128::from(n)
@@ -1426,7 +1426,8 @@ impl State {
                         self.next_family
                     )));
                 }
-                let weekly_pence = weekly(placement.map_or(0, |(_, pence)| pence)).map_err(bad)?;
+                let weekly_pence =
+                    pence_a_week(placement.map_or(0, |(_, pence)| pence)).map_err(bad)?;
                 let stage = match stage {
                     OpenStage::WaitingForHelp => {
                         self.family_help.waiting.push_back((family, at));
