@@ -548,7 +548,18 @@ fn the_cin_census_counts_children_as_the_summary_does() {
             }
         }
         let y = &summary.by_financial_year[k];
-        assert_eq!(in_year("CINreferralDate"), y.referrals, "{year}: referrals");
+        // A re-referral on the day the last referral came and closed
+        // continues its episode (rule 8820).
+        let continued = r
+            .continued
+            .iter()
+            .filter(|(_, d)| d >= first && d <= last)
+            .count() as u64;
+        assert_eq!(
+            in_year("CINreferralDate") + continued,
+            y.referrals,
+            "{year}: referrals"
+        );
         assert_eq!(
             in_year("S47ActualStartDate"),
             y.s47_enquiries,
@@ -650,6 +661,8 @@ fn police_protection_lasts_three_days_at_most_and_children_have_characteristics(
 fn the_cin_census_keeps_the_dfe_rules() {
     let (log, _) = run_default(3);
     let r = Returns::from_log(&log[..]).unwrap();
+    // No child's CIN episodes overlap (8820).
+    assert_eq!(overlapping_cin_episodes(&r), []);
     let (mut rc8, mut repeated) = (0, 0);
     for (year, first, last) in &r.years {
         let xml = r.cin_xml(year, *first, *last);
@@ -873,4 +886,157 @@ fn children_young_enough_to_be_adopted_are_not_placed_in_children_s_homes() {
     };
     assert_eq!(young_in_homes(4), 0);
     assert!(young_in_homes(0) > 0);
+}
+
+/// CIN rule 8820: a child's CIN episodes do not overlap. An episode may
+/// begin the day another ended, but not on or after another's referral
+/// and before its closure (or while it is open). Returns the overlapping
+/// pairs (child, referral of one, referral of the other).
+fn overlapping_cin_episodes(r: &Returns) -> Vec<(ChildId, CivilDate, CivilDate)> {
+    let mut by_child: BTreeMap<ChildId, Vec<_>> = BTreeMap::new();
+    for e in &r.cin {
+        by_child.entry(e.child).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for (child, episodes) in by_child {
+        for (i, a) in episodes.iter().enumerate() {
+            for (j, b) in episodes.iter().enumerate() {
+                let inside = a.referral >= b.referral
+                    && b.closure.is_none_or(|(closed, _)| a.referral < closed);
+                if i != j && inside {
+                    out.push((child, a.referral, b.referral));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_re_referral_on_the_day_a_referral_came_and_closed_continues_it() {
+    use familyflow::engine::log::LogWriter;
+    use familyflow::model::calendar::DAY;
+    use familyflow::model::event::{
+        Attributes, ClosureReason, Event, Need, RiskFactors, TriageDecision,
+    };
+    let input = common::builtin_cold();
+    let start = input.scenario.start;
+    let attributes = Attributes {
+        children: 2,
+        youngest_age: 5,
+        eldest_age: 9,
+        need: Need::Low,
+        risk: 2000,
+        risk_factors: RiskFactors(0),
+        network: 5000,
+    };
+    let hour = 60;
+    let f = FamilyId;
+    let triage = |family: u32| Event::TriageDecided {
+        family: f(family),
+        decision: TriageDecision::UniversalServices,
+    };
+    let closed = |family: u32, again: Option<u64>| Event::CaseClosed {
+        family: f(family),
+        reason: ClosureReason::UniversalServices,
+        rereferral_due: again,
+    };
+    let again = |family: u32, episode: u16| Event::FamilyReReferred {
+        family: f(family),
+        episode,
+    };
+    // Family 1 is referred, closed and referred again within one day (as
+    // England's tenth had it three times in 2024-25); family 2 is referred
+    // again the day after its closure, family 3 the day its case closed,
+    // a day after the referral.
+    let (d1, d2, d3) = (10 * DAY, 20 * DAY, 30 * DAY);
+    let events = vec![
+        (
+            0,
+            Event::FamilyReferred {
+                family: f(9),
+                attributes,
+            },
+        ),
+        (
+            d1 + hour,
+            Event::FamilyReferred {
+                family: f(1),
+                attributes,
+            },
+        ),
+        (d1 + 14 * hour, triage(1)),
+        (d1 + 14 * hour, closed(1, Some(d1 + 17 * hour))),
+        (d1 + 17 * hour, again(1, 1)),
+        (d1 + 2 * DAY, triage(1)),
+        (d1 + 2 * DAY, closed(1, None)),
+        (
+            d2 + hour,
+            Event::FamilyReferred {
+                family: f(2),
+                attributes,
+            },
+        ),
+        (d2 + 14 * hour, triage(2)),
+        (d2 + 14 * hour, closed(2, Some(d2 + DAY + hour))),
+        (d2 + DAY + hour, again(2, 1)),
+        (d2 + 2 * DAY, triage(2)),
+        (d2 + 2 * DAY, closed(2, None)),
+        (
+            d3 + hour,
+            Event::FamilyReferred {
+                family: f(3),
+                attributes,
+            },
+        ),
+        (d3 + DAY + hour, triage(3)),
+        (d3 + DAY + hour, closed(3, Some(d3 + DAY + 2 * hour))),
+        (d3 + DAY + 2 * hour, again(3, 1)),
+        (d3 + 3 * DAY, triage(3)),
+        (d3 + 3 * DAY, closed(3, None)),
+    ];
+    let mut w = LogWriter::new(Vec::new(), &input.header(1)).unwrap();
+    for (at, e) in &events {
+        w.event(*at, e).unwrap();
+    }
+    let log = w.finish(d3 + 3 * DAY, 0, true).unwrap();
+    let r = Returns::from_log(&log[..]).unwrap();
+    assert_eq!(overlapping_cin_episodes(&r), []);
+    let day = |minute: u64| start.plus_days((minute / DAY) as i64).unwrap();
+    let episodes = |family: u32| -> Vec<(CivilDate, Option<CivilDate>)> {
+        r.cin
+            .iter()
+            .filter(|e| {
+                e.child
+                    == ChildId {
+                        family: f(family),
+                        index: 0,
+                    }
+            })
+            .map(|e| (e.referral, e.closure.map(|(d, _)| d)))
+            .collect()
+    };
+    // One referral, from the first to the last closure, for each child.
+    assert_eq!(episodes(1), [(day(d1), Some(day(d1 + 2 * DAY)))]);
+    assert_eq!(r.cin.iter().filter(|e| e.child.family == f(1)).count(), 2);
+    let child = |index| ChildId {
+        family: f(1),
+        index,
+    };
+    assert_eq!(r.continued, [(child(0), day(d1)), (child(1), day(d1))]);
+    // A referral the next day, or the day a longer one closed, is a new one.
+    assert_eq!(
+        episodes(2),
+        [
+            (day(d2), Some(day(d2))),
+            (day(d2 + DAY), Some(day(d2 + 2 * DAY)))
+        ]
+    );
+    assert_eq!(
+        episodes(3),
+        [
+            (day(d3), Some(day(d3 + DAY))),
+            (day(d3 + DAY), Some(day(d3 + 3 * DAY)))
+        ]
+    );
 }

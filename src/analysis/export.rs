@@ -34,6 +34,10 @@
 //!   18th birthday, or when a plan that went on past it ended (`RC7`, as
 //!   a case closed for the youngest turning 18; `RC6` for a child leaving
 //!   care then);
+//! * a re-referral on the day the family's last referral both came and
+//!   closed continues that referral's CIN episodes (the census has no two
+//!   referrals of a child starting on one day: rule 8820), though the
+//!   run's summary counts it as a referral ([`Returns::continued`]);
 //! * a period of care starts with one episode with `RNE` = `S` (a sibling
 //!   group has one each, in the same placement); a change of legal status,
 //!   which applies to every child of the family in care, starts a new one
@@ -374,6 +378,11 @@ pub struct Returns {
     /// SSDA903 return, which has no episode under 24 hours (rule 355),
     /// though the run's summary counts their entries and exits.
     pub under_a_day: Vec<CareEpisode>,
+    /// Referrals that continued a CIN episode (one for each child): a
+    /// re-referral on the day the last referral both came and closed
+    /// (rule 8820). The run's summary counts them as referrals; the
+    /// census does not.
+    pub continued: Vec<(ChildId, CivilDate)>,
     /// The collection years the run covers (`2024-25` …), with their first and last days.
     pub years: Vec<(String, CivilDate, CivilDate)>,
     /// The run's seed: children's characteristics are drawn from its
@@ -408,6 +417,9 @@ struct Open {
     /// The current referral's CIN episodes: the youngest child's, and how
     /// many (one for each child under 18 at the referral).
     cin: Option<(usize, u8)>,
+    /// The last referral's CIN episodes once its case has closed, as
+    /// `cin` held them.
+    closed_cin: Option<(usize, u8)>,
     /// The youngest child's current episode of care; child `k` in care has
     /// the one `k` after it.
     care: usize,
@@ -478,8 +490,30 @@ impl Open {
     }
 
     /// A referral: a CIN episode for each child under 18 now.
+    ///
+    /// A referral on the day the last one both came and closed goes on
+    /// with that one, reopened: the census has at most one referral of a
+    /// child starting on a day (rule 8820: a child's CIN episodes do not
+    /// overlap, and two starting on one day overlap unless the later one
+    /// is closed that day too).
     fn referred(&mut self, r: &mut Returns, id: FamilyId, now: Now) {
         let n = self.under_18(id, now.at);
+        if let Some((i, was)) = self.closed_cin.take() {
+            let same_day = |e: &CinEpisode| {
+                e.referral == now.day && e.closure.is_some_and(|(d, _)| d == now.day)
+            };
+            let n = n.min(was);
+            if n > 0 && r.cin[i..i + usize::from(n)].iter().all(same_day) {
+                for k in i..i + usize::from(n) {
+                    let e = &mut r.cin[k];
+                    e.closure = None;
+                    e.nfa = false;
+                    r.continued.push((e.child, now.day));
+                }
+                self.cin = Some((i, n));
+                return;
+            }
+        }
         self.cin = (n > 0).then_some((r.cin.len(), n));
         let factors = self.known.map(|(a, _)| a.risk_factors).unwrap_or_default();
         for k in 0..n {
@@ -907,7 +941,7 @@ impl Returns {
                             _ => cin.close(day, closure_code(reason)),
                         }
                     }
-                    o.cin = None;
+                    o.closed_cin = o.cin.take();
                     if rereferral_due.is_none() {
                         open.remove(&family);
                     }
