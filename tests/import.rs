@@ -153,7 +153,7 @@ fn messy_files_read_as_the_clean_ones_and_bad_rows_are_located_and_counted() {
     let t = Temp::new("messy");
     // 2025: a byte-order mark and CRLF line ends, an extra column in
     // front, Excel's dates on every other row; blank optional fields
-    // (SEX, ETHNIC, UPN, postcodes) as exported.
+    // (MOTHER, MC_DOB, postcodes, URN) as exported.
     let header = read(&data().join("2025/header.csv"));
     write(
         &t.0.join("2025/header.csv"),
@@ -268,6 +268,65 @@ fn messy_files_read_as_the_clean_ones_and_bad_rows_are_located_and_counted() {
         messy.iter().zip(&clean).all(|(m, c)| m <= c),
         "{messy:?} {clean:?}"
     );
+}
+
+#[test]
+fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
+    let t = Temp::new("tables");
+    for f in ["header.csv", "episodes.csv", "cin.xml"] {
+        write(&t.0.join("2026").join(f), &read(&data().join("2026").join(f)));
+    }
+    let episodes = read(&data().join("2026/episodes.csv"));
+    let first = episodes.lines().nth(1).unwrap();
+    let child = first.split(',').next().unwrap().to_string();
+    // The same episode twice in one table (a copy with another LS).
+    let mut copy: Vec<&str> = first.split(',').collect();
+    copy[3] = if copy[3] == "C2" { "V2" } else { "C2" };
+    write(
+        &t.0.join("2026/episodes.csv"),
+        &format!("{episodes}{}\n", copy.join(",")),
+    );
+    let line = episodes.lines().count() + 1;
+    // UASC, reviews and missing tables with dates that are none.
+    write(
+        &t.0.join("2026/uasc.csv"),
+        &format!("CHILD,SEX,DOB,DUC\n{child},1,01/01/2010,bad\n"),
+    );
+    write(
+        &t.0.join("2026/reviews.csv"),
+        &format!("CHILD,DOB,REVIEW,REVIEW_CODE\n{child},xx/yy,01/06/2025,PN1\n{child},01/01/2010,31/02/2025,PN1\n{child},01/01/2010,01/07/2025,PN1\n"),
+    );
+    write(
+        &t.0.join("2026/missing.csv"),
+        &format!("CHILD,DOB,MISSING,MIS_START,MIS_END\n{child},01/01/2010,M,,\n"),
+    );
+    // A header table saved without its header line: its first line is a
+    // child's id and date of birth, which no message may repeat.
+    let header = read(&data().join("2025/header.csv"));
+    let values = header.lines().skip(1).collect::<Vec<_>>().join("\n");
+    write(&t.0.join("2025/header.csv"), &values);
+    let r = read_returns(&t.0).unwrap();
+    let shown: Vec<String> = r.problems.listed.iter().map(|p| p.to_string()).collect();
+    let has = |s: &str| shown.iter().any(|p| p.contains(s));
+    assert!(
+        has(&format!("2026/episodes.csv:{line}: DECOM: the same child and DECOM as line 2")),
+        "{shown:#?}"
+    );
+    assert!(has("2026/uasc.csv:2: DUC: \"bad\" is not a date"), "{shown:#?}");
+    assert!(has("2026/reviews.csv:2: DOB: (value not shown"), "{shown:#?}");
+    assert!(has("2026/reviews.csv:3: REVIEW: \"31/02/2025\" is not a date"), "{shown:#?}");
+    assert!(has("2026/missing.csv:2: MIS_START: blank, but required"), "{shown:#?}");
+    assert_eq!(r.problems.bad_rows, 5, "{shown:#?}");
+    assert!(observe(&r).unaccompanied.is_none());
+    assert!(has("2025/header.csv: not an SSDA903 table"), "{shown:#?}");
+    let first_values: Vec<&str> = header.lines().nth(1).unwrap().split(',').collect();
+    // Its CHILD and DOB.
+    for value in [first_values[0], first_values[2]] {
+        assert!(
+            !shown.iter().any(|p| p.contains(value)),
+            "{value} quoted: {shown:#?}"
+        );
+    }
 }
 
 #[test]

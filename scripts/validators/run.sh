@@ -1,7 +1,9 @@
 #!/bin/sh
 # Checks familyflow's data returns with the sector's own validators of the
 # DfE rules (Data to Insight, on PyPI): csc-validator-be-903 for SSDA903 and
-# csc-validator-be-cin for the children in need census.
+# csc-validator-be-cin for the children in need census, at the versions
+# the excused false positives (362, 8569Q) were checked against: 0.1.17 and
+# 0.1.13.
 #
 #   scripts/validators/run.sh [SCENARIO] [SEED]
 #
@@ -40,7 +42,7 @@ if ! "$venv/bin/python" -c 'import lac_validator, cin_validator' 2>/dev/null; th
         echo "error: cannot create a Python virtual environment at $venv (python3 -m venv failed; apt-get install python3-venv did not help)" >&2
         exit 1
     fi
-    if ! "$venv/bin/pip" install --quiet --disable-pip-version-check csc-validator-be-903 csc-validator-be-cin; then
+    if ! "$venv/bin/pip" install --quiet --disable-pip-version-check csc-validator-be-903==0.1.17 csc-validator-be-cin==0.1.13; then
         echo "error: cannot install the validators (pip install csc-validator-be-903 csc-validator-be-cin failed in $venv)" >&2
         exit 1
     fi

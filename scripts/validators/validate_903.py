@@ -5,15 +5,17 @@ and prints each failing rule with its count of failing rows.
     python validate_903.py DIR YEAR [UNCOVERED]
     # DIR (2025/) holds header.csv, episodes.csv; YEAR e.g. 2024-25
 
-The rules of the ruleset for that year are used (the latest when the
-package has none for it). Without UNCOVERED, exit status 0 whether or not
+The rules of the ruleset for that year are used (the latest before it
+when the package has none for it). When the folder beside DIR named for
+the year before (2024/ beside 2025/) holds that year's files, they are
+loaded as the previous year's return, so the rules comparing two years
+run too. Without UNCOVERED, exit status 0 whether or not
 rules fail. With UNCOVERED (scripts/validators/uncovered.txt: the rules
 whose data the model does not produce), a failing rule not listed there is
 marked FAIL and the exit status is 2.
 """
 
 import contextlib
-import importlib
 import io
 import logging
 import sys
@@ -23,6 +25,7 @@ from lac_validator import lac_validator
 from lac_validator.report import Report
 from lac_validator.utils import process_uploaded_files
 
+import rulesets
 from uncovered_rules import uncovered
 
 
@@ -75,13 +78,18 @@ def without_362_false_positives(v, first: int) -> int:
 
 
 def _validate(folder: str, first: int, registry):
-    files = [str(p) for p in sorted(Path(folder).glob("*.csv"))]
+    files = {"This year": [str(p) for p in sorted(Path(folder).glob("*.csv"))]}
+    # The year before's return, when the folder beside this one holds it
+    # (2024/ beside 2025/): the rules comparing the two years run too.
+    previous = Path(folder).resolve().parent / str(first)
+    if previous.is_dir() and any(previous.glob("*.csv")):
+        files["Prev year"] = [str(p) for p in sorted(previous.glob("*.csv"))]
     return lac_validator.LacValidator(
         # collectionYear "2025" is the year ending 31 March 2025. The local
         # authority is only used for placements' postcodes, which the
         # export leaves blank.
         metadata={"collectionYear": str(first + 1), "localAuthority": "E09000027"},
-        files=process_uploaded_files({"This year": files}),
+        files=process_uploaded_files(files),
         registry=registry,
         selected_rules=None,
     )
@@ -90,13 +98,7 @@ def _validate(folder: str, first: int, registry):
 def main(folder: str, year: str, uncovered_path=None) -> int:
     logging.disable(logging.CRITICAL)
     first = int(year[:4])
-    ruleset = f"lac{first}_{(first + 1) % 100:02d}"
-    try:
-        module = importlib.import_module(f"lac_validator.rules.{ruleset}")
-    except ModuleNotFoundError:
-        ruleset = "lac2025_26"
-        module = importlib.import_module(f"lac_validator.rules.{ruleset}")
-    registry = getattr(module, "registry")
+    ruleset, registry = rulesets.ruleset("lac_validator", "lac", first)
     # The validator prints on stdout as it goes: keep only the report.
     with contextlib.redirect_stdout(io.StringIO()):
         v = _validate(folder, first, registry)

@@ -5,7 +5,7 @@ writes it and prints each failing rule with its count of failing locations.
     python validate_cin.py FILE YEAR [UNCOVERED]
     # FILE 2025/cin.xml; YEAR e.g. 2024-25
 
-The rules of the ruleset for that year are used (the latest when the
+The rules of the ruleset for that year are used (the latest before it when the
 package has none for it). Exit status 1 when the file cannot be read at
 all; else, without UNCOVERED, 0 whether or not rules fail. With UNCOVERED
 (scripts/validators/uncovered.txt), a failing rule not listed there is
@@ -14,13 +14,13 @@ marked FAIL and the exit status is 2.
 
 import collections
 import contextlib
-import importlib
 import io
 import sys
 import xml.etree.ElementTree as ET
 
 from cin_validator import cin_validator
 
+import rulesets
 from uncovered_rules import uncovered
 
 
@@ -55,13 +55,7 @@ def without_8569q_false_positives(df, data):
 
 def main(path: str, year: str, uncovered_path=None) -> int:
     first = int(year[:4])
-    ruleset = f"cin{first}_{(first + 1) % 100:02d}"
-    try:
-        module = importlib.import_module(f"cin_validator.rules.{ruleset}")
-    except ModuleNotFoundError:
-        ruleset = "cin2025_26"
-        module = importlib.import_module(f"cin_validator.rules.{ruleset}")
-    registry = getattr(module, "registry")
+    ruleset, registry = rulesets.ruleset("cin_validator", "cin", first)
     try:
         root = ET.parse(path).getroot()
         data = cin_validator.process_data(cin_validator.convert_data(root))

@@ -78,7 +78,7 @@ pub fn import(
     }
     let _ = writeln!(
         s,
-        "Summary: {} files used, {} files not a return, {} bad rows left out, {} dates read from another format (as the validators read them)",
+        "Summary: {} files used, {} files not a return, {} bad rows left out, {} dates read from another format than dd/mm/yyyy (the SSDA903 validator would take them as blank)",
         returns.found.len(),
         p.not_returns,
         p.bad_rows,

@@ -173,6 +173,20 @@ fn kind_of(c: &Columns) -> Option<Kind> {
 }
 
 /// Columns whose values are personal data: never quoted in a message.
+/// The column names of the SSDA903 tables (header, episodes, UASC,
+/// reviews, missing, OC2, OC3, AD1, placed for adoption, previous
+/// permanence, social worker episodes), as the DfE's guidance names them.
+const SSDA903_COLUMNS: &[&str] = &[
+    "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "DECOM", "RNE", "LS", "CIN",
+    "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST",
+    "URN", "DUC", "REVIEW", "REVIEW_CODE", "MISSING", "MIS_START", "MIS_END", "SDQ_SCORE",
+    "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+    "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED",
+    "IN_TOUCH", "ACTIV", "ACCOM", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR",
+    "SEX_ADOPTR", "LS_ADOPTR", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED",
+    "PREV_PERM", "LA_PERM", "DATE_PERM", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON",
+];
+
 fn personal(column: &str) -> bool {
     matches!(
         column,
@@ -215,10 +229,20 @@ pub fn read(
             .collect(),
     );
     let Some(kind) = kind_of(&columns) else {
+        // Only column names are quoted: a first line of values (a table
+        // saved without its header line) may hold a child's id or date of
+        // birth, which no message repeats.
         let names: Vec<String> = headers
             .iter()
             .take(6)
-            .map(|h| format!("{:?}", h.chars().take(24).collect::<String>()))
+            .map(|h| {
+                let name = h.trim().trim_matches('\u{feff}').to_ascii_uppercase();
+                if SSDA903_COLUMNS.contains(&name.as_str()) {
+                    format!("{name:?}")
+                } else {
+                    "(not an SSDA903 column name; not shown)".into()
+                }
+            })
             .collect();
         return Err(format!(
             "not an SSDA903 table: its first line has no CHILD column with DECOM/LS/PLACE (episodes), SEX/DOB (header), DUC (UASC), REVIEW or MISSING; it starts {}",
@@ -282,7 +306,7 @@ pub fn read(
         }
     };
     // Episode rows kept: the row, its start and its end.
-    type Kept = (csv::StringRecord, CivilDate, Option<(CivilDate, String)>);
+    type Kept = (u64, csv::StringRecord, CivilDate, Option<(CivilDate, String)>);
     let mut kept: Vec<Kept> = Vec::new();
     for (line, row) in read_rows {
         let child = columns.get(&row, "CHILD");
@@ -335,7 +359,7 @@ pub fn read(
                 };
                 let last = end.as_ref().map_or(start, |(d, _)| *d);
                 latest = Some(latest.map_or(last, |l| l.max(last)));
-                kept.push((row, start, end));
+                kept.push((line, row, start, end));
             }
             Kind::Header => {
                 let Ok(dob) = date(&row, line, "DOB", true, problems) else {
@@ -346,19 +370,54 @@ pub fn read(
                     into.dob.insert(c, d);
                 }
             }
+            // The dates these tables must hold: a row whose date is not
+            // one is reported and left out, as an episode's is.
             Kind::Uasc => {
+                if date(&row, line, "DUC", true, problems).is_err()
+                    || date(&row, line, "DOB", false, problems).is_err()
+                {
+                    continue;
+                }
                 let c = into.ids.number(child);
                 into.uasc.insert(c);
             }
-            other => *into.other_rows.entry(other.name()).or_default() += 1,
+            other => {
+                let dates: &[(&str, bool)] = match other {
+                    Kind::Reviews => &[("REVIEW", true), ("DOB", false)],
+                    Kind::Missing if columns.has("MIS_START") => {
+                        &[("MIS_START", true), ("MIS_END", false), ("DOB", false)]
+                    }
+                    _ => &[("DOB", false)],
+                };
+                if dates
+                    .iter()
+                    .any(|&(col, required)| date(&row, line, col, required, problems).is_err())
+                {
+                    continue;
+                }
+                *into.other_rows.entry(other.name()).or_default() += 1
+            }
         }
     }
     // The collection year: named, or the one of the latest date in the table.
     let year = named_year
         .or_else(|| latest.map(CollectionYear::of))
         .unwrap_or(CollectionYear(0));
-    for (row, start, end) in kept {
+    // Two rows of one table for the same child and start are one episode
+    // told twice: the first is kept, the other reported.
+    let mut first_line: std::collections::BTreeMap<(u32, CivilDate), u64> = Default::default();
+    for (line, row, start, end) in kept {
         let child = into.ids.number(columns.get(&row, "CHILD"));
+        if let Some(first) = first_line.get(&(child, start)) {
+            problems.bad_row(
+                file,
+                line,
+                "DECOM",
+                format!("the same child and DECOM as line {first}: one episode twice, this row left out"),
+            );
+            continue;
+        }
+        first_line.insert((child, start), line);
         let e = Episode {
             child,
             start,
