@@ -274,7 +274,10 @@ fn messy_files_read_as_the_clean_ones_and_bad_rows_are_located_and_counted() {
 fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
     let t = Temp::new("tables");
     for f in ["header.csv", "episodes.csv", "cin.xml"] {
-        write(&t.0.join("2026").join(f), &read(&data().join("2026").join(f)));
+        write(
+            &t.0.join("2026").join(f),
+            &read(&data().join("2026").join(f)),
+        );
     }
     let episodes = read(&data().join("2026/episodes.csv"));
     let first = episodes.lines().nth(1).unwrap();
@@ -309,13 +312,27 @@ fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
     let shown: Vec<String> = r.problems.listed.iter().map(|p| p.to_string()).collect();
     let has = |s: &str| shown.iter().any(|p| p.contains(s));
     assert!(
-        has(&format!("2026/episodes.csv:{line}: DECOM: the same child and DECOM as line 2")),
+        has(&format!(
+            "2026/episodes.csv:{line}: DECOM: the same child and DECOM as line 2"
+        )),
         "{shown:#?}"
     );
-    assert!(has("2026/uasc.csv:2: DUC: \"bad\" is not a date"), "{shown:#?}");
-    assert!(has("2026/reviews.csv:2: DOB: (value not shown"), "{shown:#?}");
-    assert!(has("2026/reviews.csv:3: REVIEW: \"31/02/2025\" is not a date"), "{shown:#?}");
-    assert!(has("2026/missing.csv:2: MIS_START: blank, but required"), "{shown:#?}");
+    assert!(
+        has("2026/uasc.csv:2: DUC: \"bad\" is not a date"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("2026/reviews.csv:2: DOB: (value not shown"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("2026/reviews.csv:3: REVIEW: \"31/02/2025\" is not a date"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("2026/missing.csv:2: MIS_START: blank, but required"),
+        "{shown:#?}"
+    );
     assert_eq!(r.problems.bad_rows, 5, "{shown:#?}");
     assert!(observe(&r).unaccompanied.is_none());
     assert!(has("2025/header.csv: not an SSDA903 table"), "{shown:#?}");

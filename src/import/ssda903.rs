@@ -176,6 +176,7 @@ fn kind_of(c: &Columns) -> Option<Kind> {
 /// The column names of the SSDA903 tables (header, episodes, UASC,
 /// reviews, missing, OC2, OC3, AD1, placed for adoption, previous
 /// permanence, social worker episodes), as the DfE's guidance names them.
+#[rustfmt::skip]
 const SSDA903_COLUMNS: &[&str] = &[
     "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "DECOM", "RNE", "LS", "CIN",
     "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST",
@@ -306,7 +307,12 @@ pub fn read(
         }
     };
     // Episode rows kept: the row, its start and its end.
-    type Kept = (u64, csv::StringRecord, CivilDate, Option<(CivilDate, String)>);
+    type Kept = (
+        u64,
+        csv::StringRecord,
+        CivilDate,
+        Option<(CivilDate, String)>,
+    );
     let mut kept: Vec<Kept> = Vec::new();
     for (line, row) in read_rows {
         let child = columns.get(&row, "CHILD");
