@@ -950,51 +950,52 @@ fn a_re_referral_on_the_day_a_referral_came_and_closed_continues_it() {
     // again the day after its closure, family 3 the day its case closed,
     // a day after the referral.
     let (d1, d2, d3) = (10 * DAY, 20 * DAY, 30 * DAY);
-    let events = vec![
-        (
-            0,
-            Event::FamilyReferred {
-                family: f(9),
-                attributes,
-            },
-        ),
-        (
-            d1 + hour,
-            Event::FamilyReferred {
-                family: f(1),
-                attributes,
-            },
-        ),
-        (d1 + 14 * hour, triage(1)),
-        (d1 + 14 * hour, closed(1, Some(d1 + 17 * hour))),
-        (d1 + 17 * hour, again(1, 1)),
-        (d1 + 2 * DAY, triage(1)),
-        (d1 + 2 * DAY, closed(1, None)),
-        (
-            d2 + hour,
-            Event::FamilyReferred {
-                family: f(2),
-                attributes,
-            },
-        ),
-        (d2 + 14 * hour, triage(2)),
-        (d2 + 14 * hour, closed(2, Some(d2 + DAY + hour))),
-        (d2 + DAY + hour, again(2, 1)),
-        (d2 + 2 * DAY, triage(2)),
-        (d2 + 2 * DAY, closed(2, None)),
-        (
-            d3 + hour,
-            Event::FamilyReferred {
-                family: f(3),
-                attributes,
-            },
-        ),
-        (d3 + DAY + hour, triage(3)),
-        (d3 + DAY + hour, closed(3, Some(d3 + DAY + 2 * hour))),
-        (d3 + DAY + 2 * hour, again(3, 1)),
-        (d3 + 3 * DAY, triage(3)),
-        (d3 + 3 * DAY, closed(3, None)),
-    ];
+    // A family referred, closed at triage, referred again and closed
+    // again at these minutes.
+    let twice = |family: u32, referred: u64, closed_at: u64, again_at: u64, last: u64| {
+        vec![
+            (
+                referred,
+                Event::FamilyReferred {
+                    family: f(family),
+                    attributes,
+                },
+            ),
+            (closed_at, triage(family)),
+            (closed_at, closed(family, Some(again_at))),
+            (again_at, again(family, 1)),
+            (last, triage(family)),
+            (last, closed(family, None)),
+        ]
+    };
+    let mut events = vec![(
+        0,
+        Event::FamilyReferred {
+            family: f(9),
+            attributes,
+        },
+    )];
+    events.extend(twice(
+        1,
+        d1 + hour,
+        d1 + 14 * hour,
+        d1 + 17 * hour,
+        d1 + 2 * DAY,
+    ));
+    events.extend(twice(
+        2,
+        d2 + hour,
+        d2 + 14 * hour,
+        d2 + DAY + hour,
+        d2 + 2 * DAY,
+    ));
+    events.extend(twice(
+        3,
+        d3 + hour,
+        d3 + DAY + hour,
+        d3 + DAY + 2 * hour,
+        d3 + 3 * DAY,
+    ));
     let mut w = LogWriter::new(Vec::new(), &input.header(1)).unwrap();
     for (at, e) in &events {
         w.event(*at, e).unwrap();
