@@ -347,6 +347,29 @@ fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
 }
 
 #[test]
+fn without_calibration_rounds_no_line_claims_to_be_calibrated() {
+    let r = read_returns(&data()).unwrap();
+    let how = Calibration {
+        rounds: 0,
+        ..Calibration::default()
+    };
+    let e = estimate(&r, 5000, None, 5, how, &mut |_, _| {}).unwrap();
+    assert!(!e.text.contains("calibrated so that"), "{}", e.text);
+    let uncalibrated = e.text.matches("not calibrated (--rounds 0)").count();
+    assert!(uncalibrated >= 5, "{uncalibrated}: {}", e.text);
+    assert!(e
+        .defaults_kept
+        .contains(&"area.new_referrals_per_10k_children".to_string()));
+    // The values are the default's.
+    let imported = ScenarioInput::from_text(&e.text, "imported").unwrap();
+    let default = ScenarioInput::builtin();
+    assert_eq!(
+        imported.scenario.area.new_referrals_per_10k_children,
+        default.scenario.area.new_referrals_per_10k_children
+    );
+}
+
+#[test]
 fn a_folder_without_returns_gets_one_clear_error() {
     let t = Temp::new("none");
     write(&t.0.join("budget.csv"), "Line,Amount\nstaff,100\n");

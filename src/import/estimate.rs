@@ -1351,6 +1351,7 @@ pub fn write_scenario(
     at: CivilDate,
     years: u32,
     name: &str,
+    calibrated: bool,
 ) -> Result<(String, Vec<String>), String> {
     let mut t = base_text.to_string();
     let mut kept = Vec::new();
@@ -1455,7 +1456,10 @@ pub fn write_scenario(
     let n = o.referrals.n;
     let cal_comment =
         |what: &str, n: f64, years: &[CollectionYear], kept: &mut Vec<String>, key: &str| {
-            if n >= THIN {
+            if !calibrated {
+                kept.push(key.to_string());
+                format!("default kept: not calibrated (--rounds 0); the returns show {n:.0} {what}")
+            } else if n >= THIN {
                 format!(
                     "estimated: calibrated so that runs show the returns' {what}; {}",
                     from_count(what, n, years)
@@ -2133,6 +2137,7 @@ pub fn estimate(
         at,
         years,
         "Imported from the authority's returns",
+        how.rounds > 0,
     )?;
     // The text must be a valid scenario.
     let imported = Scenario::parse(&text, "the imported scenario")
