@@ -1342,7 +1342,8 @@ fn shares_inline(names: &[&str], values: &[f64]) -> String {
 
 /// Writes the scenario: the built-in default's text with the estimated
 /// lines replaced (each with its comment), the area's size, the start at
-/// `at`, no burn-in, and the starting caseload.
+/// `at`, no burn-in, and the starting caseload. Unless `calibrated`, the
+/// lines calibration sets say the default was kept.
 pub fn write_scenario(
     base_text: &str,
     s: &Scenario,
@@ -1350,9 +1351,9 @@ pub fn write_scenario(
     stock: &Stock,
     at: CivilDate,
     years: u32,
-    name: &str,
     calibrated: bool,
 ) -> Result<(String, Vec<String>), String> {
+    let name = "Imported from the authority's returns";
     let mut t = base_text.to_string();
     let mut kept = Vec::new();
     let cy = &o.cin_years;
@@ -2136,7 +2137,6 @@ pub fn estimate(
         &stock,
         at,
         years,
-        "Imported from the authority's returns",
         how.rounds > 0,
     )?;
     // The text must be a valid scenario.
