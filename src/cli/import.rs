@@ -127,7 +127,7 @@ pub fn import(
     );
     let _ = writeln!(
         s,
-        "Starting caseload at {}: {} families waiting, {} in family help, {} in an enquiry, {} awaiting a conference, {} on a plan ({} children), {} in pre-proceedings, {} looked after ({} children)",
+        "Starting caseload (open at the end of {}, the day before the run starts): {} families waiting, {} in family help, {} in an enquiry, {} awaiting a conference, {} on a plan ({} children), {} in pre-proceedings, {} looked after ({} children)",
         st.at.map_or_else(String::new, |d| d.to_string()),
         st.waiting_for_help,
         st.in_family_help,

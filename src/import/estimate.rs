@@ -1916,7 +1916,8 @@ pub fn write_scenario(
     let _ = writeln!(t, "[starting_caseload]");
     let _ = writeln!(
         t,
-        "# Counted in the returns at {at}: families (children grouped into households by the dates they share), by stage."
+        "# Counted in the returns as open at the end of {}, the day before the run starts ({at}): families (children grouped into households by the dates they share), by stage.",
+        stock.at.unwrap_or(at)
     );
     let (pl, ls, ages) = stock.looked_after_by;
     let _ = writeln!(
