@@ -303,6 +303,16 @@ fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
         &t.0.join("2026/missing.csv"),
         &format!("CHILD,DOB,MISSING,MIS_START,MIS_END\n{child},01/01/2010,M,,\n"),
     );
+    // A table saved by Excel as "Unicode Text" (UTF-16).
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "CHILD,DOB,REVIEW\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(t.0.join("2026/reviews2.csv"), utf16).unwrap();
     // A header table saved without its header line: its first line is a
     // child's id and date of birth, which no message may repeat.
     let header = read(&data().join("2025/header.csv"));
@@ -336,6 +346,10 @@ fn every_table_s_bad_rows_are_reported_and_no_message_quotes_a_child() {
     assert_eq!(r.problems.bad_rows, 5, "{shown:#?}");
     assert!(observe(&r).unaccompanied.is_none());
     assert!(has("2025/header.csv: not an SSDA903 table"), "{shown:#?}");
+    assert!(
+        has("2026/reviews2.csv: a UTF-16 text file (Excel's \"Unicode Text\"), not read: save it as CSV UTF-8"),
+        "{shown:#?}"
+    );
     let first_values: Vec<&str> = header.lines().nth(1).unwrap().split(',').collect();
     // Its CHILD and DOB.
     for value in [first_values[0], first_values[2]] {

@@ -213,6 +213,12 @@ pub fn read(
     into: &mut Ssda903,
     problems: &mut Problems,
 ) -> Result<(Kind, CollectionYear, u64), String> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(
+            "a UTF-16 text file (Excel's \"Unicode Text\"), not read: save it as CSV UTF-8 and import again"
+                .into(),
+        );
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
