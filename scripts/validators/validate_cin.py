@@ -5,9 +5,9 @@ writes it and prints each failing rule with its count of failing locations.
     python validate_cin.py FILE YEAR [UNCOVERED]
     # FILE 2025/cin.xml; YEAR e.g. 2024-25
 
-The rules of the ruleset for that year are used (the latest before it when the
-package has none for it). Exit status 1 when the file cannot be read at
-all; else, without UNCOVERED, 0 whether or not rules fail. With UNCOVERED
+The rules of the ruleset for that year are used (the latest before it
+when the package has none for it). Exit status 1 when the file cannot be
+read at all; else, without UNCOVERED, 0 whether or not rules fail. With UNCOVERED
 (scripts/validators/uncovered.txt), a failing rule not listed there is
 marked FAIL and the exit status is 2.
 """
