@@ -24,6 +24,7 @@ pub mod child_protection;
 pub mod closure;
 pub mod demographics;
 pub mod event;
+pub mod families;
 pub mod family_help;
 pub mod family_network;
 pub mod happening;

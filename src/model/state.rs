@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::codec;
@@ -16,6 +15,7 @@ use crate::model::event::{
     Attributes, BudgetLine, Event, FamilyId, LegalStatus, OpenStage, Placement, Pool,
     TriageDecision,
 };
+use crate::model::families::Families;
 use crate::model::per::{PerLine, PerPlacement, PerPool, PerSupport};
 use crate::model::scenario::{Placements, Scenario, Staffing, WhenSpent};
 
@@ -74,10 +74,10 @@ fn birthday_offset(id: FamilyId) -> Minute {
     (frac * AGE_YEAR) >> 32
 }
 
-// A families-table entry fits a cache line (it was 104 bytes with 64-bit
+// A family fits a cache line with its id (it was 104 bytes with 64-bit
 // times; at a million open families the table's size is most of a run's
-// memory and its cache misses most of the time at full size).
-const _: () = assert!(std::mem::size_of::<(FamilyId, Family)>() <= 64);
+// memory and its cache misses most of the time at full size): see
+// `model::families`.
 
 /// One family known to the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -571,7 +571,7 @@ pub struct Inconsistent {
 /// Everything a run knows.
 #[derive(Clone, Debug)]
 pub struct State {
-    families: FxHashMap<FamilyId, Family>,
+    families: Families,
     next_family: u32,
     /// The family help team.
     pub family_help: FamilyHelpTeam,
@@ -612,7 +612,7 @@ impl State {
             .unwrap_or_else(|_| vec![PoolTerms::of(scenario)]);
         let cal = scenario.calendar();
         State {
-            families: FxHashMap::default(),
+            families: Families::default(),
             next_family: 0,
             family_help: FamilyHelpTeam::new(),
             leads: LeadPool {
@@ -682,7 +682,7 @@ impl State {
         let mut families: Vec<(FamilyId, Family)> = self
             .families
             .iter()
-            .map(|(&id, f)| (id, f.clone()))
+            .map(|(id, f)| (id, f.clone()))
             .collect();
         families.sort_unstable_by_key(|&(id, _)| id);
         (
@@ -837,7 +837,7 @@ impl State {
     /// The family, if the run still knows it.
     #[inline]
     pub fn family(&self, id: FamilyId) -> Option<&Family> {
-        self.families.get(&id)
+        self.families.get(id)
     }
 
     /// The family, if it is still at `stage` on referral `episode`: a
@@ -845,7 +845,7 @@ impl State {
     #[inline]
     pub fn family_at(&self, id: FamilyId, stage: Stage, episode: u16) -> Option<&Family> {
         self.families
-            .get(&id)
+            .get(id)
             .filter(|f| f.stage == stage && f.episode == episode)
     }
 
@@ -862,16 +862,13 @@ impl State {
     /// Families with children looked after now, in no particular order:
     /// for counts, whose sums do not depend on it.
     pub fn families_in_care(&self) -> impl Iterator<Item = (FamilyId, &Family)> + '_ {
-        self.families
-            .iter()
-            .filter(|(_, f)| f.in_care > 0)
-            .map(|(&id, f)| (id, f))
+        self.families.iter().filter(|(_, f)| f.in_care > 0)
     }
 
     /// Families in each stage, in [`Stage`] order.
     pub fn stage_counts(&self) -> [u64; Stage::COUNT] {
         let mut c = [0u64; Stage::COUNT];
-        for f in self.families.values() {
+        for (_, f) in self.families.iter() {
             c[f.stage as usize] += 1;
         }
         c
@@ -889,10 +886,10 @@ impl State {
             });
         }
         let id = event.family();
-        let before = id.and_then(|id| self.families.get(&id).map(|f| f.stage));
+        let before = id.and_then(|id| self.families.get(id).map(|f| f.stage));
         self.apply_event(at, event)?;
         if let Some(id) = id {
-            let f = self.families.get_mut(&id);
+            let f = self.families.get_mut(id);
             let after = f.as_ref().map(|f| f.stage);
             if before != after {
                 if let Some(s) = before {
@@ -1059,7 +1056,7 @@ impl State {
                 let load = FamilyHelpTeam::load_of(team.active, team.capacity);
                 let f = self
                     .families
-                    .get_mut(&family)
+                    .get_mut(family)
                     .ok_or_else(|| bad(format!("family {family} is not known")))?;
                 let from_list = match f.stage {
                     Stage::AwaitingTriage | Stage::Between | Stage::PreProceedings => false,
@@ -1121,7 +1118,7 @@ impl State {
                         )))
                     }
                     None => {
-                        if self.families.remove(&family).is_some_and(|f| f.lead) {
+                        if self.families.remove(family).is_some_and(|f| f.lead) {
                             self.leads.active = self.leads.active.saturating_sub(1);
                         }
                     }
@@ -1217,7 +1214,7 @@ impl State {
             }
             Event::LeftCare { family, .. } => {
                 self.move_family(family, at, event, Stage::InCare, Stage::Between)?;
-                if let Some(f) = self.families.get_mut(&family) {
+                if let Some(f) = self.families.get_mut(family) {
                     let placement = f.placement.take();
                     f.legal = None;
                     f.proceedings = false;
@@ -1642,7 +1639,7 @@ impl State {
         while let Some(&(family, queued)) = team.waiting.front() {
             let waiting = self
                 .families
-                .get(&family)
+                .get(family)
                 .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since() == queued);
             if waiting {
                 break;
@@ -1659,7 +1656,7 @@ impl State {
             .iter()
             .filter(|&&(family, queued)| {
                 self.families
-                    .get(&family)
+                    .get(family)
                     .is_some_and(|f| f.stage == Stage::WaitingForHelp && f.stage_since() == queued)
             })
             .map(|&(family, _)| family)
@@ -1762,7 +1759,7 @@ impl State {
         at: Minute,
         event: &Event,
     ) -> Result<&mut Family, Inconsistent> {
-        self.families.get_mut(&id).ok_or_else(|| Inconsistent {
+        self.families.get_mut(id).ok_or_else(|| Inconsistent {
             event: event.name(),
             at,
             why: format!("family {id} is not known (never referred, or closed for good)"),
@@ -1772,8 +1769,8 @@ impl State {
     /// A hash of the whole state, independent of hash-map order: families
     /// are hashed in id order through the payload codec.
     pub fn hash(&self) -> u64 {
-        let mut ids: Vec<&FamilyId> = self.families.keys().collect();
-        ids.sort_unstable();
+        let mut families: Vec<(FamilyId, &Family)> = self.families.iter().collect();
+        families.sort_unstable_by_key(|&(id, _)| id);
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut buf = Vec::with_capacity(64);
         codec::encode_into(
@@ -1805,9 +1802,9 @@ impl State {
             codec::encode_into(support, &mut buf).expect("state encodes");
             hasher.update(&buf);
         }
-        for id in ids {
+        for (id, family) in families {
             buf.clear();
-            codec::encode_into(&(id, &self.families[id]), &mut buf).expect("state encodes");
+            codec::encode_into(&(id, family), &mut buf).expect("state encodes");
             hasher.update(&buf);
         }
         hasher.digest()
