@@ -665,3 +665,41 @@ fn the_terminal_table_shows_headline_metrics_in_their_units_or_those_chosen() {
         "the runs were made before the pattern was refused"
     );
 }
+
+#[test]
+fn runs_that_share_their_beginning_report_each_scenario_s_own_runs() {
+    // The FFC reform parts from the default on 1 July 2024, after a 20-year
+    // burn-in: replications after the first run that part once and branch.
+    // Every run reported on the common seed is still the scenario's own.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (a, b) = (
+        root.join("scenarios/default.toml"),
+        root.join("scenarios/ffc-reform.toml"),
+    );
+    let dir = TempDir::new("shared");
+    let out = dir.file("out");
+    let mut opts = compare_opts(3, 2, Some(&out));
+    opts.spec.family = None;
+    let mut note = Vec::new();
+    commands::compare(&[a.clone(), b.clone()], &opts, &mut Vec::new(), &mut note).unwrap();
+    let note = String::from_utf8(note).unwrap();
+    assert!(
+        note.contains("the scenarios' parameters agree until 2024-07-01"),
+        "{note}"
+    );
+    let rows = std::fs::read_to_string(out.join("compare-replications.csv")).unwrap();
+    let mut checked = 0;
+    for (path, name) in [(&a, "default.toml"), (&b, "ffc-reform.toml")] {
+        let input = ScenarioInput::load(path).unwrap();
+        for line in rows.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f[0].ends_with(name) && f[1] == "common" && f[4] == "events" && f[2] != "0" {
+                let seed: u64 = f[3].parse().unwrap();
+                let own = run::run::<std::io::Sink>(&input, seed, None).unwrap();
+                assert_eq!(f[5], own.summary.events.to_string(), "{line}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4, "replications 1 and 2 of each scenario");
+}

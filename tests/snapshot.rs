@@ -6,7 +6,9 @@
 mod common;
 
 use familyflow::analysis::run;
-use familyflow::analysis::snapshot::{branch_to_log, run_with_snapshot, Snapshot};
+use familyflow::analysis::snapshot::{
+    branch_to_log, run_sharing, run_with_snapshot, shared_until, Snapshot,
+};
 use familyflow::engine::Discard;
 use familyflow::model::calendar::CivilDate;
 use familyflow::model::input::ScenarioInput;
@@ -403,4 +405,128 @@ fn crafted_snapshots_are_refused_when_read() {
             Err(e) => assert!(e.to_string().contains(says), "{what}: {e}"),
         }
     }
+}
+
+#[test]
+fn a_branch_named_differently_is_not_a_policy_change() {
+    // Only the name differs: the branch is the original's own run, with no
+    // change of version at the snapshot.
+    let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    let renamed = tiny_text().replace("name = \"Tiny test area\"", "name = \"Renamed\"");
+    assert_ne!(
+        renamed,
+        tiny_text(),
+        "the tiny scenario has its name replaced"
+    );
+    let b = ScenarioInput::from_text(&renamed, "renamed.toml").unwrap();
+    let at = minute(&a, 2024, 9, 1);
+    let (straight, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 2, None, at).unwrap();
+    let mut events = Vec::new();
+    let branched = snapshot.branch(&b, &mut events).unwrap();
+    assert!(
+        !events.iter().any(|e| matches!(
+            e.event,
+            familyflow::model::event::Event::PolicyApplied { .. }
+        )),
+        "a policy change at the snapshot: {:?}",
+        events.first()
+    );
+    assert_eq!(branched.state.hash(), straight.state.hash());
+    assert_eq!(branched.summary.by_month, straight.summary.by_month);
+}
+
+fn ffc_reform() -> ScenarioInput {
+    ScenarioInput::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/ffc-reform.toml"
+    )))
+    .unwrap()
+}
+
+#[test]
+fn runs_share_their_beginning_only_while_their_parameters_agree() {
+    let a = ScenarioInput::builtin();
+    let b = ffc_reform();
+    // The FFC reform changes nothing before 1 July 2024.
+    assert_eq!(
+        shared_until(&a.scenario, &b.scenario),
+        Some(minute(&a, 2024, 7, 1))
+    );
+    assert_eq!(
+        shared_until(&b.scenario, &a.scenario),
+        Some(minute(&a, 2024, 7, 1))
+    );
+    // A scenario the same in all but its name never parts from it.
+    let renamed = ScenarioInput::from_text(
+        &a.text.replace(
+            "name = \"Default: a mid-sized local authority\"",
+            "name = \"Renamed\"",
+        ),
+        "renamed.toml",
+    )
+    .unwrap();
+    assert_ne!(renamed.scenario.name, a.scenario.name);
+    assert_eq!(shared_until(&a.scenario, &renamed.scenario), None);
+    // One that differs from the first minute shares nothing.
+    let more_staff =
+        ScenarioInput::from_text(&a.text.replacen("fte = 99 ", "fte = 120", 1), "more.toml")
+            .unwrap();
+    assert_ne!(more_staff.text, a.text);
+    assert_eq!(shared_until(&a.scenario, &more_staff.scenario), None);
+    // The same change a month later parts a month later.
+    let dir = common::TempDir::new("later");
+    std::fs::write(dir.file("default.toml"), &a.text).unwrap();
+    let later_text = b.text.replace("date = 2024-07-01", "date = 2024-08-01");
+    assert_ne!(later_text, b.text);
+    std::fs::write(dir.file("later.toml"), later_text).unwrap();
+    let later = ScenarioInput::load(&dir.file("later.toml")).unwrap();
+    assert_eq!(
+        shared_until(&b.scenario, &later.scenario),
+        Some(minute(&a, 2024, 7, 1))
+    );
+    assert_eq!(
+        shared_until(&a.scenario, &later.scenario),
+        Some(minute(&a, 2024, 8, 1))
+    );
+    // Another calendar or other families: nothing is shared.
+    let tiny = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
+    assert_eq!(shared_until(&a.scenario, &tiny.scenario), None);
+}
+
+#[test]
+fn a_shared_beginning_gives_each_scenario_exactly_its_own_run() {
+    // The default area and the FFC reform from 1 July 2024 (after the
+    // 20-year burn-in): the part before is run once, and the reform's run
+    // branched from it is its own run, summary for summary; when an
+    // arrival pending at the snapshot was drawn past 1 July, it runs whole.
+    let a = ScenarioInput::builtin();
+    let b = ffc_reform();
+    let split = shared_until(&a.scenario, &b.scenario).unwrap();
+    let (mut branched, mut whole) = (0, 0);
+    // Seed 1 branches; under seed 11 an arrival pending on 24 June was
+    // drawn past 1 July (seeds 1 to 20 checked by
+    // hand: 17 branch, all 20 equal their own runs).
+    for seed in [1, 11] {
+        let (summaries, branches) = run_sharing(&a, &[&b], seed, split).unwrap();
+        assert_eq!(summaries.len(), 2);
+        assert_eq!(
+            summaries[0],
+            run::run::<std::io::Sink>(&a, seed, None).unwrap().summary
+        );
+        assert_eq!(
+            summaries[1],
+            run::run::<std::io::Sink>(&b, seed, None).unwrap().summary,
+            "seed {seed} (branched: {branches})"
+        );
+        if branches {
+            branched += 1;
+        } else {
+            whole += 1;
+        }
+    }
+    assert!(branched > 0, "no seed branched");
+    assert!(
+        whole > 0,
+        "every seed branched: the fallback is not exercised"
+    );
 }

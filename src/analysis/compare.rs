@@ -40,11 +40,12 @@ use crate::analysis::replications::{
     replication_seed, to_csv, worker_threads, CsvOut, MemoryEstimate, MetricValues, Runs, Stats,
     Table, WarmUp, SEED_DERIVATION,
 };
+use crate::analysis::snapshot::{run_sharing, shared_until};
 use crate::analysis::summary::{thousands, Summary};
 use crate::analysis::{run, AnalysisError, Progress};
 use crate::engine::log::LogError;
 use crate::engine::EventSink;
-use crate::model::calendar::{Calendar, Minute};
+use crate::model::calendar::{Calendar, Minute, WEEK};
 use crate::model::event::{Event, FamilyId, Placement, Timed, TriageDecision};
 use crate::model::input::ScenarioInput;
 use crate::model::region::RegionInput;
@@ -798,33 +799,81 @@ struct Job {
     scenario: usize,
     seeds: Seeds,
     replication: u32,
+    /// Every scenario on the common seed, their common part run once (see
+    /// [`shared_prefix`]); `scenario` is 0.
+    shared: bool,
 }
 
 impl Job {
     /// Job `j` of a comparison of `k` scenarios: replication by
     /// replication, every scenario on the common seed, then each later one
     /// on the independent seed (so the first replication of each scenario,
-    /// the slow one with paths, comes first).
-    fn nth(j: usize, k: usize) -> Job {
+    /// the slow one with paths, comes first). When the runs on a common
+    /// seed share their beginning, replications after the first run them
+    /// in one job.
+    fn nth(j: usize, k: usize, shared: bool) -> Job {
         let per = 2 * k - 1;
-        let (replication, i) = ((j / per) as u32, j % per);
+        let (replication, i, shared) = if shared && j >= per {
+            // Per later replication: the shared job, then the independent runs.
+            let (j, first) = (j - per, (j - per).is_multiple_of(k));
+            (
+                (1 + j / k) as u32,
+                if first { 0 } else { k - 1 + j % k },
+                first,
+            )
+        } else {
+            ((j / per) as u32, j % per, false)
+        };
         if i < k {
             Job {
                 scenario: i,
                 seeds: Seeds::Common,
                 replication,
+                shared,
             }
         } else {
             Job {
                 scenario: i - k + 1,
                 seeds: Seeds::Independent,
                 replication,
+                shared,
             }
+        }
+    }
+
+    /// Jobs of `r` replications of `k` scenarios.
+    fn count(r: usize, k: usize, shared: bool) -> usize {
+        if shared {
+            (2 * k - 1) + r.saturating_sub(1) * k
+        } else {
+            r * (2 * k - 1)
         }
     }
 }
 
+/// The minute before which every scenario's run on a seed is, event for
+/// event, the first scenario's (`snapshot::shared_until`): a comparison
+/// runs that part once a replication and branches every scenario from it.
+/// None for regions, or when some scenario differs from the first minute.
+pub fn shared_prefix(inputs: &[Subject]) -> Option<Minute> {
+    let Some(Subject::Scenario(first)) = inputs.first() else {
+        return None;
+    };
+    if inputs.len() < 2 {
+        return None;
+    }
+    inputs[1..]
+        .iter()
+        .try_fold(Minute::MAX, |at, b| match b {
+            Subject::Scenario(b) => shared_until(&first.scenario, &b.scenario).map(|m| at.min(m)),
+            Subject::Region(_) => None,
+        })
+        .filter(|&split| split > WEEK)
+}
+
 struct JobOut {
+    scenario: usize,
+    seeds: Seeds,
     seed: u64,
     metrics: MetricValues,
     paths: Option<PathSink>,
@@ -854,6 +903,9 @@ pub struct Compared {
     pub fans: Option<Fans>,
     /// Runs made.
     pub runs: usize,
+    /// The minute before which each replication's runs on the common seed
+    /// were one run, branched there (see [`shared_prefix`]).
+    pub shared_until: Option<Minute>,
     /// Worker threads used.
     pub threads: usize,
 }
@@ -900,7 +952,8 @@ pub fn check(inputs: &[Subject], spec: &CompareSpec) -> Result<(), AnalysisError
 /// The memory a comparison is estimated to need: every run's metrics
 /// (each replication runs every scenario on the common seed and each later
 /// one on the independent seed), and one run of the largest input per
-/// worker thread (see [`MemoryEstimate`]).
+/// worker thread, two when the runs share their beginning (a snapshot
+/// beside the branch; see [`MemoryEstimate`]).
 pub fn compare_memory_estimate(
     inputs: &[Subject],
     spec: &CompareSpec,
@@ -926,6 +979,11 @@ pub fn compare_memory_estimate(
         metrics = metrics.max(m);
         run_bytes = run_bytes.max(b);
     }
+    // A run that shares its beginning keeps a snapshot of it beside the
+    // branch under way.
+    if shared_prefix(inputs).is_some() {
+        run_bytes *= 2.0;
+    }
     Ok(MemoryEstimate::new(runs, metrics, workers, run_bytes))
 }
 
@@ -949,7 +1007,8 @@ pub fn compare_inputs(
     let keep = spec.family.map(FamilyId);
     let r = spec.replications as usize;
     let k = inputs.len();
-    let jobs = r * (2 * k - 1);
+    let shared = shared_prefix(inputs);
+    let jobs = Job::count(r, k, shared.is_some());
     progress.begin("compare", jobs);
     // By scenario and seeds, in replication order.
     let mut common: Vec<Runs> = (0..k).map(|_| Runs::with_capacity(r)).collect();
@@ -963,60 +1022,90 @@ pub fn compare_inputs(
         jobs,
         threads,
         progress,
-        |j| -> Result<JobOut, AnalysisError> {
+        |j| -> Result<Vec<JobOut>, AnalysisError> {
             crate::analysis::stop_requested(progress)?;
-            let job = Job::nth(j, k);
-            let input = &inputs[job.scenario];
+            let job = Job::nth(j, k, shared.is_some());
             let i = u64::from(job.replication);
             let seed = match job.seeds {
                 Seeds::Common => replication_seed(spec.seed, i),
                 Seeds::Independent => independent_seed(spec.seed, i),
             };
-            let input = match input {
+            let out = |scenario: usize,
+                       summary: &Summary,
+                       paths: Option<PathSink>|
+             -> Result<JobOut, AnalysisError> {
+                let named = |e: String| {
+                    AnalysisError::Invalid(format!("{}: {e}", inputs[scenario].source()))
+                };
+                Ok(JobOut {
+                    scenario,
+                    seeds: job.seeds,
+                    seed,
+                    metrics: metrics(summary, spec.warm_up.as_ref()).map_err(named)?,
+                    paths,
+                    monthly: (job.seeds == Seeds::Common).then(|| MonthlySeries::of(summary)),
+                    months: (job.seeds == Seeds::Common && job.replication == 0 && scenario == 0)
+                        .then(|| fan::months(summary)),
+                })
+            };
+            if let (true, Some(split), Subject::Scenario(first)) = (job.shared, shared, &inputs[0])
+            {
+                // The common part once, then each scenario from there.
+                let others: Vec<&ScenarioInput> = inputs[1..]
+                    .iter()
+                    .filter_map(|b| match b {
+                        Subject::Scenario(b) => Some(&**b),
+                        Subject::Region(_) => None,
+                    })
+                    .collect();
+                let (summaries, _) = run_sharing(first, &others, seed, split)
+                    .map_err(|e| AnalysisError::Invalid(format!("{}: {e}", inputs[0].source())))?;
+                return summaries
+                    .iter()
+                    .enumerate()
+                    .map(|(s, summary)| out(s, summary, None))
+                    .collect();
+            }
+            let input = match &inputs[job.scenario] {
                 Subject::Scenario(input) => input,
                 Subject::Region(region) => {
                     let done = run_region::<std::io::Sink>(region, seed, None)?;
-                    return Ok(JobOut {
+                    return Ok(vec![JobOut {
+                        scenario: job.scenario,
+                        seeds: job.seeds,
                         seed,
                         metrics: done.summary.metrics(),
                         paths: None,
                         monthly: None,
                         months: None,
-                    });
+                    }]);
                 }
             };
-            let named = |e: String| AnalysisError::Invalid(format!("{}: {e}", input.source));
-            let (summary, paths) = if job.seeds == Seeds::Common && job.replication == 0 {
+            if job.seeds == Seeds::Common && job.replication == 0 {
                 let run = run_paths(input, seed, keep)?;
-                (run.summary, Some(run.sink))
+                Ok(vec![out(job.scenario, &run.summary, Some(run.sink))?])
             } else {
-                (run::run::<std::io::Sink>(input, seed, None)?.summary, None)
-            };
-            Ok(JobOut {
-                seed,
-                metrics: metrics(&summary, spec.warm_up.as_ref()).map_err(named)?,
-                paths,
-                monthly: (job.seeds == Seeds::Common).then(|| MonthlySeries::of(&summary)),
-                months: (job.seeds == Seeds::Common && job.replication == 0 && job.scenario == 0)
-                    .then(|| fan::months(&summary)),
-            })
+                let done = run::run::<std::io::Sink>(input, seed, None)?;
+                Ok(vec![out(job.scenario, &done.summary, None)?])
+            }
         },
-        |j, out| {
-            let job = Job::nth(j, k);
-            match job.seeds {
-                Seeds::Common => {
-                    if out.paths.is_some() {
-                        paths[job.scenario] = out.paths;
+        |_, outs| {
+            for out in outs {
+                match out.seeds {
+                    Seeds::Common => {
+                        if out.paths.is_some() {
+                            paths[out.scenario] = out.paths;
+                        }
+                        if let Some(m) = out.monthly {
+                            monthly[out.scenario].push(m);
+                        }
+                        if let Some(m) = out.months {
+                            months = m;
+                        }
+                        common[out.scenario].push(out.seed, &out.metrics)
                     }
-                    if let Some(m) = out.monthly {
-                        monthly[job.scenario].push(m);
-                    }
-                    if let Some(m) = out.months {
-                        months = m;
-                    }
-                    common[job.scenario].push(out.seed, &out.metrics)
+                    Seeds::Independent => independent[out.scenario].push(out.seed, &out.metrics),
                 }
-                Seeds::Independent => independent[job.scenario].push(out.seed, &out.metrics),
             }
         },
     )?;
@@ -1059,7 +1148,8 @@ pub fn compare_inputs(
         kept: paths.into_iter().map(|p| p.kept).collect(),
         seed0,
         fans,
-        runs: jobs,
+        runs: r * (2 * k - 1),
+        shared_until: shared,
         threads: threads.min(jobs),
     })
 }
@@ -1242,6 +1332,37 @@ mod tests {
     /// Differences, their CI and the variance-reduction factor, by hand:
     /// common diffs 1, 2, 0, 2 (mean 1.25, variance 2.75/3); independent
     /// diffs 4, −2, 0, −3 (mean −0.25, variance 28.75/3); t(0.975, 3) = 3.182446.
+    #[test]
+    fn every_run_is_in_exactly_one_job_whether_shared_or_not() {
+        for k in 2..5 {
+            for r in 1..5 {
+                for shared in [false, true] {
+                    let mut runs = Vec::new();
+                    for j in 0..Job::count(r, k, shared) {
+                        let job = Job::nth(j, k, shared);
+                        if job.shared {
+                            assert_eq!((job.scenario, job.seeds), (0, Seeds::Common));
+                            assert!(job.replication > 0, "the first replication keeps paths");
+                            runs.extend((0..k).map(|s| (job.replication, s, true)));
+                        } else {
+                            runs.push((job.replication, job.scenario, job.seeds == Seeds::Common));
+                        }
+                    }
+                    runs.sort();
+                    let mut all: Vec<(u32, usize, bool)> = (0..r as u32)
+                        .flat_map(|i| {
+                            (0..k)
+                                .map(move |s| (i, s, true))
+                                .chain((1..k).map(move |s| (i, s, false)))
+                        })
+                        .collect();
+                    all.sort();
+                    assert_eq!(runs, all, "k {k} r {r} shared {shared}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn paired_differences_match_a_hand_calculation() {
         let a = table("x", &[1.0, 2.0, 3.0, 4.0]);

@@ -34,7 +34,7 @@ use crate::engine::log::{LogError, LogWriter, Timed};
 pub use crate::engine::snapshot::SnapshotError;
 use crate::engine::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::engine::{Discard, Domain, EventSink, Run, StepError};
-use crate::model::calendar::Minute;
+use crate::model::calendar::{Minute, WEEK};
 use crate::model::event::{Event, FamilyId};
 use crate::model::happening::Happening;
 use crate::model::input::ScenarioInput;
@@ -324,8 +324,12 @@ impl Snapshot {
             let (now_version, later) = model.timeline_from(at);
             let (was, _) = Model::new(original.scenario.clone(), self.head.seed).timeline_from(at);
             let differs = {
+                // Parameters only: a branch named differently is not a change.
                 let table = |m: &Model, v: u16| {
-                    toml::Table::try_from(m.version_scenario(v)).unwrap_or_default()
+                    let mut t = toml::Table::try_from(m.version_scenario(v)).unwrap_or_default();
+                    t.remove("name");
+                    t.remove("description");
+                    t
                 };
                 let original_model = Model::new(original.scenario.clone(), self.head.seed);
                 table(&model, now_version) != table(&original_model, was)
@@ -447,6 +451,69 @@ fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
         t
     };
     table(a) == table(b)
+}
+
+/// The minute before which a run of `b` is, event for event, the run of
+/// `a` on the same seed, when that minute lies inside the run: the two keep
+/// the same calendar and families, and their policy timelines have the same
+/// versions, in force from the same minutes with the same parameters, until
+/// it. None when they differ from the first minute, or not at all. A
+/// comparison runs that common part once a seed and branches from it.
+pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
+    check_compatible(a, b).ok()?;
+    let timeline = |s: &Scenario| -> Vec<(Minute, toml::Table)> {
+        let model = Model::new(s.clone(), 0);
+        let (first, later) = model.timeline_from(0);
+        std::iter::once((0, first))
+            .chain(later)
+            .map(|(from, v)| {
+                let mut t = toml::Table::try_from(model.version_scenario(v)).unwrap_or_default();
+                for key in ["name", "description", "policy"] {
+                    t.remove(key);
+                }
+                (from, t)
+            })
+            .collect()
+    };
+    let (ta, tb) = (timeline(a), timeline(b));
+    let split = (0..ta.len().max(tb.len())).find_map(|i| match (ta.get(i), tb.get(i)) {
+        (Some(x), Some(y)) if x == y => None,
+        (Some(x), Some(y)) => Some(x.0.min(y.0)),
+        (Some(x), None) | (None, Some(x)) => Some(x.0),
+        (None, None) => None,
+    })?;
+    (split > 0 && split < a.calendar().horizon()).then_some(split)
+}
+
+/// Runs `first` and each of `others` on `seed`, their common part (before
+/// `split`, see [`shared_until`]) once: `first` runs whole, taking a
+/// snapshot a week before `split`, and each of `others` branches from it
+/// when that is, event for event, its own run: when nothing pending then
+/// was drawn looking past `split` (an arrival's gap,
+/// [`Happening::drawn_ahead`]). Otherwise each of `others` runs whole.
+/// Returns the summaries in order, `first`'s first, and whether the others
+/// branched.
+pub fn run_sharing(
+    first: &ScenarioInput,
+    others: &[&ScenarioInput],
+    seed: u64,
+    split: Minute,
+) -> Result<(Vec<Summary>, bool), BranchError> {
+    let at = split.saturating_sub(WEEK);
+    let (a, snapshot) = run_with_snapshot::<std::io::Sink>(first, seed, None, at)?;
+    let mut summaries = vec![a.summary];
+    let branches = snapshot
+        .pending
+        .iter()
+        .all(|(_, h)| h.drawn_ahead().is_none_or(|due| due < split));
+    for input in others {
+        summaries.push(if branches {
+            snapshot.branch(input, &mut Discard)?.summary
+        } else {
+            crate::analysis::run::run::<std::io::Sink>(input, seed, None)?.summary
+        });
+    }
+    Ok((summaries, branches))
 }
 
 /// A branch must keep what cannot change during a run.

@@ -100,6 +100,13 @@ pub fn compare(
         started.elapsed().as_secs_f64(),
         done.threads
     );
+    if let (Some(split), Subject::Scenario(first)) = (done.shared_until, &inputs[0]) {
+        let _ = writeln!(
+            note,
+            "the scenarios' parameters agree until {}: each replication after the first ran that part once for them all on the common seed (to a week before), unless an arrival pending then was drawn past it",
+            first.scenario.calendar().date(split)
+        );
+    }
     if let Some(dir) = folder.take() {
         let dir = write_files(dir, &done, spec)?;
         let _ = writeln!(

@@ -82,3 +82,19 @@ pub enum Happening {
     /// kind and weekly cost in pence, for the ledger).
     LeavingCareSupportEnds(LeavingCareSupport, u32),
 }
+
+impl Happening {
+    /// The minute of a happening whose time was drawn by looking ahead
+    /// over the policy timeline: an arrival's gap runs on across month
+    /// starts and policy changes under the parameters in force there
+    /// (`referral`, `care`). None for every other happening, whose time
+    /// was drawn from the parameters in force when it was decided.
+    pub fn drawn_ahead(&self) -> Option<Minute> {
+        match *self {
+            Happening::Arrival(exact) | Happening::UnaccompaniedArrival(exact, _) => {
+                Some(exact / 1_000_000)
+            }
+            _ => None,
+        }
+    }
+}
