@@ -19,8 +19,11 @@
 //! A branch continues a snapshot under a scenario with the same calendar and
 //! families: the run's pending happenings carry on (common random numbers);
 //! the branch's own policy timeline replaces the original's, and the version
-//! in force at the snapshot takes effect at once (`PolicyApplied`) when the
-//! branch's scenario differs from the original.
+//! in force at the snapshot takes effect at once (`PolicyApplied`) when its
+//! parameters differ from the original's (a name or description is no
+//! difference). A branch is the branch scenario's own run on the seed when
+//! the two agree until after the snapshot and nothing pending was drawn
+//! looking past where they part ([`run_sharing`], which `compare` uses).
 
 use std::io::{Read, Write};
 
