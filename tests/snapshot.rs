@@ -17,6 +17,12 @@ fn tiny_text() -> String {
     std::fs::read_to_string("tests/data/tiny.toml").unwrap()
 }
 
+/// The tiny scenario with one line changed (which must be there).
+fn tiny_replaced(from: &str, to: &str, source: &str) -> ScenarioInput {
+    assert!(tiny_text().contains(from), "tiny.toml has no `{from}`");
+    ScenarioInput::from_text(&tiny_text().replace(from, to), source).unwrap()
+}
+
 fn minute(input: &ScenarioInput, y: i32, m: u8, d: u8) -> u64 {
     input
         .scenario
@@ -106,13 +112,11 @@ fn a_branch_with_different_parameters_from_the_snapshot_day() {
     let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
     let at = minute(&a, 2024, 9, 1);
     let (_, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 5, None, at).unwrap();
-    let c_text = tiny_text().replace("years_in_care_mean = 2.5", "years_in_care_mean = 0.5");
-    assert_ne!(
-        c_text,
-        tiny_text(),
-        "the tiny scenario has the line replaced"
+    let c = tiny_replaced(
+        "years_in_care_mean = 2.5",
+        "years_in_care_mean = 0.5",
+        "tiny-c.toml",
     );
-    let c = ScenarioInput::from_text(&c_text, "tiny-c.toml").unwrap();
     let mut events = Vec::new();
     let branched = snapshot.branch(&c, &mut events).unwrap();
     // The new version takes effect at the snapshot's minute, first.
@@ -412,13 +416,11 @@ fn a_branch_named_differently_is_not_a_policy_change() {
     // Only the name differs: the branch is the original's own run, with no
     // change of version at the snapshot.
     let a = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
-    let renamed = tiny_text().replace("name = \"Tiny test area\"", "name = \"Renamed\"");
-    assert_ne!(
-        renamed,
-        tiny_text(),
-        "the tiny scenario has its name replaced"
+    let b = tiny_replaced(
+        "name = \"Tiny test area\"",
+        "name = \"Renamed\"",
+        "renamed.toml",
     );
-    let b = ScenarioInput::from_text(&renamed, "renamed.toml").unwrap();
     let at = minute(&a, 2024, 9, 1);
     let (straight, snapshot) = run_with_snapshot::<Vec<u8>>(&a, 2, None, at).unwrap();
     let mut events = Vec::new();
@@ -447,15 +449,24 @@ fn ffc_reform() -> ScenarioInput {
 fn runs_share_their_beginning_only_while_their_parameters_agree() {
     let a = ScenarioInput::builtin();
     let b = ffc_reform();
-    // The FFC reform changes nothing before 1 July 2024.
-    assert_eq!(
-        shared_until(&a.scenario, &b.scenario),
-        Some(minute(&a, 2024, 7, 1))
-    );
-    assert_eq!(
-        shared_until(&b.scenario, &a.scenario),
-        Some(minute(&a, 2024, 7, 1))
-    );
+    let dir = common::TempDir::new("later");
+    std::fs::write(dir.file("default.toml"), &a.text).unwrap();
+    let later_text = b.text.replace("date = 2024-07-01", "date = 2024-08-01");
+    assert_ne!(later_text, b.text);
+    std::fs::write(dir.file("later.toml"), later_text).unwrap();
+    let later = ScenarioInput::load(&dir.file("later.toml")).unwrap();
+    let (july, august) = (minute(&a, 2024, 7, 1), minute(&a, 2024, 8, 1));
+    // The FFC reform changes nothing before 1 July 2024, whichever comes
+    // first; the same change a month later parts from it on 1 July and
+    // from the default on 1 August.
+    for (x, y, split) in [
+        (&a, &b, july),
+        (&b, &a, july),
+        (&b, &later, july),
+        (&a, &later, august),
+    ] {
+        assert_eq!(shared_until(&x.scenario, &y.scenario), Some(split));
+    }
     // A scenario the same in all but its name never parts from it.
     let renamed = ScenarioInput::from_text(
         &a.text.replace(
@@ -473,21 +484,6 @@ fn runs_share_their_beginning_only_while_their_parameters_agree() {
             .unwrap();
     assert_ne!(more_staff.text, a.text);
     assert_eq!(shared_until(&a.scenario, &more_staff.scenario), None);
-    // The same change a month later parts a month later.
-    let dir = common::TempDir::new("later");
-    std::fs::write(dir.file("default.toml"), &a.text).unwrap();
-    let later_text = b.text.replace("date = 2024-07-01", "date = 2024-08-01");
-    assert_ne!(later_text, b.text);
-    std::fs::write(dir.file("later.toml"), later_text).unwrap();
-    let later = ScenarioInput::load(&dir.file("later.toml")).unwrap();
-    assert_eq!(
-        shared_until(&b.scenario, &later.scenario),
-        Some(minute(&a, 2024, 7, 1))
-    );
-    assert_eq!(
-        shared_until(&a.scenario, &later.scenario),
-        Some(minute(&a, 2024, 8, 1))
-    );
     // Another calendar or other families: nothing is shared.
     let tiny = ScenarioInput::from_text(&tiny_text(), "tiny.toml").unwrap();
     assert_eq!(shared_until(&a.scenario, &tiny.scenario), None);
