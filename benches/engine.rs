@@ -9,6 +9,10 @@
 //! full England baseline (about 30 million events) is timed by
 //! `benches/peers/memory.sh` instead: it is too slow for criterion's
 //! repeated iterations.
+//!
+//! And a pair of scenarios on one seed as `compare` runs them: each run
+//! whole, or their common beginning once and the second branched from it
+//! (`run_sharing`).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -16,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use familyflow::analysis::run::replay;
+use familyflow::analysis::run::{self, replay};
+use familyflow::analysis::snapshot::{run_sharing, shared_until};
 use familyflow::engine::log::LogWriter;
 use familyflow::engine::Discard;
 use familyflow::model::input::ScenarioInput;
@@ -98,5 +103,36 @@ fn england_one_percent(c: &mut Criterion) {
     full_model(c, "england 1% 10y", &input, Duration::from_secs(4));
 }
 
-criterion_group!(benches, default_scenario, england_one_percent);
+/// The default area and its FFC reform, which parts from it on 1 July 2024
+/// after the 20-year burn-in, on seed 1 (which branches: no arrival pending
+/// a week before was drawn past the date).
+fn shared_beginning(c: &mut Criterion) {
+    let a = ScenarioInput::builtin();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ffc-reform.toml");
+    let b = ScenarioInput::load(&path).expect("the reform scenario loads");
+    let split = shared_until(&a.scenario, &b.scenario).expect("they part on 1 July 2024");
+    let (_, branches) = run_sharing(&a, &[&b], 1, split).expect("runs");
+    assert!(branches, "seed 1 branches");
+    let mut g = c.benchmark_group("compare pair/default vs ffc-reform");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    g.bench_function("each run whole", |bench| {
+        bench.iter(|| {
+            run::run::<std::io::Sink>(&a, 1, None).expect("runs");
+            run::run::<std::io::Sink>(&b, 1, None).expect("runs")
+        })
+    });
+    g.bench_function("common beginning once", |bench| {
+        bench.iter(|| run_sharing(&a, &[&b], 1, split).expect("runs"))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    default_scenario,
+    england_one_percent,
+    shared_beginning
+);
 criterion_main!(benches);
