@@ -40,7 +40,7 @@ use crate::analysis::replications::{
     replication_seed, to_csv, worker_threads, CsvOut, MemoryEstimate, MetricValues, Runs, Stats,
     Table, WarmUp, SEED_DERIVATION,
 };
-use crate::analysis::snapshot::{run_sharing, shared_until};
+use crate::analysis::snapshot::{run_sharing, shared_until, BranchError};
 use crate::analysis::summary::{thousands, Summary};
 use crate::analysis::{run, AnalysisError, Progress};
 use crate::engine::log::LogError;
@@ -1058,8 +1058,11 @@ pub fn compare_inputs(
                         Subject::Region(_) => None,
                     })
                     .collect();
-                let (summaries, _) = run_sharing(first, &others, seed, split)
-                    .map_err(|e| AnalysisError::Invalid(format!("{}: {e}", inputs[0].source())))?;
+                let (summaries, _) =
+                    run_sharing(first, &others, seed, split).map_err(|(i, e)| match e {
+                        BranchError::Run(e) => AnalysisError::Run(e),
+                        e => AnalysisError::Invalid(format!("{}: {e}", inputs[i].source())),
+                    })?;
                 return summaries
                     .iter()
                     .enumerate()
@@ -1329,9 +1332,6 @@ mod tests {
         (a - b).abs() < 1e-4 * b.abs().max(1.0)
     }
 
-    /// Differences, their CI and the variance-reduction factor, by hand:
-    /// common diffs 1, 2, 0, 2 (mean 1.25, variance 2.75/3); independent
-    /// diffs 4, −2, 0, −3 (mean −0.25, variance 28.75/3); t(0.975, 3) = 3.182446.
     #[test]
     fn every_run_is_in_exactly_one_job_whether_shared_or_not() {
         for k in 2..5 {
@@ -1363,6 +1363,9 @@ mod tests {
         }
     }
 
+    /// Differences, their CI and the variance-reduction factor, by hand:
+    /// common diffs 1, 2, 0, 2 (mean 1.25, variance 2.75/3); independent
+    /// diffs 4, −2, 0, −3 (mean −0.25, variance 28.75/3); t(0.975, 3) = 3.182446.
     #[test]
     fn paired_differences_match_a_hand_calculation() {
         let a = table("x", &[1.0, 2.0, 3.0, 4.0]);

@@ -39,7 +39,7 @@ use crate::engine::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::engine::{Discard, Domain, EventSink, Run, StepError};
 use crate::model::calendar::{Minute, WEEK};
 use crate::model::event::{Event, FamilyId};
-use crate::model::happening::Happening;
+use crate::model::happening::{Chain, Happening};
 use crate::model::input::ScenarioInput;
 use crate::model::projection::Metrics;
 use crate::model::scenario::{Scenario, ScenarioError};
@@ -464,7 +464,9 @@ fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
 /// comparison runs that common part once a seed and branches from it.
 pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
     check_compatible(a, b).ok()?;
-    let timeline = |s: &Scenario| -> Vec<(Minute, toml::Table)> {
+    // Each change that takes effect: its minute, its number (which
+    // `PolicyApplied` records) and its parameters.
+    let timeline = |s: &Scenario| -> Vec<(Minute, u16, toml::Table)> {
         let model = Model::new(s.clone(), 0);
         let (first, later) = model.timeline_from(0);
         std::iter::once((0, first))
@@ -474,7 +476,7 @@ pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
                 for key in ["name", "description", "policy"] {
                     t.remove(key);
                 }
-                (from, t)
+                (from, v, t)
             })
             .collect()
     };
@@ -491,32 +493,69 @@ pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
 /// Runs `first` and each of `others` on `seed`, their common part (before
 /// `split`, see [`shared_until`]) once: `first` runs whole, taking a
 /// snapshot a week before `split`, and each of `others` branches from it
-/// when that is, event for event, its own run: when nothing pending then
-/// was drawn looking past `split` (an arrival's gap,
-/// [`Happening::drawn_ahead`]). Otherwise each of `others` runs whole.
-/// Returns the summaries in order, `first`'s first, and whether the others
-/// branched.
+/// when that is, event for event, its own run — when every chain of
+/// arrivals, whose gaps are drawn looking ahead ([`Happening::drawn_ahead`]),
+/// has its next arrival pending before `split` (or, for unaccompanied
+/// children, none arrive under any version of any of the scenarios).
+/// Otherwise each of `others` runs whole. Returns the summaries in order,
+/// `first`'s first, and whether the others branched; an error comes with
+/// the index of the scenario whose run failed (0 for `first`).
 pub fn run_sharing(
     first: &ScenarioInput,
     others: &[&ScenarioInput],
     seed: u64,
     split: Minute,
-) -> Result<(Vec<Summary>, bool), BranchError> {
+) -> Result<(Vec<Summary>, bool), (usize, BranchError)> {
     let at = split.saturating_sub(WEEK);
-    let (a, snapshot) = run_with_snapshot::<std::io::Sink>(first, seed, None, at)?;
-    let mut summaries = vec![a.summary];
-    let branches = snapshot
+    // Only the summary is kept: the finished state goes at once.
+    let (Finished { summary, .. }, snapshot) =
+        run_with_snapshot::<std::io::Sink>(first, seed, None, at)
+            .map_err(|e| (0, BranchError::from(e)))?;
+    let mut summaries = vec![summary];
+    let pending_before = |chain: Chain| {
+        snapshot
+            .pending
+            .iter()
+            .any(|(_, h)| matches!(h.drawn_ahead(), Some((c, due)) if c == chain && due < split))
+    };
+    let none_past = snapshot
         .pending
         .iter()
-        .all(|(_, h)| h.drawn_ahead().is_none_or(|due| due < split));
-    for input in others {
-        summaries.push(if branches {
-            snapshot.branch(input, &mut Discard)?.summary
-        } else {
-            crate::analysis::run::run::<std::io::Sink>(input, seed, None)?.summary
-        });
+        .all(|(_, h)| h.drawn_ahead().is_none_or(|(_, due)| due < split));
+    let no_unaccompanied = std::iter::once(first)
+        .chain(others.iter().copied())
+        .all(|input| never_unaccompanied(&input.scenario));
+    let branches = none_past
+        && pending_before(Chain::Referrals)
+        && (pending_before(Chain::Unaccompanied) || no_unaccompanied);
+    if branches {
+        for (i, input) in others.iter().enumerate() {
+            let done = snapshot
+                .branch(input, &mut Discard)
+                .map_err(|e| (i + 1, e))?;
+            summaries.push(done.summary);
+        }
+    } else {
+        drop(snapshot);
+        for (i, input) in others.iter().enumerate() {
+            let done = crate::analysis::run::run::<std::io::Sink>(input, seed, None)
+                .map_err(|e| (i + 1, BranchError::from(e)))?;
+            summaries.push(done.summary);
+        }
     }
     Ok((summaries, branches))
+}
+
+/// Whether no unaccompanied child arrives under any version of `scenario`.
+fn never_unaccompanied(scenario: &Scenario) -> bool {
+    let model = Model::new(scenario.clone(), 0);
+    let (first, later) = model.timeline_from(0);
+    std::iter::once(first)
+        .chain(later.into_iter().map(|(_, v)| v))
+        .all(|v| {
+            let s = model.version_scenario(v);
+            s.area.children == 0 || s.care.unaccompanied_per_10k_children_per_year.get() == 0.0
+        })
 }
 
 /// A branch must keep what cannot change during a run.

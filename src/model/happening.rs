@@ -83,16 +83,27 @@ pub enum Happening {
     LeavingCareSupportEnds(LeavingCareSupport, u32),
 }
 
+/// A chain of happenings whose times are drawn looking ahead over the policy
+/// timeline: each arrival draws the gap to the next, running on across
+/// month starts and policy changes under the parameters in force there
+/// (`referral`, `care`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Chain {
+    /// New families' first referrals.
+    Referrals,
+    /// Unaccompanied asylum-seeking children.
+    Unaccompanied,
+}
+
 impl Happening {
-    /// The minute of a happening whose time was drawn by looking ahead
-    /// over the policy timeline: an arrival's gap runs on across month
-    /// starts and policy changes under the parameters in force there
-    /// (`referral`, `care`). None for every other happening, whose time
-    /// was drawn from the parameters in force when it was decided.
-    pub fn drawn_ahead(&self) -> Option<Minute> {
+    /// The chain and minute of a happening whose time was drawn looking
+    /// ahead (an arrival). None for every other happening, whose time was
+    /// drawn from the parameters in force when it was decided.
+    pub fn drawn_ahead(&self) -> Option<(Chain, Minute)> {
         match *self {
-            Happening::Arrival(exact) | Happening::UnaccompaniedArrival(exact, _) => {
-                Some(exact / 1_000_000)
+            Happening::Arrival(exact) => Some((Chain::Referrals, exact / 1_000_000)),
+            Happening::UnaccompaniedArrival(exact, _) => {
+                Some((Chain::Unaccompanied, exact / 1_000_000))
             }
             _ => None,
         }

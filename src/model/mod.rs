@@ -211,7 +211,8 @@ impl Model {
     }
 
     /// The timeline seen from `at`: the version in force just before it, and
-    /// each later change (from `at` on) with the minute it starts.
+    /// each later change (from `at` on) that takes effect, with the minute it
+    /// starts (of several changes on one date only the last, as in a run).
     pub fn timeline_from(&self, at: Minute) -> (u16, Vec<(Minute, u16)>) {
         let before = self
             .versions
@@ -222,10 +223,17 @@ impl Model {
             .iter()
             .enumerate()
             .skip(1)
-            .filter(|(_, v)| v.from >= at)
+            .filter(|&(i, v)| v.from >= at && !self.superseded(i))
             .map(|(i, v)| (v.from, i as u16))
             .collect();
         (before as u16, later)
+    }
+
+    /// Whether change `i` is followed by another on the same date, which
+    /// carries it: only the last of a date takes effect.
+    fn superseded(&self, i: usize) -> bool {
+        let from = self.versions[i].from;
+        self.versions.get(i + 1).is_some_and(|n| n.from == from)
     }
 
     /// When the version after the one in force at `now` starts, if any.
@@ -250,8 +258,7 @@ impl Model {
         // several changes on one date, the last takes effect (it carries
         // the ones before it).
         for (i, v) in self.versions.iter().enumerate().skip(1) {
-            let superseded = self.versions.get(i + 1).is_some_and(|n| n.from == v.from);
-            if v.from > 0 && !superseded {
+            if v.from > 0 && !self.superseded(i) {
                 out.schedule.push((v.from, Happening::Policy(i as u16)));
             }
         }
