@@ -328,12 +328,7 @@ impl Snapshot {
             let (was, _) = Model::new(original.scenario.clone(), self.head.seed).timeline_from(at);
             let differs = {
                 // Parameters only: a branch named differently is not a change.
-                let table = |m: &Model, v: u16| {
-                    let mut t = toml::Table::try_from(m.version_scenario(v)).unwrap_or_default();
-                    t.remove("name");
-                    t.remove("description");
-                    t
-                };
+                let table = |m: &Model, v: u16| parameters(m.version_scenario(v));
                 let original_model = Model::new(original.scenario.clone(), self.head.seed);
                 table(&model, now_version) != table(&original_model, was)
             };
@@ -447,13 +442,16 @@ impl From<LogError> for BranchError {
 
 /// Whether two scenarios set the same parameters (names and descriptions aside).
 fn same_parameters(a: &Scenario, b: &Scenario) -> bool {
-    let table = |s: &Scenario| {
-        let mut t = toml::Table::try_from(s).unwrap_or_default();
-        t.remove("name");
-        t.remove("description");
-        t
-    };
-    table(a) == table(b)
+    parameters(a) == parameters(b)
+}
+
+/// A scenario's fields as a table, without its name and description: what
+/// a run depends on.
+fn parameters(s: &Scenario) -> toml::Table {
+    let mut t = toml::Table::try_from(s).unwrap_or_default();
+    t.remove("name");
+    t.remove("description");
+    t
 }
 
 /// The minute before which a run of `b` is, event for event, the run of
@@ -468,16 +466,10 @@ pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
     // `PolicyApplied` records) and its parameters.
     let timeline = |s: &Scenario| -> Vec<(Minute, u16, toml::Table)> {
         let model = Model::new(s.clone(), 0);
-        let (first, later) = model.timeline_from(0);
-        std::iter::once((0, first))
-            .chain(later)
-            .map(|(from, v)| {
-                let mut t = toml::Table::try_from(model.version_scenario(v)).unwrap_or_default();
-                for key in ["name", "description", "policy"] {
-                    t.remove(key);
-                }
-                (from, v, t)
-            })
+        model
+            .versions_in_effect()
+            .into_iter()
+            .map(|(from, v)| (from, v, parameters(model.version_scenario(v))))
             .collect()
     };
     let (ta, tb) = (timeline(a), timeline(b));
@@ -549,13 +541,10 @@ pub fn run_sharing(
 /// Whether no unaccompanied child arrives under any version of `scenario`.
 fn never_unaccompanied(scenario: &Scenario) -> bool {
     let model = Model::new(scenario.clone(), 0);
-    let (first, later) = model.timeline_from(0);
-    std::iter::once(first)
-        .chain(later.into_iter().map(|(_, v)| v))
-        .all(|v| {
-            let s = model.version_scenario(v);
-            s.area.children == 0 || s.care.unaccompanied_per_10k_children_per_year.get() == 0.0
-        })
+    model.versions_in_effect().into_iter().all(|(_, v)| {
+        let s = model.version_scenario(v);
+        s.area.children == 0 || s.care.unaccompanied_per_10k_children_per_year.get() == 0.0
+    })
 }
 
 /// A branch must keep what cannot change during a run.

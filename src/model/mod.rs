@@ -229,6 +229,14 @@ impl Model {
         (before as u16, later)
     }
 
+    /// Every version that takes effect in a run, from its first minute:
+    /// the scenario's own (from 0), then each change as [`Model::timeline_from`]
+    /// lists them.
+    pub fn versions_in_effect(&self) -> Vec<(Minute, u16)> {
+        let (first, later) = self.timeline_from(0);
+        std::iter::once((0, first)).chain(later).collect()
+    }
+
     /// Whether change `i` is followed by another on the same date, which
     /// carries it: only the last of a date takes effect.
     fn superseded(&self, i: usize) -> bool {
