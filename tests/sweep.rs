@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::{familyflow, ok, TempDir};
 
-fn setup(dir: &TempDir, design: &str, extra: &str) -> PathBuf {
+/// The tiny scenario and a reform of it from 1 July 2024, in `dir`.
+fn scenarios(dir: &TempDir) {
     let tiny = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
     std::fs::copy(tiny, dir.file("tiny.toml")).unwrap();
     std::fs::write(
@@ -16,6 +17,10 @@ fn setup(dir: &TempDir, design: &str, extra: &str) -> PathBuf {
         "extends = \"tiny.toml\"\nname = \"reform\"\n\n[[policy]]\ndate = 2024-07-01\nfamily_help.fte = 6\n",
     )
     .unwrap();
+}
+
+fn setup(dir: &TempDir, design: &str, extra: &str) -> PathBuf {
+    scenarios(dir);
     let exp = dir.file("exp.toml");
     std::fs::write(
         &exp,
@@ -156,6 +161,84 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
     };
     assert_eq!(wait(&base), row[4].parse::<f64>().unwrap(), "baseline");
     assert_eq!(wait(&reform), row[5].parse::<f64>().unwrap(), "compare");
+}
+
+#[test]
+fn a_point_whose_comparison_parts_at_a_date_runs_the_common_part_once_with_the_same_results() {
+    // Demand varies for both scenarios and the reform's staffing for the
+    // reform alone: at every point the two agree until 1 July 2024, so each
+    // job runs that part once and branches the reform from a snapshot. Every
+    // figure must still be each scenario's own run (`run --set … --seed`).
+    let dir = TempDir::new("sweep-shared");
+    scenarios(&dir);
+    let exp = dir.file("exp.toml");
+    std::fs::write(
+        &exp,
+        "scenario = \"tiny.toml\"\ncompare = \"reform.toml\"\nseed = 3\nreplications = 2\n\
+         outputs = [\"family_help.mean_wait_days\", \"referrals.total\", \"family_help.started\"]\n\n\
+         [design]\nkind = \"latin_hypercube\"\npoints = 3\n\n\
+         [[factor]]\nkey = \"area.new_referrals_per_10k_children\"\nlower = 300\nupper = 500\n\n\
+         [[factor]]\nkey = \"policy[1].family_help.fte\"\nlevels = [4, 8]\napplies_to = \"compare\"\n",
+    )
+    .unwrap();
+    let out = dir.file("out");
+    let o = familyflow(&[
+        "sweep",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(&o, "sweep");
+    let note = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        note.contains("at 3 of 3 points the scenario and its comparison agree until 2024-07-01"),
+        "{note}"
+    );
+    let samples = read(&out, "salib/samples.txt");
+    let runs = read(&out, "sweep-runs.csv");
+    let rows: Vec<Vec<&str>> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 3 * 2 * 3);
+    for (p, line) in samples.lines().enumerate() {
+        let point: Vec<f64> = line.split(' ').map(|x| x.parse().unwrap()).collect();
+        let rate = format!("area.new_referrals_per_10k_children={}", point[0]);
+        let policy = format!("policy[1].family_help.fte={}", point[1]);
+        for r in ["1", "2"] {
+            let mine: Vec<&Vec<&str>> = rows
+                .iter()
+                .filter(|x| x[0] == (p + 1).to_string() && x[1] == r)
+                .collect();
+            let seed = mine[0][2];
+            let run = |file: &str, sets: &[&str]| -> serde_json::Value {
+                let mut args = vec!["run", file];
+                for s in sets {
+                    args.extend(["--set", s]);
+                }
+                args.extend(["--seed", seed, "--json"]);
+                serde_json::from_str(&ok(&familyflow(&args), "run")).unwrap()
+            };
+            let base = run(dir.file("tiny.toml").to_str().unwrap(), &[&rate]);
+            let reform = run(dir.file("reform.toml").to_str().unwrap(), &[&rate, &policy]);
+            for row in mine {
+                let (group, name) = row[3].split_once('.').unwrap();
+                let want = |v: &serde_json::Value| v[group][name].as_f64().unwrap();
+                let at = format!("point {} replication {r}, {}", p + 1, row[3]);
+                assert_eq!(
+                    want(&base),
+                    row[4].parse::<f64>().unwrap(),
+                    "{at}: baseline"
+                );
+                assert_eq!(
+                    want(&reform),
+                    row[5].parse::<f64>().unwrap(),
+                    "{at}: reform"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -40,12 +40,12 @@ use crate::analysis::replications::{
     replication_seed, to_csv, worker_threads, CsvOut, MemoryEstimate, MetricValues, Runs, Stats,
     Table, WarmUp, SEED_DERIVATION,
 };
-use crate::analysis::snapshot::{run_sharing, shared_until, BranchError};
+use crate::analysis::snapshot::{run_sharing, shared_until};
 use crate::analysis::summary::{thousands, Summary};
 use crate::analysis::{run, AnalysisError, Progress};
 use crate::engine::log::LogError;
 use crate::engine::EventSink;
-use crate::model::calendar::{Calendar, Minute, WEEK};
+use crate::model::calendar::{Calendar, Minute};
 use crate::model::event::{Event, FamilyId, Placement, Timed, TriageDecision};
 use crate::model::input::ScenarioInput;
 use crate::model::region::RegionInput;
@@ -854,7 +854,7 @@ impl Job {
 /// The minute before which every scenario's run on a seed is, event for
 /// event, the first scenario's (`snapshot::shared_until`): a comparison
 /// runs that part once a replication and branches every scenario from it.
-/// None for regions, or when some scenario differs from the first minute.
+/// None for regions, or when some scenario differs within the first week.
 pub fn shared_prefix(inputs: &[Subject]) -> Option<Minute> {
     let Some(Subject::Scenario(first)) = inputs.first() else {
         return None;
@@ -862,13 +862,10 @@ pub fn shared_prefix(inputs: &[Subject]) -> Option<Minute> {
     if inputs.len() < 2 {
         return None;
     }
-    inputs[1..]
-        .iter()
-        .try_fold(Minute::MAX, |at, b| match b {
-            Subject::Scenario(b) => shared_until(&first.scenario, &b.scenario).map(|m| at.min(m)),
-            Subject::Region(_) => None,
-        })
-        .filter(|&split| split > WEEK)
+    inputs[1..].iter().try_fold(Minute::MAX, |at, b| match b {
+        Subject::Scenario(b) => shared_until(&first.scenario, &b.scenario).map(|m| at.min(m)),
+        Subject::Region(_) => None,
+    })
 }
 
 struct JobOut {
@@ -1058,11 +1055,8 @@ pub fn compare_inputs(
                         Subject::Region(_) => None,
                     })
                     .collect();
-                let (summaries, _) =
-                    run_sharing(first, &others, seed, split).map_err(|(i, e)| match e {
-                        BranchError::Run(e) => AnalysisError::Run(e),
-                        e => AnalysisError::Invalid(format!("{}: {e}", inputs[i].source())),
-                    })?;
+                let (summaries, _) = run_sharing(first, &others, seed, split)
+                    .map_err(|(i, e)| e.in_file(inputs[i].source()))?;
                 return summaries
                     .iter()
                     .enumerate()

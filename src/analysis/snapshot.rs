@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::run::Finished;
 use crate::analysis::summary::Summary;
+use crate::analysis::AnalysisError;
 use crate::engine::agenda::{Agenda, AgendaImage};
 use crate::engine::codec;
 use crate::engine::log::{LogError, LogWriter, Timed};
@@ -428,6 +429,17 @@ pub enum BranchError {
     Run(#[from] RunError),
 }
 
+impl BranchError {
+    /// As an analysis error: a run's own error stays one; any other is
+    /// told against `source`, the scenario file it concerns.
+    pub fn in_file(self, source: &str) -> AnalysisError {
+        match self {
+            BranchError::Run(e) => AnalysisError::Run(e),
+            e => AnalysisError::Invalid(format!("{source}: {e}")),
+        }
+    }
+}
+
 impl From<StepError<Inconsistent>> for BranchError {
     fn from(e: StepError<Inconsistent>) -> Self {
         BranchError::Run(RunError::from(e))
@@ -458,8 +470,9 @@ fn parameters(s: &Scenario) -> toml::Table {
 /// `a` on the same seed, when that minute lies inside the run: the two keep
 /// the same calendar and families, and their policy timelines have the same
 /// versions, in force from the same minutes with the same parameters, until
-/// it. None when they differ from the first minute, or not at all. A
-/// comparison runs that common part once a seed and branches from it.
+/// it. None when they differ within the first week (the snapshot is taken
+/// a week before the minute they part), or not at all. A comparison or a
+/// sweep runs that common part once a seed and branches from it.
 pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
     check_compatible(a, b).ok()?;
     // Each change that takes effect: its minute, its number (which
@@ -479,7 +492,7 @@ pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
         (Some(x), None) | (None, Some(x)) => Some(x.0),
         (None, None) => None,
     })?;
-    (split > 0 && split < a.calendar().horizon()).then_some(split)
+    (split > WEEK && split < a.calendar().horizon()).then_some(split)
 }
 
 /// Runs `first` and each of `others` on `seed`, their common part (before

@@ -26,6 +26,8 @@ use crate::analysis::replications::{
     csv_num, fold_jobs, metrics, replication_seed, to_csv, worker_threads, CsvOut, Stats,
 };
 use crate::analysis::sensitivity::{self, MorrisIndex, Regression, Sobol};
+use crate::analysis::snapshot::{run_sharing, shared_until};
+use crate::analysis::summary::Summary;
 use crate::analysis::{run, AnalysisError, Progress};
 use crate::model::input::ScenarioInput;
 use crate::model::overrides::{self, Override};
@@ -640,32 +642,53 @@ fn pick(metrics: &[(String, f64)], outputs: &[String], what: &str) -> Result<Vec
 /// Runs job `j` of `exp` (from 0: point `j / replications`, replication
 /// `j % replications`) on the replication's seed: the one piece of code
 /// that runs a job, whether the sweep runs on one machine or in shards.
+/// When the point's scenario and its comparison agree until some date
+/// ([`shared_until`]), their common part runs once and the comparison
+/// branches from it ([`run_sharing`]): the same outputs as running each
+/// whole, for less work.
 pub fn run_job(exp: &Experiment, j: usize) -> Result<JobOutputs, AnalysisError> {
     let reps = exp.replications as usize;
     let (p, r) = (j / reps, j % reps);
     let seed = replication_seed(exp.seed, r as u64);
     let what = format!("{}: point {} replication {}", exp.file, p + 1, r + 1);
-    let run = |compare: bool| -> Result<(Vec<f64>, MonthlySeries), AnalysisError> {
-        let input = exp.input(p, compare)?;
-        let summary = run::run::<std::io::Sink>(&input, seed, None)?.summary;
-        let m = metrics(&summary, None)
+    let outputs = |input: &ScenarioInput,
+                   summary: &Summary|
+     -> Result<(Vec<f64>, MonthlySeries), AnalysisError> {
+        let m = metrics(summary, None)
             .map_err(|e| AnalysisError::Invalid(format!("{}: {e}", input.source)))?;
         let values = pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)?;
-        Ok((values, MonthlySeries::of(&summary)))
+        Ok((values, MonthlySeries::of(summary)))
     };
-    let (base, base_months) = run(false)?;
-    let (compare, compare_months) = match exp.compare {
-        Some(_) => {
-            let (v, m) = run(true)?;
-            (Some(v), Some(m))
+    let whole = |input: &ScenarioInput| -> Result<Summary, AnalysisError> {
+        Ok(run::run::<std::io::Sink>(input, seed, None)?.summary)
+    };
+    let base = exp.input(p, false)?;
+    if exp.compare.is_none() {
+        let (base, base_months) = outputs(&base, &whole(&base)?)?;
+        return Ok(JobOutputs {
+            base,
+            compare: None,
+            base_months,
+            compare_months: None,
+        });
+    }
+    let other = exp.input(p, true)?;
+    let (a, b) = match shared_until(&base.scenario, &other.scenario) {
+        Some(split) => {
+            let (mut both, _) = run_sharing(&base, &[&other], seed, split)
+                .map_err(|(i, e)| e.in_file([&base, &other][i].source.as_str()))?;
+            let b = both.pop().expect("run_sharing: one summary a scenario");
+            (both.pop().expect("run_sharing: one summary a scenario"), b)
         }
-        None => (None, None),
+        None => (whole(&base)?, whole(&other)?),
     };
+    let (base_values, base_months) = outputs(&base, &a)?;
+    let (compare, compare_months) = outputs(&other, &b)?;
     Ok(JobOutputs {
-        base,
-        compare,
+        base: base_values,
+        compare: Some(compare),
         base_months,
-        compare_months,
+        compare_months: Some(compare_months),
     })
 }
 
