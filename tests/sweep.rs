@@ -163,37 +163,42 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
     assert_eq!(wait(&reform), row[5].parse::<f64>().unwrap(), "compare");
 }
 
-#[test]
-fn a_point_whose_comparison_parts_at_a_date_runs_the_common_part_once_with_the_same_results() {
-    // Demand varies for both scenarios and the reform's staffing for the
-    // reform alone: at every point the two agree until 1 July 2024, so each
-    // job runs that part once and branches the reform from a snapshot. Every
-    // figure must still be each scenario's own run (`run --set … --seed`).
-    let dir = TempDir::new("sweep-shared");
+/// Runs a sweep of the tiny scenario against its reform from 1 July 2024
+/// (3 points, 2 replications) with `factors` (key, `applies_to`: "both" or
+/// "compare"), checks that its note says `note`, and that every figure is
+/// each scenario's own run (`run --set … --seed`), however runs were shared.
+fn each_figure_is_its_scenario_s_own_run(name: &str, factors: &[(&str, &str)], note: &str) {
+    let dir = TempDir::new(name);
     scenarios(&dir);
     let exp = dir.file("exp.toml");
-    std::fs::write(
-        &exp,
+    let mut text = String::from(
         "scenario = \"tiny.toml\"\ncompare = \"reform.toml\"\nseed = 3\nreplications = 2\n\
          outputs = [\"family_help.mean_wait_days\", \"referrals.total\", \"family_help.started\"]\n\n\
-         [design]\nkind = \"latin_hypercube\"\npoints = 3\n\n\
-         [[factor]]\nkey = \"area.new_referrals_per_10k_children\"\nlower = 300\nupper = 500\n\n\
-         [[factor]]\nkey = \"policy[1].family_help.fte\"\nlevels = [4, 8]\napplies_to = \"compare\"\n",
-    )
-    .unwrap();
+         [design]\nkind = \"latin_hypercube\"\npoints = 3\n",
+    );
+    for (key, applies) in factors {
+        let (lower, upper) = if key.starts_with("policy") {
+            (4, 8)
+        } else {
+            (300, 500)
+        };
+        text += &format!(
+            "\n[[factor]]\nkey = \"{key}\"\nlower = {lower}\nupper = {upper}\napplies_to = \"{applies}\"\n"
+        );
+    }
+    std::fs::write(&exp, text).unwrap();
     let out = dir.file("out");
     let o = familyflow(&[
         "sweep",
         exp.to_str().unwrap(),
+        "--threads",
+        "2",
         "--out",
         out.to_str().unwrap(),
     ]);
     ok(&o, "sweep");
-    let note = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        note.contains("at 3 of 3 points the scenario and its comparison agree until 2024-07-01"),
-        "{note}"
-    );
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains(note), "{said}");
     let samples = read(&out, "salib/samples.txt");
     let runs = read(&out, "sweep-runs.csv");
     let rows: Vec<Vec<&str>> = runs
@@ -202,26 +207,34 @@ fn a_point_whose_comparison_parts_at_a_date_runs_the_common_part_once_with_the_s
         .map(|l| l.split(',').collect())
         .collect();
     assert_eq!(rows.len(), 3 * 2 * 3);
+    assert_eq!(samples.lines().count(), 3);
     for (p, line) in samples.lines().enumerate() {
         let point: Vec<f64> = line.split(' ').map(|x| x.parse().unwrap()).collect();
-        let rate = format!("area.new_referrals_per_10k_children={}", point[0]);
-        let policy = format!("policy[1].family_help.fte={}", point[1]);
+        let sets = |compare: bool| -> Vec<String> {
+            factors
+                .iter()
+                .zip(&point)
+                .filter(|((_, applies), _)| compare || *applies == "both")
+                .map(|((key, _), x)| format!("{key}={x}"))
+                .collect()
+        };
         for r in ["1", "2"] {
             let mine: Vec<&Vec<&str>> = rows
                 .iter()
                 .filter(|x| x[0] == (p + 1).to_string() && x[1] == r)
                 .collect();
             let seed = mine[0][2];
-            let run = |file: &str, sets: &[&str]| -> serde_json::Value {
-                let mut args = vec!["run", file];
+            let run = |file: &str, sets: Vec<String>| -> serde_json::Value {
+                let mut args = vec!["run".to_string(), dir.file(file).display().to_string()];
                 for s in sets {
-                    args.extend(["--set", s]);
+                    args.extend(["--set".to_string(), s]);
                 }
-                args.extend(["--seed", seed, "--json"]);
+                args.extend(["--seed".into(), seed.into(), "--json".into()]);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
                 serde_json::from_str(&ok(&familyflow(&args), "run")).unwrap()
             };
-            let base = run(dir.file("tiny.toml").to_str().unwrap(), &[&rate]);
-            let reform = run(dir.file("reform.toml").to_str().unwrap(), &[&rate, &policy]);
+            let base = run("tiny.toml", sets(false));
+            let reform = run("reform.toml", sets(true));
             for row in mine {
                 let (group, name) = row[3].split_once('.').unwrap();
                 let want = |v: &serde_json::Value| v[group][name].as_f64().unwrap();
@@ -239,6 +252,32 @@ fn a_point_whose_comparison_parts_at_a_date_runs_the_common_part_once_with_the_s
             }
         }
     }
+}
+
+#[test]
+fn a_point_whose_comparison_parts_at_a_date_runs_the_common_part_once_with_the_same_results() {
+    // Demand varies for both scenarios and the reform's staffing for the
+    // reform alone: at every point the two agree until 1 July 2024, so each
+    // job runs that part once and branches the reform from a snapshot.
+    each_figure_is_its_scenario_s_own_run(
+        "sweep-shared",
+        &[
+            ("area.new_referrals_per_10k_children", "both"),
+            ("policy[1].family_help.fte", "compare"),
+        ],
+        "at 3 of 3 points the scenario and its comparison agree until 2024-07-01",
+    );
+}
+
+#[test]
+fn a_sweep_of_the_reform_alone_runs_the_scenario_once_a_replication_with_the_same_results() {
+    // Only the reform's staffing varies: the scenario is one run per
+    // replication, and every point's reform branches from it.
+    each_figure_is_its_scenario_s_own_run(
+        "sweep-one-base",
+        &[("policy[1].family_help.fte", "compare")],
+        "each replication ran the scenario once for all 3 points",
+    );
 }
 
 #[test]

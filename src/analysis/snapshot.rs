@@ -25,6 +25,7 @@
 //! the two agree until after the snapshot and nothing pending was drawn
 //! looking past where they part ([`run_sharing`], which `compare` uses).
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -440,6 +441,16 @@ impl BranchError {
     }
 }
 
+impl From<BranchError> for AnalysisError {
+    fn from(e: BranchError) -> Self {
+        match e {
+            BranchError::Scenario(e) => AnalysisError::Scenario(e),
+            BranchError::Mismatch(m) => AnalysisError::Invalid(m),
+            BranchError::Run(e) => AnalysisError::Run(e),
+        }
+    }
+}
+
 impl From<StepError<Inconsistent>> for BranchError {
     fn from(e: StepError<Inconsistent>) -> Self {
         BranchError::Run(RunError::from(e))
@@ -511,12 +522,40 @@ pub fn run_sharing(
     seed: u64,
     split: Minute,
 ) -> Result<(Vec<Summary>, bool), (usize, BranchError)> {
+    let mut summaries = Vec::with_capacity(others.len() + 1);
+    let branched = run_sharing_each(
+        first,
+        others.len(),
+        seed,
+        split,
+        |i| Ok(Cow::Borrowed(others[i])),
+        |_, summary| {
+            summaries.push(summary);
+            Ok::<(), BranchError>(())
+        },
+    )?;
+    Ok((summaries, branched))
+}
+
+/// [`run_sharing`] for `n` other scenarios made one at a time by `other`
+/// (so that many need not be held at once), each summary handed to `each`
+/// as it is done with its scenario's index (0 for `first`, `i + 1` for
+/// `other(i)`), in that order; the first error, from either or from a run,
+/// stops it. Returns whether the others branched.
+pub fn run_sharing_each<'a, E: From<BranchError>>(
+    first: &ScenarioInput,
+    n: usize,
+    seed: u64,
+    split: Minute,
+    other: impl Fn(usize) -> Result<Cow<'a, ScenarioInput>, E>,
+    mut each: impl FnMut(usize, Summary) -> Result<(), E>,
+) -> Result<bool, (usize, E)> {
     let at = split.saturating_sub(WEEK);
     // Only the summary is kept: the finished state goes at once.
     let (Finished { summary, .. }, snapshot) =
         run_with_snapshot::<std::io::Sink>(first, seed, None, at)
-            .map_err(|e| (0, BranchError::from(e)))?;
-    let mut summaries = vec![summary];
+            .map_err(|e| (0, E::from(BranchError::from(e))))?;
+    each(0, summary).map_err(|e| (0, e))?;
     let pending_before = |chain: Chain| {
         snapshot
             .pending
@@ -527,28 +566,31 @@ pub fn run_sharing(
         .pending
         .iter()
         .all(|(_, h)| h.drawn_ahead().is_none_or(|(_, due)| due < split));
-    let no_unaccompanied = std::iter::once(first)
-        .chain(others.iter().copied())
-        .all(|input| never_unaccompanied(&input.scenario));
     let branches = none_past
         && pending_before(Chain::Referrals)
-        && (pending_before(Chain::Unaccompanied) || no_unaccompanied);
-    if branches {
-        for (i, input) in others.iter().enumerate() {
-            let done = snapshot
-                .branch(input, &mut Discard)
-                .map_err(|e| (i + 1, e))?;
-            summaries.push(done.summary);
+        && (pending_before(Chain::Unaccompanied) || {
+            let mut all = never_unaccompanied(&first.scenario);
+            for i in 0..n {
+                if !all {
+                    break;
+                }
+                all = never_unaccompanied(&other(i).map_err(|e| (i + 1, e))?.scenario);
+            }
+            all
+        });
+    // A snapshot not branched from goes before the others run whole.
+    let snapshot = branches.then_some(snapshot);
+    for i in 0..n {
+        let input = other(i).map_err(|e| (i + 1, e))?;
+        let done = match &snapshot {
+            Some(snapshot) => snapshot.branch(&input, &mut Discard),
+            None => crate::analysis::run::run::<std::io::Sink>(&input, seed, None)
+                .map_err(BranchError::from),
         }
-    } else {
-        drop(snapshot);
-        for (i, input) in others.iter().enumerate() {
-            let done = crate::analysis::run::run::<std::io::Sink>(input, seed, None)
-                .map_err(|e| (i + 1, BranchError::from(e)))?;
-            summaries.push(done.summary);
-        }
+        .map_err(|e| (i + 1, E::from(e)))?;
+        each(i + 1, done.summary).map_err(|e| (i + 1, e))?;
     }
-    Ok((summaries, branches))
+    Ok(branches)
 }
 
 /// Whether no unaccompanied child arrives under any version of `scenario`.

@@ -16,6 +16,7 @@
 //! threads and are folded in job order, so every output is the same for
 //! any number of threads.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -26,9 +27,10 @@ use crate::analysis::replications::{
     csv_num, fold_jobs, metrics, replication_seed, to_csv, worker_threads, CsvOut, Stats,
 };
 use crate::analysis::sensitivity::{self, MorrisIndex, Regression, Sobol};
-use crate::analysis::snapshot::{run_sharing, shared_until};
+use crate::analysis::snapshot::{run_sharing, run_sharing_each, shared_until};
 use crate::analysis::summary::Summary;
 use crate::analysis::{run, AnalysisError, Progress};
+use crate::model::calendar::{CivilDate, Minute};
 use crate::model::input::ScenarioInput;
 use crate::model::overrides::{self, Override};
 use crate::model::scenario::{read_text_capped, read_text_file, size_forced};
@@ -579,6 +581,33 @@ impl Experiment {
         })
     }
 
+    /// How this sweep's runs share their common beginnings (computed from
+    /// every point's scenarios; none without a comparison).
+    pub fn sharing(&self) -> Result<Sharing, AnalysisError> {
+        if self.compare.is_none() {
+            return Ok(Sharing::default());
+        }
+        let mut until = Vec::with_capacity(self.sample.rows.len());
+        for p in 0..self.sample.rows.len() {
+            let (a, b) = (self.input(p, false)?, self.input(p, true)?);
+            until.push(
+                shared_until(&a.scenario, &b.scenario).map(|m| (m, a.scenario.calendar().date(m))),
+            );
+        }
+        let base_fixed = self.applies_to.iter().all(|a| *a == AppliesTo::Compare);
+        let one_base = match until.first() {
+            Some(&Some((first, _))) if base_fixed => until
+                .iter()
+                .all(|u| u.is_some_and(|(m, _)| m == first))
+                .then_some(first),
+            _ => None,
+        };
+        Ok(Sharing {
+            until: until.into_iter().map(|u| u.map(|(_, d)| d)).collect(),
+            one_base,
+        })
+    }
+
     /// Jobs: points x replications (each job runs every scenario).
     pub fn jobs(&self) -> usize {
         self.sample.rows.len() * self.replications as usize
@@ -592,6 +621,20 @@ impl Experiment {
             1
         }
     }
+}
+
+/// How a sweep's runs share their common beginnings (`snapshot::shared_until`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// Per point: the date its scenario and its comparison part, when they
+    /// agree until a date inside the run (each job then runs that part once).
+    pub until: Vec<Option<CivilDate>>,
+    /// When every factor applies to the comparison alone, the base scenario
+    /// is the same at every point; if every point's comparison also parts
+    /// from it at one minute, this is that minute: a replication's base run
+    /// is then one run for all points, and every point's comparison
+    /// branches from it.
+    pub one_base: Option<Minute>,
 }
 
 /// One job's outputs (a point at a replication): the base scenario's, and
@@ -622,6 +665,8 @@ pub struct SweepResults {
     compare_months: Option<Vec<MonthlySeries>>,
     /// Worker threads used.
     pub threads: usize,
+    /// How the runs shared their beginnings (None when merged from shards).
+    pub sharing: Option<Sharing>,
 }
 
 fn pick(metrics: &[(String, f64)], outputs: &[String], what: &str) -> Result<Vec<f64>, String> {
@@ -725,9 +770,95 @@ pub fn sweep(
     progress: &dyn Progress,
 ) -> Result<SweepResults, AnalysisError> {
     let threads = worker_threads(threads)?;
+    let sharing = exp.sharing()?;
     let all: Vec<usize> = (0..exp.jobs()).collect();
-    let outputs = run_jobs(exp, &all, threads, progress)?;
-    SweepResults::from_jobs(exp, outputs, threads.min(all.len()))
+    let outputs = match sharing.one_base {
+        Some(split) => run_by_replication(exp, split, threads, progress)?,
+        None => run_jobs(exp, &all, threads, progress)?,
+    };
+    let mut results = SweepResults::from_jobs(exp, outputs, threads.min(all.len()))?;
+    results.sharing = Some(sharing);
+    Ok(results)
+}
+
+/// Runs every job of `exp` whose base scenario is the same at every point
+/// and whose comparisons all part from it at `split` ([`Sharing::one_base`]):
+/// per replication, the base scenario runs once, to a snapshot a week
+/// before `split` and on to its end, and each point's comparison branches
+/// from the snapshot ([`run_sharing_each`]; or runs whole when an arrival
+/// chain then looked past `split`). The same outputs as [`run_job`] gives,
+/// in job order; replications run on `threads`, and progress counts them.
+fn run_by_replication(
+    exp: &Experiment,
+    split: Minute,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<JobOutputs>, AnalysisError> {
+    let (points, reps) = (exp.sample.rows.len(), exp.replications as usize);
+    progress.begin("sweep (replications, every point each)", reps);
+    let mut by_rep: Vec<std::vec::IntoIter<JobOutputs>> = Vec::with_capacity(reps);
+    fold_jobs(
+        reps,
+        threads,
+        progress,
+        |r| run_replication(exp, r, split),
+        |_, o| by_rep.push(o.into_iter()),
+    )?;
+    let mut out = Vec::with_capacity(points * reps);
+    for p in 0..points {
+        for (r, rep) in by_rep.iter_mut().enumerate() {
+            out.push(rep.next().ok_or_else(|| {
+                AnalysisError::Invalid(format!(
+                    "{}: replication {} lacks point {}",
+                    exp.file,
+                    r + 1,
+                    p + 1
+                ))
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+/// Replication `r` of every point, the base run shared (see
+/// [`run_by_replication`]): each point's [`JobOutputs`], in point order.
+fn run_replication(
+    exp: &Experiment,
+    r: usize,
+    split: Minute,
+) -> Result<Vec<JobOutputs>, AnalysisError> {
+    let seed = replication_seed(exp.seed, r as u64);
+    let base = exp.input(0, false)?;
+    let points = exp.sample.rows.len();
+    let mut base_out = None;
+    let mut out = Vec::with_capacity(points);
+    run_sharing_each(
+        &base,
+        points,
+        seed,
+        split,
+        |p| Ok(Cow::Owned(exp.input(p, true)?)),
+        |i, summary| {
+            let p = i.saturating_sub(1);
+            let what = format!("{}: point {} replication {}", exp.file, p + 1, r + 1);
+            let m = metrics(&summary, None)
+                .map_err(|e| AnalysisError::Invalid(format!("{what}: {e}")))?;
+            let values = pick(&m, &exp.outputs, &what).map_err(AnalysisError::Invalid)?;
+            let months = MonthlySeries::of(&summary);
+            match &base_out {
+                None => base_out = Some((values, months)),
+                Some((base, base_months)) => out.push(JobOutputs {
+                    base: base.clone(),
+                    compare: Some(values),
+                    base_months: base_months.clone(),
+                    compare_months: Some(months),
+                }),
+            }
+            Ok(())
+        },
+    )
+    .map_err(|(_, e): (usize, AnalysisError)| e)?;
+    Ok(out)
 }
 
 /// Bytes of a CSV file (rows of cells).
@@ -779,6 +910,7 @@ impl SweepResults {
             base_months,
             compare_months,
             threads,
+            sharing: None,
         })
     }
 

@@ -16,8 +16,7 @@ use crate::analysis::fan::Fans;
 use crate::analysis::replications::{short, worker_threads};
 use crate::analysis::report;
 use crate::analysis::shard::{self, Manifest, Shard};
-use crate::analysis::snapshot::shared_until;
-use crate::analysis::sweep::{run_jobs, sweep as run_sweep, Experiment, SweepResults};
+use crate::analysis::sweep::{run_jobs, sweep as run_sweep, Experiment, Sharing, SweepResults};
 use crate::cli::commands::output::{resolved, OutDir, Scope};
 use crate::cli::commands::{write_stdout, CommandError};
 use crate::cli::progress::Terminal;
@@ -176,38 +175,37 @@ pub fn sweep(
         started.elapsed().as_secs_f64(),
         results.threads
     );
-    note_shared(&exp, note)?;
+    note_shared(results.sharing.as_ref(), note);
     write_results(&exp, &results, folder, opts.report, out, note)
 }
 
-/// Tells at how many points the scenario and its comparison agree until a
-/// date, so that each job ran that common part once for both.
-fn note_shared(exp: &Experiment, note: &mut dyn Write) -> Result<(), CommandError> {
-    if exp.compare.is_none() {
-        return Ok(());
-    }
-    let points = exp.sample.rows.len();
-    let mut dates = Vec::new();
-    for p in 0..points {
-        let (a, b) = (exp.input(p, false)?, exp.input(p, true)?);
-        if let Some(split) = shared_until(&a.scenario, &b.scenario) {
-            dates.push(a.scenario.calendar().date(split));
-        }
-    }
+/// Tells how the sweep's runs shared their common beginnings.
+fn note_shared(sharing: Option<&Sharing>, note: &mut dyn Write) {
+    let Some(sharing) = sharing else {
+        return;
+    };
+    let points = sharing.until.len();
+    let dates: Vec<_> = sharing.until.iter().flatten().collect();
     let (Some(first), Some(last)) = (dates.iter().min(), dates.iter().max()) else {
-        return Ok(());
+        return;
     };
-    let when = if first == last {
-        format!("{first}")
+    let _ = if sharing.one_base.is_some() {
+        writeln!(
+            note,
+            "every factor applies to the comparison alone, and at every point it parts from the scenario on {first}: each replication ran the scenario once for all {points} points and branched each point's comparison from it (a week before), unless an arrival chain then looked past the date"
+        )
     } else {
-        format!("a date from {first} to {last}")
+        let when = if first == last {
+            format!("{first}")
+        } else {
+            format!("a date from {first} to {last}")
+        };
+        writeln!(
+            note,
+            "at {} of {points} points the scenario and its comparison agree until {when}: each job ran that part once for both (to a week before), unless an arrival chain then looked past the date",
+            dates.len()
+        )
     };
-    let _ = writeln!(
-        note,
-        "at {} of {points} points the scenario and its comparison agree until {when}: each job ran that part once for both (to a week before), unless an arrival chain then looked past the date",
-        dates.len()
-    );
-    Ok(())
 }
 
 /// `sweep --shard I/N`: runs the shard's jobs and writes its folder
