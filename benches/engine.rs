@@ -12,7 +12,9 @@
 //!
 //! And a pair of scenarios on one seed as `compare` runs them: each run
 //! whole, or their common beginning once and the second branched from it
-//! (`run_sharing`).
+//! (`run_sharing`); and a sweep of the reform's own staffing (4 points, 1
+//! replication) as `sweep` runs it, the default scenario once and each
+//! point's reform branched from it, against each point's pair run whole.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -20,8 +22,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use familyflow::analysis::replications::replication_seed;
 use familyflow::analysis::run::{self, replay};
 use familyflow::analysis::snapshot::{run_sharing, shared_until};
+use familyflow::analysis::sweep::{sweep, Experiment};
+use familyflow::analysis::Unwatched;
 use familyflow::engine::log::LogWriter;
 use familyflow::engine::Discard;
 use familyflow::model::input::ScenarioInput;
@@ -129,10 +134,72 @@ fn shared_beginning(c: &mut Criterion) {
     g.finish();
 }
 
+fn sweep_of_the_reform(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let (a, b) = (
+        ScenarioInput::load(&root.join("default.toml")).expect("the default scenario loads"),
+        ScenarioInput::load(&root.join("ffc-reform.toml")).expect("the reform scenario loads"),
+    );
+    let split = shared_until(&a.scenario, &b.scenario).expect("they part on 1 July 2024");
+    // Branching needs the next unaccompanied child due before 1 July, which
+    // in an area this size (about 4 a year) is so on some seeds only: how
+    // many of the first 20 replications' seeds, and the first seed whose
+    // replication 1 branches, which the sweep below uses.
+    let branches = |seed: u64| {
+        run_sharing(&a, &[&b], replication_seed(seed, 0), split)
+            .expect("runs")
+            .1
+    };
+    let share = (1..=20).filter(|&s| branches(s)).count();
+    let seed = (1..=50)
+        .find(|&s| branches(s))
+        .expect("a seed that branches");
+    eprintln!("sweep bench: {share} of seeds 1 to 20 branch at replication 1; seed {seed} used");
+    let dir = std::env::temp_dir().join(format!("familyflow-bench-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("reform-staffing.sweep");
+    std::fs::write(
+        &file,
+        format!(
+            "scenario = {:?}\ncompare = {:?}\nseed = {seed}\nreplications = 1\n\
+             outputs = [\"family_help.mean_wait_days\"]\n\n\
+             [design]\nkind = \"latin_hypercube\"\npoints = 4\n\n\
+             [[factor]]\nkey = \"policy[1].family_help.fte\"\nlower = 99\nupper = 119\n\
+             integer = true\napplies_to = \"compare\"\n",
+            root.join("default.toml").display().to_string(),
+            root.join("ffc-reform.toml").display().to_string(),
+        ),
+    )
+    .expect("the experiment is written");
+    let exp = Experiment::load(&file).expect("the experiment loads");
+    assert!(exp.sharing().expect("inputs").one_base.is_some());
+    let mut g = c.benchmark_group("sweep/ffc-reform staffing, 4 points");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    g.bench_function("each pair run whole", |bench| {
+        bench.iter(|| {
+            for p in 0..4 {
+                for compare in [false, true] {
+                    let input = exp.input(p, compare).expect("input");
+                    run::run::<std::io::Sink>(&input, replication_seed(seed, 0), None)
+                        .expect("runs");
+                }
+            }
+        })
+    });
+    g.bench_function("scenario once, reforms branched", |bench| {
+        bench.iter(|| sweep(&exp, Some(1), &Unwatched).expect("sweeps"))
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 criterion_group!(
     benches,
     default_scenario,
     england_one_percent,
-    shared_beginning
+    shared_beginning,
+    sweep_of_the_reform
 );
 criterion_main!(benches);
