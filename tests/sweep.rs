@@ -37,6 +37,14 @@ fn setup(dir: &TempDir, design: &str, extra: &str) -> PathBuf {
     exp
 }
 
+/// A CSV file's rows after its header, split into cells.
+fn cells(csv: &str) -> Vec<Vec<&str>> {
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect()
+}
+
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -97,11 +105,7 @@ fn a_sweep_is_the_same_on_any_number_of_threads_and_uses_common_random_numbers()
     assert!(s1.contains("probability"), "{s1}");
     // 4 points x 2 replications x 2 outputs, with baseline and difference.
     let runs = read(&one, "sweep-runs.csv");
-    let rows: Vec<Vec<&str>> = runs
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let rows = cells(&runs);
     assert_eq!(rows.len(), 16);
     // Replication r has one seed at every point (common random numbers).
     for r in ["1", "2"] {
@@ -201,11 +205,7 @@ fn each_figure_is_its_scenario_s_own_run(name: &str, factors: &[(&str, &str)], n
     assert!(said.contains(note), "{said}");
     let samples = read(&out, "salib/samples.txt");
     let runs = read(&out, "sweep-runs.csv");
-    let rows: Vec<Vec<&str>> = runs
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
+    let rows = cells(&runs);
     assert_eq!(rows.len(), 3 * 2 * 3);
     assert_eq!(samples.lines().count(), 3);
     for (p, line) in samples.lines().enumerate() {
