@@ -142,8 +142,8 @@ fn sweep_of_the_reform(c: &mut Criterion) {
     );
     let split = shared_until(&a.scenario, &b.scenario).expect("they part on 1 July 2024");
     // Branching needs the next unaccompanied child due before 1 July, which
-    // in an area this size (about 1.1 a week, the snapshot a week before)
-    // is so on about two seeds in three: how
+    // in an area this size (about 1.1 a week, the snapshot about 25 days
+    // before) is so on about 97% of seeds: how
     // many of the first 20 replications' seeds, and the first seed whose
     // replication 1 branches, which the sweep below uses.
     let branches = |seed: u64| {

@@ -514,10 +514,11 @@ fn a_shared_beginning_gives_each_scenario_exactly_its_own_run() {
     let b = ffc_reform();
     let split = shared_until(&a.scenario, &b.scenario).unwrap();
     let (mut branched, mut whole) = (0, 0);
-    // Seed 1 branches; under seed 11 an arrival pending on 24 June was
-    // drawn past 1 July (seeds 1 to 20 checked by
-    // hand: 17 branch, all 20 equal their own runs).
-    for seed in [1, 11] {
+    // Seed 1 branches; under seed 21 an arrival pending at the snapshot
+    // was drawn past 1 July (of seeds 1 to 150, 146 branch, the snapshot
+    // taken four mean gaps of unaccompanied arrivals ahead, `snapshot_lead`;
+    // a week ahead, about a third did not).
+    for seed in [1, 21] {
         let (summaries, branches) = run_sharing(&a, &[&b], seed, split).unwrap();
         assert_eq!(summaries.len(), 2);
         assert_eq!(

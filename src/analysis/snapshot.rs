@@ -39,7 +39,7 @@ use crate::engine::log::{LogError, LogWriter, Timed};
 pub use crate::engine::snapshot::SnapshotError;
 use crate::engine::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::engine::{Discard, Domain, EventSink, Run, StepError};
-use crate::model::calendar::{Minute, WEEK};
+use crate::model::calendar::{Minute, DAY, WEEK};
 use crate::model::event::{Event, FamilyId};
 use crate::model::happening::{Chain, Happening};
 use crate::model::input::ScenarioInput;
@@ -508,7 +508,7 @@ pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
 
 /// Runs `first` and each of `others` on `seed`, their common part (before
 /// `split`, see [`shared_until`]) once: `first` runs whole, taking a
-/// snapshot a week before `split`, and each of `others` branches from it
+/// snapshot a week or more before `split` (`snapshot_lead`), and each of `others` branches from it
 /// when that is, event for event, its own run — when every chain of
 /// arrivals, whose gaps are drawn looking ahead ([`Happening::drawn_ahead`]),
 /// has its next arrival pending before `split` (or, for unaccompanied
@@ -550,7 +550,7 @@ pub fn run_sharing_each<'a, E: From<BranchError>>(
     other: impl Fn(usize) -> Result<Cow<'a, ScenarioInput>, E>,
     mut each: impl FnMut(usize, Summary) -> Result<(), E>,
 ) -> Result<bool, (usize, E)> {
-    let at = split.saturating_sub(WEEK);
+    let at = split.saturating_sub(snapshot_lead(&first.scenario, split));
     // Only the summary is kept: the finished state goes at once.
     let (Finished { summary, .. }, snapshot) =
         run_with_snapshot::<std::io::Sink>(first, seed, None, at)
@@ -591,6 +591,23 @@ pub fn run_sharing_each<'a, E: From<BranchError>>(
         each(i + 1, done.summary).map_err(|e| (i + 1, e))?;
     }
     Ok(branches)
+}
+
+/// How long before `split` a shared run takes its snapshot: a week, or,
+/// where unaccompanied children arrive rarely, four of their mean gaps
+/// (under the parameters in force just before `split`) up to 13 weeks, so
+/// that the next one is pending before `split`, as a branch needs, on all
+/// but about 2% of seeds (new families arrive far more often).
+fn snapshot_lead(scenario: &Scenario, split: Minute) -> Minute {
+    let model = Model::new(scenario.clone(), 0);
+    let s = model.at(split.saturating_sub(1));
+    let per_year =
+        s.area.children as f64 / 10_000.0 * s.care.unaccompanied_per_10k_children_per_year.get();
+    if per_year <= 0.0 {
+        return WEEK;
+    }
+    let gap = 365.0 * DAY as f64 / per_year;
+    ((4.0 * gap).min((13 * WEEK) as f64) as Minute).max(WEEK)
 }
 
 /// Whether no unaccompanied child arrives under any version of `scenario`.

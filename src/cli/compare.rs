@@ -103,7 +103,7 @@ pub fn compare(
     if let (Some(split), Subject::Scenario(first)) = (done.shared_until, &inputs[0]) {
         let _ = writeln!(
             note,
-            "the scenarios' parameters agree until {}: each replication after the first ran that part once for them all on the common seed (to a week before), unless an arrival chain then looked past the date",
+            "the scenarios' parameters agree until {}: each replication after the first ran that part once for them all on the common seed (to a snapshot a week or more before), unless an arrival chain then looked past the date",
             first.scenario.calendar().date(split)
         );
     }

@@ -192,7 +192,7 @@ fn note_shared(sharing: Option<&Sharing>, note: &mut dyn Write) {
     let _ = if sharing.one_base.is_some() {
         writeln!(
             note,
-            "every factor applies to the comparison alone, and at every point it parts from the scenario on {first}: each replication ran the scenario once for all {points} points and branched each point's comparison from it (a week before), unless an arrival chain then looked past the date"
+            "every factor applies to the comparison alone, and at every point it parts from the scenario on {first}: each replication ran the scenario once for all {points} points and branched each point's comparison from its snapshot (a week or more before), unless an arrival chain then looked past the date"
         )
     } else {
         let when = if first == last {
@@ -202,7 +202,7 @@ fn note_shared(sharing: Option<&Sharing>, note: &mut dyn Write) {
         };
         writeln!(
             note,
-            "at {} of {points} points the scenario and its comparison agree until {when}: each job ran that part once for both (to a week before), unless an arrival chain then looked past the date",
+            "at {} of {points} points the scenario and its comparison agree until {when}: each job ran that part once for both (to a snapshot a week or more before), unless an arrival chain then looked past the date",
             dates.len()
         )
     };
