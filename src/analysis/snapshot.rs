@@ -482,7 +482,8 @@ fn parameters(s: &Scenario) -> toml::Table {
 /// the same calendar and families, and their policy timelines have the same
 /// versions, in force from the same minutes with the same parameters, until
 /// it. None when they differ within the first week (the snapshot is taken
-/// a week before the minute they part), or not at all. A comparison or a
+/// a week or more before the minute they part, [`snapshot_lead`]), or not
+/// at all. A comparison or a
 /// sweep runs that common part once a seed and branches from it.
 pub fn shared_until(a: &Scenario, b: &Scenario) -> Option<Minute> {
     check_compatible(a, b).ok()?;
