@@ -902,3 +902,29 @@ fn records_across_the_readers_blocks_read_as_from_one_slice() {
         }
     }
 }
+
+/// A writer dropped before its trailer (a run that stopped with an error)
+/// leaves every event it was given, whole, though it writes in blocks: the
+/// log reads as cut after the last of them, and recovers them all.
+#[test]
+fn a_writer_dropped_unfinished_leaves_every_event_it_was_given() {
+    let events = golden_events();
+    for n in [0, 1, events.len()] {
+        let mut bytes = Vec::new();
+        {
+            let mut w = LogWriter::new(&mut bytes, &golden_header()).unwrap();
+            for t in &events[..n] {
+                w.event(t.at, &t.event).unwrap();
+            }
+        }
+        match strict_read(&bytes) {
+            Err(LogError::MissingTrailer { events: e, end }) => {
+                assert_eq!(e, n as u64);
+                assert_eq!(end, bytes.len() as u64);
+            }
+            other => panic!("{n} events: {:?}", other.map(|r| r.items.len())),
+        }
+        let r = recover::<Event, _>(&bytes[..]);
+        assert_eq!(r.events, events[..n].to_vec());
+    }
+}

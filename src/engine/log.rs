@@ -37,6 +37,7 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use super::checksum;
 use super::codec::{self, CodecError};
 use super::Minute;
 
@@ -216,8 +217,15 @@ impl LogError {
 
 /// Writes a log: header first, then events (with checkpoints), then the trailer.
 pub struct LogWriter<W: Write> {
-    out: W,
+    /// The output; taken by [`LogWriter::finish`].
+    out: Option<W>,
+    /// Records not yet written to `out`, whole; written in blocks of about
+    /// [`WRITE_BLOCK`] bytes.
     buf: Vec<u8>,
+    /// `buf[unhashed..]` is event frames (and nothing else) not yet fed to
+    /// the running hash: fed in one call per block or checkpoint, not one
+    /// per event (xxh3's per-call cost was most of its share).
+    unhashed: usize,
     events: u64,
     last_at: Minute,
     running: Xxh3,
@@ -231,8 +239,9 @@ impl<W: Write> LogWriter<W> {
         out.write_all(&SIGNATURE)?;
         out.write_all(&FORMAT_VERSION.to_le_bytes())?;
         let mut w = LogWriter {
-            out,
-            buf: Vec::with_capacity(256),
+            out: Some(out),
+            buf: Vec::with_capacity(WRITE_BLOCK + 256),
+            unhashed: 0,
             events: 0,
             last_at: 0,
             running: Xxh3::new(),
@@ -240,25 +249,50 @@ impl<W: Write> LogWriter<W> {
             bytes: PREAMBLE,
         };
         w.record(kind::HEADER, header, MAX_HEADER_RECORD)?;
+        w.unhashed = w.buf.len();
         Ok(w)
     }
 
+    /// Appends one record to `buf`: its frame, type and payload. A record
+    /// over `cap` is an error and leaves nothing behind.
     fn record<T: Serialize>(&mut self, ty: u8, payload: &T, cap: u32) -> Result<(), LogError> {
-        self.buf.clear();
+        let at = self.buf.len();
         self.buf.extend_from_slice(&[0; FRAME - 1]);
         self.buf.push(ty);
-        codec::encode_into(payload, &mut self.buf)?;
-        let len = self.buf.len() - (FRAME - 1);
+        let body = at + FRAME - 1;
+        let encoded = codec::encode_into(payload, &mut self.buf);
+        let len = self.buf.len() - body;
+        if let Err(e) = encoded {
+            self.buf.truncate(at);
+            return Err(e.into());
+        }
         if len > cap as usize {
+            self.buf.truncate(at);
             return Err(LogError::Encode(CodecError::from(format!(
                 "a record of {len} bytes is over the {cap}-byte limit"
             ))));
         }
-        let crc = crc32c::crc32c(&self.buf[FRAME - 1..]);
-        self.buf[0..4].copy_from_slice(&(len as u32).to_le_bytes());
-        self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
-        self.out.write_all(&self.buf)?;
-        self.bytes += self.buf.len() as u64;
+        let crc = checksum::crc32c(&self.buf[body..]);
+        self.buf[at..at + 4].copy_from_slice(&(len as u32).to_le_bytes());
+        self.buf[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+        self.bytes += (FRAME - 1 + len) as u64;
+        Ok(())
+    }
+
+    /// Feeds the event frames not yet hashed to the running hash.
+    fn hash_pending(&mut self) {
+        self.running.update(&self.buf[self.unhashed..]);
+        self.unhashed = self.buf.len();
+    }
+
+    /// Hashes what is pending and writes every whole record to `out`.
+    fn write_out(&mut self) -> Result<(), LogError> {
+        self.hash_pending();
+        if let Some(out) = self.out.as_mut() {
+            out.write_all(&self.buf)?;
+        }
+        self.buf.clear();
+        self.unhashed = 0;
         Ok(())
     }
 
@@ -271,16 +305,20 @@ impl<W: Write> LogWriter<W> {
             event: &'a E,
         }
         self.record(kind::EVENT, &TimedRef { at, event }, MAX_RECORD)?;
-        self.running.update(&self.buf);
         self.events += 1;
         self.last_at = at;
         if self.events.is_multiple_of(self.checkpoint_every) {
+            self.hash_pending();
             let cp = Checkpoint {
                 events: self.events,
                 at,
                 running_hash: self.running.digest(),
             };
             self.record(kind::CHECKPOINT, &cp, MAX_RECORD)?;
+            self.unhashed = self.buf.len();
+        }
+        if self.buf.len() >= WRITE_BLOCK {
+            self.write_out()?;
         }
         Ok(())
     }
@@ -297,6 +335,7 @@ impl<W: Write> LogWriter<W> {
 
     /// Writes the trailer and flushes; returns the output.
     pub fn finish(mut self, end: Minute, state_hash: u64, clean: bool) -> Result<W, LogError> {
+        self.hash_pending();
         let trailer = Trailer {
             events: self.events,
             end,
@@ -305,8 +344,25 @@ impl<W: Write> LogWriter<W> {
             clean,
         };
         self.record(kind::TRAILER, &trailer, MAX_RECORD)?;
-        self.out.flush()?;
-        Ok(self.out)
+        self.unhashed = self.buf.len();
+        self.write_out()?;
+        let mut out = self.out.take().expect("finish takes the output once");
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+/// A log left unfinished (a run that stopped with an error) still gets
+/// every whole record written so far, as an unbuffered writer would have
+/// written them: its intact prefix can be read and recovered.
+impl<W: Write> Drop for LogWriter<W> {
+    fn drop(&mut self) {
+        if self.out.is_some() && !self.buf.is_empty() {
+            let _ = self.write_out();
+        }
+        if let Some(out) = self.out.as_mut() {
+            let _ = out.flush();
+        }
     }
 }
 
@@ -333,7 +389,6 @@ pub struct LogReader<R: Read> {
     rec: (usize, usize),
     events: u64,
     last_at: Minute,
-    running: Xxh3,
     trailer: Option<Trailer>,
     checkpoint_due: bool,
     /// Where the last record read starts.
@@ -353,11 +408,21 @@ struct Input<R> {
     /// Unread bytes are `data[start..end]`.
     start: usize,
     end: usize,
+    /// The running hash over the event frames read so far.
+    running: Xxh3,
+    /// `data[unhashed.0..unhashed.1]`: event frames read, one after
+    /// another, not yet fed to `running` (fed in one call when the buffer
+    /// moves or the hash is wanted, not one call per event).
+    unhashed: (usize, usize),
 }
 
 /// The input buffer's usual size; a larger record (a header holding a big
 /// scenario, at most [`MAX_HEADER_RECORD`]) grows it.
 const INPUT_BLOCK: usize = 64 * 1024;
+
+/// The writer's block: records are written to its output about this many
+/// bytes at a time.
+const WRITE_BLOCK: usize = 64 * 1024;
 
 impl<R: Read> Input<R> {
     fn new(inner: R) -> Self {
@@ -366,7 +431,31 @@ impl<R: Read> Input<R> {
             data: vec![0; INPUT_BLOCK],
             start: 0,
             end: 0,
+            running: Xxh3::new(),
+            unhashed: (0, 0),
         }
+    }
+
+    /// Adds the event frame at `data[from..to]` to the running hash.
+    #[inline]
+    fn hash(&mut self, from: usize, to: usize) {
+        if self.unhashed.1 != from {
+            self.hash_pending();
+            self.unhashed.0 = from;
+        }
+        self.unhashed.1 = to;
+    }
+
+    fn hash_pending(&mut self) {
+        let (from, to) = self.unhashed;
+        self.running.update(&self.data[from..to]);
+        self.unhashed = (0, 0);
+    }
+
+    /// The running hash over every event frame read so far.
+    fn digest(&mut self) -> u64 {
+        self.hash_pending();
+        self.running.digest()
     }
 
     /// Makes `n` bytes available unless the input ends first; returns how
@@ -381,6 +470,7 @@ impl<R: Read> Input<R> {
 
     #[cold]
     fn refill(&mut self, n: usize) -> io::Result<usize> {
+        self.hash_pending();
         self.data.copy_within(self.start..self.end, 0);
         self.end -= self.start;
         self.start = 0;
@@ -463,7 +553,6 @@ impl<R: Read> LogReader<R> {
             rec: (0, 0),
             events: 0,
             last_at: 0,
-            running: Xxh3::new(),
             trailer: None,
             checkpoint_due: false,
             last_start: PREAMBLE,
@@ -634,7 +723,7 @@ impl<R: Read> LogReader<R> {
         }
         let (at, end) = self.input.take(FRAME - 1 + len as usize);
         self.rec = (at + FRAME - 1, end);
-        let computed = crc32c::crc32c(self.record_bytes());
+        let computed = checksum::crc32c(self.record_bytes());
         if computed != stored {
             return Err(self.damaged(
                 start,
@@ -710,8 +799,7 @@ impl<R: Read> LogReader<R> {
                 self.last_at = timed.at;
                 // The whole frame (length, checksum, type and payload), as
                 // the writer hashed it: it lies just before the record.
-                self.running
-                    .update(&self.input.data[self.rec.0 - (FRAME - 1)..self.rec.1]);
+                self.input.hash(self.rec.0 - (FRAME - 1), self.rec.1);
                 self.events += 1;
                 self.checkpoint_due = self.events.is_multiple_of(self.header.checkpoint_every);
                 Item::Event(timed)
@@ -728,7 +816,7 @@ impl<R: Read> LogReader<R> {
                 }
                 self.checkpoint_due = false;
                 let cp: Checkpoint = self.decode(start)?;
-                let expected = self.running.digest();
+                let expected = self.input.digest();
                 if cp.events != self.events || cp.running_hash != expected || cp.at != self.last_at
                 {
                     return Err(self.out_of_sequence(
@@ -744,7 +832,7 @@ impl<R: Read> LogReader<R> {
             }
             kind::TRAILER => {
                 let t: Trailer = self.decode(start)?;
-                let expected = self.running.digest();
+                let expected = self.input.digest();
                 if t.events != self.events || t.running_hash != expected {
                     return Err(self.out_of_sequence(
                         start,

@@ -8,10 +8,12 @@
 //! * [`agenda`] — pending happenings, a radix heap over packed keys;
 //! * [`stream`] — ChaCha8 random streams addressed by purpose and entity;
 //! * [`log`] — the event log's framing, checksums and running hash;
+//! * [`checksum`] — CRC-32C of a record, fast on short ones;
 //! * [`snapshot`] — the snapshot file's framing;
 //! * [`codec`] — the one place payloads are encoded (bincode 2, capped).
 
 pub mod agenda;
+pub mod checksum;
 pub mod codec;
 pub mod log;
 pub mod snapshot;

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3;
 
+use super::checksum;
 use super::codec::{self, CodecError};
 
 /// The file signature.
@@ -91,7 +92,7 @@ impl<W: Write> SnapshotWriter<W> {
             ))
             .into());
         }
-        let crc = crc32c::crc32c(&self.buf[8..]);
+        let crc = checksum::crc32c(&self.buf[8..]);
         self.buf[0..4].copy_from_slice(&(len as u32).to_le_bytes());
         self.buf[4..8].copy_from_slice(&crc.to_le_bytes());
         self.hash.update(&self.buf);
@@ -184,7 +185,7 @@ impl<R: Read> SnapshotReader<R> {
         self.input
             .read_exact(&mut self.buf)
             .map_err(|_| self.damaged(format!("the snapshot is cut short inside {what}")))?;
-        if crc32c::crc32c(&self.buf) != stored {
+        if checksum::crc32c(&self.buf) != stored {
             return Err(self.damaged("checksum mismatch".into()));
         }
         if self.buf[0] != ty {
