@@ -244,78 +244,6 @@ pub fn group_of_family(streams: &Streams, family: FamilyId) -> EthnicGroup {
     EthnicGroup::ALL[draw_group(&mut family_stream(streams, family))]
 }
 
-/// The groups and sexes drawn so far, by family: a cache of
-/// [`group_of_family`] and [`sex_of_child`] for counts that meet the same
-/// family again (re-referrals, plans, care), each draw being a stream
-/// opened. A pure cache: the values are the functions' own, so a count is
-/// the same with it empty (as it is after a snapshot is read back).
-#[derive(Clone, Debug, Default)]
-pub struct Drawn {
-    /// By family id: bit 31 set once the group is drawn, bits 28–30 the
-    /// group; bit `CHILDREN + k` set once child `k`'s sex is drawn, bit
-    /// `k` set for a girl.
-    by_family: Vec<u32>,
-}
-
-/// Children per family whose sex [`Drawn`] keeps (others are drawn each time).
-const CHILDREN: u8 = 14;
-const GROUP_KNOWN: u32 = 1 << 31;
-const GROUP_SHIFT: u32 = 28;
-/// Ids past the cache's end by more than this are drawn, not cached: the
-/// cache grows with the families a run has (ids come in sequence), never
-/// with an id read from a damaged log.
-const MAX_GROWTH: usize = 1 << 16;
-
-impl Drawn {
-    /// The family's entry, when it is (or may become) cached.
-    #[inline]
-    fn entry(&mut self, family: FamilyId) -> Option<&mut u32> {
-        let i = family.0 as usize;
-        if i >= self.by_family.len() {
-            if i - self.by_family.len() > MAX_GROWTH {
-                return None;
-            }
-            self.by_family.resize(i + 1, 0);
-        }
-        Some(&mut self.by_family[i])
-    }
-
-    /// [`group_of_family`], drawn once.
-    #[inline]
-    pub fn group(&mut self, streams: &Streams, family: FamilyId) -> EthnicGroup {
-        let Some(e) = self.entry(family) else {
-            return group_of_family(streams, family);
-        };
-        if *e & GROUP_KNOWN == 0 {
-            let g = group_of_family(streams, family) as u32;
-            *e |= GROUP_KNOWN | (g << GROUP_SHIFT);
-        }
-        EthnicGroup::ALL[((*e >> GROUP_SHIFT) & 0b111) as usize]
-    }
-
-    /// [`sex_of_child`], drawn once for the first [`CHILDREN`] children.
-    #[inline]
-    pub fn sex(&mut self, streams: &Streams, family: FamilyId, index: u8) -> Sex {
-        let e = match self.entry(family) {
-            Some(e) if index < CHILDREN => e,
-            _ => return sex_of_child(streams, family, index),
-        };
-        let known = 1 << (u32::from(CHILDREN) + u32::from(index));
-        let girl = 1 << index;
-        if *e & known == 0 {
-            *e |= known;
-            if sex_of_child(streams, family, index) == Sex::Female {
-                *e |= girl;
-            }
-        }
-        if *e & girl == 0 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
-    }
-}
-
 /// Child `index`'s sex, as [`of_child`] gives it, without drawing the rest.
 pub fn sex_of_child(streams: &Streams, family: FamilyId, index: u8) -> Sex {
     draw_sex(&mut child_stream(streams, family, index))
@@ -389,32 +317,6 @@ mod tests {
     }
 
     use super::*;
-
-    /// The cache gives the functions' own values, whatever the order the
-    /// families and children come in, met once or many times, and for ids
-    /// too far ahead to cache.
-    #[test]
-    fn the_cache_of_draws_gives_the_draws_own_values() {
-        let streams = Streams::new(5);
-        let mut drawn = Drawn::default();
-        let mut ids: Vec<u32> = (0..3_000u32).map(|i| (i * 7_919) % 1_000).collect();
-        ids.extend([70_000, 1_000_000, u32::MAX, 999, 0]);
-        for (i, &f) in ids.iter().enumerate() {
-            let family = FamilyId(f);
-            assert_eq!(
-                drawn.group(&streams, family),
-                group_of_family(&streams, family)
-            );
-            for k in [(i % 20) as u8, 0, 13, 14, 200] {
-                assert_eq!(
-                    drawn.sex(&streams, family, k),
-                    sex_of_child(&streams, family, k),
-                    "family {f} child {k}"
-                );
-            }
-        }
-        assert!(drawn.by_family.len() <= 1_000, "{}", drawn.by_family.len());
-    }
 
     #[test]
     fn a_childs_characteristics_depend_only_on_seed_family_and_child() {

@@ -431,9 +431,6 @@ pub struct Metrics {
     /// seed when metrics are read back).
     #[serde(skip, default = "placeholder_streams")]
     streams: Streams,
-    /// Groups and sexes drawn so far (a cache, empty when read back).
-    #[serde(skip)]
-    drawn: demographics::Drawn,
     /// Events seen.
     pub events: u64,
     /// Referrals of new families.
@@ -523,7 +520,6 @@ impl Metrics {
         Metrics {
             seed,
             streams: Streams::new(seed),
-            drawn: demographics::Drawn::default(),
             who_months: Vec::new(),
             who_years: Vec::new(),
             first_month: {
@@ -661,9 +657,9 @@ impl Metrics {
     ) {
         let i = self.current_month;
         // Only the draws counted: the family's group once, each child's sex.
-        let group = self.drawn.group(&self.streams, family);
+        let group = demographics::group_of_family(&self.streams, family);
         for k in 0..n {
-            let sex = self.drawn.sex(&self.streams, family, k);
+            let sex = demographics::sex_of_child(&self.streams, family, k);
             pick(self.who_row(i)).count_one(f.child_whole_age_at(family, k, at), sex, group);
         }
     }
