@@ -657,3 +657,82 @@ fn times_beyond_the_run_are_errors_not_panics() {
         );
     }
 }
+
+// ---------------------------------------------------------------- far into a log
+
+/// `replay` reads on a thread of its own, batches of events ahead of
+/// folding them: an event that does not fit, or a cut, many batches (and
+/// checkpoints) into a log is located exactly as reading and folding in
+/// turn would, and a cut log is refused, not half replayed.
+#[test]
+fn replay_reading_ahead_locates_a_misfit_or_a_cut_far_into_a_log() {
+    const EVENT: u8 = 2;
+    let dir = TempDir::new("verify-far");
+    let o = familyflow(&[
+        "run",
+        TINY,
+        "--seed",
+        &SEED.to_string(),
+        "--set",
+        "area.children=200000",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert!(o.status.success(), "run failed: {}", describe(&o));
+    let bytes = std::fs::read(dir.file("events.ffl")).unwrap();
+    let (mut header, events, trailer) = assert_well_formed(&bytes, "the larger run's log");
+    assert!(events.len() > 5 * 4096, "{} events", events.len());
+    header.checkpoint_every = 1000;
+
+    let never_known = FamilyId(u32::MAX - 1);
+    let index = events.len() - 3;
+    let mut bad = events.clone();
+    bad.insert(
+        index,
+        Timed {
+            at: events[index - 1].at,
+            event: Event::LeftCare {
+                family: never_known,
+                exit: CareExit::Reunified,
+            },
+        },
+    );
+    let log = log_of(&header, &bad, &trailer);
+    let fs = frames(&log);
+    let (record, frame) = fs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ty == EVENT)
+        .nth(index)
+        .expect("the inserted event's record");
+    assert!(fs.iter().filter(|f| f.ty == 3).count() > 20, "checkpoints");
+    let err = familyflow::analysis::run::replay(&log[..])
+        .err()
+        .expect("the misfit is refused")
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "record {record} at byte {}: event {index}: LeftCare",
+            frame.start
+        )),
+        "{err}"
+    );
+
+    let good = log_of(&header, &events, &trailer);
+    let fs = frames(&good);
+    for cut in [fs[fs.len() / 2].start + 5, fs[fs.len() - 2].end - 1] {
+        let mut strict = LogReader::open(&good[..cut]).expect("the header is whole");
+        let expected = loop {
+            match strict.next_event::<Event>() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("a log cut at byte {cut} reads whole"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        let err = familyflow::analysis::run::replay(&good[..cut])
+            .err()
+            .expect("a cut log is refused")
+            .to_string();
+        assert_eq!(err, expected, "cut at byte {cut}");
+    }
+}
