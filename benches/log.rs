@@ -1,6 +1,8 @@
 //! The event log alone: encoding and writing each event (framing, bincode,
 //! CRC-32C, running xxh3 hash, checkpoints) into memory, and reading and
-//! decoding each event back (strict reader: lengths, CRC, checkpoints).
+//! decoding each event back (strict reader: lengths, CRC, checkpoints),
+//! and the whole replay (reading ahead on a second thread, folding,
+//! summarising).
 //!
 //! The events are those of the built-in default scenario (seed 1), collected
 //! once; throughput is in events.
@@ -51,6 +53,16 @@ fn log(c: &mut Criterion) {
                 k += t.at & 1;
             }
             k
+        })
+    });
+    // What `familyflow replay` does: read ahead on a thread of its own,
+    // fold into state and metrics in order, summarise.
+    g.bench_function("replay (read ahead + fold + summary) per event", |b| {
+        b.iter(|| {
+            familyflow::analysis::run::replay(&bytes[..])
+                .expect("replays")
+                .trailer
+                .events
         })
     });
     g.finish();
