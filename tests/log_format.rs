@@ -905,11 +905,23 @@ fn records_across_the_readers_blocks_read_as_from_one_slice() {
 
 /// A writer dropped before its trailer (a run that stopped with an error)
 /// leaves every event it was given, whole, though it writes in blocks: the
-/// log reads as cut after the last of them, and recovers them all.
+/// log reads as cut after the last of them, and recovers them all (none,
+/// one, a few, and more than a 64 KiB block's worth).
 #[test]
 fn a_writer_dropped_unfinished_leaves_every_event_it_was_given() {
-    let events = golden_events();
-    for n in [0, 1, events.len()] {
+    let golden = golden_events();
+    let mut events: Vec<Timed> = Vec::new();
+    let mut at = 0;
+    for round in 0..400u64 {
+        for t in &golden {
+            at = at.max(t.at + round * GOLDEN_END);
+            events.push(Timed {
+                at,
+                event: t.event.clone(),
+            });
+        }
+    }
+    for n in [0, 1, golden.len(), events.len()] {
         let mut bytes = Vec::new();
         {
             let mut w = LogWriter::new(&mut bytes, &golden_header()).unwrap();
@@ -927,4 +939,77 @@ fn a_writer_dropped_unfinished_leaves_every_event_it_was_given() {
         let r = recover::<Event, _>(&bytes[..]);
         assert_eq!(r.events, events[..n].to_vec());
     }
+}
+
+/// An output that takes `room` bytes, fails once, part way through a
+/// write, and then takes whatever it is given (a passing failure: a
+/// writer that wrote again would be seen).
+struct Full<'a> {
+    bytes: &'a mut Vec<u8>,
+    room: usize,
+    failed: bool,
+}
+
+impl std::io::Write for Full<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = if self.failed {
+            buf.len()
+        } else {
+            buf.len().min(self.room - self.bytes.len())
+        };
+        if n == 0 {
+            self.failed = true;
+            return Err(std::io::Error::other("no room"));
+        }
+        self.bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// When the output fails part way through a block, the run is told, and
+/// nothing more is written to it (no block written twice, by later events
+/// or when the writer is dropped): what reached it is a prefix of the log.
+#[test]
+fn a_failed_write_is_an_error_and_nothing_is_written_after_it() {
+    let golden = golden_events();
+    let mut events = Vec::new();
+    let mut at = 0;
+    for round in 0..3_000u64 {
+        for t in &golden {
+            at = at.max(t.at + round * GOLDEN_END);
+            events.push((at, t.event.clone()));
+        }
+    }
+    let end = at + 1;
+    let mut whole = LogWriter::new(Vec::new(), &golden_header()).unwrap();
+    for (at, e) in &events {
+        whole.event(*at, e).unwrap();
+    }
+    let whole = whole.finish(end, GOLDEN_STATE_HASH, true).unwrap();
+    // Room for a block and a half.
+    let room = 100_000;
+    assert!(whole.len() > 2 * room, "{} bytes", whole.len());
+    let mut bytes = Vec::new();
+    let mut failed = 0;
+    {
+        let mut w = LogWriter::new(
+            Full {
+                bytes: &mut bytes,
+                room,
+                failed: false,
+            },
+            &golden_header(),
+        )
+        .unwrap();
+        for (at, e) in &events {
+            failed += usize::from(w.event(*at, e).is_err());
+        }
+        assert!(w.finish(end, GOLDEN_STATE_HASH, true).is_err());
+    }
+    assert!(failed >= 1, "the full output was not reported");
+    assert_eq!(bytes.len(), room);
+    assert_eq!(bytes[..], whole[..room], "not a prefix of the log");
 }

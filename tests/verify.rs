@@ -685,38 +685,46 @@ fn replay_reading_ahead_locates_a_misfit_or_a_cut_far_into_a_log() {
     header.checkpoint_every = 1000;
 
     let never_known = FamilyId(u32::MAX - 1);
-    let index = events.len() - 3;
-    let mut bad = events.clone();
-    bad.insert(
-        index,
-        Timed {
-            at: events[index - 1].at,
-            event: Event::LeftCare {
-                family: never_known,
-                exit: CareExit::Reunified,
+    // In the first batch (the reading thread is batches ahead and must be
+    // stopped), and in the last (it has read the trailer already).
+    for index in [10, events.len() - 3] {
+        let mut bad = events.clone();
+        bad.insert(
+            index,
+            Timed {
+                at: events[index - 1].at,
+                event: Event::LeftCare {
+                    family: never_known,
+                    exit: CareExit::Reunified,
+                },
             },
-        },
-    );
-    let log = log_of(&header, &bad, &trailer);
-    let fs = frames(&log);
-    let (record, frame) = fs
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.ty == EVENT)
-        .nth(index)
-        .expect("the inserted event's record");
-    assert!(fs.iter().filter(|f| f.ty == 3).count() > 20, "checkpoints");
-    let err = familyflow::analysis::run::replay(&log[..])
-        .err()
-        .expect("the misfit is refused")
-        .to_string();
-    assert!(
-        err.starts_with(&format!(
+        );
+        let log = log_of(&header, &bad, &trailer);
+        let fs = frames(&log);
+        let (record, frame) = fs
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.ty == EVENT)
+            .nth(index)
+            .expect("the inserted event's record");
+        assert!(fs.iter().filter(|f| f.ty == 3).count() > 20, "checkpoints");
+        let said = format!(
             "record {record} at byte {}: event {index}: LeftCare",
             frame.start
-        )),
-        "{err}"
-    );
+        );
+        let err = familyflow::analysis::run::replay(&log[..])
+            .err()
+            .expect("the misfit is refused")
+            .to_string();
+        assert!(err.starts_with(&said), "{err}");
+        // A cut further on is not what is reported: the misfit comes first.
+        let cut = fs[fs.len() - 2].end - 1;
+        let err = familyflow::analysis::run::replay(&log[..cut])
+            .err()
+            .expect("the misfit is refused")
+            .to_string();
+        assert!(err.starts_with(&said), "cut log: {err}");
+    }
 
     let good = log_of(&header, &events, &trailer);
     let fs = frames(&good);

@@ -5,7 +5,8 @@
 //! scenario) and the two passes of a recovery ([`recover_plan`],
 //! [`recover_copy`]).
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::analysis::summary::Summary;
@@ -168,10 +169,21 @@ pub fn replay<R: Read + Send>(input: R) -> Result<Replayed, RunError> {
     let header = reader.header().clone();
     let model = Model::new(scenario, header.seed);
     let (mut state, mut metrics) = model.fresh();
+    let stop = AtomicBool::new(false);
     let trailer = std::thread::scope(|scope| {
         let (full, read) = mpsc::sync_channel::<Batch>(2);
         let (recycle, empty) = mpsc::channel::<Batch>();
-        let reading = scope.spawn(move || read_batches(&mut reader, &full, &empty));
+        let stop = &stop;
+        let reading = std::thread::Builder::new()
+            .name("replay-read".into())
+            .spawn_scoped(scope, move || {
+                read_batches(&mut reader, &full, &empty, stop)
+            })
+            .map_err(|e| {
+                RunError::Log(LogError::Io(io::Error::other(format!(
+                    "cannot start the thread that reads the log: {e}"
+                ))))
+            })?;
         let mut index = 0u64;
         let mut misfit = None;
         'fold: for batch in read.iter() {
@@ -188,9 +200,13 @@ pub fn replay<R: Read + Send>(input: R) -> Result<Replayed, RunError> {
             }
             let _ = recycle.send(batch);
         }
-        // Stops the reading thread, if it is still reading, at its next batch.
+        // Stops the reading thread, if it is still reading, at its next
+        // event (or its next batch, when it waits to hand one over).
+        stop.store(true, Ordering::Relaxed);
         drop(read);
-        let read = reading.join().expect("the reading thread does not panic");
+        let read = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         match misfit {
             Some(e) => Err(RunError::Log(e)),
             None => Ok(read?.expect("reading ends only at the trailer when nothing stopped it")),
@@ -217,12 +233,13 @@ pub fn replay<R: Read + Send>(input: R) -> Result<Replayed, RunError> {
 
 /// Reads `reader`'s events to its trailer in batches sent to `full`
 /// (reusing the batches that come back on `empty`); the trailer, or `None`
-/// when the folding side stopped taking batches, or the first read error
-/// (after every event before it has been sent).
+/// when the folding side stopped (set `stop`, or stopped taking batches),
+/// or the first read error (after every event before it has been sent).
 fn read_batches<R: Read>(
     reader: &mut LogReader<R>,
     full: &mpsc::SyncSender<Batch>,
     empty: &mpsc::Receiver<Batch>,
+    stopped: &AtomicBool,
 ) -> Result<Option<Trailer>, LogError> {
     loop {
         let mut batch = empty.try_recv().unwrap_or_default();
@@ -230,6 +247,9 @@ fn read_batches<R: Read>(
         batch.places.clear();
         let mut stop = Ok(false);
         while batch.events.len() < REPLAY_BATCH {
+            if stopped.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             match reader.next_event::<Event>() {
                 Ok(Some(t)) => {
                     batch.events.push(t);

@@ -10,6 +10,7 @@
 //! every length.
 
 /// Records shorter than this take the short path.
+#[cfg(target_arch = "x86_64")]
 const SHORT: usize = 64;
 
 /// The CRC-32C (Castagnoli) of `bytes`, as `crc32c::crc32c` computes it.

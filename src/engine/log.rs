@@ -285,15 +285,21 @@ impl<W: Write> LogWriter<W> {
         self.unhashed = self.buf.len();
     }
 
-    /// Hashes what is pending and writes every whole record to `out`.
+    /// Hashes what is pending and writes every whole record to `out`. After
+    /// a failed write nothing more is written (not the rest of the block,
+    /// nor its beginning again): the output is let go.
     fn write_out(&mut self) -> Result<(), LogError> {
         self.hash_pending();
-        if let Some(out) = self.out.as_mut() {
-            out.write_all(&self.buf)?;
-        }
+        let written = match self.out.as_mut() {
+            Some(out) => out.write_all(&self.buf),
+            None => Err(io::Error::other("an earlier write to the log failed")),
+        };
         self.buf.clear();
         self.unhashed = 0;
-        Ok(())
+        if written.is_err() {
+            self.out = None;
+        }
+        Ok(written?)
     }
 
     /// Appends one event.
@@ -328,7 +334,7 @@ impl<W: Write> LogWriter<W> {
         self.events
     }
 
-    /// Bytes written so far.
+    /// Bytes of the log so far (some perhaps not yet written to the output).
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
@@ -346,7 +352,10 @@ impl<W: Write> LogWriter<W> {
         self.record(kind::TRAILER, &trailer, MAX_RECORD)?;
         self.unhashed = self.buf.len();
         self.write_out()?;
-        let mut out = self.out.take().expect("finish takes the output once");
+        let mut out = self
+            .out
+            .take()
+            .ok_or_else(|| io::Error::other("an earlier write to the log failed"))?;
         out.flush()?;
         Ok(out)
     }
@@ -354,9 +363,13 @@ impl<W: Write> LogWriter<W> {
 
 /// A log left unfinished (a run that stopped with an error) still gets
 /// every whole record written so far, as an unbuffered writer would have
-/// written them: its intact prefix can be read and recovered.
+/// written them: its intact prefix can be read and recovered. Not while
+/// panicking (a record may be half made, and a second panic would abort).
 impl<W: Write> Drop for LogWriter<W> {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
         if self.out.is_some() && !self.buf.is_empty() {
             let _ = self.write_out();
         }
