@@ -292,7 +292,7 @@ impl<W: Write> LogWriter<W> {
         self.hash_pending();
         let written = match self.out.as_mut() {
             Some(out) => out.write_all(&self.buf),
-            None => Err(io::Error::other("an earlier write to the log failed")),
+            None => Err(io::Error::other(LET_GO)),
         };
         self.buf.clear();
         self.unhashed = 0;
@@ -352,10 +352,7 @@ impl<W: Write> LogWriter<W> {
         self.record(kind::TRAILER, &trailer, MAX_RECORD)?;
         self.unhashed = self.buf.len();
         self.write_out()?;
-        let mut out = self
-            .out
-            .take()
-            .ok_or_else(|| io::Error::other("an earlier write to the log failed"))?;
+        let mut out = self.out.take().ok_or_else(|| io::Error::other(LET_GO))?;
         out.flush()?;
         Ok(out)
     }
@@ -436,6 +433,9 @@ const INPUT_BLOCK: usize = 64 * 1024;
 /// The writer's block: records are written to its output about this many
 /// bytes at a time.
 const WRITE_BLOCK: usize = 64 * 1024;
+
+/// Why a writer whose output failed writes nothing more.
+const LET_GO: &str = "an earlier write to the log failed";
 
 impl<R: Read> Input<R> {
     fn new(inner: R) -> Self {
